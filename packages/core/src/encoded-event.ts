@@ -1,0 +1,33 @@
+import { type EventMessage, type FormatOptions, formatEvent } from './format.js';
+
+const encoder = new TextEncoder();
+
+/**
+ * An event formatted and UTF-8 encoded once, ready to be sent to any number of streams.
+ * Broadcasting one `EncodedEvent` costs one serialization, whatever the number of clients.
+ * Create it with {@link encodeEvent}; it is validated like any other event.
+ */
+export class EncodedEvent {
+  /** The complete event block, blank line included. Treat as read-only. */
+  readonly bytes: Uint8Array;
+  /** The event's id, if it has one. */
+  readonly id: string | undefined;
+
+  constructor(message: EventMessage, options?: FormatOptions) {
+    this.bytes = encoder.encode(formatEvent(message, options));
+    this.id = message.id;
+  }
+}
+
+/**
+ * Formats and encodes a message once, for {@link EventStream.send} on many streams.
+ * @throws {TypeError} on the same invalid fields as {@link formatEvent}.
+ */
+export function encodeEvent(message: EventMessage, options?: FormatOptions): EncodedEvent {
+  return new EncodedEvent(message, options);
+}
+
+/** Encodes text that is already a valid event-stream fragment (built by `formatEvent`). */
+export function encodeText(text: string): Uint8Array {
+  return encoder.encode(text);
+}

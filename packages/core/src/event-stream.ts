@@ -1,0 +1,291 @@
+import { EncodedEvent, encodeText } from './encoded-event.js';
+import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
+import { eventStreamHeaders } from './headers.js';
+import { type Beating, joinHeartbeat } from './heartbeat.js';
+import { createReadableSink } from './readable-sink.js';
+import { attachSink, type Sink, type SinkSource, type SinkTarget } from './sink.js';
+
+/** Event names mapped to their payload types, e.g. `{ tick: { t: number }; alert: Alert }`. */
+export type EventMap = Record<string, unknown>;
+
+interface MessageExtras {
+  id?: string;
+  retry?: number;
+  comment?: string;
+}
+
+type TypedMessage<Events extends EventMap> = {
+  [Name in keyof Events & string]: Name extends 'message'
+    ? MessageExtras & { event?: Name; data: Events[Name] }
+    : MessageExtras & { event: Name; data: Events[Name] };
+}[keyof Events & string];
+
+/**
+ * The messages a stream typed with `Events` accepts: for a typed map, `event` must be one of its
+ * names and `data` that event's payload; for the default map, any {@link EventMessage}.
+ */
+export type MessageOf<Events extends EventMap> = string extends keyof Events
+  ? EventMessage
+  : TypedMessage<Events>;
+
+/** What happens when a client does not read and its buffer reaches `maxBufferedBytes`. */
+export type OverflowPolicy = 'close' | 'drop';
+
+/** Options of {@link createEventStream}. Every field is optional. */
+export interface EventStreamOptions {
+  /** Aborting it closes the stream and cleans up (wire the request's signal here). */
+  signal?: AbortSignal;
+  /** The client's `Last-Event-ID`, exposed as `stream.lastEventId`. */
+  lastEventId?: string;
+  /** Milliseconds of silence before a keep-alive comment is written; `false` disables. Default 15000. */
+  heartbeat?: number | false;
+  /** Reconnection delay (ms) sent to the client once, when the stream opens. Default: none. */
+  retry?: number;
+  /** Serializer for non-string `data`. Default: `JSON.stringify`. */
+  serializer?: Serializer;
+  /** Extra response headers (CORS, for example). `Connection` and `Transfer-Encoding` are refused. */
+  headers?: HeadersInit;
+  /** Above this many buffered bytes, `send()` returns `false`. Default 65536 (64 KiB). */
+  highWaterMark?: number;
+  /** The most bytes held for a client that does not read. Default 1048576 (1 MiB). */
+  maxBufferedBytes?: number;
+  /** At `maxBufferedBytes`: `'close'` the connection (the client reconnects and can replay) or `'drop'` the event. Default `'close'`. */
+  onOverflow?: OverflowPolicy;
+}
+
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+type State = 'open' | 'closing' | 'closed';
+
+/**
+ * One client connection. Queue events with `send`; the bytes leave through `readable`
+ * (or `toResponse()`), or through `@ssekit/core/node` straight to a Node response.
+ * Closing, for whatever cause, runs one cleanup: no timer, listener or buffer outlives it.
+ */
+export class EventStream<Events extends EventMap = EventMap> implements SinkTarget {
+  /** The id the client last saw (from `Last-Event-ID` or the `lastEventId` query parameter). */
+  readonly lastEventId: string | undefined;
+  /** The response headers: the event-stream defaults plus `options.headers`. */
+  readonly headers: Headers;
+  /** Resolves once the stream has closed, whatever the cause. Never rejects. */
+  readonly closed: Promise<void>;
+
+  #state: State = 'open';
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #sink: Sink | undefined;
+  #overflows = 0;
+  #waiting: Array<() => void> = [];
+  readonly #highWaterMark: number;
+  readonly #maxBufferedBytes: number;
+  readonly #onOverflow: OverflowPolicy;
+  readonly #serializer: Serializer | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #resolveClosed: () => void;
+  readonly #leaveHeartbeat: () => void;
+  readonly #onAbort = () => this.#shutDown();
+  readonly #beat: Beating = { idleTicks: 0, beat: () => this.comment() };
+
+  constructor(options: EventStreamOptions = {}) {
+    const heartbeat = checkHeartbeat(options.heartbeat);
+    this.#highWaterMark = positiveInteger(
+      'highWaterMark',
+      options.highWaterMark,
+      DEFAULT_HIGH_WATER_MARK,
+    );
+    this.#maxBufferedBytes = positiveInteger(
+      'maxBufferedBytes',
+      options.maxBufferedBytes,
+      DEFAULT_MAX_BUFFERED_BYTES,
+    );
+    this.#onOverflow = checkPolicy(options.onOverflow);
+    this.#serializer = options.serializer;
+    this.headers = eventStreamHeaders(options.headers);
+    this.lastEventId = options.lastEventId;
+    let resolveClosed!: () => void;
+    this.closed = new Promise((resolve) => {
+      resolveClosed = resolve;
+    });
+    this.#resolveClosed = resolveClosed;
+    if (options.retry !== undefined)
+      this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
+    this.#leaveHeartbeat = heartbeat === false ? noop : joinHeartbeat(heartbeat, this.#beat);
+    this.#signal = options.signal;
+    if (this.#signal?.aborted) this.#shutDown();
+    else this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** `true` once the stream is closing or closed; `send` then returns `false`. */
+  get isClosed(): boolean {
+    return this.#state !== 'open';
+  }
+
+  /** Bytes queued or handed to the connection but not yet taken by the client. */
+  get bufferedBytes(): number {
+    return this.#queuedBytes + (this.#sink?.bufferedBytes ?? 0);
+  }
+
+  /** How many times the buffer reached `maxBufferedBytes` (events dropped, or the close). */
+  get overflows(): number {
+    return this.#overflows;
+  }
+
+  /** The bytes of the stream, for a `Response` body. A stream has one reader. */
+  get readable(): ReadableStream<Uint8Array> {
+    let readable: ReadableStream<Uint8Array> | undefined;
+    this[attachSink]((source) => {
+      const created = createReadableSink(source);
+      readable = created.readable;
+      return created.sink;
+    });
+    return readable as ReadableStream<Uint8Array>;
+  }
+
+  /**
+   * Queues one event. Returns `false`, like `Writable.write`, when the client's buffer is above
+   * `highWaterMark` (await `ready()` before sending more) or when the stream is closed.
+   * @throws {TypeError} when the message has an invalid field or data that cannot be serialized;
+   * nothing is queued then and the stream stays usable.
+   */
+  send(message: MessageOf<Events> | EncodedEvent): boolean {
+    if (this.#state !== 'open') return false;
+    const bytes =
+      message instanceof EncodedEvent
+        ? message.bytes
+        : encodeText(formatEvent(message as EventMessage, { serializer: this.#serializer }));
+    return this.#enqueue(bytes);
+  }
+
+  /** Queues a comment line, which clients ignore. Returns like {@link send}. */
+  comment(text?: string): boolean {
+    if (this.#state !== 'open') return false;
+    return this.#enqueue(encodeText(formatComment(text)));
+  }
+
+  /** Resolves when the buffer is below `highWaterMark` again, or when the stream closes. */
+  ready(): Promise<void> {
+    if (this.#state !== 'open' || this.bufferedBytes < this.#highWaterMark)
+      return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Ends the stream after what is queued has been written. Idempotent. */
+  close(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.#release();
+    this.#sink?.end();
+  }
+
+  /** A `Response` with this stream as its body: status 200 and the event-stream headers. */
+  toResponse(init: ResponseInit = {}): Response {
+    const headers = new Headers(this.headers);
+    new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+    return new Response(this.readable, { status: 200, ...init, headers });
+  }
+
+  /** @internal Connects the stream to where its bytes go. */
+  [attachSink](createSink: (source: SinkSource) => Sink): void {
+    if (this.#sink !== undefined) {
+      throw new TypeError('ssekit: this stream already has a reader; a stream has exactly one.');
+    }
+    this.#sink = createSink(this.#source());
+    if (this.#queuedBytes > 0) this.#sink.wake();
+    if (this.#state === 'closing') this.#sink.end();
+    else if (this.#state === 'closed') this.#sink.destroy();
+  }
+
+  #enqueue(bytes: Uint8Array): boolean {
+    const buffered = this.bufferedBytes;
+    if (buffered > 0 && buffered + bytes.byteLength > this.#maxBufferedBytes) {
+      this.#overflows += 1;
+      if (this.#onOverflow === 'close') this.#shutDown();
+      return false;
+    }
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.byteLength;
+    this.#beat.idleTicks = 0;
+    if (this.#queue.length === 1) this.#sink?.wake();
+    return buffered + bytes.byteLength < this.#highWaterMark;
+  }
+
+  #source(): SinkSource {
+    return {
+      take: () => {
+        if (this.#queue.length === 0) return undefined;
+        const chunks = this.#queue;
+        this.#queue = [];
+        this.#queuedBytes = 0;
+        return chunks;
+      },
+      drained: () => {
+        if (this.#waiting.length > 0 && this.bufferedBytes < this.#highWaterMark)
+          this.#wakeWriters();
+      },
+      disconnected: () => this.#shutDown(),
+    };
+  }
+
+  /** Immediate close: the client is gone, cut off, or the signal aborted. */
+  #shutDown(): void {
+    if (this.#state === 'closed') return;
+    const wasOpen = this.#state === 'open';
+    this.#state = 'closed';
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    if (wasOpen) this.#release();
+    this.#sink?.destroy();
+  }
+
+  /** The single cleanup: runs once, on the first of close, abort, cancel, overflow or error. */
+  #release(): void {
+    this.#leaveHeartbeat();
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#wakeWriters();
+    this.#resolveClosed();
+  }
+
+  #wakeWriters(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+/**
+ * Creates the stream of one client connection.
+ * @throws {TypeError} when an option is out of range (the message names it and the fix).
+ */
+export function createEventStream<Events extends EventMap = EventMap>(
+  options?: EventStreamOptions,
+): EventStream<Events> {
+  return new EventStream<Events>(options);
+}
+
+function checkHeartbeat(value: number | false | undefined): number | false {
+  if (value === undefined) return DEFAULT_HEARTBEAT_MS;
+  if (value === false) return false;
+  return positiveInteger('heartbeat', value, DEFAULT_HEARTBEAT_MS);
+}
+
+function positiveInteger(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(
+      `ssekit: "${field}" must be a positive whole number, got ${String(value)}. Omit it for ${fallback}.`,
+    );
+  }
+  return value;
+}
+
+function checkPolicy(value: OverflowPolicy | undefined): OverflowPolicy {
+  if (value === undefined) return 'close';
+  if (value !== 'close' && value !== 'drop') {
+    throw new TypeError(`ssekit: "onOverflow" must be 'close' or 'drop', got ${String(value)}.`);
+  }
+  return value;
+}
+
+function noop(): void {}

@@ -1,0 +1,29 @@
+/**
+ * The response headers of an event stream. `Connection` and `Transfer-Encoding` are never set:
+ * both are forbidden in HTTP/2 and the server adds what HTTP/1.1 needs.
+ */
+const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+};
+
+const FORBIDDEN = new Set(['connection', 'transfer-encoding', 'keep-alive', 'upgrade']);
+
+/**
+ * The event-stream headers, with the user's extra headers applied on top.
+ * @throws {TypeError} when `extra` holds a hop-by-hop header that breaks HTTP/2.
+ */
+export function eventStreamHeaders(extra?: HeadersInit): Headers {
+  const headers = new Headers(DEFAULT_HEADERS);
+  if (extra === undefined) return headers;
+  new Headers(extra).forEach((value, name) => {
+    if (FORBIDDEN.has(name)) {
+      throw new TypeError(
+        `ssekit: the header "${name}" must not be set on an event stream (it breaks HTTP/2); remove it from "headers".`,
+      );
+    }
+    headers.set(name, value);
+  });
+  return headers;
+}

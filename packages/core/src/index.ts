@@ -1,0 +1,25 @@
+export { EncodedEvent, encodeEvent } from './encoded-event.js';
+export {
+  createEventStream,
+  type EventMap,
+  EventStream,
+  type EventStreamOptions,
+  type MessageOf,
+  type OverflowPolicy,
+} from './event-stream.js';
+export {
+  type EventMessage,
+  type FormatOptions,
+  formatComment,
+  formatEvent,
+  type Serializer,
+} from './format.js';
+export { eventStreamHeaders } from './headers.js';
+export { heartbeatRegistry } from './heartbeat.js';
+export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.js';
+export {
+  createEventStreamResponse,
+  type EventStreamHandler,
+  type EventStreamResponseOptions,
+  runHandler,
+} from './response.js';

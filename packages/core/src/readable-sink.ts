@@ -1,0 +1,84 @@
+import type { Sink, SinkSource } from './sink.js';
+
+/**
+ * The web sink: a pull-based ReadableStream. Nothing is handed over before the reader asks, so
+ * the stream's own queue is the only buffer, and every write made between two reads leaves as
+ * one chunk.
+ */
+export function createReadableSink(source: SinkSource): {
+  readable: ReadableStream<Uint8Array>;
+  sink: Sink;
+} {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let readerWaiting = false;
+  let ending = false;
+  let done = false;
+
+  const deliver = (): boolean => {
+    const chunks = source.take();
+    if (chunks === undefined) return false;
+    controller.enqueue(chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks));
+    source.drained();
+    return true;
+  };
+
+  const finish = () => {
+    if (done) return;
+    done = true;
+    controller.close();
+  };
+
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start(started) {
+        controller = started;
+      },
+      pull() {
+        if (done) return;
+        if (deliver()) return;
+        if (ending) finish();
+        else readerWaiting = true;
+      },
+      cancel(reason) {
+        done = true;
+        source.disconnected(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+
+  const sink: Sink = {
+    get bufferedBytes() {
+      return 0;
+    },
+    wake() {
+      if (!readerWaiting || done) return;
+      readerWaiting = false;
+      deliver();
+    },
+    end() {
+      ending = true;
+      if (readerWaiting) {
+        readerWaiting = false;
+        if (!deliver()) finish();
+      }
+    },
+    destroy() {
+      readerWaiting = false;
+      finish();
+    },
+  };
+  return { readable, sink };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.byteLength;
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
+}
