@@ -16,6 +16,15 @@ export {
 } from './format.js';
 export { eventStreamHeaders } from './headers.js';
 export { heartbeatRegistry } from './heartbeat.js';
+export type {
+  Broker,
+  BrokerListener,
+  HubEntry,
+  PublishedEntry,
+  ReplayPage,
+} from './hub/broker.js';
+export type { History } from './hub/history.js';
+export { compareIds, isHubId } from './hub/ids.js';
 export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.js';
 export {
   createEventStreamResponse,
