@@ -45,7 +45,7 @@ export interface EventStreamOptions {
   serializer?: Serializer;
   /** Extra response headers (CORS, for example). `Connection` and `Transfer-Encoding` are refused. */
   headers?: HeadersInit;
-  /** Above this many buffered bytes, `send()` returns `false`. Default 65536 (64 KiB). */
+  /** Above this many buffered bytes, `send()` returns `false`. Default 65536 (64 KiB), at most `maxBufferedBytes`. */
   highWaterMark?: number;
   /** The most bytes held for a client that does not read. Default 1048576 (1 MiB). */
   maxBufferedBytes?: number;
@@ -90,15 +90,15 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
   constructor(options: EventStreamOptions = {}) {
     const heartbeat = checkHeartbeat(options.heartbeat);
-    this.#highWaterMark = positiveInteger(
-      'highWaterMark',
-      options.highWaterMark,
-      DEFAULT_HIGH_WATER_MARK,
-    );
     this.#maxBufferedBytes = positiveInteger(
       'maxBufferedBytes',
       options.maxBufferedBytes,
       DEFAULT_MAX_BUFFERED_BYTES,
+    );
+    // A high-water mark above the cap would let writers run into the overflow policy unwarned.
+    this.#highWaterMark = Math.min(
+      this.#maxBufferedBytes,
+      positiveInteger('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK),
     );
     this.#onOverflow = checkPolicy(options.onOverflow);
     this.#serializer = options.serializer;
@@ -182,7 +182,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   /** A `Response` with this stream as its body: status 200 and the event-stream headers. */
   toResponse(init: ResponseInit = {}): Response {
     const headers = new Headers(this.headers);
-    new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+    for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
     return new Response(this.readable, { status: 200, ...init, headers });
   }
 

@@ -59,7 +59,7 @@ export function openEventStream<Events extends EventMap = EventMap>(
     lastEventId:
       options.lastEventId ?? readLastEventId(headerValue(req.headers['last-event-id']), req.url),
   });
-  stream.headers.forEach((value, name) => res.setHeader(name, value));
+  for (const [name, value] of stream.headers) res.setHeader(name, value);
   res.writeHead(200);
   res.flushHeaders?.();
   stream[attachSink]((source) => createResponseSink(source, res));
@@ -119,8 +119,10 @@ function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
   res.on('error', onError);
 
   return {
+    // Bytes the response accepted below its own high-water mark count as sent, like Node does:
+    // no 'drain' would ever announce them leaving.
     get bufferedBytes() {
-      return released ? 0 : res.writableLength;
+      return awaitingDrain && !released ? res.writableLength : 0;
     },
     wake() {
       if (scheduled || awaitingDrain || released) return;

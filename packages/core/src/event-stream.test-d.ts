@@ -1,0 +1,45 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import { encodeEvent } from './encoded-event.js';
+import { createEventStream, type MessageOf } from './event-stream.js';
+
+interface Alert {
+  level: 'info' | 'critical';
+  text: string;
+}
+type Events = { tick: { t: number }; alert: Alert };
+
+describe('typed events', () => {
+  const stream = createEventStream<Events>();
+
+  it('accepts a known event with its payload', () => {
+    expectTypeOf(stream.send).toBeCallableWith({ event: 'tick', data: { t: 1 } });
+    expectTypeOf(stream.send).toBeCallableWith({
+      event: 'alert',
+      data: { level: 'critical', text: 'fire' },
+      id: '1',
+    });
+    expectTypeOf(stream.send).toBeCallableWith(encodeEvent({ data: 'pre-encoded' }));
+  });
+
+  it('rejects a wrong payload or an unknown event name', () => {
+    // @ts-expect-error the payload of tick is { t: number }
+    stream.send({ event: 'tick', data: { t: 'one' } });
+    // @ts-expect-error no such event
+    stream.send({ event: 'tock', data: { t: 1 } });
+    // @ts-expect-error a typed stream needs the event name
+    stream.send({ data: { t: 1 } });
+  });
+
+  it('lets the message event omit its name', () => {
+    const messages = createEventStream<{ message: string }>();
+    expectTypeOf(messages.send).toBeCallableWith({ data: 'plain' });
+    // @ts-expect-error message data is a string
+    messages.send({ data: 5 });
+  });
+
+  it('is untyped by default', () => {
+    const untyped = createEventStream();
+    expectTypeOf(untyped.send).toBeCallableWith({ event: 'anything', data: [1, 2] });
+    expectTypeOf<MessageOf<Events>['event']>().toEqualTypeOf<'tick' | 'alert'>();
+  });
+});

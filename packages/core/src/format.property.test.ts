@@ -1,0 +1,128 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createEventStream } from './event-stream.js';
+import { type EventMessage, formatEvent } from './format.js';
+
+/** `npm run soak` raises this to fuzz much harder; CI runs the default. */
+const numRuns = Number(process.env.SSEKIT_PROPERTY_RUNS ?? 300);
+
+interface Parsed {
+  events: EventSourceMessage[];
+  retries: number[];
+  comments: string[];
+}
+
+function parseInChunks(chunks: string[]): Parsed {
+  const parsed: Parsed = { events: [], retries: [], comments: [] };
+  const parser = createParser({
+    onEvent: (event) => parsed.events.push(event),
+    onRetry: (retry) => parsed.retries.push(retry),
+    onComment: (comment) => parsed.comments.push(comment),
+  });
+  for (const chunk of chunks) parser.feed(chunk);
+  return parsed;
+}
+
+function splitAt<T extends { slice(start?: number, end?: number): T; length: number }>(
+  whole: T,
+  cuts: number[],
+): T[] {
+  const points = [...new Set(cuts.map((cut) => cut % (whole.length + 1)))].sort((a, b) => a - b);
+  const pieces: T[] = [];
+  let start = 0;
+  for (const point of points) {
+    pieces.push(whole.slice(start, point));
+    start = point;
+  }
+  pieces.push(whole.slice(start));
+  return pieces;
+}
+
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary' }),
+  fc.string({
+    unit: fc.constantFrom('\r', '\n', '\r\n', ' ', ':', '\0', 'a', '\uD800', '\uDC00', 'é', '😀'),
+  }),
+);
+const singleLine = anyText.map((text) => text.replace(/[\r\n]/g, ''));
+const validMessage: fc.Arbitrary<EventMessage> = fc.record(
+  {
+    data: fc.oneof(anyText, fc.jsonValue()),
+    event: singleLine,
+    id: singleLine.map((text) => text.replace(/\0/g, '')),
+    retry: fc.nat(),
+    comment: singleLine,
+  },
+  { requiredKeys: [] },
+);
+
+/** What a spec-compliant client must see for a valid message (documented exceptions applied). */
+function expectRoundTrip(message: EventMessage, parsed: Parsed, decodesBytes: boolean): void {
+  const wellFormed = (text: string) =>
+    decodesBytes ? new TextDecoder().decode(new TextEncoder().encode(text)) : text;
+  if (message.data === undefined) {
+    expect(parsed.events).toEqual([]);
+  } else {
+    const text = typeof message.data === 'string' ? message.data : JSON.stringify(message.data);
+    expect(parsed.events).toHaveLength(1);
+    const [event] = parsed.events as [EventSourceMessage];
+    // Documented: CR and CRLF inside data arrive as LF; lone surrogates as U+FFFD once encoded.
+    expect(event.data).toBe(wellFormed(text.replace(/\r\n|\r/g, '\n')));
+    expect(event.event).toBe(message.event ? wellFormed(message.event) : undefined);
+    expect(event.id).toBe(message.id === undefined ? undefined : wellFormed(message.id));
+  }
+  expect(parsed.retries).toEqual(message.retry === undefined ? [] : [message.retry]);
+  expect(parsed.comments).toEqual(
+    message.comment === undefined ? [] : [wellFormed(message.comment)],
+  );
+}
+
+describe('round trip through a real parser (eventsource-parser)', () => {
+  it('formatEvent output parses back to the same message, whatever the chunking', () => {
+    fc.assert(
+      fc.property(validMessage, fc.array(fc.nat(), { maxLength: 8 }), (message, cuts) => {
+        const text = formatEvent(message);
+        expectRoundTrip(message, parseInChunks(splitAt(text, cuts)), false);
+      }),
+      { numRuns },
+    );
+  });
+
+  it('EventStream bytes parse back to the same message, split at any byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        validMessage,
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (message, cuts) => {
+          const stream = createEventStream({ heartbeat: false });
+          stream.send(message);
+          stream.close();
+          const bytes = new Uint8Array(await new Response(stream.readable).arrayBuffer());
+          const decoder = new TextDecoder();
+          const chunks = splitAt(bytes, cuts).map((piece) =>
+            decoder.decode(piece, { stream: true }),
+          );
+          expectRoundTrip(message, parseInChunks(chunks), true);
+        },
+      ),
+      { numRuns },
+    );
+  });
+
+  it('a message with a line break in event, id or comment throws and writes nothing', () => {
+    const field = fc.constantFrom('event', 'id', 'comment');
+    const broken = fc
+      .tuple(anyText, fc.constantFrom('\r', '\n', '\r\n'), anyText)
+      .map(([a, breaker, b]) => `${a}${breaker}${b}`);
+    fc.assert(
+      fc.property(field, broken, (name, value) => {
+        const stream = createEventStream({ heartbeat: false });
+        expect(() => stream.send({ data: 'x', [name]: value })).toThrow(TypeError);
+        expect(stream.bufferedBytes).toBe(0);
+        stream.close();
+      }),
+      { numRuns },
+    );
+  });
+});

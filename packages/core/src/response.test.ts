@@ -1,0 +1,135 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventSource } from 'eventsource';
+import { toNodeHandler } from 'srvx/node';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventStream } from './event-stream.js';
+import { heartbeatRegistry } from './heartbeat.js';
+import { createEventStreamResponse } from './response.js';
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+describe('createEventStreamResponse', () => {
+  it('returns the Response at once while the handler keeps writing', async () => {
+    let release!: () => void;
+    const response = createEventStreamResponse(
+      new Request('http://localhost/events'),
+      async (stream) => {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        stream.send({ data: 'later' });
+        stream.close();
+      },
+      { heartbeat: false },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    release();
+    expect(await response.text()).toBe('data: later\n\n');
+  });
+
+  it('does not hang when the handler awaits a write before returning', async () => {
+    const response = createEventStreamResponse(
+      new Request('http://localhost/'),
+      async (stream) => {
+        for (let i = 0; i < 100; i++) {
+          if (!stream.send({ data: 'x'.repeat(100) })) await stream.ready();
+        }
+        stream.close();
+      },
+      { highWaterMark: 256, heartbeat: false },
+    );
+    expect((await response.text()).match(/\n\n/g)).toHaveLength(100);
+  });
+
+  it('reads Last-Event-ID from the header, else from the lastEventId query parameter', () => {
+    const seen: Array<string | undefined> = [];
+    const record = (stream: EventStream) => {
+      seen.push(stream.lastEventId);
+      stream.close();
+    };
+    createEventStreamResponse(
+      new Request('http://localhost/?lastEventId=q', { headers: { 'last-event-id': 'h' } }),
+      record,
+    );
+    createEventStreamResponse(new Request('http://localhost/?lastEventId=q'), record);
+    createEventStreamResponse(new Request('http://localhost/'), record);
+    expect(seen).toEqual(['h', 'q', undefined]);
+  });
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('sync failure');
+      },
+    ],
+    [
+      'rejects',
+      async () => {
+        throw new Error('async failure');
+      },
+    ],
+  ])('a handler that %s closes the stream and reports the error', async (_how, handler) => {
+    const errors: unknown[] = [];
+    const response = createEventStreamResponse(new Request('http://localhost/'), handler, {
+      onError: (error) => errors.push(error),
+    });
+    expect(await response.text()).toBe('');
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/failure/);
+    expect(heartbeatRegistry().streams).toBe(0);
+  });
+
+  it('closes when the request signal aborts', async () => {
+    const controller = new AbortController();
+    let opened: EventStream | undefined;
+    createEventStreamResponse(
+      new Request('http://localhost/', { signal: controller.signal }),
+      (stream) => {
+        opened = stream;
+      },
+    );
+    controller.abort();
+    await opened?.closed;
+    expect(opened?.isClosed).toBe(true);
+    expect(heartbeatRegistry().streams).toBe(0);
+  });
+
+  it('serves the eventsource client over a real socket, reconnecting with Last-Event-ID', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = http.createServer(
+      toNodeHandler((request: Request) =>
+        createEventStreamResponse(
+          request,
+          (stream) => {
+            seen.push(stream.lastEventId);
+            stream.send({ id: `id-${seen.length}`, data: String(seen.length) });
+            stream.close();
+          },
+          { retry: 10 },
+        ),
+      ) as http.RequestListener,
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new EventSource(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const data: string[] = [];
+    await new Promise<void>((resolve) => {
+      client.onmessage = (event) => {
+        data.push(event.data);
+        if (data.length === 3) resolve();
+      };
+    });
+    client.close();
+    expect(data).toEqual(['1', '2', '3']);
+    expect(seen.slice(0, 3)).toEqual([undefined, 'id-1', 'id-2']);
+  });
+});
