@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { createEventStreamResponse, readLastEventId } from '@ssekit/core';
+import { fakeModel } from './model.js';
+
+const page = readFileSync(new URL('./index.html', import.meta.url));
+
+/** The id of the final event: a client that reconnects with it gets 204 and stops. */
+export const DONE_ID = 'done';
+
+/**
+ * A fetch handler (`Request` in, `Response` out): it runs unchanged on srvx, Bun, Deno, Hono or
+ * a Cloudflare Worker. `/` serves the page; `/generate?prompt=…` streams the answer.
+ */
+export function createApp({ tokenDelayMs = 60 } = {}) {
+  return {
+    fetch(request) {
+      const url = new URL(request.url);
+      if (url.pathname === '/') {
+        return new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+      }
+      if (url.pathname === '/generate') return generate(request, url.searchParams.get('prompt'));
+      return new Response('Not found', { status: 404 });
+    },
+  };
+
+  function generate(request, prompt) {
+    if (!prompt) return new Response('Add ?prompt=…', { status: 400 });
+    // The page closes its EventSource on `done`, so it never gets here. A client that does not
+    // (curl, a forgotten close) reconnects with the final id: 204 tells it there is nothing more.
+    if (readLastEventId(request.headers.get('last-event-id')) === DONE_ID) {
+      return new Response(null, { status: 204 });
+    }
+    return createEventStreamResponse(request, async (stream) => {
+      let count = 0;
+      for await (const token of fakeModel(prompt, { signal: request.signal, tokenDelayMs })) {
+        stream.send({ event: 'token', data: token });
+        count += 1;
+        await stream.ready();
+      }
+      if (stream.isClosed) return;
+      stream.send({ id: DONE_ID, event: 'done', data: { tokens: count } });
+      stream.close();
+    });
+  }
+}
