@@ -44,6 +44,7 @@ class MemoryHistory implements History {
   }
 
   append(entry: HubEntry): void {
+    this.#evictExpired();
     const capacity = this.#entries.length;
     if (this.#size === capacity) this.#evictOldest();
     const slot = (this.#head + this.#size) % capacity;

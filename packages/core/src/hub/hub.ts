@@ -1,0 +1,564 @@
+/**
+ * The hub: topics, serialize-once broadcast, and replay-then-live delivery without loss or
+ * duplicates. It talks to storage and fan-out only through a {@link Broker}, so the in-process
+ * default and `@ssekit/redis` are interchangeable.
+ *
+ * Hot path (one entry delivered by the broker): one lookup of the topic's subscribers, one
+ * `encodeEvent`, then one `stream.send` of the same bytes per subscriber. No closure, promise or
+ * allocation per subscriber.
+ */
+import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
+import type { EventMap, EventStream } from '../event-stream.js';
+import { formatEvent, type Serializer } from '../format.js';
+import type { Broker, BrokerListener, HubEntry } from './broker.js';
+import type { History } from './history.js';
+import { compareIds, isHubId } from './ids.js';
+import { localBroker } from './local-broker.js';
+
+/** The event a client gets when its `Last-Event-ID` cannot be replayed: refetch your state. */
+export const RESET_EVENT = 'ssekit:reset';
+/** The event that hands a new subscriber its position, so a reconnect resumes from there. */
+export const CURSOR_EVENT = 'ssekit:cursor';
+/**
+ * Live events held for one subscriber while its replay runs. A client that reads so slowly that
+ * more pile up is closed; it reconnects with its last id and resumes from there.
+ */
+export const MAX_HELD_EVENTS = 10_000;
+
+/** What `publish` takes: an event name (omit for `message`) and its data. */
+export type HubMessage<Events extends EventMap = EventMap> = string extends keyof Events
+  ? { event?: string; data: unknown }
+  : {
+      [Name in keyof Events & string]: Name extends 'message'
+        ? { event?: Name; data: Events[Name] }
+        : { event: Name; data: Events[Name] };
+    }[keyof Events & string];
+
+/** A published event as a filter sees it: the message plus its topic and id. */
+export type HubDelivery<Events extends EventMap = EventMap> = HubMessage<Events> & {
+  readonly id: string;
+  readonly topic: string;
+};
+
+/** Decides per subscriber whether an event goes to it (per-user notifications, for example). */
+export type HubFilter<Events extends EventMap = EventMap> = (
+  message: HubDelivery<Events>,
+  stream: EventStream<Events>,
+) => boolean;
+
+/** Options of {@link Hub.subscribe}. */
+export interface SubscribeOptions<Events extends EventMap = EventMap> {
+  /** Returns `false` to skip an event for this subscriber. Called once per event and subscriber. */
+  filter?: HubFilter<Events>;
+}
+
+/** Options of {@link createHub}. Every field is optional. */
+export interface HubOptions {
+  /** Where events are kept for replay. Default `memoryHistory()`. Not with `broker`. */
+  history?: History;
+  /** Storage and fan-out, e.g. `redisBroker()` from `@ssekit/redis`. Default: in-process. */
+  broker?: Broker;
+  /** The most streams the hub serves at once; past it new clients are told to retry later. Default: no limit. */
+  maxConnections?: number;
+  /** The reconnection delay (ms) given to clients turned away by `maxConnections`. Default 10000. */
+  busyRetry?: number;
+  /** Serializer for non-string `data`, called once per publish. Default `JSON.stringify`. */
+  serializer?: Serializer;
+  /**
+   * Turns stored data text back into a value for filters, once per event, for events published
+   * by another process (or replayed). Default `JSON.parse`, falling back to the text itself.
+   */
+  deserializer?: (text: string) => unknown;
+  /** Receives replay failures and filter errors. Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** Options of {@link Hub.close}. */
+export interface HubCloseOptions {
+  /** Reconnection delay (ms) sent to every client before its stream closes. */
+  retry?: number;
+}
+
+/** A snapshot of what the hub has done since it was created. */
+export interface HubStats {
+  /** Streams subscribed right now. */
+  openStreams: number;
+  /** Subscriptions per topic right now. */
+  subscribers: Record<string, number>;
+  /** Events this hub published (resolved `publish` calls). */
+  eventsPublished: number;
+  /** Events queued to a stream, live and replayed. */
+  eventsDelivered: number;
+  /** Bytes of those events. */
+  bytesDelivered: number;
+  /** Sends refused because a client's buffer was full (the stream's `onOverflow` applied). */
+  overflows: number;
+  /** Replays completed for reconnecting clients. */
+  replaysServed: number;
+  /** Reset signals sent (unknown or expired `Last-Event-ID`, or events lost by the broker). */
+  resetsSent: number;
+  /** Clients turned away by `maxConnections` or because the hub was closing. */
+  connectionsRejected: number;
+}
+
+interface Subscriber {
+  readonly stream: EventStream<EventMap>;
+  readonly filter: HubFilter<EventMap> | undefined;
+  /** Live entries waiting while the replay runs; `undefined` once live. */
+  held: HubEntry[] | undefined;
+  active: boolean;
+  /** The last send found the client's buffer above its high-water mark. */
+  backedUp: boolean;
+}
+
+/** The last locally published message, to give filters the original data without a parse. */
+interface LocalMessage {
+  topic: string;
+  event: string | undefined;
+  text: string;
+  data: unknown;
+}
+
+const DEFAULT_BUSY_RETRY = 10_000;
+
+/** Topics, publishing, and replay-then-live subscriptions. Create it with {@link createHub}. */
+export class Hub<Events extends EventMap = EventMap> {
+  readonly #broker: Broker;
+  readonly #maxConnections: number;
+  readonly #busyRetry: number;
+  readonly #serializer: Serializer | undefined;
+  readonly #deserializer: (text: string) => unknown;
+  readonly #onError: (error: unknown) => void;
+  readonly #topics = new Map<string, Set<Subscriber>>();
+  readonly #streams = new Map<EventStream<EventMap>, number>();
+  readonly #leaveBroker: () => void;
+  #local: LocalMessage | undefined;
+  #closing: Promise<void> | undefined;
+  #cursorEvent: EncodedEvent | undefined;
+  #published = 0;
+  #delivered = 0;
+  #bytes = 0;
+  #overflows = 0;
+  #replays = 0;
+  #resets = 0;
+  #rejected = 0;
+
+  constructor(options: HubOptions = {}) {
+    if (options.broker !== undefined && options.history !== undefined) {
+      throw new TypeError(
+        'ssekit: pass "history" or "broker" to createHub, not both; a broker keeps its own history.',
+      );
+    }
+    this.#broker = options.broker ?? localBroker({ history: options.history });
+    this.#maxConnections = limit('maxConnections', options.maxConnections, Infinity);
+    this.#busyRetry = limit('busyRetry', options.busyRetry, DEFAULT_BUSY_RETRY);
+    this.#serializer = options.serializer;
+    this.#deserializer = options.deserializer ?? parseOrText;
+    this.#onError = options.onError ?? console.error;
+    const listener: BrokerListener = {
+      entry: (entry) => this.#deliver(entry),
+      reset: () => this.#resetAll(),
+    };
+    this.#leaveBroker = this.#broker.subscribe(listener);
+  }
+
+  /**
+   * Publishes one event to every subscriber of `topic`, on every instance the broker reaches.
+   * The data is serialized once and the event encoded once, whatever the number of subscribers.
+   * Resolves to the id the event was given; rejects when the broker could not store it or the
+   * hub is closed.
+   * @throws {TypeError} when `topic` is not a non-empty string or the message has an invalid
+   * event name or data the serializer cannot handle.
+   */
+  publish(topic: string, message: HubMessage<Events>): Promise<string> {
+    checkTopic(topic);
+    if (this.#closing !== undefined) {
+      return Promise.reject(new Error('ssekit: the hub is closed; publish before hub.close().'));
+    }
+    const { event, data } = checkMessage(message);
+    const text = this.#serialize(event, data);
+    this.#local = { topic, event, text, data };
+    let stored: Promise<string>;
+    try {
+      stored = this.#broker.publish({ topic, event, data: text });
+    } finally {
+      this.#local = undefined;
+    }
+    return stored.then((id) => {
+      this.#published += 1;
+      return id;
+    });
+  }
+
+  /**
+   * Delivers the events of `topics` to `stream` until the stream closes or the returned function
+   * is called. With `stream.lastEventId` set, every retained event after it is replayed first,
+   * then delivery continues live with nothing lost or repeated; an id that cannot be replayed
+   * gets the {@link RESET_EVENT}. Without it, the stream gets its position ({@link CURSOR_EVENT}).
+   * Past `maxConnections`, or once the hub is closing, the stream gets a `retry` hint and is
+   * closed (the client reconnects later, as EventSource does after any stream ends).
+   * @throws {TypeError} when `topics` is empty or holds something other than non-empty strings.
+   */
+  subscribe(
+    stream: EventStream<Events>,
+    topics: string | readonly string[],
+    options: SubscribeOptions<Events> = {},
+  ): () => void {
+    const topicList = checkTopics(topics);
+    const filter = checkFilter(options.filter) as HubFilter<EventMap> | undefined;
+    const target = stream as unknown as EventStream<EventMap>;
+    if (target.isClosed) return noop;
+    if (this.#closing !== undefined || this.#isFull(target)) {
+      this.#rejected += 1;
+      target.send({ retry: this.#busyRetry });
+      target.close();
+      return noop;
+    }
+    const subscriber: Subscriber = {
+      stream: target,
+      filter,
+      held: undefined,
+      active: true,
+      backedUp: false,
+    };
+    for (const topic of topicList) this.#topicSet(topic).add(subscriber);
+    this.#streams.set(target, (this.#streams.get(target) ?? 0) + 1);
+    const unsubscribe = () => this.#remove(subscriber, topicList);
+    target.closed.then(unsubscribe);
+    const cursor = this.#broker.cursor();
+    const afterId = target.lastEventId;
+    if (afterId === undefined) {
+      if (cursor !== undefined) this.#send(subscriber, this.#cursorFor(cursor));
+    } else {
+      subscriber.held = [];
+      this.#replay(subscriber, afterId, new Set(topicList), cursor).catch((error: unknown) => {
+        this.#onError(error);
+        target.close();
+      });
+    }
+    return unsubscribe;
+  }
+
+  /**
+   * Stops accepting subscribers, sends each client the `retry` hint (if given) so it reconnects
+   * elsewhere soon, closes every stream and the broker. Resolves once every stream has closed;
+   * bytes still queued are written as fast as each client reads. Idempotent.
+   */
+  close(options: HubCloseOptions = {}): Promise<void> {
+    if (this.#closing === undefined) this.#closing = this.#shutDown(options.retry);
+    return this.#closing;
+  }
+
+  /** Counters since creation, plus the streams and subscriptions open now. */
+  stats(): HubStats {
+    const subscribers: Record<string, number> = {};
+    for (const [topic, set] of this.#topics) subscribers[topic] = set.size;
+    return {
+      openStreams: this.#streams.size,
+      subscribers,
+      eventsPublished: this.#published,
+      eventsDelivered: this.#delivered,
+      bytesDelivered: this.#bytes,
+      overflows: this.#overflows,
+      replaysServed: this.#replays,
+      resetsSent: this.#resets,
+      connectionsRejected: this.#rejected,
+    };
+  }
+
+  #deliver(entry: HubEntry): void {
+    const subscribers = this.#topics.get(entry.topic);
+    if (subscribers === undefined) return;
+    const encoded = encodeEntry(entry);
+    let message: HubDelivery<EventMap> | undefined;
+    for (const subscriber of subscribers) {
+      if (subscriber.held !== undefined) {
+        this.#hold(subscriber, entry);
+        continue;
+      }
+      if (subscriber.filter !== undefined) {
+        message ??= this.#messageOf(entry);
+        if (!this.#accepts(subscriber, message)) continue;
+      }
+      this.#send(subscriber, encoded);
+    }
+  }
+
+  /** Replay, then flush what arrived live meanwhile, skipping every id already covered. */
+  async #replay(
+    subscriber: Subscriber,
+    afterId: string,
+    topics: ReadonlySet<string>,
+    startCursor: string | undefined,
+  ): Promise<void> {
+    let position: string | undefined = isHubId(afterId) ? afterId : undefined;
+    let lastSent = position;
+    for await (const page of this.#broker.replay(afterId, topics)) {
+      if (isGone(subscriber)) return;
+      if (page === 'reset') {
+        this.#sendReset(subscriber, startCursor, 'unknown-id');
+        position = startCursor;
+        lastSent = startCursor;
+        break;
+      }
+      for (const entry of page) {
+        if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
+        position = entry.id;
+        if (this.#offer(subscriber, entry)) lastSent = entry.id;
+        if (subscriber.backedUp) await subscriber.stream.ready();
+        if (isGone(subscriber)) return;
+      }
+    }
+    if (isGone(subscriber)) return;
+    this.#replays += 1;
+    // The replay covered at least up to the cursor taken when the subscription started.
+    if (
+      position !== undefined &&
+      startCursor !== undefined &&
+      compareIds(startCursor, position) > 0
+    ) {
+      position = startCursor;
+    }
+    // Held entries are in id order; those up to `position` were covered by the replay.
+    const held = subscriber.held ?? [];
+    for (let index = 0; index < held.length; index++) {
+      const entry = held[index] as HubEntry;
+      if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
+      position = entry.id;
+      if (this.#offer(subscriber, entry)) lastSent = entry.id;
+    }
+    if (isGone(subscriber)) return;
+    subscriber.held = undefined;
+    if (position !== undefined && position !== lastSent) {
+      this.#send(subscriber, this.#cursorFor(position));
+    }
+  }
+
+  /** Sends one entry to one subscriber if its filter accepts it; `true` when sent. */
+  #offer(subscriber: Subscriber, entry: HubEntry): boolean {
+    if (subscriber.filter !== undefined && !this.#accepts(subscriber, this.#messageOf(entry))) {
+      return false;
+    }
+    this.#send(subscriber, encodeEntry(entry));
+    return true;
+  }
+
+  #hold(subscriber: Subscriber, entry: HubEntry): void {
+    const held = subscriber.held as HubEntry[];
+    if (held.length < MAX_HELD_EVENTS) {
+      held.push(entry);
+      return;
+    }
+    this.#overflows += 1;
+    subscriber.stream.close();
+  }
+
+  #accepts(subscriber: Subscriber, message: HubDelivery<EventMap>): boolean {
+    try {
+      return (subscriber.filter as HubFilter<EventMap>)(message, subscriber.stream) === true;
+    } catch (error) {
+      this.#onError(error);
+      return false;
+    }
+  }
+
+  #send(subscriber: Subscriber, encoded: EncodedEvent): void {
+    const stream = subscriber.stream;
+    const overflowsBefore = stream.overflows;
+    subscriber.backedUp = !stream.send(encoded);
+    if (stream.overflows !== overflowsBefore) {
+      this.#overflows += 1;
+    } else if (!stream.isClosed) {
+      this.#delivered += 1;
+      this.#bytes += encoded.bytes.byteLength;
+    }
+  }
+
+  #sendReset(subscriber: Subscriber, cursor: string | undefined, reason: string): void {
+    this.#resets += 1;
+    subscriber.stream.send(encodeEvent({ event: RESET_EVENT, id: cursor, data: reason }));
+  }
+
+  /** The broker lost entries: live subscribers reset; replaying ones reconnect and find out. */
+  #resetAll(): void {
+    const cursor = this.#broker.cursor();
+    for (const subscriber of this.#subscribers()) {
+      if (subscriber.held !== undefined) subscriber.stream.close();
+      else this.#sendReset(subscriber, cursor, 'events-lost');
+    }
+  }
+
+  #cursorFor(id: string): EncodedEvent {
+    if (this.#cursorEvent?.id !== id) {
+      this.#cursorEvent = encodeEvent({ event: CURSOR_EVENT, id, data: '' });
+    }
+    return this.#cursorEvent;
+  }
+
+  #messageOf(entry: HubEntry): HubDelivery<EventMap> {
+    const local = this.#local;
+    const data =
+      local !== undefined &&
+      local.text === entry.data &&
+      local.topic === entry.topic &&
+      local.event === entry.event
+        ? local.data
+        : this.#deserializer(entry.data);
+    return { id: entry.id, topic: entry.topic, event: entry.event, data };
+  }
+
+  /** Serializes through the core formatter, so validation and errors match `stream.send`. */
+  #serialize(event: string | undefined, data: unknown): string {
+    if (typeof data === 'string') {
+      formatEvent({ event });
+      return data;
+    }
+    const serializer = this.#serializer ?? JSON.stringify;
+    let text = '';
+    formatEvent(
+      { event, data },
+      {
+        serializer: (value) => {
+          const result = serializer(value);
+          if (typeof result === 'string') text = result;
+          return result;
+        },
+      },
+    );
+    return text;
+  }
+
+  #isFull(stream: EventStream<EventMap>): boolean {
+    return this.#streams.size >= this.#maxConnections && !this.#streams.has(stream);
+  }
+
+  #topicSet(topic: string): Set<Subscriber> {
+    let set = this.#topics.get(topic);
+    if (set === undefined) {
+      set = new Set();
+      this.#topics.set(topic, set);
+    }
+    return set;
+  }
+
+  #remove(subscriber: Subscriber, topics: readonly string[]): void {
+    if (!subscriber.active) return;
+    subscriber.active = false;
+    subscriber.held = undefined;
+    for (const topic of topics) {
+      const set = this.#topics.get(topic);
+      if (set === undefined) continue;
+      set.delete(subscriber);
+      if (set.size === 0) this.#topics.delete(topic);
+    }
+    const count = (this.#streams.get(subscriber.stream) ?? 1) - 1;
+    if (count === 0) this.#streams.delete(subscriber.stream);
+    else this.#streams.set(subscriber.stream, count);
+  }
+
+  *#subscribers(): Iterable<Subscriber> {
+    const seen = new Set<Subscriber>();
+    for (const set of this.#topics.values()) {
+      for (const subscriber of set) {
+        if (seen.has(subscriber)) continue;
+        seen.add(subscriber);
+        yield subscriber;
+      }
+    }
+  }
+
+  async #shutDown(retry: number | undefined): Promise<void> {
+    const hint = retry === undefined ? undefined : encodeEvent({ retry });
+    const streams = [...this.#streams.keys()];
+    for (const stream of streams) {
+      if (hint !== undefined) stream.send(hint);
+      stream.close();
+    }
+    await Promise.all(streams.map((stream) => stream.closed));
+    this.#leaveBroker();
+    await this.#broker.close();
+  }
+}
+
+/**
+ * Creates a hub. With no options it keeps the last 1000 events in memory for replay.
+ * @throws {TypeError} when an option is out of range, or both `history` and `broker` are given.
+ */
+export function createHub<Events extends EventMap = EventMap>(options?: HubOptions): Hub<Events> {
+  return new Hub<Events>(options);
+}
+
+function isGone(subscriber: Subscriber): boolean {
+  return !subscriber.active || subscriber.stream.isClosed;
+}
+
+function encodeEntry(entry: HubEntry): EncodedEvent {
+  return encodeEvent({ id: entry.id, event: entry.event, data: entry.data });
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function checkTopic(topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || topic === '') {
+    throw new TypeError(
+      `ssekit: a topic must be a non-empty string, got ${topic === '' ? 'an empty string' : typeof topic}. Name the topic, e.g. 'prices'.`,
+    );
+  }
+}
+
+function checkTopics(topics: unknown): readonly string[] {
+  const list = typeof topics === 'string' ? [topics] : topics;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError(
+      'ssekit: subscribe needs a topic or a non-empty array of topics, e.g. hub.subscribe(stream, ["prices"]).',
+    );
+  }
+  for (const topic of list) checkTopic(topic);
+  return [...new Set(list as string[])];
+}
+
+function checkMessage(message: unknown): { event: string | undefined; data: unknown } {
+  if (message === null || typeof message !== 'object') {
+    throw new TypeError(
+      'ssekit: publish takes a message like { event, data }; pass an object with at least "data".',
+    );
+  }
+  const { event, data, ...rest } = message as { event?: string; data?: unknown };
+  const extra = Object.keys(rest).filter(
+    (key) => (rest as Record<string, unknown>)[key] !== undefined,
+  );
+  if (extra.length > 0) {
+    throw new TypeError(
+      `ssekit: publish takes only "event" and "data", got "${extra.join('", "')}". The hub assigns ids; send retry or comments with stream.send.`,
+    );
+  }
+  if (data === undefined) {
+    throw new TypeError('ssekit: publish needs "data" (clients ignore an event without data).');
+  }
+  return { event, data };
+}
+
+function checkFilter(filter: unknown): HubFilter | undefined {
+  if (filter === undefined || typeof filter === 'function') return filter as HubFilter | undefined;
+  throw new TypeError(
+    `ssekit: "filter" must be a function (message, stream) => boolean, got ${typeof filter}.`,
+  );
+}
+
+function limit(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(
+      `ssekit: "${field}" must be a positive whole number, got ${String(value)}. Omit it for the default.`,
+    );
+  }
+  return value;
+}
+
+function noop(): void {}

@@ -1,0 +1,85 @@
+/**
+ * The in-process broker: ids from a boot-time prefix and a counter, storage in a {@link History},
+ * delivery by a synchronous call to each listener. Publishing costs no I/O and no timer.
+ */
+import type { Broker, BrokerListener, HubEntry, PublishedEntry, ReplayPage } from './broker.js';
+import type { History } from './history.js';
+import { compareIds, isHubId } from './ids.js';
+import { memoryHistory } from './memory-history.js';
+
+/** Options of {@link localBroker}. */
+export interface LocalBrokerOptions {
+  /** Where published entries are kept for replay. Default `memoryHistory()`. */
+  history?: History;
+}
+
+/** The last boot prefix handed out, so two brokers created in the same millisecond differ. */
+let lastPrefix = 0;
+
+/**
+ * A broker for one process. Ids are `<boot ms>-<n>`: strictly increasing, and never reused by a
+ * later process (its boot time is later), so an id from before a restart is recognised as unknown.
+ */
+export function localBroker(options: LocalBrokerOptions = {}): Broker {
+  return new LocalBroker(options.history ?? memoryHistory());
+}
+
+class LocalBroker implements Broker {
+  readonly #history: History;
+  readonly #prefix: string;
+  readonly #start: string;
+  #sequence = 0;
+  #last: string;
+  #listeners: BrokerListener[] = [];
+  #closed = false;
+
+  constructor(history: History) {
+    this.#history = history;
+    lastPrefix = Math.max(Date.now(), lastPrefix + 1);
+    this.#prefix = `${lastPrefix}-`;
+    this.#start = `${this.#prefix}0`;
+    this.#last = this.#start;
+  }
+
+  publish(published: PublishedEntry): Promise<string> {
+    if (this.#closed) return Promise.reject(new Error('ssekit: this broker is closed.'));
+    this.#sequence += 1;
+    const id = this.#prefix + this.#sequence;
+    const entry: HubEntry = {
+      id,
+      topic: published.topic,
+      event: published.event,
+      data: published.data,
+    };
+    this.#history.append(entry);
+    this.#last = id;
+    for (const listener of this.#listeners) listener.entry(entry);
+    return Promise.resolve(id);
+  }
+
+  subscribe(listener: BrokerListener): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((other) => other !== listener);
+    };
+  }
+
+  async *replay(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
+    const known =
+      isHubId(afterId) &&
+      compareIds(afterId, this.#start) >= 0 &&
+      compareIds(afterId, this.#last) <= 0;
+    const entries = known ? this.#history.entriesAfter(afterId, topics) : undefined;
+    yield entries ?? 'reset';
+  }
+
+  cursor(): string {
+    return this.#last;
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners = [];
+    return Promise.resolve();
+  }
+}
