@@ -77,10 +77,16 @@ function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
     if (released || awaitingDrain) return;
     const chunks = source.take();
     if (chunks !== undefined) {
-      const writable = res.write(
-        chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks),
-      );
-      res.flush?.();
+      let writable: boolean;
+      try {
+        writable = res.write(
+          chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks),
+        );
+        res.flush?.();
+      } catch (error) {
+        source.disconnected(error);
+        return;
+      }
       if (!writable) {
         awaitingDrain = true;
         return;
@@ -127,7 +133,7 @@ function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
     wake() {
       if (scheduled || awaitingDrain || released) return;
       scheduled = true;
-      setImmediate(write);
+      scheduleWrite(write);
     },
     end() {
       ending = true;
@@ -139,6 +145,23 @@ function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
       if (!res.writableEnded && !res.destroyed) res.destroy();
     },
   };
+}
+
+/**
+ * One setImmediate for every response with queued bytes: a broadcast to thousands of clients
+ * costs one scheduled callback, and every event queued in this turn leaves in one write.
+ */
+let pendingWrites: Array<() => void> = [];
+
+function scheduleWrite(write: () => void): void {
+  if (pendingWrites.length === 0) setImmediate(flushPendingWrites);
+  pendingWrites.push(write);
+}
+
+function flushPendingWrites(): void {
+  const writes = pendingWrites;
+  pendingWrites = [];
+  for (const write of writes) write();
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
