@@ -1,0 +1,23 @@
+/** The shared cache: one copy in memory, read by every connection. */
+export const postcards = [
+  { city: 'Zürich', text: 'The lake is glass this morning; trams hum along the Limmat.' },
+  { city: 'São Paulo', text: 'Rain at five, pão de queijo at six, traffic until nine.' },
+  { city: '東京', text: 'Last train from Shibuya, and still the crossing is full.' },
+  { city: 'Kraków', text: 'A trumpet from the tower, cut off mid-note, every hour.' },
+  { city: 'Москва', text: 'Snow on the boulevard rings; the metro is warmer than home.' },
+  { city: 'Reykjavík', text: 'Midnight sun over the harbour, and nobody is tired.' },
+  { city: 'القاهرة', text: 'Tea on a rooftop; the Nile below, the call to prayer above.' },
+  { city: 'México', text: 'Tacos al pastor from a cart that has been here forty years.' },
+  { city: 'Montréal', text: 'Bagels from the wood oven at three in the morning.' },
+  { city: 'Łódź', text: 'Red-brick mills turned into cinemas and cafés.' },
+  { city: 'Malmö', text: 'The bridge disappears into the fog halfway to Denmark.' },
+  { city: 'İstanbul', text: 'Ferries cross between two continents before breakfast.' },
+  { city: 'Αθήνα', text: 'The Acropolis lit gold against a violet sky.' },
+  { city: 'Köln', text: 'Two towers, one cathedral, a thousand small glasses of Kölsch.' },
+  { city: 'Bogotá', text: 'Sunday: the avenues belong to bicycles until two.' },
+  { city: 'Hà Nội', text: 'Egg coffee in an alley you could never find again.' },
+  { city: '서울', text: 'A palace between glass towers; guards change at ten.' },
+  { city: 'Genève', text: 'The jet d’eau leans with the wind over the harbour.' },
+  { city: 'Besançon', text: 'The river loops all the way around the old town.' },
+  { city: 'Göteborg', text: 'Cinnamon buns and a tram that smells of wet wool.' },
+];
