@@ -228,7 +228,7 @@ export class Hub<Events extends EventMap = EventMap> {
     const cursor = this.#broker.cursor();
     const afterId = target.lastEventId;
     if (afterId === undefined) {
-      if (cursor !== undefined) this.#send(subscriber, this.#cursorFor(cursor));
+      if (cursor !== undefined) subscriber.stream.send(this.#cursorFor(cursor));
     } else {
       subscriber.held = [];
       this.#replay(subscriber, afterId, new Set(topicList), cursor).catch((error: unknown) => {
@@ -330,7 +330,7 @@ export class Hub<Events extends EventMap = EventMap> {
     if (isGone(subscriber)) return;
     subscriber.held = undefined;
     if (position !== undefined && position !== lastSent) {
-      this.#send(subscriber, this.#cursorFor(position));
+      subscriber.stream.send(this.#cursorFor(position));
     }
   }
 

@@ -48,9 +48,9 @@ describe('localBroker', () => {
     await broker.publish({ topic: 't', data: '3' });
     const topics = new Set(['t']);
     expect(await replayAll(broker.replay(start, topics))).toEqual(['reset']);
-    expect((await replayAll(broker.replay(first, topics))).map((e) => (e as HubEntry).data)).toEqual(
-      ['2', '3'],
-    );
+    expect(
+      (await replayAll(broker.replay(first, topics))).map((e) => (e as HubEntry).data),
+    ).toEqual(['2', '3']);
     expect(await replayAll(broker.replay('nonsense', topics))).toEqual(['reset']);
     expect(await replayAll(broker.replay('99999999999999-1', topics))).toEqual(['reset']);
   });

@@ -1,0 +1,114 @@
+import { createHub, type Hub, heartbeatRegistry } from '@ssekit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type EventSourceClient,
+  eventSourceClient,
+  type FetchReader,
+  fetchReader,
+  range,
+  sequence,
+  until,
+} from './support/clients.js';
+import { type HubServer, serveHub } from './support/server.js';
+
+let hub: Hub | undefined;
+let server: HubServer | undefined;
+const sources: EventSourceClient[] = [];
+const readers: FetchReader[] = [];
+
+afterEach(async () => {
+  for (const source of sources.splice(0)) source.close();
+  for (const reader of readers.splice(0)) reader.abort();
+  await hub?.close();
+  await server?.close();
+});
+
+function countingSerializer() {
+  const counter = { calls: 0 };
+  const serializer = (value: unknown) => {
+    counter.calls += 1;
+    return JSON.stringify(value);
+  };
+  return { counter, serializer };
+}
+
+describe('hub fan-out over real sockets', () => {
+  it('delivers every event, in order, to 200 clients, serializing each publish once', async () => {
+    const { counter, serializer } = countingSerializer();
+    hub = createHub({ serializer });
+    server = await serveHub(hub);
+    for (let i = 0; i < 100; i++) sources.push(eventSourceClient(server.url));
+    for (let i = 0; i < 100; i++) readers.push(fetchReader(server.url));
+    await until(
+      () => hub?.stats().openStreams === 200,
+      () => `200 streams, have ${hub?.stats().openStreams}`,
+    );
+
+    const published: string[] = [];
+    for (let seq = 1; seq <= 50; seq++) published.push(await hub.publish('t', { data: { seq } }));
+
+    const all = () => [
+      ...sources.map((s) => s.events),
+      ...readers.map((r) => r.events.filter((e) => e.event === undefined)),
+    ];
+    await until(
+      () => all().every((events) => events.length === 50),
+      'every client to get 50 events',
+      20_000,
+    );
+    for (const events of all()) {
+      expect(sequence(events)).toEqual(range(1, 50));
+    }
+    for (const source of sources)
+      expect(source.events.map((e) => e.lastEventId)).toEqual(published);
+    expect(counter.calls).toBe(50);
+    const stats = hub.stats();
+    expect(stats.eventsPublished).toBe(50);
+    expect(stats.eventsDelivered).toBe(200 * 50);
+    expect(stats.subscribers).toEqual({ t: 200 });
+  });
+
+  it('calls the serializer once per publish with per-subscriber filters and several topics', async () => {
+    const { counter, serializer } = countingSerializer();
+    hub = createHub({ serializer });
+    server = await serveHub(hub, {
+      subscribe: (url) => {
+        const parity = Number(url.searchParams.get('parity'));
+        return { filter: (message) => (message.data as { seq: number }).seq % 2 === parity };
+      },
+    });
+    for (let i = 0; i < 20; i++)
+      readers.push(fetchReader(`${server.url}?topics=t,u&parity=${i % 2}`));
+    await until(() => hub?.stats().openStreams === 20, '20 streams');
+    for (let seq = 1; seq <= 10; seq++) await hub.publish(seq <= 5 ? 't' : 'u', { data: { seq } });
+    await until(
+      () => readers.every((r) => r.events.filter((e) => !e.event).length === 5),
+      'five events each',
+    );
+    expect(counter.calls).toBe(10);
+    readers.forEach((reader, index) => {
+      const expected = range(1, 10).filter((seq) => seq % 2 === index % 2);
+      expect(sequence(reader.events.filter((e) => !e.event))).toEqual(expected);
+    });
+  });
+
+  it('leaves no subscription, stream or heartbeat timer behind once clients leave', async () => {
+    hub = createHub();
+    server = await serveHub(hub, { stream: { heartbeat: 1000 } });
+    for (let i = 0; i < 20; i++) readers.push(fetchReader(`${server.url}?topics=a,b`));
+    for (let i = 0; i < 5; i++) sources.push(eventSourceClient(`${server.url}?topics=b`));
+    await until(() => hub?.stats().openStreams === 25, '25 streams');
+    expect(hub.stats().subscribers).toEqual({ a: 20, b: 25 });
+    expect(heartbeatRegistry().streams).toBe(25);
+    for (const reader of readers) reader.abort();
+    for (const source of sources) source.close();
+    await until(
+      () => hub?.stats().openStreams === 0,
+      () => `no streams, have ${hub?.stats().openStreams}`,
+    );
+    expect(hub.stats().subscribers).toEqual({});
+    await until(() => heartbeatRegistry().timers === 0, 'the heartbeat timer to stop');
+    expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 });
+    expect(server.streams.every((stream) => stream.isClosed)).toBe(true);
+  });
+});

@@ -1,0 +1,55 @@
+/** A node:http server on 127.0.0.1 that opens an event stream per request and subscribes it. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventStream, EventStreamOptions, Hub, SubscribeOptions } from '@ssekit/core';
+import { openEventStream } from '@ssekit/core/node';
+
+export interface HubServerOptions {
+  /** Options of every stream. Default: reconnect hint of 20 ms, so clients come back quickly. */
+  stream?: EventStreamOptions;
+  /** Per-request subscribe options (a per-user filter, for example). */
+  subscribe?: (url: URL) => SubscribeOptions;
+}
+
+export interface HubServer {
+  readonly url: string;
+  /** Every stream opened, oldest first (closed ones included). */
+  readonly streams: EventStream[];
+  /** The `Last-Event-ID` header of every request, in order (`undefined` when absent). */
+  readonly lastEventIds: Array<string | undefined>;
+  readonly server: http.Server;
+  /** Stops listening and cuts every open connection. */
+  close(): Promise<void>;
+}
+
+/** Serves `hub` at `/?topics=a,b` (default topic `t`). */
+export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubServer> {
+  const streams: EventStream[] = [];
+  const lastEventIds: Array<string | undefined> = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const header = req.headers['last-event-id'];
+    lastEventIds.push(typeof header === 'string' ? header : undefined);
+    const stream = openEventStream(req, res, { retry: 20, ...options.stream });
+    streams.push(stream);
+    const topics = (url.searchParams.get('topics') ?? 't').split(',');
+    hub.subscribe(stream, topics, options.subscribe?.(url));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}/`,
+        streams,
+        lastEventIds,
+        server,
+        close: () =>
+          new Promise<void>((closed) => {
+            server.close(() => closed());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
