@@ -1,0 +1,100 @@
+import type { ConnectionWatcher, RedisConnection } from './connection.js';
+
+/** The ioredis options the broker sets on the connection it duplicates for its read loop. */
+interface ReaderOverrides {
+  autoResendUnfulfilledCommands: boolean;
+  enableOfflineQueue: boolean;
+  maxRetriesPerRequest: null;
+}
+
+/**
+ * The parts of an ioredis v5 client (`new Redis()`) the broker uses. Declared here so that
+ * `@ssekit/redis` needs no Redis client at build or run time.
+ */
+export interface IoredisClientLike {
+  readonly status: string;
+  call(command: string, ...args: string[]): Promise<unknown>;
+  duplicate(overrides?: Partial<ReaderOverrides>): IoredisClientLike;
+  connect(): Promise<unknown>;
+  disconnect(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready' | 'close', listener: () => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'ready' | 'close', listener: () => void): unknown;
+}
+
+/** `true` when `client` looks like an ioredis client. */
+export function isIoredisClient(client: unknown): client is IoredisClientLike {
+  const candidate = client as Partial<IoredisClientLike> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.call === 'function' &&
+    typeof candidate.duplicate === 'function' &&
+    typeof candidate.status === 'string'
+  );
+}
+
+/**
+ * Wraps an ioredis v5 client. ioredis keeps the commands in flight when its socket drops and
+ * sends them again after reconnecting; that is right for a publish, but a read loop must see the
+ * drop to check what was trimmed meanwhile. So the duplicate made for the read loop does not
+ * resend, and its pending commands reject as soon as the connection closes.
+ */
+export function ioredisConnection(client: IoredisClientLike): RedisConnection {
+  return wrap(client, false);
+}
+
+function wrap(client: IoredisClientLike, rejectOnClose: boolean): RedisConnection {
+  const pending = new Set<(error: Error) => void>();
+  if (rejectOnClose) {
+    client.on('close', () => {
+      const error = new Error('ssekit/redis: the Redis connection closed before replying.');
+      for (const reject of pending) reject(error);
+      pending.clear();
+    });
+  }
+  const command = (args: readonly string[]): Promise<unknown> => {
+    const [name, ...rest] = args as [string, ...string[]];
+    const reply = client.call(name, ...rest);
+    if (!rejectOnClose) return reply;
+    return new Promise((resolve, reject) => {
+      pending.add(reject);
+      reply.then(resolve, reject).finally(() => pending.delete(reject));
+    });
+  };
+  return {
+    get isReady() {
+      return client.status === 'ready';
+    },
+    command,
+    watch(watcher: ConnectionWatcher) {
+      const ready = () => watcher.ready?.();
+      const lost = () => watcher.lost?.();
+      const error = (cause: Error) => watcher.error?.(cause);
+      client.on('ready', ready);
+      client.on('close', lost);
+      client.on('error', error);
+      return () => {
+        client.off('ready', ready);
+        client.off('close', lost);
+        client.off('error', error);
+      };
+    },
+    duplicate: () =>
+      wrap(
+        client.duplicate({
+          autoResendUnfulfilledCommands: false,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: null,
+        }),
+        true,
+      ),
+    connect() {
+      if (client.status === 'wait') client.connect().catch(() => {});
+    },
+    destroy() {
+      client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { ConnectionWatcher, RedisConnection } from './connection.js';
+
+/**
+ * The parts of a node-redis v5 client (`createClient()` from `redis` or `@redis/client`) the broker
+ * uses. Declared here so that `@ssekit/redis` needs no Redis client at build or run time.
+ */
+export interface NodeRedisClientLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  sendCommand(args: readonly string[]): Promise<unknown>;
+  duplicate(): NodeRedisClientLike;
+  connect(): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready' | 'reconnecting' | 'end', listener: () => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'ready' | 'reconnecting' | 'end', listener: () => void): unknown;
+}
+
+/** `true` when `client` looks like a node-redis client. */
+export function isNodeRedisClient(client: unknown): client is NodeRedisClientLike {
+  const candidate = client as Partial<NodeRedisClientLike> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.sendCommand === 'function' &&
+    typeof candidate.duplicate === 'function' &&
+    'isReady' in candidate
+  );
+}
+
+/**
+ * Wraps a node-redis v5 client. node-redis rejects the commands in flight when its socket drops,
+ * and queues new ones while it reconnects; the broker checks `isReady` before sending so that a
+ * publish during an outage fails at once instead of waiting in that queue.
+ */
+export function nodeRedisConnection(client: NodeRedisClientLike): RedisConnection {
+  return {
+    get isReady() {
+      return client.isReady;
+    },
+    command: (args) => client.sendCommand(args),
+    watch(watcher: ConnectionWatcher) {
+      const ready = () => watcher.ready?.();
+      const lost = () => watcher.lost?.();
+      const error = (cause: Error) => {
+        watcher.error?.(cause);
+        if (!client.isReady) watcher.lost?.();
+      };
+      client.on('ready', ready);
+      client.on('reconnecting', lost);
+      client.on('end', lost);
+      client.on('error', error);
+      return () => {
+        client.off('ready', ready);
+        client.off('reconnecting', lost);
+        client.off('end', lost);
+        client.off('error', error);
+      };
+    },
+    duplicate: () => nodeRedisConnection(client.duplicate()),
+    connect() {
+      // connect() retries with the client's reconnect strategy and rejects only when it gives
+      // up; that failure is also emitted as 'error', which the broker watches.
+      if (!client.isOpen) client.connect().catch(() => {});
+    },
+    destroy() {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}

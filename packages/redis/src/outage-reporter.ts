@@ -1,0 +1,31 @@
+/**
+ * While Redis is down, clients report an error on every reconnect attempt. The broker reports
+ * the first error of an outage and the recovery, not the hundreds in between.
+ */
+export class OutageReporter {
+  readonly #onError: (error: Error) => void;
+  #down = false;
+
+  constructor(onError: (error: Error) => void) {
+    this.#onError = onError;
+  }
+
+  /** Something failed: reported if Redis was thought to be up. */
+  failed(error: unknown, context: string): void {
+    if (this.#down) return;
+    this.#down = true;
+    const cause = error instanceof Error ? error.message : String(error);
+    this.#onError(
+      new Error(
+        `ssekit/redis: ${context}: ${cause}. Live delivery pauses and publish rejects until ` +
+          'Redis is back; connected clients stay connected.',
+        { cause: error },
+      ),
+    );
+  }
+
+  /** A command succeeded: the next failure starts a new outage. */
+  recovered(): void {
+    this.#down = false;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * `redisBroker`: the hub's {@link Broker} on one Redis stream shared by every instance. Publish is
+ * one atomic append; each instance reads the stream with one blocking loop and hands entries to
+ * its local subscribers; replay reads the stream from the client's id, on any instance.
+ */
+import {
+  type Broker,
+  type BrokerListener,
+  isHubId,
+  type PublishedEntry,
+  type ReplayPage,
+} from '@ssekit/core';
+import { appendEntry, type Retention } from './append-script.js';
+import type { RedisConnection } from './connection/connection.js';
+import { type RedisClientLike, toConnection } from './connection/to-connection.js';
+import { toFields } from './entry-fields.js';
+import { OutageReporter } from './outage-reporter.js';
+import { ReadLoop } from './read-loop.js';
+import { replayAfter } from './replay.js';
+
+/** Options of {@link redisBroker}. Only `client` is required. */
+export interface RedisBrokerOptions {
+  /**
+   * A connected (or connecting) node-redis v5 client (`createClient()` from `redis`) or ioredis v5
+   * client (`new Redis()`), used to publish and replay. The broker never closes it. It listens to
+   * its `error` event (so a Redis outage cannot crash the process) until the broker closes.
+   */
+  client: RedisClientLike;
+  /**
+   * Creates the dedicated connection of the blocking read loop. The broker owns it and closes it.
+   * Default: `client.duplicate()`, same server and settings.
+   */
+  createReader?: () => RedisClientLike;
+  /** The stream's key; one stream per hub. Default `'ssekit:events'`. */
+  key?: string;
+  /** Keep about this many entries (all topics together), trimmed with `MAXLEN ~`. Default 10000 unless `maxAgeMs` is set. */
+  maxEvents?: number;
+  /** Trim entries older than this many milliseconds (Redis's clock), with `MINID ~` on each publish. Default: none. */
+  maxAgeMs?: number;
+  /** The most entries one read of the live loop returns. Default 1000. */
+  batchSize?: number;
+  /** How long one read of the live loop waits for entries, in milliseconds. Default 5000. */
+  blockMs?: number;
+  /** The entries read per replay page (all topics, before filtering). Default 500. */
+  pageSize?: number;
+  /**
+   * Receives the first error of each Redis outage (and invalid replies). Default `console.error`.
+   * Publishing errors are not reported here: `publish` rejects with them.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** A `Broker` (from `@ssekit/core`) on Redis Streams, with `ready()` to wait for its read loop to start. */
+export interface RedisBroker extends Broker {
+  /** Resolves once the read loop knows its position, so that `cursor()` is defined. */
+  ready(): Promise<void>;
+}
+
+const DEFAULT_KEY = 'ssekit:events';
+const DEFAULT_MAX_EVENTS = 10_000;
+
+/**
+ * Creates a broker on the Redis stream `key`, for `createHub({ broker })`. Every instance
+ * created with the same key shares the same events, ids and history.
+ * @throws {TypeError} when `client` is not a supported client or an option is out of range.
+ */
+export function redisBroker(options: RedisBrokerOptions): RedisBroker {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('ssekit/redis: redisBroker takes options like { client, key }.');
+  }
+  const client = toConnection(options.client, 'client');
+  const key = checkKey(options.key);
+  const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs);
+  const retention: Retention = {
+    maxEvents:
+      positiveInteger('maxEvents', options.maxEvents) ??
+      (maxAgeMs === undefined ? DEFAULT_MAX_EVENTS : undefined),
+    maxAgeMs,
+  };
+  const onError = checkFunction('onError', options.onError) ?? console.error;
+  const createReader = checkFunction('createReader', options.createReader);
+  const reader =
+    createReader === undefined
+      ? client.duplicate()
+      : toConnection(createReader(), 'createReader()');
+  return new RedisStreamBroker(client, reader, key, retention, {
+    batchSize: positiveInteger('batchSize', options.batchSize) ?? 1000,
+    blockMs: positiveInteger('blockMs', options.blockMs) ?? 5000,
+    pageSize: positiveInteger('pageSize', options.pageSize) ?? 500,
+    onError,
+  });
+}
+
+interface Tuning {
+  batchSize: number;
+  blockMs: number;
+  pageSize: number;
+  onError: (error: Error) => void;
+}
+
+class RedisStreamBroker implements RedisBroker {
+  readonly #client: RedisConnection;
+  readonly #key: string;
+  readonly #retention: Retention;
+  readonly #pageSize: number;
+  readonly #loop: ReadLoop;
+  readonly #unwatch: () => void;
+  #listeners: BrokerListener[] = [];
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    client: RedisConnection,
+    reader: RedisConnection,
+    key: string,
+    retention: Retention,
+    tuning: Tuning,
+  ) {
+    this.#client = client;
+    this.#key = key;
+    this.#retention = retention;
+    this.#pageSize = tuning.pageSize;
+    const reporter = new OutageReporter(tuning.onError);
+    this.#unwatch = client.watch({
+      error: (error) => reporter.failed(error, 'the Redis connection failed'),
+    });
+    this.#loop = new ReadLoop({
+      reader,
+      key,
+      batchSize: tuning.batchSize,
+      blockMs: tuning.blockMs,
+      reporter,
+      deliver: (entry) => {
+        for (const listener of this.#listeners) listener.entry(entry);
+      },
+      lost: () => {
+        for (const listener of this.#listeners) listener.reset();
+      },
+    });
+  }
+
+  async publish(entry: PublishedEntry): Promise<string> {
+    if (this.#closing !== undefined) {
+      throw new Error('ssekit/redis: the broker is closed; publish before hub.close().');
+    }
+    if (!this.#client.isReady) throw this.#unavailable('publish');
+    try {
+      return await appendEntry(this.#client, this.#key, toFields(entry), this.#retention);
+    } catch (error) {
+      throw new Error(
+        `ssekit/redis: publishing to "${this.#key}" failed (${errorText(error)}); the event was not stored.`,
+        { cause: error },
+      );
+    }
+  }
+
+  subscribe(listener: BrokerListener): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((other) => other !== listener);
+    };
+  }
+
+  replay(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
+    if (!isHubId(afterId)) return single('reset');
+    if (!this.#client.isReady) return failing(this.#unavailable('replay'));
+    return replayAfter({
+      connection: this.#client,
+      key: this.#key,
+      afterId,
+      topics,
+      until: this.#loop.cursor,
+      pageSize: this.#pageSize,
+    });
+  }
+
+  cursor(): string | undefined {
+    return this.#loop.cursor;
+  }
+
+  ready(): Promise<void> {
+    return this.#loop.started();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#loop.close().finally(() => {
+      this.#unwatch();
+      this.#listeners = [];
+    });
+    return this.#closing;
+  }
+
+  #unavailable(what: string): Error {
+    return new Error(
+      `ssekit/redis: cannot ${what} on "${this.#key}": Redis is not connected (down or ` +
+        'reconnecting). Nothing was stored; retry once Redis is back.',
+    );
+  }
+}
+
+async function* single(page: ReplayPage): AsyncIterable<ReplayPage> {
+  yield page;
+}
+
+// biome-ignore lint/correctness/useYield: an iterable that fails on its first step, like a replay would.
+async function* failing(error: Error): AsyncIterable<ReplayPage> {
+  throw error;
+}
+
+function checkKey(key: unknown): string {
+  if (key === undefined) return DEFAULT_KEY;
+  if (typeof key !== 'string' || key === '') {
+    throw new TypeError(
+      `ssekit/redis: "key" must be a non-empty string like 'ssekit:chat', got ${describe(key)}.`,
+    );
+  }
+  return key;
+}
+
+function positiveInteger(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(
+      `ssekit/redis: "${field}" must be a positive whole number, got ${describe(value)}. Omit it for the default.`,
+    );
+  }
+  return value;
+}
+
+function checkFunction<T>(field: string, value: T | undefined): T | undefined {
+  if (value === undefined || typeof value === 'function') return value;
+  throw new TypeError(`ssekit/redis: "${field}" must be a function, got ${describe(value)}.`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `"${value}"`;
+  return typeof value === 'number' ? String(value) : typeof value;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,88 @@
+/**
+ * Reading raw Redis replies. node-redis and ioredis hand them over in different shapes (RESP2
+ * arrays, RESP3 maps or objects, strings or buffers); everything past this file sees one shape.
+ */
+
+/** One stream entry: its id and its field-value pairs. */
+export interface StreamEntry {
+  readonly id: string;
+  readonly fields: ReadonlyMap<string, string>;
+}
+
+/** What `XINFO STREAM` tells about a stream, reduced to what the broker needs. */
+export interface StreamState {
+  /** The id of the newest entry ever added (`0-0` for a stream never written). */
+  readonly lastGeneratedId: string;
+}
+
+/** The state of a stream that does not exist (never written, or deleted). */
+export const MISSING_STREAM: StreamState = { lastGeneratedId: '0-0' };
+
+const decoder = new TextDecoder();
+
+/** The entries of an `XRANGE` reply (or of one stream in an `XREAD` reply). */
+export function readEntries(reply: unknown): StreamEntry[] {
+  if (reply === null || reply === undefined) return [];
+  return asArray(reply, 'XRANGE').map((raw) => {
+    const [id, fields] = asArray(raw, 'stream entry');
+    return { id: text(id), fields: readPairs(fields) };
+  });
+}
+
+/** The entries of an `XREAD` reply on one stream; none when it timed out. */
+export function readXreadEntries(reply: unknown): StreamEntry[] {
+  if (reply === null || reply === undefined) return [];
+  if (Array.isArray(reply)) {
+    const first = reply[0] as unknown;
+    return first === undefined ? [] : readEntries(asArray(first, 'XREAD')[1]);
+  }
+  const values = reply instanceof Map ? [...reply.values()] : Object.values(reply as object);
+  return values.length === 0 ? [] : readEntries(values[0]);
+}
+
+/** The state in an `XINFO STREAM` reply. */
+export function readStreamState(reply: unknown): StreamState {
+  const lastGeneratedId = readPairs(reply).get('last-generated-id');
+  if (lastGeneratedId === undefined) {
+    throw new Error('ssekit/redis: unexpected XINFO STREAM reply (no "last-generated-id").');
+  }
+  return { lastGeneratedId };
+}
+
+/** `true` when the error is Redis saying the key does not exist (XINFO on a missing stream). */
+export function isNoSuchKey(error: unknown): boolean {
+  return error instanceof Error && /no such key/i.test(error.message);
+}
+
+/** Field-value pairs from a flat RESP2 array, a RESP3 map or a plain object. Values become text. */
+function readPairs(raw: unknown): Map<string, string> {
+  const pairs = new Map<string, string>();
+  if (raw instanceof Map) {
+    for (const [key, value] of raw) pairs.set(text(key), scalar(value));
+  } else if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) pairs.set(text(raw[i]), scalar(raw[i + 1]));
+  } else if (typeof raw === 'object' && raw !== null) {
+    for (const [key, value] of Object.entries(raw)) pairs.set(key, scalar(value));
+  }
+  return pairs;
+}
+
+/** Nested values (the first and last entries in XINFO) are not needed: they become ''. */
+function scalar(value: unknown): string {
+  return typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
+    ? ''
+    : text(value);
+}
+
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return decoder.decode(value);
+  return String(value);
+}
+
+function asArray(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new Error(`ssekit/redis: unexpected ${what} reply from Redis (not an array).`);
+  }
+  return value;
+}

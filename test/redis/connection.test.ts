@@ -1,0 +1,189 @@
+/**
+ * The command layer against a real Redis, once per client library (node-redis over RESP2 and
+ * RESP3, ioredis): every client must read back exactly what the others do.
+ */
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendEntry, type Retention } from '../../packages/redis/src/append-script.js';
+import {
+  deleteKeys,
+  readAfter,
+  readPosition,
+  readRange,
+  readState,
+} from '../../packages/redis/src/commands.js';
+import type { RedisConnection } from '../../packages/redis/src/connection/connection.js';
+import { ioredisConnection } from '../../packages/redis/src/connection/ioredis.js';
+import { nodeRedisConnection } from '../../packages/redis/src/connection/node-redis.js';
+import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
+
+const available = await redisIsAvailable('redis connection');
+const prefix = randomPrefix();
+
+interface Opened {
+  connection: RedisConnection;
+  close(): void;
+}
+
+const clients: Record<string, () => Promise<Opened>> = {
+  'node-redis (RESP2)': async () => {
+    const client = createClient({ url: REDIS_URL });
+    client.on('error', () => {});
+    await client.connect();
+    return { connection: nodeRedisConnection(client), close: () => client.destroy() };
+  },
+  'node-redis (RESP3)': async () => {
+    const client = createClient({ url: REDIS_URL, RESP: 3 });
+    client.on('error', () => {});
+    await client.connect();
+    return { connection: nodeRedisConnection(client), close: () => client.destroy() };
+  },
+  ioredis: async () => {
+    const client = new Redis(REDIS_URL);
+    client.on('error', () => {});
+    await new Promise((resolve) => client.once('ready', resolve));
+    return { connection: ioredisConnection(client), close: () => client.disconnect() };
+  },
+};
+
+afterAll(async () => {
+  if (available) await deleteKeysUnder(prefix);
+});
+
+describe.skipIf(!available).each(Object.keys(clients))('command layer over %s', (name) => {
+  let opened: Opened;
+  let connection: RedisConnection;
+  let n = 0;
+  const newKey = () => `${prefix}${name.replace(/\W+/g, '-')}:${++n}`;
+
+  beforeAll(async () => {
+    opened = await (clients[name] as () => Promise<Opened>)();
+    connection = opened.connection;
+  });
+  afterAll(() => opened?.close());
+
+  it('is ready once connected', () => {
+    expect(connection.isReady).toBe(true);
+  });
+
+  const keep: Retention = { maxEvents: undefined, maxAgeMs: undefined };
+  const append = (key: string, n: number, retention = keep) =>
+    appendEntry(connection, key, [['n', String(n)]], retention);
+
+  it('appends entries whose ids count every entry, and reads their fields back verbatim', async () => {
+    const key = newKey();
+    const tricky = 'line one\nline two\r\n✓ ünïcödé 🎉 "quoted" \u0000 nul';
+    const first = await appendEntry(
+      connection,
+      key,
+      [
+        ['topic', 'a'],
+        ['data', tricky],
+      ],
+      keep,
+    );
+    const second = await appendEntry(
+      connection,
+      key,
+      [
+        ['topic', 'b'],
+        ['data', ''],
+      ],
+      keep,
+    );
+    expect(first).toMatch(/^\d+-1$/);
+    expect(second).toMatch(/^\d+-2$/);
+    const entries = await readRange(connection, key, '-', '+', 10);
+    expect(entries.map((entry) => entry.id)).toEqual([first, second]);
+    expect(entries[0]?.fields.get('data')).toBe(tricky);
+    expect(entries[0]?.fields.get('topic')).toBe('a');
+    expect(entries[1]?.fields.get('data')).toBe('');
+  });
+
+  it('reads ranges inclusive or exclusive, bounded by COUNT, and the current position', async () => {
+    const key = newKey();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await append(key, i));
+    const inclusive = await readRange(connection, key, ids[1] as string, '+', 2);
+    expect(inclusive.map((entry) => entry.id)).toEqual(ids.slice(1, 3));
+    const exclusive = await readRange(connection, key, `(${ids[1]}`, ids[3] as string, 10);
+    expect(exclusive.map((entry) => entry.id)).toEqual(ids.slice(2, 4));
+    expect(await readPosition(connection, key)).toBe(ids[4]);
+    expect(await readPosition(connection, newKey())).toBe('0-0');
+    expect(await readRange(connection, newKey(), '-', '+', 10)).toEqual([]);
+  });
+
+  it('trims by count with MAXLEN ~, and keeps counting past the trimmed entries', async () => {
+    const key = newKey();
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++)
+      ids.push(await append(key, i, { maxEvents: 10, maxAgeMs: undefined }));
+    const remaining = await readRange(connection, key, '-', '+', 1000);
+    expect(remaining.length).toBeGreaterThanOrEqual(10);
+    expect(remaining.length).toBeLessThan(300);
+    expect(remaining.map((entry) => entry.id)).toEqual(ids.slice(300 - remaining.length));
+    expect(ids[299]).toMatch(/-300$/);
+  });
+
+  it('trims by age with MINID ~, and a stream emptied by it still knows its position', async () => {
+    const key = newKey();
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i++) ids.push(await append(key, i));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const last = await append(key, 150, { maxEvents: undefined, maxAgeMs: 10 });
+    const remaining = await readRange(connection, key, '-', '+', 1000);
+    expect(remaining.length).toBeLessThan(151);
+    expect(remaining.at(-1)?.id).toBe(last);
+    expect(last).toMatch(/-151$/);
+    await connection.command(['XTRIM', key, 'MAXLEN', '0']);
+    expect(await readPosition(connection, key)).toBe(last);
+    expect(await append(key, 151)).toMatch(/-152$/);
+  });
+
+  it('reports the last generated id, and a missing stream as never written', async () => {
+    expect(await readState(connection, newKey())).toEqual({ lastGeneratedId: '0-0' });
+    const key = newKey();
+    const id = await append(key, 0);
+    expect(await readState(connection, key)).toEqual({ lastGeneratedId: id });
+    expect(await deleteKeys(connection, [key])).toBe(1);
+    expect(await readState(connection, key)).toEqual({ lastGeneratedId: '0-0' });
+  });
+
+  it('blocks for entries after an id, on a dedicated duplicate connection', async () => {
+    const key = newKey();
+    const reader = connection.duplicate();
+    reader.connect();
+    await until(() => reader.isReady);
+    try {
+      const before = await append(key, 0);
+      expect(await readAfter(reader, key, before, 10, 50)).toEqual([]);
+      const waiting = readAfter(reader, key, before, 10, 5000);
+      const added = await append(key, 1);
+      const woken = await waiting;
+      expect(woken.map((entry) => entry.id)).toEqual([added]);
+      expect(woken[0]?.fields.get('n')).toBe('1');
+    } finally {
+      reader.destroy();
+    }
+  });
+
+  it('rejects a blocked read at once when its connection is destroyed', async () => {
+    const reader = connection.duplicate();
+    reader.connect();
+    await until(() => reader.isReady);
+    const waiting = readAfter(reader, newKey(), '0-0', 10, 10_000);
+    const started = Date.now();
+    reader.destroy();
+    await expect(waiting).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
