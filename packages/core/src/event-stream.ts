@@ -134,9 +134,13 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
   /** The bytes of the stream, for a `Response` body. A stream has one reader. */
   get readable(): ReadableStream<Uint8Array> {
+    return this.#attachReadable(false);
+  }
+
+  #attachReadable(primeHeaders: boolean): ReadableStream<Uint8Array> {
     let readable: ReadableStream<Uint8Array> | undefined;
     this[attachSink]((source) => {
-      const created = createReadableSink(source);
+      const created = createReadableSink(source, primeHeaders);
       readable = created.readable;
       return created.sink;
     });
@@ -183,7 +187,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   toResponse(init: ResponseInit = {}): Response {
     const headers = new Headers(this.headers);
     for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
-    return new Response(this.readable, { status: 200, ...init, headers });
+    return new Response(this.#attachReadable(true), { status: 200, ...init, headers });
   }
 
   /** @internal Connects the stream to where its bytes go. */

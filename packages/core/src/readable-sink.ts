@@ -5,7 +5,10 @@ import type { Sink, SinkSource } from './sink.js';
  * the stream's own queue is the only buffer, and every write made between two reads leaves as
  * one chunk.
  */
-export function createReadableSink(source: SinkSource): {
+export function createReadableSink(
+  source: SinkSource,
+  primeHeaders = false,
+): {
   readable: ReadableStream<Uint8Array>;
   sink: Sink;
 } {
@@ -32,6 +35,9 @@ export function createReadableSink(source: SinkSource): {
     {
       start(started) {
         controller = started;
+        // Node servers (srvx, h3/node) send the status and headers with the first chunk: an
+        // empty one lets the client's `onopen` fire before the first event. It adds no bytes.
+        if (primeHeaders) started.enqueue(new Uint8Array(0));
       },
       pull() {
         if (done) return;
