@@ -1,0 +1,159 @@
+/**
+ * `@ssekit/express`: Server-Sent Events for Express 4 and 5. The adapter only translates: the
+ * stream, its heartbeat, buffering and `Last-Event-ID` all come from `@ssekit/core/node`.
+ */
+
+import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import {
+  createEventStream,
+  type EventMap,
+  type EventStream,
+  type EventStreamOptions,
+} from '@ssekit/core';
+import { openEventStream } from '@ssekit/core/node';
+import type { NextFunction, Request, Response } from 'express';
+
+export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
+
+declare global {
+  namespace Express {
+    interface Response {
+      /**
+       * The request's event stream, set by `sse()`; `undefined` when the request does not accept
+       * `text/event-stream`. Reading it opens the stream (status 200 and headers go out at once),
+       * so answer errors such as 401 before touching it.
+       */
+      readonly sse?: EventStream;
+    }
+  }
+}
+
+/** Options of {@link sse} and {@link sseHandler}: the stream's options plus error reporting. */
+export interface SseOptions extends EventStreamOptions {
+  /** Receives what a handler threw after its stream opened (the stream is closed). Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** A response whose `sse` is typed with the route's events. */
+export type SseResponse<Events extends EventMap = EventMap> = Omit<Response, 'sse'> & {
+  readonly sse: EventStream<Events>;
+};
+
+/** A route that streams events; may be async. */
+export type SseRouteHandler<Events extends EventMap = EventMap> = (
+  req: Request,
+  res: SseResponse<Events>,
+) => unknown;
+
+/** A request listener for `http2.createServer()`. */
+export type Http2Listener = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+
+/** Express middleware (request, response, next). */
+export type SseMiddleware = (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * Middleware that gives requests accepting `text/event-stream` a lazily opened `res.sse`.
+ * Other requests pass through untouched, so `app.use(sse())` is safe to mount globally.
+ */
+export function sse(options: SseOptions = {}): SseMiddleware {
+  const streamOptions = checked(options);
+  return (req, res, next) => {
+    if (acceptsEventStream(req)) defineLazyStream(req, res, streamOptions);
+    next();
+  };
+}
+
+/**
+ * A route handler with a typed `res.sse`. What the handler throws or rejects with after the
+ * stream opened closes the stream and goes to `onError`; before that it goes to `next(error)`,
+ * so Express answers it as usual. Requests that do not accept `text/event-stream` pass through.
+ */
+export function sseHandler<Events extends EventMap = EventMap>(
+  handler: SseRouteHandler<Events>,
+  options: SseOptions = {},
+): SseMiddleware {
+  const { onError = console.error } = options;
+  const streamOptions = checked(options);
+  return (req, res, next) => {
+    if (!acceptsEventStream(req)) return next();
+    const opened = defineLazyStream(req, res, streamOptions);
+    const fail = (error: unknown) => {
+      const stream = opened();
+      if (stream === undefined) return next(error);
+      stream.close();
+      onError(error);
+    };
+    try {
+      const result = handler(req, res as unknown as SseResponse<Events>);
+      if (isPromiseLike(result)) result.then(undefined, fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}
+
+/** `true` when the request's `Accept` header lists `text/event-stream`. */
+export function acceptsEventStream(req: Pick<Request, 'headers'>): boolean {
+  return req.headers.accept?.toLowerCase().includes('text/event-stream') ?? false;
+}
+
+/**
+ * Lets an Express app serve `node:http2` compatibility requests (`http2.createServer(app)`).
+ * Express re-parents every request and response onto `http.IncomingMessage` and
+ * `http.ServerResponse`, which breaks HTTP/2's objects; this re-parents the app's own request
+ * and response onto their HTTP/2 counterparts instead. The app then serves HTTP/2 only:
+ * give an HTTP/1.1 server a second app.
+ */
+export function enableHttp2(app: { request: object; response: object }): Http2Listener {
+  reparent(app.request, Http2ServerRequest.prototype);
+  reparent(app.response, Http2ServerResponse.prototype);
+  // The app is a request listener; re-parented, it now takes HTTP/2's request and response.
+  return app as unknown as Http2Listener;
+}
+
+function reparent(target: object, base: object): void {
+  const expressMethods = Object.getPrototypeOf(target) as object;
+  Object.setPrototypeOf(
+    target,
+    Object.create(base, Object.getOwnPropertyDescriptors(expressMethods)),
+  );
+}
+
+/** Defines `res.sse`, opened at first read; returns a probe for the opened stream, if any. */
+function defineLazyStream(
+  req: Request,
+  res: Response,
+  options: EventStreamOptions,
+): () => EventStream | undefined {
+  let stream: EventStream | undefined;
+  Object.defineProperty(res, 'sse', {
+    configurable: true,
+    enumerable: false,
+    get() {
+      if (stream !== undefined) return stream;
+      if (res.headersSent) {
+        throw new TypeError(
+          'ssekit: res.sse was read after the response was sent; answer errors (401, 404) without touching res.sse, and read it only to stream.',
+        );
+      }
+      stream = openEventStream(req, res, options);
+      return stream;
+    },
+  });
+  return () => stream;
+}
+
+/** The stream options without `onError`, validated now so a bad option fails at startup. */
+function checked(options: SseOptions): EventStreamOptions {
+  const { onError: _onError, ...streamOptions } = options;
+  createEventStream(streamOptions).close();
+  return streamOptions;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

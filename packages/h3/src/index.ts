@@ -1,0 +1,51 @@
+/**
+ * `@ssekit/h3`: Server-Sent Events for h3 v2. The adapter only translates: the stream, its
+ * heartbeat, buffering and `Last-Event-ID` come from the core's fetch entry point.
+ */
+import {
+  createEventStream,
+  createEventStreamResponse,
+  type EventMap,
+  type EventStream,
+  type EventStreamResponseOptions,
+} from '@ssekit/core';
+import { defineHandler, type EventHandlerWithFetch, type H3Event } from 'h3';
+
+export type { EventMap, EventStream, EventStreamResponseOptions } from '@ssekit/core';
+
+/** Writes to one client's stream; may be async. Runs after the response has been returned. */
+export type EventStreamEventHandler<Events extends EventMap = EventMap> = (
+  event: H3Event,
+  stream: EventStream<Events>,
+) => unknown;
+
+/**
+ * Opens an event stream for `event` and returns its `Response` at once, while `handler` writes
+ * to it. Return it from any h3 handler, after answering errors (401, 404) as usual.
+ *
+ * The request's signal (`event.req.signal`) closes the stream when the client leaves;
+ * `Last-Event-ID` or the `lastEventId` query parameter becomes `stream.lastEventId`. The
+ * handler is not awaited, so a handler that awaits a write never holds the response back.
+ */
+export function eventStreamResponse<Events extends EventMap = EventMap>(
+  event: H3Event,
+  handler: EventStreamEventHandler<Events>,
+  options?: EventStreamResponseOptions,
+): Response {
+  return createEventStreamResponse<Events>(event.req, (stream) => handler(event, stream), options);
+}
+
+/**
+ * An h3 handler that streams events: `app.get('/events', defineEventStreamHandler(handler))`.
+ * What the handler throws or rejects with closes the stream and goes to `options.onError`.
+ * @throws {TypeError} at definition when an option is invalid.
+ */
+export function defineEventStreamHandler<Events extends EventMap = EventMap>(
+  handler: EventStreamEventHandler<Events>,
+  options: EventStreamResponseOptions = {},
+): EventHandlerWithFetch {
+  const { onError: _onError, ...streamOptions } = options;
+  // Fail at startup, not at the first client, on an invalid option.
+  createEventStream(streamOptions).close();
+  return defineHandler((event) => eventStreamResponse(event, handler, options));
+}

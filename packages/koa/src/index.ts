@@ -1,0 +1,90 @@
+/**
+ * `@ssekit/koa`: Server-Sent Events for Koa 2 and 3. The adapter only translates: the stream,
+ * its heartbeat, buffering, disconnect detection and `Last-Event-ID` come from `@ssekit/core/node`.
+ */
+import {
+  createEventStream,
+  type EventMap,
+  type EventStream,
+  type EventStreamOptions,
+} from '@ssekit/core';
+import { openEventStream } from '@ssekit/core/node';
+import type { Context, Next } from 'koa';
+
+export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
+
+/** Options of {@link sse}: the stream's options plus error reporting. */
+export interface SseOptions extends EventStreamOptions {
+  /** Receives what downstream middleware threw after the stream opened (the stream is closed). Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The context `sse()` gives downstream middleware, typed with the route's events; pass it as the
+ * context type, e.g. `router.get<{}, SseContext<Events>>('/events', sse(), handler)`.
+ */
+export interface SseContext<Events extends EventMap = EventMap> {
+  /**
+   * The request's event stream; `undefined` when the request does not accept
+   * `text/event-stream`. Reading it opens the stream (status 200 and headers go out at once,
+   * Koa stops responding for this request), so answer errors such as 401 before touching it.
+   */
+  readonly sse?: EventStream<Events>;
+}
+
+/** Koa middleware (context, next). */
+export type SseMiddleware = (ctx: Context, next: Next) => Promise<void>;
+
+/**
+ * Middleware that gives requests accepting `text/event-stream` a lazily opened `ctx.sse`; other
+ * requests pass through untouched. What downstream middleware throws after the stream opened
+ * closes the stream and goes to `onError`; before that, Koa handles it as usual.
+ */
+export function sse(options: SseOptions = {}): SseMiddleware {
+  const { onError = console.error, ...streamOptions } = options;
+  // Fail at startup, not at the first client, on an invalid option.
+  createEventStream(streamOptions).close();
+  return async (ctx, next) => {
+    if (!acceptsEventStream(ctx.get('accept'))) return next();
+    const opened = defineLazyStream(ctx, streamOptions);
+    try {
+      await next();
+    } catch (error) {
+      const stream = opened();
+      if (stream === undefined) throw error;
+      stream.close();
+      onError(error);
+    }
+  };
+}
+
+/** `true` when an `Accept` header value lists `text/event-stream`. */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  return accept?.toLowerCase().includes('text/event-stream') ?? false;
+}
+
+/** Defines `ctx.sse`, opened at first read; returns a probe for the opened stream, if any. */
+function defineLazyStream(
+  ctx: Context,
+  options: EventStreamOptions,
+): () => EventStream | undefined {
+  let stream: EventStream | undefined;
+  Object.defineProperty(ctx, 'sse', {
+    configurable: true,
+    enumerable: false,
+    get() {
+      if (stream !== undefined) return stream;
+      if (ctx.res.headersSent) {
+        throw new TypeError(
+          'ssekit: ctx.sse was read after the response was sent; answer errors (401, 404) without touching ctx.sse, and read it only to stream.',
+        );
+      }
+      // Koa must not answer this request itself: no body handling, no compression of a web
+      // stream, no premature-close error on a normal disconnect. Bytes go straight to ctx.res.
+      ctx.respond = false;
+      stream = openEventStream(ctx.req, ctx.res, options);
+      return stream;
+    },
+  });
+  return () => stream;
+}

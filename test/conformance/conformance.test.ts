@@ -1,0 +1,300 @@
+/**
+ * One behaviour suite, run on every row of the server-factory table: the core's fetch entry
+ * point, Express 4 and 5, Koa 2 and 3, h3. Real servers on 127.0.0.1, real clients.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { heartbeatRegistry } from '@ssekit/core';
+import request from 'supertest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  asHeaderBytes,
+  fetchStream,
+  http2Stream,
+  pausedClient,
+  recordEventSource,
+  settlesWithin,
+  waitFor,
+} from './support/clients.js';
+import {
+  type AppSetup,
+  EVENTS_PATH,
+  PASSED_THROUGH,
+  type Scenario,
+  type TestStream,
+  UNAUTHORIZED,
+} from './support/scenario.js';
+import { type RunningServer, serverFactories } from './support/servers.js';
+
+const NON_ASCII_ID = 'évènement-✓-42';
+const CLEANUP_BUDGET_MS = 100;
+
+describe.each(serverFactories)('$name', (factory) => {
+  let server: RunningServer | undefined;
+  const start = async (scenario: Scenario, setup?: AppSetup) => {
+    server = await factory.start(scenario, setup);
+    return server;
+  };
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await server?.close();
+    server = undefined;
+  });
+
+  it('answers 200 with the event-stream headers and the events', async () => {
+    const { origin } = await start({
+      options: { heartbeat: false },
+      run: (stream) => {
+        stream.send({ data: 'hello' });
+        stream.close();
+      },
+    });
+    const response = await request(origin).get(EVENTS_PATH).set('accept', 'text/event-stream');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-cache, no-transform');
+    expect(response.headers['x-accel-buffering']).toBe('no');
+    expect(response.text).toBe('data: hello\n\n');
+  });
+
+  it('delivers plain and typed events to an EventSource', async () => {
+    const { url } = await start({
+      options: { heartbeat: false },
+      run: (stream) => {
+        stream.send({ data: 'hello' });
+        stream.send({ event: 'tick', id: '7', data: { n: 1 } });
+      },
+    });
+    const source = recordEventSource(url, ['message', 'tick']);
+    await waitFor(() => source.messages.length === 2, 'two events');
+    source.close();
+    expect(source.messages).toEqual([
+      { type: 'message', data: 'hello', lastEventId: '' },
+      { type: 'tick', data: '{"n":1}', lastEventId: '7' },
+    ]);
+  });
+
+  it('sends heartbeat comments while the source is idle', async () => {
+    const { url } = await start({ options: { heartbeat: 40 }, run: () => {} });
+    const client = await fetchStream(url);
+    await waitFor(() => client.comments.length >= 2, 'two heartbeats');
+    client.abort();
+    expect(client.events).toEqual([]);
+  });
+
+  it('sends the retry delay first', async () => {
+    const { url } = await start({
+      options: { heartbeat: false, retry: 1234 },
+      run: (stream) => stream.send({ data: 'after retry' }),
+    });
+    const client = await fetchStream(url);
+    await waitFor(() => client.events.length === 1, 'one event');
+    client.abort();
+    expect(client.retries).toEqual([1234]);
+    expect(client.events[0]?.data).toBe('after retry');
+  });
+
+  it('reads a non-ASCII Last-Event-ID header as the client sent it', async () => {
+    const { origin } = await start({
+      options: { heartbeat: false },
+      run: (stream) => {
+        stream.send({ data: stream.lastEventId ?? '(none)' });
+        stream.close();
+      },
+    });
+    const response = await request(origin)
+      .get(EVENTS_PATH)
+      .set('accept', 'text/event-stream')
+      .set('last-event-id', asHeaderBytes(NON_ASCII_ID));
+    expect(response.text).toBe(`data: ${NON_ASCII_ID}\n\n`);
+  });
+
+  it('reads a non-ASCII lastEventId query parameter', async () => {
+    const { url } = await start({
+      options: { heartbeat: false },
+      run: (stream) => stream.send({ data: stream.lastEventId ?? '(none)' }),
+    });
+    const client = await fetchStream(`${url}?lastEventId=${encodeURIComponent(NON_ASCII_ID)}`);
+    await waitFor(() => client.events.length === 1, 'one event');
+    client.abort();
+    expect(client.events[0]?.data).toBe(NON_ASCII_ID);
+  });
+
+  it(`cleans up within ${CLEANUP_BUDGET_MS} ms of a disconnect, with an idle source, silently`, async () => {
+    const subscriptions = new Set<TestStream>();
+    const { url } = await start({
+      options: { heartbeat: 60_000 },
+      run: (stream) => {
+        subscriptions.add(stream);
+        void stream.closed.then(() => subscriptions.delete(stream));
+      },
+    });
+    const stderr = vi.spyOn(console, 'error');
+    const before = heartbeatRegistry();
+    const client = await fetchStream(url);
+    await waitFor(() => subscriptions.size === 1, 'the stream to open');
+    const [stream] = subscriptions as Set<TestStream>;
+    expect(heartbeatRegistry().streams).toBe(before.streams + 1);
+
+    client.abort();
+    expect(await settlesWithin((stream as TestStream).closed, CLEANUP_BUDGET_MS)).toBe(true);
+    expect(subscriptions.size).toBe(0);
+    expect(heartbeatRegistry()).toEqual(before);
+    await sleep(50); // a framework that logs the disconnect does so within a few ticks
+    expect(stderr).not.toHaveBeenCalled();
+  });
+
+  it('ends the response on close(), and an EventSource reconnects with Last-Event-ID', async () => {
+    const { url } = await start({
+      options: { heartbeat: false, retry: 50 },
+      run: (stream) => {
+        if (stream.lastEventId === undefined) {
+          stream.send({ id: '1', data: 'first' });
+          stream.close();
+        } else {
+          stream.send({ data: `resumed after ${stream.lastEventId}` });
+        }
+      },
+    });
+    const fetched = await fetchStream(url);
+    expect(await settlesWithin(fetched.ended, 5000)).toBe(true);
+    expect(fetched.events.map((event) => event.data)).toEqual(['first']);
+
+    const source = recordEventSource(url);
+    await waitFor(() => source.messages.length === 2, 'the event after reconnecting');
+    source.close();
+    expect(source.messages.map((message) => message.data)).toEqual(['first', 'resumed after 1']);
+    expect(source.opens).toBe(2);
+    expect(source.errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each(['close', 'drop'] as const)(
+    'bounds the memory of a client that does not read (onOverflow: %s)',
+    async (onOverflow) => {
+      const maxBufferedBytes = 256 * 1024;
+      const chunk = 'x'.repeat(16 * 1024);
+      let outcome: { maxBuffered: number; overflows: number; closed: boolean } | undefined;
+      const { url } = await start({
+        options: { heartbeat: false, highWaterMark: 64 * 1024, maxBufferedBytes, onOverflow },
+        // A producer that ignores backpressure: the overflow policy is all that bounds memory.
+        run: async (stream) => {
+          let maxBuffered = 0;
+          for (let i = 0; i < 4000 && !stream.isClosed && stream.overflows < 3; i++) {
+            stream.send({ data: chunk });
+            maxBuffered = Math.max(maxBuffered, stream.bufferedBytes);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          outcome = { maxBuffered, overflows: stream.overflows, closed: stream.isClosed };
+        },
+      });
+      const client = await pausedClient(url);
+      await waitFor(() => outcome !== undefined, 'the producer to stop', 15_000);
+      client.destroy();
+      expect(outcome?.overflows).toBeGreaterThan(0);
+      expect(outcome?.maxBuffered).toBeLessThanOrEqual(maxBufferedBytes);
+      expect(outcome?.closed).toBe(onOverflow === 'close');
+    },
+  );
+
+  it.runIf(factory.supports.compression)(
+    'delivers events at once with compression middleware mounted',
+    async () => {
+      const opened: TestStream[] = [];
+      const { url } = await start(
+        {
+          // Without no-transform, so that compression middleware that honours it compresses.
+          options: { heartbeat: false, headers: { 'cache-control': 'no-cache' } },
+          run: (stream) => {
+            opened.push(stream);
+            stream.send({ data: 'first' });
+          },
+        },
+        { compression: true },
+      );
+      const client = await fetchStream(url, { 'accept-encoding': 'gzip' });
+      await waitFor(() => client.events.length === 1, 'the first event while the stream is open');
+      expect(client.events[0]?.data).toBe('first');
+      expect(opened[0]?.isClosed).toBe(false);
+      client.abort();
+    },
+  );
+
+  it.runIf(factory.supports.http2)(
+    'works over HTTP/2 without hop-by-hop headers and detects the disconnect',
+    async () => {
+      const opened: TestStream[] = [];
+      const { origin } = await start(
+        {
+          options: { heartbeat: 60_000 },
+          run: (stream) => {
+            opened.push(stream);
+            stream.send({ data: 'over h2' });
+          },
+        },
+        { http2: true },
+      );
+      const client = await http2Stream(origin, EVENTS_PATH);
+      expect(client.status).toBe(200);
+      expect(client.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(client.headers.connection).toBeUndefined();
+      expect(client.headers['transfer-encoding']).toBeUndefined();
+      await waitFor(() => client.events.length === 1, 'one event');
+      expect(client.events[0]?.data).toBe('over h2');
+
+      client.close();
+      const stream = opened[0] as TestStream;
+      expect(await settlesWithin(stream.closed, CLEANUP_BUDGET_MS)).toBe(true);
+    },
+  );
+
+  it('closes the stream and reports a handler error, never to the framework', async () => {
+    const running = await start({
+      options: { heartbeat: false },
+      run: async (stream) => {
+        stream.send({ data: 'before' });
+        await sleep(20);
+        throw new Error('boom');
+      },
+    });
+    const client = await fetchStream(running.url);
+    expect(await settlesWithin(client.ended, 5000)).toBe(true);
+    expect(client.events.map((event) => event.data)).toEqual(['before']);
+    expect(running.reported).toEqual([expect.objectContaining({ message: 'boom' })]);
+    expect(running.frameworkErrors).toEqual([]);
+
+    const again = await fetchStream(running.url);
+    expect(await settlesWithin(again.ended, 5000)).toBe(true);
+    expect(again.events.map((event) => event.data)).toEqual(['before']);
+  });
+
+  it('lets the route answer 401 before the stream opens', async () => {
+    const { origin } = await start({
+      guard: true,
+      options: { heartbeat: false },
+      run: (stream) => {
+        stream.send({ data: 'authorized' });
+        stream.close();
+      },
+    });
+    const refused = await request(origin).get(EVENTS_PATH).set('accept', 'text/event-stream');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['content-type']).toMatch(/^application\/json/);
+    expect(refused.body).toEqual(UNAUTHORIZED);
+
+    const allowed = await request(origin)
+      .get(EVENTS_PATH)
+      .set('accept', 'text/event-stream')
+      .set('authorization', 'Bearer token');
+    expect(allowed.status).toBe(200);
+    expect(allowed.text).toBe('data: authorized\n\n');
+  });
+
+  it.runIf(factory.supports.passThrough)(
+    'passes requests that do not accept SSE through',
+    async () => {
+      const { origin } = await start({ options: { heartbeat: false }, run: () => {} });
+      const response = await request(origin).get(EVENTS_PATH).set('accept', 'application/json');
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual(PASSED_THROUGH);
+    },
+  );
+});

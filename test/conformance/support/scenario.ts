@@ -1,0 +1,39 @@
+/**
+ * What a conformance test asks of a server: the stream options and what to write once the
+ * stream is open. Every adapter's factory mounts the same scenario the same way.
+ */
+import type { EventStream, EventStreamOptions } from '@ssekit/core';
+
+/** The typed events of the suite: the adapters must accept them without casts. */
+export type TestEvents = {
+  message: string;
+  tick: { n: number };
+};
+
+export type TestStream = EventStream<TestEvents>;
+
+export interface Scenario {
+  /** The stream's options, passed to the adapter. */
+  options?: EventStreamOptions;
+  /** Answer 401 before the stream opens when the request has no `Authorization` header. */
+  guard?: boolean;
+  /** Writes to the opened stream; may be async, may throw. */
+  run(stream: TestStream): unknown;
+}
+
+/** How the framework is set up around the route. */
+export interface AppSetup {
+  /** Mount the framework's compression middleware in front of the route. */
+  compression?: boolean;
+  /** Serve over `node:http2` (h2c) instead of `node:http`. */
+  http2?: boolean;
+}
+
+/** What the route answers to a request that does not accept `text/event-stream`. */
+export const PASSED_THROUGH = { passedThrough: true } as const;
+
+/** What a guarded route answers before opening the stream. */
+export const UNAUTHORIZED = { error: 'unauthorized' } as const;
+
+/** The route every factory serves. */
+export const EVENTS_PATH = '/events';

@@ -1,0 +1,204 @@
+/**
+ * The table of server factories: each mounts one Scenario on one framework through its ssekit
+ * entry point, on a real server bound to 127.0.0.1. The suite runs every behaviour on every row.
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Router from '@koa/router';
+import { createEventStreamResponse } from '@ssekit/core';
+import { enableHttp2, sseHandler } from '@ssekit/express';
+import { defineEventStreamHandler, eventStreamResponse } from '@ssekit/h3';
+import { type SseContext, sse } from '@ssekit/koa';
+import compression from 'compression';
+import type { ErrorRequestHandler } from 'express';
+import express4 from 'express4';
+import express5 from 'express5';
+import { defineHandler, H3 } from 'h3';
+import { toNodeHandler as h3ToNodeHandler } from 'h3/node';
+import type Koa from 'koa';
+import koaCompress from 'koa-compress';
+import Koa2 from 'koa2';
+import Koa3 from 'koa3';
+import { toNodeHandler as fetchToNodeHandler } from 'srvx/node';
+import { type Listening, listenHttp1, listenHttp2 } from './listen.js';
+import {
+  type AppSetup,
+  EVENTS_PATH,
+  PASSED_THROUGH,
+  type Scenario,
+  type TestEvents,
+  UNAUTHORIZED,
+} from './scenario.js';
+
+/** A server running one scenario. */
+export interface RunningServer {
+  origin: string;
+  /** `origin` + the events route. */
+  url: string;
+  /** What the adapter reported through `onError`. */
+  reported: unknown[];
+  /** Errors that reached the framework's own error path (`next(err)`, a Koa error). */
+  frameworkErrors: unknown[];
+  close(): Promise<void>;
+}
+
+/** One row of the table. */
+export interface ServerFactory {
+  name: string;
+  /** Which optional behaviours the framework has at all. */
+  supports: { passThrough: boolean; compression: boolean; http2: boolean };
+  start(scenario: Scenario, setup?: AppSetup): Promise<RunningServer>;
+}
+
+type ExpressFactory = typeof express4 | typeof express5;
+type KoaClass = typeof Koa;
+type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+function running(listening: Listening, reported: unknown[], frameworkErrors: unknown[]) {
+  return { ...listening, url: listening.origin + EVENTS_PATH, reported, frameworkErrors };
+}
+
+function hasAuthorization(value: string | null | undefined): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/** The core's fetch entry point behind srvx's Node bridge: no framework at all. */
+const fetchEntry: ServerFactory = {
+  name: 'fetch entry point',
+  supports: { passThrough: false, compression: false, http2: false },
+  async start(scenario) {
+    const reported: unknown[] = [];
+    const handler = (request: Request): Response => {
+      if (new URL(request.url).pathname !== EVENTS_PATH) return new Response(null, { status: 404 });
+      if (scenario.guard && !hasAuthorization(request.headers.get('authorization')))
+        return Response.json(UNAUTHORIZED, { status: 401 });
+      return createEventStreamResponse<TestEvents>(request, (stream) => scenario.run(stream), {
+        ...scenario.options,
+        onError: (error) => reported.push(error),
+      });
+    };
+    // srvx's handler also types HTTP/2 arguments; this row serves HTTP/1.1 only.
+    const listener = fetchToNodeHandler(handler) as NodeListener;
+    return running(await listenHttp1(listener), reported, []);
+  },
+};
+
+function expressFactory(name: string, express: ExpressFactory): ServerFactory {
+  return {
+    name,
+    supports: { passThrough: true, compression: true, http2: true },
+    async start(scenario, setup = {}) {
+      const reported: unknown[] = [];
+      const frameworkErrors: unknown[] = [];
+      const app = express();
+      if (setup.compression) app.use(compression());
+      app.get(
+        EVENTS_PATH,
+        sseHandler<TestEvents>(
+          (req, res) => {
+            if (scenario.guard && !hasAuthorization(req.headers.authorization)) {
+              res.status(401).json(UNAUTHORIZED);
+              return;
+            }
+            return scenario.run(res.sse);
+          },
+          { ...scenario.options, onError: (error) => reported.push(error) },
+        ),
+        (_req, res) => {
+          res.json(PASSED_THROUGH);
+        },
+      );
+      const recordError: ErrorRequestHandler = (error, _req, res, _next) => {
+        frameworkErrors.push(error);
+        if (!res.headersSent) res.status(500).end();
+      };
+      app.use(recordError);
+      const listening = setup.http2 ? await listenHttp2(enableHttp2(app)) : await listenHttp1(app);
+      return running(listening, reported, frameworkErrors);
+    },
+  };
+}
+
+function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
+  return {
+    name,
+    supports: { passThrough: true, compression: true, http2: true },
+    async start(scenario, setup = {}) {
+      const reported: unknown[] = [];
+      const frameworkErrors: unknown[] = [];
+      const app = new KoaApp();
+      app.use(async (_ctx, next) => {
+        try {
+          await next();
+        } catch (error) {
+          frameworkErrors.push(error);
+          throw error;
+        }
+      });
+      if (setup.compression) app.use(koaCompress({ threshold: 0 }));
+      const router = new Router();
+      router.get<object, SseContext<TestEvents>>(
+        EVENTS_PATH,
+        sse({ ...scenario.options, onError: (error) => reported.push(error) }),
+        async (ctx) => {
+          if (scenario.guard && !hasAuthorization(ctx.get('authorization'))) {
+            ctx.status = 401;
+            ctx.body = UNAUTHORIZED;
+            return;
+          }
+          const stream = ctx.sse;
+          if (stream === undefined) {
+            ctx.body = PASSED_THROUGH;
+            return;
+          }
+          await scenario.run(stream);
+        },
+      );
+      app.use(router.routes());
+      const listening = setup.http2
+        ? await listenHttp2(app.callback())
+        : await listenHttp1(app.callback());
+      return running(listening, reported, frameworkErrors);
+    },
+  };
+}
+
+/** h3 v2 on Node through `h3/node`; the guarded route uses the lower-level `eventStreamResponse`. */
+const h3: ServerFactory = {
+  name: 'h3',
+  supports: { passThrough: false, compression: false, http2: false },
+  async start(scenario) {
+    const reported: unknown[] = [];
+    const options = { ...scenario.options, onError: (error: unknown) => reported.push(error) };
+    const app = new H3();
+    if (scenario.guard) {
+      app.get(
+        EVENTS_PATH,
+        defineHandler((event) => {
+          if (!hasAuthorization(event.req.headers.get('authorization')))
+            return Response.json(UNAUTHORIZED, { status: 401 });
+          return eventStreamResponse<TestEvents>(
+            event,
+            (_event, stream) => scenario.run(stream),
+            options,
+          );
+        }),
+      );
+    } else {
+      app.get(
+        EVENTS_PATH,
+        defineEventStreamHandler<TestEvents>((_event, stream) => scenario.run(stream), options),
+      );
+    }
+    return running(await listenHttp1(h3ToNodeHandler(app)), reported, []);
+  },
+};
+
+export const serverFactories: ServerFactory[] = [
+  fetchEntry,
+  expressFactory('Express 4', express4),
+  expressFactory('Express 5', express5),
+  koaFactory('Koa 2', Koa2),
+  koaFactory('Koa 3', Koa3),
+  h3,
+];
