@@ -1,0 +1,60 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHub, memoryHistory } from '@ssekit/core';
+import { sse } from '@ssekit/express';
+import express from 'express';
+import { startSensors } from './sensors.js';
+
+const TOPIC = 'readings';
+const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
+// The charting library is served from node_modules: no CDN.
+const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
+
+/**
+ * The dashboard: simulated sensors publish to a hub topic; `/events` streams them with
+ * replay-after-reconnect; `/readings` gives a new page the last minute to draw at once.
+ *
+ * The hub and the sensors live as long as the process, independent of any HTTP server, so a
+ * listener can stop and start again (a deploy behind a proxy, a network cut) without losing
+ * history. Returns the Express app and `close()` for a graceful shutdown.
+ */
+export function createDashboard({ intervalMs = 250, historySize = 2400, snapshotSize = 240 } = {}) {
+  // 2400 readings at 4 a second: a client away for up to 10 minutes misses nothing.
+  const hub = createHub({ history: memoryHistory({ maxEvents: historySize }) });
+  const recent = [];
+  const sensors = startSensors(intervalMs, (reading) => {
+    hub.publish(TOPIC, { event: 'reading', data: reading }).then((id) => {
+      recent.push({ id, reading });
+      if (recent.length > snapshotSize) recent.shift();
+    }, console.error);
+  });
+
+  const app = express();
+  app.use(express.static(publicDir));
+  app.use('/vendor/uplot', express.static(uplotDir));
+
+  // The page draws this, then opens the stream with `?lastEventId=<lastId>`: the hub replays
+  // whatever was published in between, so there is no gap between snapshot and live data.
+  app.get('/readings', (_req, res) => {
+    res.json({ readings: recent.map((entry) => entry.reading), lastId: recent.at(-1)?.id });
+  });
+
+  app.get('/events', sse({ retry: 1000 }), (_req, res) => {
+    if (res.sse === undefined) {
+      res.status(406).send('This endpoint streams text/event-stream; open it with EventSource.');
+      return;
+    }
+    hub.subscribe(res.sse, TOPIC);
+  });
+
+  return {
+    app,
+    hub,
+    /** Stops the sensors and closes every stream, asking clients to come back in `retry` ms. */
+    async close({ retry = 1000 } = {}) {
+      sensors.stop();
+      await hub.close({ retry });
+    },
+  };
+}

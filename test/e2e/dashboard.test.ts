@@ -1,0 +1,80 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createDashboard } from '../../examples/dashboard/server.js';
+import { describeInChromium, launchChromium } from './support/chromium.js';
+import { listen, stop } from './support/listen.js';
+import { saveScreenshot } from './support/screenshots.js';
+
+/** The numbers the page shows under its charts. */
+async function pageStats(page: Page) {
+  const text = (id: string) => page.textContent(`#${id}`).then((value) => value ?? '');
+  const seq = async (id: string) => Number((await text(id)).replace('#', ''));
+  return {
+    first: await seq('first-seq'),
+    last: await seq('last-seq'),
+    received: Number(await text('received')),
+    gaps: Number(await text('gaps')),
+    duplicates: Number(await text('duplicates')),
+    reconnects: Number(await text('reconnects')),
+  };
+}
+
+describeInChromium('dashboard in Chromium', () => {
+  let browser: Browser;
+  // The hub and the sensors outlive the HTTP listener: the test stops and restarts the listener,
+  // as a deploy behind a proxy or a network cut would, and the history survives in memory.
+  const dashboard = createDashboard({ intervalMs: 50 });
+  let server = createServer(dashboard.app);
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard.close();
+    await stop(server);
+  });
+
+  test('renders live readings and, after the server stops and restarts, continues without gap or duplicate', async () => {
+    const base = await listen(server);
+    const port = (server.address() as AddressInfo).port;
+    const page = await browser.newPage({ viewport: { width: 1200, height: 420 } });
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-state="live"]');
+    await page.waitForFunction(
+      () => Number(document.querySelector('#received')?.textContent) >= 40,
+    );
+    const value = await page.textContent('[data-sensor="temperature"] .value span');
+    expect(Number(value)).toBeGreaterThan(50);
+    expect(await page.locator('.uplot').count()).toBe(3);
+
+    await stop(server);
+    await page.waitForSelector('body[data-state="reconnecting"]');
+    const beforeRestart = await pageStats(page);
+    // Readings keep being published while no server listens; the page must get them later.
+    await page.waitForTimeout(1_500);
+    server = createServer(dashboard.app);
+    await listen(server, port);
+
+    await page.waitForSelector('body[data-state="live"]', { timeout: 10_000 });
+    await page.waitForFunction(
+      (last) => Number(document.querySelector('#last-seq')?.textContent?.slice(1)) > last + 60,
+      beforeRestart.last,
+    );
+    const after = await pageStats(page);
+    expect(after.reconnects).toBe(1);
+    expect(after.gaps).toBe(0);
+    expect(after.duplicates).toBe(0);
+    expect(after.first).toBe(beforeRestart.first);
+    expect(after.received).toBe(after.last - after.first + 1);
+    expect(await page.isHidden('#notice')).toBe(true);
+
+    await page.waitForFunction(
+      () => Number(document.querySelector('#received')?.textContent) >= 240,
+    );
+    await saveScreenshot(page, 'dashboard.png');
+    await page.close();
+  });
+});
