@@ -1,0 +1,153 @@
+/**
+ * Clients we did not write: node:http requests whose bodies are parsed by eventsource-parser,
+ * and raw TCP for requests no well-behaved client would send.
+ */
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { until } from './wait.js';
+
+export interface SseClient {
+  readonly status: Promise<number>;
+  readonly events: EventSourceMessage[];
+  readonly comments: string[];
+  readonly retries: number[];
+  /** Parse errors reported by eventsource-parser (a malformed stream). */
+  readonly parseErrors: Error[];
+  /** Resolves when the server ended the body or the connection closed. */
+  readonly ended: Promise<void>;
+  isEnded(): boolean;
+  /** Waits until at least `count` events arrived. */
+  waitForEvents(count: number, timeoutMs?: number): Promise<void>;
+  /** Drops the connection from the client side. */
+  destroy(): void;
+}
+
+export interface ClientOptions {
+  headers?: Record<string, string>;
+  /** Parser cap in characters; the default (none) reads events of any size. */
+  maxBufferSize?: number;
+}
+
+/** Opens one event-stream request with a fresh connection (no agent pooling). */
+export function openClient(url: string, options: ClientOptions = {}): SseClient {
+  const events: EventSourceMessage[] = [];
+  const comments: string[] = [];
+  const retries: number[] = [];
+  const parseErrors: Error[] = [];
+  const parser = createParser({
+    onEvent: (event) => events.push(event),
+    onComment: (comment) => comments.push(comment),
+    onRetry: (retry) => retries.push(retry),
+    onError: (error) => parseErrors.push(error),
+    maxBufferSize: options.maxBufferSize,
+  });
+  let ended = false;
+  let resolveEnded!: () => void;
+  const endedPromise = new Promise<void>((resolve) => {
+    resolveEnded = () => {
+      ended = true;
+      resolve();
+    };
+  });
+  const req = request(url, {
+    agent: false,
+    headers: { accept: 'text/event-stream', ...options.headers },
+  });
+  const status = new Promise<number>((resolve, reject) => {
+    req.once('response', (res) => {
+      resolve(res.statusCode ?? 0);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => parser.feed(chunk));
+      res.once('close', resolveEnded);
+      res.on('error', () => {});
+    });
+    req.once('error', (error) => {
+      reject(error);
+      resolveEnded();
+    });
+  });
+  status.catch(() => {});
+  req.once('close', resolveEnded);
+  req.end();
+  return {
+    status,
+    events,
+    comments,
+    retries,
+    parseErrors,
+    ended: endedPromise,
+    isEnded: () => ended,
+    waitForEvents: (count, timeoutMs = 10_000) =>
+      until(
+        () => events.length >= count,
+        () => `${count} events (got ${events.length})`,
+        timeoutMs,
+      ),
+    destroy: () => req.destroy(),
+  };
+}
+
+export interface RawResponse {
+  /** The status code, or 0 when the server closed without answering. */
+  status: number;
+  /** The body parsed by eventsource-parser (HTTP/1.0: no chunked framing to undo). */
+  events: EventSourceMessage[];
+}
+
+/**
+ * Sends a raw HTTP/1.0 request with a header value no HTTP client would build (bare CR, NUL,
+ * invalid UTF-8) and reads the whole answer: HTTP/1.0 makes the server close when it is done.
+ */
+export async function rawRequest(
+  port: number,
+  path: string,
+  headerValue?: Uint8Array,
+): Promise<RawResponse> {
+  const socket = connect({ host: '127.0.0.1', port });
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const head = [Buffer.from(`GET ${path} HTTP/1.0\r\nHost: 127.0.0.1\r\n`, 'latin1')];
+  if (headerValue !== undefined) {
+    head.push(
+      Buffer.from('Last-Event-ID: ', 'latin1'),
+      Buffer.from(headerValue),
+      Buffer.from('\r\n'),
+    );
+  }
+  head.push(Buffer.from('\r\n'));
+  socket.write(Buffer.concat(head));
+  await closed;
+  const response = Buffer.concat(chunks);
+  const split = response.indexOf('\r\n\r\n');
+  const statusLine = response.subarray(0, response.indexOf('\r\n')).toString('latin1');
+  const status = Number(/^HTTP\/1\.\d (\d{3})/.exec(statusLine)?.[1] ?? 0);
+  const events: EventSourceMessage[] = [];
+  if (split !== -1) {
+    createParser({ onEvent: (event) => events.push(event) }).feed(
+      response.subarray(split + 4).toString('utf8'),
+    );
+  }
+  return { status, events };
+}
+
+/**
+ * Opens an event stream over a raw socket and then stops reading it: the kernel buffers fill
+ * and the server sees a client that does not read. `resume()` reads again.
+ */
+export function openPausedClient(
+  port: number,
+  path: string,
+): { socket: Socket; resume(): void; received(): number } {
+  const socket = connect({ host: '127.0.0.1', port });
+  let received = 0;
+  socket.on('error', () => {});
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.byteLength;
+  });
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+  socket.pause();
+  return { socket, resume: () => socket.resume(), received: () => received };
+}
