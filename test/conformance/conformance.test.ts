@@ -246,6 +246,22 @@ describe.each(serverFactories)('$name', (factory) => {
     },
   );
 
+  it('does not hold the response back when the handler awaits a write (h3 #944)', async () => {
+    const highWaterMark = 16 * 1024;
+    const { url } = await start({
+      options: { heartbeat: false, highWaterMark },
+      run: async (stream) => {
+        stream.send({ data: 'x'.repeat(2 * highWaterMark) });
+        await stream.ready();
+        stream.send({ data: 'after the wait' });
+      },
+    });
+    const client = await fetchStream(url);
+    await waitFor(() => client.events.length === 2, 'both events');
+    client.abort();
+    expect(client.events[1]?.data).toBe('after the wait');
+  });
+
   it('closes the stream and reports a handler error, never to the framework', async () => {
     const running = await start({
       options: { heartbeat: false },

@@ -1,0 +1,27 @@
+import type { EventStream } from '@ssekit/core';
+import express5 from 'express5';
+import { expectTypeOf, test } from 'vitest';
+import { sse, sseHandler } from './index.js';
+
+type Events = { tick: { n: number }; message: string };
+
+test('res.sse is declared on every Express response, undefined for non-SSE requests', () => {
+  const app = express5();
+  app.use(sse());
+  app.get('/events', (_req, res) => {
+    expectTypeOf(res.sse).toEqualTypeOf<EventStream | undefined>();
+  });
+});
+
+test('sseHandler types res.sse with the route events, without casts', () => {
+  sseHandler<Events>((_req, res) => {
+    expectTypeOf(res.sse).toEqualTypeOf<EventStream<Events>>();
+    res.sse.send({ event: 'tick', data: { n: 1 } });
+    res.sse.send({ data: 'a message' });
+    // @ts-expect-error the payload of tick is { n: number }
+    res.sse.send({ event: 'tick', data: { n: 'one' } });
+    // @ts-expect-error there is no event named tock
+    res.sse.send({ event: 'tock', data: { n: 1 } });
+    res.status(401);
+  });
+});

@@ -1,0 +1,139 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import compression from 'compression';
+import type { ErrorRequestHandler } from 'express';
+import express4 from 'express4';
+import express5 from 'express5';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sse, sseHandler } from './index.js';
+
+const SSE = 'text/event-stream';
+const servers: http.Server[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((closed) => server.close(closed));
+  }
+});
+
+function listen(app: http.RequestListener): Promise<string> {
+  const server = http.createServer(app);
+  servers.push(server);
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }),
+  );
+}
+
+describe.each([
+  ['Express 4', express4],
+  ['Express 5', express5],
+] as const)('%s', (_name, express) => {
+  it('mounted globally, engages only on SSE requests and opens res.sse when read', async () => {
+    const app = express();
+    app.use(sse({ heartbeat: false }));
+    app.get('/data', (_req, res) => {
+      res.json({ sseDefined: 'sse' in res });
+    });
+    app.get('/events', (_req, res) => {
+      const stream = res.sse;
+      if (stream === undefined) {
+        res.status(406).json({ error: 'send Accept: text/event-stream' });
+        return;
+      }
+      stream.send({ data: 'hi' });
+      stream.close();
+    });
+    const origin = await listen(app);
+
+    const json = await request(origin).get('/data').set('accept', 'application/json');
+    expect(json.body).toEqual({ sseDefined: false });
+    // An SSE-capable client reaching a route that never reads res.sse gets the route's answer.
+    const untouched = await request(origin).get('/data').set('accept', SSE);
+    expect(untouched.body).toEqual({ sseDefined: true });
+    const refused = await request(origin).get('/events').set('accept', 'application/json');
+    expect(refused.status).toBe(406);
+    const streamed = await request(origin).get('/events').set('accept', `${SSE}, */*`);
+    expect(streamed.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(streamed.text).toBe('data: hi\n\n');
+  });
+
+  it('refuses res.sse after the route already answered, with a TypeError naming the fix', async () => {
+    const app = express();
+    let thrown: unknown;
+    app.get('/events', sse(), (_req, res) => {
+      res.status(404).json({ error: 'no such feed' });
+      try {
+        res.sse?.send({ data: 'too late' });
+      } catch (error) {
+        thrown = error;
+      }
+    });
+    const response = await request(await listen(app))
+      .get('/events')
+      .set('accept', SSE);
+    expect(response.status).toBe(404);
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(String(thrown)).toMatch(/res\.sse was read after the response was sent/);
+  });
+
+  it('sends an error thrown before the stream opened to Express, as usual', async () => {
+    const app = express();
+    const seen: unknown[] = [];
+    const reported: unknown[] = [];
+    app.get(
+      '/events',
+      sseHandler(
+        () => {
+          throw new Error('before opening');
+        },
+        { onError: (error) => reported.push(error) },
+      ),
+    );
+    const handle: ErrorRequestHandler = (error, _req, res, _next) => {
+      seen.push(error);
+      res.status(500).json({ error: 'handled by Express' });
+    };
+    app.use(handle);
+    const response = await request(await listen(app))
+      .get('/events')
+      .set('accept', SSE);
+    expect(response.status).toBe(500);
+    expect(seen).toEqual([expect.objectContaining({ message: 'before opening' })]);
+    expect(reported).toEqual([]);
+  });
+
+  it('flushes through compression that does compress the stream', async () => {
+    const app = express();
+    app.use(compression());
+    app.get(
+      '/events',
+      sseHandler(
+        (_req, res) => {
+          res.sse.send({ data: 'compressed yet immediate' });
+        },
+        { heartbeat: false, headers: { 'cache-control': 'no-cache' } },
+      ),
+    );
+    const origin = await listen(app);
+    const controller = new AbortController();
+    const response = await fetch(`${origin}/events`, {
+      headers: { accept: SSE, 'accept-encoding': 'gzip' },
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    controller.abort();
+    expect(new TextDecoder().decode(value)).toBe('data: compressed yet immediate\n\n');
+  });
+});
+
+it('rejects an invalid option when the middleware is created', () => {
+  expect(() => sse({ heartbeat: -5 })).toThrow(TypeError);
+  expect(() => sse({ heartbeat: -5 })).toThrow(/"heartbeat"/);
+  expect(() => sseHandler(() => {}, { onOverflow: 'block' as 'drop' })).toThrow(/"onOverflow"/);
+});

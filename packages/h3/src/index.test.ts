@@ -1,0 +1,93 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { H3 } from 'h3';
+import { describe, expect, it } from 'vitest';
+import { defineEventStreamHandler, type EventStream, eventStreamResponse } from './index.js';
+
+const SSE = { accept: 'text/event-stream' };
+
+/** Reads `count` events from a response body, parsed by eventsource-parser, then cancels. */
+async function readEvents(response: Response, count: number): Promise<EventSourceMessage[]> {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe('through app.fetch(new Request(...))', () => {
+  it('answers with the event stream and a re-decoded non-ASCII Last-Event-ID', async () => {
+    const app = new H3().get(
+      '/events',
+      defineEventStreamHandler((_event, stream) => {
+        stream.send({ data: stream.lastEventId ?? '(none)' });
+      }),
+    );
+    const utf8AsLatin1 = Buffer.from('évènement-✓', 'utf8').toString('latin1');
+    const response = await app.fetch(
+      new Request('http://localhost/events', {
+        headers: { ...SSE, 'last-event-id': utf8AsLatin1 },
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect((await readEvents(response, 1))[0]?.data).toBe('évènement-✓');
+  });
+
+  it('closes the stream when the request signal aborts', async () => {
+    let opened: EventStream | undefined;
+    const app = new H3().get(
+      '/events',
+      defineEventStreamHandler((_event, stream) => {
+        opened = stream;
+      }),
+    );
+    const controller = new AbortController();
+    const response = await app.fetch(
+      new Request('http://localhost/events', { headers: SSE, signal: controller.signal }),
+    );
+    expect(response.status).toBe(200);
+    expect(opened?.isClosed).toBe(false);
+    controller.abort();
+    await opened?.closed;
+    expect(opened?.isClosed).toBe(true);
+  });
+
+  it('does not hang when the handler awaits a write before returning (h3 #944)', async () => {
+    const app = new H3().get('/events', (event) =>
+      eventStreamResponse(
+        event,
+        async (_event, stream) => {
+          stream.send({ data: 'x'.repeat(4096) });
+          await stream.ready();
+          stream.send({ data: 'after the wait' });
+        },
+        { highWaterMark: 1024, heartbeat: false },
+      ),
+    );
+    const response = await app.fetch(new Request('http://localhost/events', { headers: SSE }));
+    const events = await readEvents(response, 2);
+    expect(events[1]?.data).toBe('after the wait');
+  });
+
+  it('lets a route answer 401 before opening, with eventStreamResponse', async () => {
+    const app = new H3().get('/events', (event) => {
+      if (!event.req.headers.has('authorization'))
+        return Response.json({ error: 'unauthorized' }, { status: 401 });
+      return eventStreamResponse(event, (_event, stream) => stream.close());
+    });
+    const response = await app.fetch(new Request('http://localhost/events', { headers: SSE }));
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: 'unauthorized' });
+  });
+});
+
+it('rejects an invalid option when the handler is defined', () => {
+  expect(() => defineEventStreamHandler(() => {}, { retry: -1 })).toThrow(/"retry"/);
+  expect(() => defineEventStreamHandler(() => {}, { heartbeat: 1.5 })).toThrow(/"heartbeat"/);
+});

@@ -1,0 +1,133 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import koaCompress from 'koa-compress';
+import Koa2 from 'koa2';
+import Koa3 from 'koa3';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SseContext, sse } from './index.js';
+
+const SSE = 'text/event-stream';
+const servers: http.Server[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((closed) => server.close(closed));
+  }
+});
+
+function listen(app: Koa): Promise<string> {
+  const server = http.createServer(app.callback());
+  servers.push(server);
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }),
+  );
+}
+
+/** Reads the first body chunk as the bytes on the wire, with no decompression. */
+function firstRawChunk(url: string, headers: Record<string, string>) {
+  return new Promise<{ encoding: string | undefined; text: string }>((resolve, reject) => {
+    const req = http.get(url, { headers }, (res) => {
+      res.once('data', (chunk: Buffer) => {
+        resolve({ encoding: res.headers['content-encoding'], text: chunk.toString('latin1') });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+describe.each([
+  ['Koa 2', Koa2],
+  ['Koa 3', Koa3],
+] as const)('%s', (_name, KoaApp) => {
+  it('mounted globally, engages only on SSE requests and opens ctx.sse when read', async () => {
+    const app = new KoaApp();
+    app.use(sse({ heartbeat: false }));
+    app.use<object, SseContext>(async (ctx) => {
+      if (ctx.path === '/data') {
+        ctx.body = { sseDefined: 'sse' in ctx };
+        return;
+      }
+      const stream = ctx.sse;
+      if (stream === undefined) {
+        ctx.status = 406;
+        ctx.body = { error: 'send Accept: text/event-stream' };
+        return;
+      }
+      stream.send({ data: 'hi' });
+      stream.close();
+    });
+    const origin = await listen(app);
+
+    expect((await request(origin).get('/data').set('accept', 'application/json')).body).toEqual({
+      sseDefined: false,
+    });
+    expect((await request(origin).get('/data').set('accept', SSE)).body).toEqual({
+      sseDefined: true,
+    });
+    expect((await request(origin).get('/events')).status).toBe(406);
+    const streamed = await request(origin).get('/events').set('accept', SSE);
+    expect(streamed.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(streamed.text).toBe('data: hi\n\n');
+  });
+
+  it('lets an error thrown before the stream opened reach Koa, as usual', async () => {
+    const app = new KoaApp();
+    app.silent = true;
+    const reported: unknown[] = [];
+    app.use(sse({ onError: (error) => reported.push(error) }));
+    app.use(() => {
+      throw new Error('before opening');
+    });
+    const response = await request(await listen(app))
+      .get('/events')
+      .set('accept', SSE);
+    expect(response.status).toBe(500);
+    expect(reported).toEqual([]);
+  });
+
+  it('refuses ctx.sse after the response was sent, with a TypeError naming the fix', async () => {
+    const app = new KoaApp();
+    let thrown: unknown;
+    app.use(sse());
+    app.use<object, SseContext>((ctx) => {
+      ctx.res.writeHead(404).end();
+      try {
+        ctx.sse?.send({ data: 'too late' });
+      } catch (error) {
+        thrown = error;
+      }
+    });
+    const response = await request(await listen(app))
+      .get('/events')
+      .set('accept', SSE);
+    expect(response.status).toBe(404);
+    expect(String(thrown)).toMatch(/^TypeError: ssekit: ctx\.sse was read after the response/);
+  });
+
+  it('keeps events readable on the wire with koa-compress mounted', async () => {
+    const app = new KoaApp();
+    app.use(koaCompress({ threshold: 0 }));
+    app.use(sse({ heartbeat: false }));
+    app.use<object, SseContext>((ctx) => {
+      ctx.sse?.send({ data: 'plain text' });
+    });
+    const origin = await listen(app);
+    const raw = await firstRawChunk(`${origin}/events`, {
+      accept: SSE,
+      'accept-encoding': 'gzip, br',
+    });
+    expect(raw.encoding).toBeUndefined();
+    expect(raw.text).toBe('data: plain text\n\n');
+  });
+});
+
+it('rejects an invalid option when the middleware is created', () => {
+  expect(() => sse({ maxBufferedBytes: 0 })).toThrow(TypeError);
+  expect(() => sse({ maxBufferedBytes: 0 })).toThrow(/"maxBufferedBytes"/);
+});
