@@ -1,0 +1,111 @@
+/**
+ * One server instance for the multi-process suites, run as a child process (bundled by
+ * `instances.ts`). Its settings come as JSON in SSEKIT_INSTANCE; it prints `{"port":N}` once
+ * listening on 127.0.0.1. Routes:
+ *   GET  /events?topic=a&topic=b   an event stream subscribed to the topics through the hub
+ *   POST /publish?topic=a&count=N&start=S   publishes N events with data {"n":S+i}, one after
+ *        the other; answers {"ids":[...]} or 503 {"error":"..."} at the first failure
+ *   GET  /stats   hub.stats() plus the broker cursor
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHub } from '@ssekit/core';
+import { openEventStream } from '@ssekit/core/node';
+import { redisBroker } from '@ssekit/redis';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+
+export interface InstanceConfig {
+  name: string;
+  redisUrl: string;
+  key: string;
+  client: 'node-redis' | 'ioredis';
+  maxEvents?: number;
+  heartbeatMs?: number;
+  blockMs?: number;
+}
+
+const config = JSON.parse(process.env.SSEKIT_INSTANCE ?? '{}') as InstanceConfig;
+
+async function connect() {
+  if (config.client === 'ioredis') {
+    const client = new Redis(config.redisUrl, {
+      retryStrategy: (times) => Math.min(times * 50, 500),
+    });
+    await new Promise((resolve) => client.once('ready', resolve));
+    return client;
+  }
+  const client = createClient({
+    url: config.redisUrl,
+    socket: { reconnectStrategy: (retries) => Math.min(retries * 50, 500) },
+  });
+  await client.connect();
+  return client;
+}
+
+const client = await connect();
+const broker = redisBroker({
+  client,
+  key: config.key,
+  maxEvents: config.maxEvents,
+  blockMs: config.blockMs,
+  onError: (error) => console.error(`[${config.name}] ${error.message}`),
+});
+await broker.ready();
+const hub = createHub({ broker });
+
+const server = createServer((req, res) => {
+  handle(req, res).catch((error: unknown) => {
+    res.statusCode = 500;
+    res.end(String(error));
+  });
+});
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname === '/events') {
+    const stream = openEventStream(req, res, { heartbeat: config.heartbeatMs ?? 15_000 });
+    hub.subscribe(stream, url.searchParams.getAll('topic'));
+    return;
+  }
+  if (url.pathname === '/publish' && req.method === 'POST') {
+    const topic = url.searchParams.get('topic') ?? 'a';
+    const count = Number(url.searchParams.get('count') ?? 1);
+    const start = Number(url.searchParams.get('start') ?? 0);
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        ids.push(await hub.publish(topic, { data: { n: start + i, by: config.name } }));
+      }
+    } catch (error) {
+      reply(res, 503, { error: error instanceof Error ? error.message : String(error), ids });
+      return;
+    }
+    reply(res, 200, { ids });
+    return;
+  }
+  if (url.pathname === '/stats') {
+    reply(res, 200, { ...hub.stats(), cursor: broker.cursor() });
+    return;
+  }
+  reply(res, 404, { error: 'not found' });
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+});
+
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close();
+  hub
+    .close()
+    .then(() => ('quit' in client ? client.quit() : undefined))
+    .finally(() => process.exit(0));
+});
