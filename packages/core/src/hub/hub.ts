@@ -106,6 +106,8 @@ interface Subscriber {
   readonly filter: HubFilter<EventMap> | undefined;
   /** Live entries waiting while the replay runs; `undefined` once live. */
   held: HubEntry[] | undefined;
+  /** The replay went past live delivery: live entries up to this id were already sent. */
+  sentUpTo: string | undefined;
   active: boolean;
   /** The last send found the client's buffer above its high-water mark. */
   backedUp: boolean;
@@ -218,6 +220,7 @@ export class Hub<Events extends EventMap = EventMap> {
       stream: target,
       filter,
       held: undefined,
+      sentUpTo: undefined,
       active: true,
       backedUp: false,
     };
@@ -276,6 +279,7 @@ export class Hub<Events extends EventMap = EventMap> {
         this.#hold(subscriber, entry);
         continue;
       }
+      if (subscriber.sentUpTo !== undefined && this.#alreadySent(subscriber, entry)) continue;
       if (subscriber.filter !== undefined) {
         message ??= this.#messageOf(entry);
         if (!this.#accepts(subscriber, message)) continue;
@@ -329,6 +333,10 @@ export class Hub<Events extends EventMap = EventMap> {
     }
     if (isGone(subscriber)) return;
     subscriber.held = undefined;
+    const live = this.#broker.cursor();
+    if (position !== undefined && live !== undefined && compareIds(position, live) > 0) {
+      subscriber.sentUpTo = position;
+    }
     if (position !== undefined && position !== lastSent) {
       subscriber.stream.send(this.#cursorFor(position));
     }
@@ -341,6 +349,13 @@ export class Hub<Events extends EventMap = EventMap> {
     }
     this.#send(subscriber, encodeEntry(entry));
     return true;
+  }
+
+  /** Live entries arrive in id order, so the watermark is dropped at the first newer one. */
+  #alreadySent(subscriber: Subscriber, entry: HubEntry): boolean {
+    if (compareIds(entry.id, subscriber.sentUpTo as string) <= 0) return true;
+    subscriber.sentUpTo = undefined;
+    return false;
   }
 
   #hold(subscriber: Subscriber, entry: HubEntry): void {
