@@ -1,0 +1,113 @@
+/**
+ * The scenarios, grouped in sessions that share one server and one client process:
+ * - `crowd`: N idle clients, a burst (fan-out), then latency probes every 10 ms;
+ * - `memory`: N idle clients, memory per connection, then a burst (fan-out at N);
+ * - `stream`: one client reading as fast as backpressure allows.
+ * Each returns plain figures; a figure that comes with `wrong` is not a result.
+ */
+import { startClient, startServer } from './processes.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the server counts `expected` subscribers (they register after the headers). */
+async function subscribed(server, expected, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await server.call('subscribers');
+    if (count === expected) return;
+    if (Date.now() > deadline) throw new Error(`server has ${count}/${expected} subscribers`);
+    await sleep(20);
+  }
+}
+
+async function withProcesses(impl, options, body) {
+  const server = await startServer(impl, options);
+  const client = startClient();
+  try {
+    return await body(server, client);
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+}
+
+async function connectIdle(server, client, clients) {
+  await client.call('connect', { port: server.port, path: '/sse', count: clients });
+  await subscribed(server, clients);
+  await sleep(300);
+}
+
+/** One burst of `events` broadcasts to every connected client: events delivered per second. */
+async function fanOut(server, client, { events, timeoutMs }) {
+  await client.call('arm', { events, timeoutMs });
+  const { startedAt } = await server.call('burst', { events });
+  const result = await client.call('outcome');
+  const figures = { lost: result.lost, duplicated: result.duplicated, expected: result.expected };
+  if (result.timedOut || result.lost > 0 || result.duplicated > 0)
+    return { ...figures, wrong: true };
+  const seconds = (result.doneAt - startedAt) / 1e6;
+  return { ...figures, seconds, rate: result.expected / seconds };
+}
+
+/** Probes every `intervalMs`; p50/p99 of receive − send over every client and probe. */
+async function latency(server, client, { events, intervalMs, clients, timeoutMs }) {
+  await client.call('arm', {
+    events,
+    timeoutMs: events * intervalMs + timeoutMs,
+    latencyCapacity: events * clients,
+  });
+  await server.call('latency', { events, intervalMs });
+  const result = await client.call('outcome');
+  const figures = {
+    lost: result.lost,
+    duplicated: result.duplicated,
+    samples: result.latency.samples,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+  };
+  if (result.timedOut || result.lost > 0 || result.duplicated > 0)
+    return { ...figures, wrong: true };
+  return figures;
+}
+
+export function crowdSession(impl, config, options) {
+  return withProcesses(impl, options, async (server, client) => {
+    await connectIdle(server, client, config.crowdClients);
+    const fanout = await fanOut(server, client, config.crowdBurst);
+    await sleep(300);
+    await server.call('memory');
+    const probes = await latency(server, client, {
+      ...config.latency,
+      clients: config.crowdClients,
+    });
+    return { fanout, latency: probes };
+  });
+}
+
+export function memorySession(impl, config, options) {
+  return withProcesses(impl, options, async (server, client) => {
+    await connectIdle(server, client, config.memoryClients);
+    const loaded = await server.call('memory');
+    const clients = config.memoryClients;
+    const memory = {
+      rssPerConnection: (loaded.rss - server.empty.rss) / clients,
+      heapPerConnection: (loaded.heapUsed - server.empty.heapUsed) / clients,
+    };
+    const fanout = await fanOut(server, client, config.memoryBurst);
+    return { memory, fanout };
+  });
+}
+
+export function streamSession(impl, config, options) {
+  return withProcesses(impl, options, async (server, client) => {
+    const result = await client.call('stream', {
+      port: server.port,
+      events: config.streamEvents,
+      timeoutMs: config.streamTimeoutMs,
+    });
+    if (result.timedOut || result.lost > 0 || result.duplicated > 0)
+      return { ...result, wrong: true };
+    return result;
+  });
+}
