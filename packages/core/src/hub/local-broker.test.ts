@@ -29,7 +29,7 @@ describe('localBroker', () => {
     const broker = localBroker();
     const seen: string[] = [];
     const leave = broker.subscribe({ entry: (e) => seen.push(e.id), reset: () => {} });
-    const start = broker.cursor();
+    const start = broker.cursor() as string;
     const id = await broker.publish({ topic: 't', event: 'x', data: 'y' });
     expect(seen).toEqual([id]);
     expect(broker.cursor()).toBe(id);

@@ -1,0 +1,76 @@
+import { createHub, type Hub } from '@ssekit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type FetchReader,
+  fetchReader,
+  type PausedClient,
+  pausedClient,
+  range,
+  sequence,
+  until,
+} from './support/clients.js';
+import { type HubServer, serveHub } from './support/server.js';
+
+let hub: Hub | undefined;
+let server: HubServer | undefined;
+const readers: FetchReader[] = [];
+const paused: PausedClient[] = [];
+
+afterEach(async () => {
+  for (const reader of readers.splice(0)) reader.abort();
+  for (const client of paused.splice(0)) client.destroy();
+  await hub?.close();
+  await server?.close();
+});
+
+const MAX_BUFFERED = 64 * 1024;
+const padding = 'x'.repeat(1000);
+
+describe.each([
+  ['close', true],
+  ['drop', false],
+] as const)('one paused client among 100 readers (onOverflow %s)', (policy, closes) => {
+  it('the readers get every event while the paused one is bounded by the overflow policy', async () => {
+    hub = createHub();
+    server = await serveHub(hub, {
+      stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: policy, heartbeat: false },
+    });
+    const slow = pausedClient(`${server.url}?topics=t,bulk`);
+    paused.push(slow);
+    await slow.response;
+    const slowStream = server.streams[0] as HubServer['streams'][0];
+    // Fill the kernel's socket buffers (megabytes on loopback) so the client is stuck for real.
+    const bulk = 'b'.repeat(16 * 1024);
+    for (let i = 0; i < 1000 && slowStream.bufferedBytes === 0; i++) {
+      await hub.publish('bulk', { data: bulk });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(slowStream.bufferedBytes).toBeGreaterThan(0);
+    for (let i = 0; i < 100; i++) readers.push(fetchReader(server.url));
+    await until(() => hub?.stats().openStreams === 101, '101 streams');
+
+    const total = 600;
+    let largestBuffer = 0;
+    let readersAheadOfPaused = false;
+    for (let seq = 1; seq <= total; seq++) {
+      await hub.publish('t', { data: { seq, padding } });
+      largestBuffer = Math.max(largestBuffer, slowStream.bufferedBytes);
+      // A publisher yields to I/O now and then; a burst above the cap within one tick overflows anyone.
+      if (seq % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (seq % 25 === 0) {
+        await until(
+          () => readers.every((reader) => reader.events.length > seq),
+          () => `every reader to have event ${seq}`,
+        );
+        if (!slowStream.isClosed && slowStream.bufferedBytes > 0) readersAheadOfPaused = true;
+      }
+    }
+    for (const reader of readers) expect(sequence(reader.events.slice(1))).toEqual(range(1, total));
+    expect(readersAheadOfPaused).toBe(true);
+    expect(largestBuffer).toBeLessThanOrEqual(MAX_BUFFERED);
+    expect(slowStream.overflows).toBeGreaterThan(0);
+    expect(hub.stats().overflows).toBe(slowStream.overflows);
+    expect(slowStream.isClosed).toBe(closes);
+    expect(hub.stats().openStreams).toBe(closes ? 100 : 101);
+  });
+});
