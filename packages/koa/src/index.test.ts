@@ -47,6 +47,11 @@ describe.each([
 ] as const)('%s', (_name, KoaApp) => {
   it('mounted globally, engages only on SSE requests and opens ctx.sse when read', async () => {
     const app = new KoaApp();
+    const logged: number[] = [];
+    app.use(async (ctx, next) => {
+      await next();
+      logged.push(ctx.status);
+    });
     app.use(sse({ heartbeat: false }));
     app.use<object, SseContext>(async (ctx) => {
       if (ctx.path === '/data') {
@@ -74,6 +79,7 @@ describe.each([
     const streamed = await request(origin).get('/events').set('accept', SSE);
     expect(streamed.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(streamed.text).toBe('data: hi\n\n');
+    expect(logged).toEqual([200, 200, 406, 200]);
   });
 
   it('lets an error thrown before the stream opened reach Koa, as usual', async () => {
