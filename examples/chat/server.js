@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createHub, memoryHistory } from '@ssekit/core';
 import { eventStreamResponse } from '@ssekit/h3';
-import { getQuery, getRouterParam, H3, HTTPError, html, readBody, toNodeHandler } from 'h3';
+import { getQuery, getRouterParam, H3, HTTPError, readBody, toNodeHandler } from 'h3';
 import { createRooms, join, leave } from './rooms.js';
 
 const page = readFileSync(new URL('./index.html', import.meta.url), 'utf8');
