@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { createEventStream } from '../event-stream.js';
+import { createHub } from './hub.js';
+import { localBroker } from './local-broker.js';
+import { memoryHistory } from './memory-history.js';
+
+const quiet = () => createEventStream({ heartbeat: false });
+
+describe('createHub input checks', () => {
+  it('refuses both a history and a broker', () => {
+    expect(() => createHub({ history: memoryHistory(), broker: localBroker() })).toThrow(
+      /"history" or "broker"/,
+    );
+  });
+
+  it('refuses limits that are not positive whole numbers, naming them', () => {
+    expect(() => createHub({ maxConnections: 0 })).toThrow(/maxConnections/);
+    expect(() => createHub({ busyRetry: -1 })).toThrow(/busyRetry/);
+  });
+});
+
+describe('hub.publish input checks', () => {
+  const hub = createHub();
+
+  it('needs a non-empty topic', () => {
+    expect(() => hub.publish('', { data: 1 })).toThrow(/topic/);
+    expect(() => hub.publish(42 as unknown as string, { data: 1 })).toThrow(TypeError);
+  });
+
+  it('takes only event and data, and needs data', () => {
+    expect(() => hub.publish('t', { data: 1, id: '5' } as never)).toThrow(/assigns ids/);
+    expect(() => hub.publish('t', { event: 'x' } as never)).toThrow(/needs "data"/);
+  });
+
+  it('validates the event name and the serialized data like stream.send', () => {
+    expect(() => hub.publish('t', { event: 'a\nb', data: 1 })).toThrow(/CR or LF/);
+    expect(() => hub.publish('t', { data: 10n })).toThrow(/serializer/);
+  });
+
+  it('calls the serializer once and leaves strings alone', async () => {
+    let calls = 0;
+    const counted = createHub({
+      serializer: (value) => {
+        calls += 1;
+        return JSON.stringify(value);
+      },
+    });
+    const stream = quiet();
+    counted.subscribe(stream, 't');
+    await counted.publish('t', { data: 'plain text' });
+    await counted.publish('t', { data: { n: 1 } });
+    expect(calls).toBe(1);
+    stream.close();
+  });
+});
+
+describe('hub.subscribe input checks', () => {
+  const hub = createHub();
+
+  it('needs at least one non-empty topic', () => {
+    expect(() => hub.subscribe(quiet(), [])).toThrow(/non-empty array of topics/);
+    expect(() => hub.subscribe(quiet(), ['ok', ''])).toThrow(/topic/);
+  });
+
+  it('needs a function as filter', () => {
+    expect(() => hub.subscribe(quiet(), 't', { filter: 'yes' as never })).toThrow(/filter/);
+  });
+
+  it('ignores a stream that is already closed', () => {
+    const stream = quiet();
+    stream.close();
+    hub.subscribe(stream, 't');
+    expect(hub.stats().openStreams).toBe(0);
+  });
+
+  it('ends the subscription when unsubscribe is called, leaving the stream open', async () => {
+    const stream = quiet();
+    const unsubscribe = hub.subscribe(stream, ['a', 'b']);
+    expect(hub.stats().subscribers).toEqual({ a: 1, b: 1 });
+    unsubscribe();
+    expect(hub.stats()).toMatchObject({ openStreams: 0, subscribers: {} });
+    expect(stream.isClosed).toBe(false);
+    stream.close();
+  });
+});
