@@ -65,8 +65,11 @@ describe.each(serverFactories)('$name', (factory) => {
       },
     });
     const source = recordEventSource(url, ['message', 'tick']);
-    await waitFor(() => source.messages.length === 2, 'two events');
-    source.close();
+    try {
+      await waitFor(() => source.messages.length === 2, 'two events');
+    } finally {
+      source.close();
+    }
     expect(source.messages).toEqual([
       { type: 'message', data: 'hello', lastEventId: '' },
       { type: 'tick', data: '{"n":1}', lastEventId: '7' },
@@ -160,8 +163,11 @@ describe.each(serverFactories)('$name', (factory) => {
     expect(fetched.events.map((event) => event.data)).toEqual(['first']);
 
     const source = recordEventSource(url);
-    await waitFor(() => source.messages.length === 2, 'the event after reconnecting');
-    source.close();
+    try {
+      await waitFor(() => source.messages.length === 2, 'the event after reconnecting');
+    } finally {
+      source.close();
+    }
     expect(source.messages.map((message) => message.data)).toEqual(['first', 'resumed after 1']);
     expect(source.opens).toBe(2);
     expect(source.errors).toBeGreaterThanOrEqual(1);
