@@ -14,10 +14,12 @@ export class OutageReporter {
   failed(error: unknown, context: string): void {
     if (this.#down) return;
     this.#down = true;
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = (error instanceof Error ? error.message : String(error))
+      .replace(/^ssekit\/redis: /, '')
+      .replace(/\.$/, '');
     this.#onError(
       new Error(
-        `ssekit/redis: ${context}: ${cause}. Live delivery pauses and publish rejects until ` +
+        `ssekit/redis: ${context} (${cause}). Live delivery pauses and publish rejects until ` +
           'Redis is back; connected clients stay connected.',
         { cause: error },
       ),

@@ -26,10 +26,10 @@ export interface RedisSseClient {
   waitFor(predicate: (events: EventSourceMessage[]) => boolean, timeoutMs?: number): Promise<void>;
 }
 
-export function sseClient(topics: readonly string[]): RedisSseClient {
+/** A client for `topics`; `lastEventId` is sent on the first connection too (a resuming client). */
+export function sseClient(topics: readonly string[], lastEventId?: string): RedisSseClient {
   const events: EventSourceMessage[] = [];
   const comments: string[] = [];
-  let lastEventId: string | undefined;
   let controller: AbortController | undefined;
   let connected = false;
   let ended: Promise<void> = Promise.resolve();
