@@ -9,6 +9,8 @@ export interface HubServerOptions {
   stream?: EventStreamOptions;
   /** Per-request subscribe options (a per-user filter, for example). */
   subscribe?: (url: URL) => SubscribeOptions;
+  /** HTML served at `/page` (for a browser), same origin as the streams. */
+  page?: string;
 }
 
 export interface HubServer {
@@ -28,6 +30,14 @@ export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubS
   const lastEventIds: Array<string | undefined> = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/page' && options.page !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(options.page);
+      return;
+    }
+    if (url.pathname !== '/') {
+      res.writeHead(404).end();
+      return;
+    }
     const header = req.headers['last-event-id'];
     lastEventIds.push(typeof header === 'string' ? header : undefined);
     const stream = openEventStream(req, res, { retry: 20, ...options.stream });
