@@ -28,7 +28,7 @@ declare global {
   }
 }
 
-/** Options of {@link sse} and {@link sseHandler}: the stream's options plus error reporting. */
+/** Options of {@link sseHandler}: the stream's options plus error reporting. */
 export interface SseOptions extends EventStreamOptions {
   /** Receives what a handler threw after its stream opened (the stream is closed). Default `console.error`. */
   onError?: (error: unknown) => void;
@@ -55,8 +55,8 @@ export type SseMiddleware = (req: Request, res: Response, next: NextFunction) =>
  * Middleware that gives requests accepting `text/event-stream` a lazily opened `res.sse`.
  * Other requests pass through untouched, so `app.use(sse())` is safe to mount globally.
  */
-export function sse(options: SseOptions = {}): SseMiddleware {
-  const streamOptions = checked(options);
+export function sse(options: EventStreamOptions = {}): SseMiddleware {
+  const streamOptions = validated(options);
   return (req, res, next) => {
     if (acceptsEventStream(req)) defineLazyStream(req, res, streamOptions);
     next();
@@ -72,8 +72,8 @@ export function sseHandler<Events extends EventMap = EventMap>(
   handler: SseRouteHandler<Events>,
   options: SseOptions = {},
 ): SseMiddleware {
-  const { onError = console.error } = options;
-  const streamOptions = checked(options);
+  const { onError = console.error, ...rest } = options;
+  const streamOptions = validated(rest);
   return (req, res, next) => {
     if (!acceptsEventStream(req)) return next();
     const opened = defineLazyStream(req, res, streamOptions);
@@ -143,11 +143,10 @@ function defineLazyStream(
   return () => stream;
 }
 
-/** The stream options without `onError`, validated now so a bad option fails at startup. */
-function checked(options: SseOptions): EventStreamOptions {
-  const { onError: _onError, ...streamOptions } = options;
-  createEventStream(streamOptions).close();
-  return streamOptions;
+/** Validates the options now, so that a bad option fails at startup, not at the first client. */
+function validated(options: EventStreamOptions): EventStreamOptions {
+  createEventStream(options).close();
+  return options;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
