@@ -13,6 +13,8 @@ const ROOM_NAME = /^[a-z0-9-]{1,32}$/;
  * `GET /rooms/:room/events` (SSE). A page first draws `GET /rooms/:room/recent`, then streams
  * from the id that snapshot ends at, so a late joiner or a reloaded page sees the conversation
  * without a gap; a reconnecting page gets what it missed from the hub's history.
+ *
+ * @returns {{ app: import('h3').H3, createServer: () => import('node:http').Server, close: () => Promise<void> }}
  */
 export function createChat({ recentSize = 50 } = {}) {
   const hub = createHub({ history: memoryHistory({ maxEvents: 5000 }) });

@@ -17,7 +17,7 @@ if (skip) {
  * `describe` for suites that drive a real Chromium. Without Chromium they are skipped on a
  * developer machine and fail under `CI`, where a missing browser is a broken setup.
  */
-export const describeInChromium = skip ? describe.skip : describe;
+export const describeInChromium: ReturnType<typeof describe.skipIf> = describe.skipIf(skip);
 
 /** Starts headless Chromium with the flags that work in containers and CI. */
 export function launchChromium(): Promise<Browser> {
