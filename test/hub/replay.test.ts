@@ -33,9 +33,9 @@ afterEach(async () => {
   hub = undefined;
 });
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+const turn = () => new Promise((resolve) => setTimeout(resolve, 1));
 
-/** Publishes `{ seq }` 1..count on topic `t`, yielding to I/O every few events. */
+/** Publishes `{ seq }` 1..count on topic `t`, pausing a millisecond every few events. */
 async function publishMany(target: Hub, count: number, topic = 't'): Promise<void> {
   for (let seq = 1; seq <= count; seq++) {
     await target.publish(topic, { data: { seq } });
@@ -95,6 +95,25 @@ describe.each(brokers)('replay after a disconnect, with %s', (_name, makeBroker)
     expect(received).toEqual(range(1, total));
     expect(reader.events.some((event) => event.event === RESET_EVENT)).toBe(false);
     expect(hub.stats().replaysServed).toBeGreaterThanOrEqual(1);
+  });
+  it('merges a replay with events published while it runs (reconnect by id)', async () => {
+    hub = createHub({ broker: makeBroker() });
+    server = await serveHub(hub);
+    const ids: string[] = [];
+    for (let seq = 1; seq <= 100; seq++) ids.push(await hub.publish('t', { data: { seq } }));
+    const reader = fetchReader(server.url, ids[49]);
+    readers.push(reader);
+    for (let seq = 101; seq <= 300; seq++) {
+      await hub.publish('t', { data: { seq } });
+      if (seq % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await until(
+      () => sequence(reader.events).length >= 250,
+      () => `250 events, have ${sequence(reader.events).length}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sequence(reader.events)).toEqual(range(51, 300));
+    expect(hub.stats().replaysServed).toBe(1);
   });
 });
 
