@@ -93,5 +93,5 @@ describeInChromium('chat in Chromium', () => {
     await saveScreenshot(ann, 'chat.png');
     await ann.context().close();
     await bob.context().close();
-  });
+  }, 30_000);
 });

@@ -38,5 +38,5 @@ describeInChromium('clock in Chromium', () => {
     expect(streamRequests).toHaveLength(2);
     expect(await page.$$eval('#ticks li', (items) => items.length)).toBe(10);
     await page.close();
-  });
+  }, 30_000);
 });

@@ -76,5 +76,5 @@ describeInChromium('dashboard in Chromium', () => {
     );
     await saveScreenshot(page, 'dashboard.png');
     await page.close();
-  });
+  }, 60_000);
 });

@@ -66,5 +66,5 @@ describeInChromium('feed in Chromium', () => {
     expect(new Set(seen.map((card) => card.seed))).toEqual(new Set([last?.seed]));
     expect(seen.map((card) => card.position)).toEqual(seen.map((_, index) => index));
     await page.close();
-  });
+  }, 30_000);
 });

@@ -65,5 +65,5 @@ describeInChromium('llm-stream in Chromium', () => {
     expect(generateRequests).toBe(1);
     expect(await page.getAttribute('body', 'data-state')).toBe('done');
     await page.close();
-  });
+  }, 30_000);
 });
