@@ -134,6 +134,8 @@ export class Hub<Events extends EventMap = EventMap> {
   readonly #topics = new Map<string, Set<Subscriber>>();
   readonly #streams = new Map<EventStream<EventMap>, number>();
   readonly #leaveBroker: () => void;
+  /** Entries encoded for a replay or a hold, reused when many clients reconnect at once. */
+  readonly #encoded = new WeakMap<HubEntry, EncodedEvent>();
   #local: LocalMessage | undefined;
   #closing: Promise<void> | undefined;
   #cursorEvent: EncodedEvent | undefined;
@@ -276,7 +278,7 @@ export class Hub<Events extends EventMap = EventMap> {
     let message: HubDelivery<EventMap> | undefined;
     for (const subscriber of subscribers) {
       if (subscriber.held !== undefined) {
-        this.#hold(subscriber, entry);
+        this.#hold(subscriber, entry, encoded);
         continue;
       }
       if (subscriber.sentUpTo !== undefined && this.#alreadySent(subscriber, entry)) continue;
@@ -347,8 +349,17 @@ export class Hub<Events extends EventMap = EventMap> {
     if (subscriber.filter !== undefined && !this.#accepts(subscriber, this.#messageOf(entry))) {
       return false;
     }
-    this.#send(subscriber, encodeEntry(entry));
+    this.#send(subscriber, this.#encodedOf(entry));
     return true;
+  }
+
+  #encodedOf(entry: HubEntry): EncodedEvent {
+    let encoded = this.#encoded.get(entry);
+    if (encoded === undefined) {
+      encoded = encodeEntry(entry);
+      this.#encoded.set(entry, encoded);
+    }
+    return encoded;
   }
 
   /** Live entries arrive in id order, so the watermark is dropped at the first newer one. */
@@ -358,10 +369,11 @@ export class Hub<Events extends EventMap = EventMap> {
     return false;
   }
 
-  #hold(subscriber: Subscriber, entry: HubEntry): void {
+  #hold(subscriber: Subscriber, entry: HubEntry, encoded: EncodedEvent): void {
     const held = subscriber.held as HubEntry[];
     if (held.length < MAX_HELD_EVENTS) {
       held.push(entry);
+      this.#encoded.set(entry, encoded);
       return;
     }
     this.#overflows += 1;
