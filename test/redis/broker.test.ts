@@ -1,0 +1,215 @@
+/**
+ * `redisBroker` through its public API against a real Redis, once per client library: options,
+ * live delivery, paged replay with topic filtering, the reset cases, failures and cleanup.
+ */
+import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core';
+import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
+
+const available = await redisIsAvailable('redis broker');
+const prefix = randomPrefix();
+let keys = 0;
+const newKey = () => `${prefix}broker:${++keys}`;
+
+afterAll(async () => {
+  if (available) await deleteKeysUnder(prefix);
+});
+
+type AnyClient = ReturnType<typeof createClient> | Redis;
+
+const kinds = {
+  'node-redis': async (): Promise<AnyClient> => {
+    const client = createClient({ url: REDIS_URL });
+    client.on('error', () => {});
+    await client.connect();
+    return client;
+  },
+  ioredis: async (): Promise<AnyClient> => {
+    const client = new Redis(REDIS_URL);
+    await new Promise((resolve) => client.once('ready', resolve));
+    return client;
+  },
+};
+
+function collect(broker: RedisBroker) {
+  const entries: HubEntry[] = [];
+  let resets = 0;
+  const listener: BrokerListener = {
+    entry: (entry) => entries.push(entry),
+    reset: () => {
+      resets += 1;
+    },
+  };
+  broker.subscribe(listener);
+  return { entries, resets: () => resets };
+}
+
+async function pages(iterable: AsyncIterable<ReplayPage>): Promise<ReplayPage[]> {
+  const all: ReplayPage[] = [];
+  for await (const page of iterable) all.push(page);
+  return all;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kind) => {
+  const open: Array<{ broker: RedisBroker; client: AnyClient }> = [];
+  const start = async (options: Partial<Parameters<typeof redisBroker>[0]> = {}) => {
+    const client = await kinds[kind as keyof typeof kinds]();
+    const broker = redisBroker({ client, key: newKey(), onError: () => {}, ...options });
+    open.push({ broker, client });
+    await broker.ready();
+    return broker;
+  };
+
+  afterEach(async () => {
+    for (const { broker, client } of open.splice(0)) {
+      await broker.close();
+      if (client instanceof Redis) await client.quit();
+      else await client.close();
+    }
+  });
+
+  it('delivers what it publishes, verbatim, in order, and moves its cursor', async () => {
+    const broker = await start();
+    expect(broker.cursor()).toBe('0-0');
+    const seen = collect(broker);
+    const data = 'multi\nline ✓ 🎉 "json" \r\n';
+    const first = await broker.publish({ topic: 'a', event: 'tick', data });
+    const second = await broker.publish({ topic: 'b', event: undefined, data: '{"n":2}' });
+    await until(() => seen.entries.length === 2);
+    expect(seen.entries).toEqual([
+      { id: first, topic: 'a', event: 'tick', data },
+      { id: second, topic: 'b', event: undefined, data: '{"n":2}' },
+    ]);
+    expect(broker.cursor()).toBe(second);
+    expect(seen.resets()).toBe(0);
+  });
+
+  it('fans out to another broker on the same key, which starts after what already existed', async () => {
+    const key = newKey();
+    const publisher = await start({ key });
+    const before = await publisher.publish({ topic: 'a', data: 'before' });
+    const other = await start({ key });
+    expect(other.cursor()).toBe(before);
+    const seen = collect(other);
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) ids.push(await publisher.publish({ topic: 'a', data: String(i) }));
+    await until(() => seen.entries.length === 50);
+    expect(seen.entries.map((entry) => entry.id)).toEqual(ids);
+  });
+
+  it('replays in pages after an id, filtered by topic, and nothing after the newest id', async () => {
+    const broker = await start({ pageSize: 4 });
+    const from = broker.cursor() as string;
+    const wanted: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const topic = i % 3 === 0 ? 'other' : i % 3 === 1 ? 'a' : 'b';
+      const id = await broker.publish({ topic, data: String(i) });
+      if (topic !== 'other') wanted.push(id);
+    }
+    // The last one published is on topic 'b': wait until the live loop has read everything.
+    await until(() => broker.cursor() === wanted.at(-1));
+    const replayed = await pages(broker.replay(from, new Set(['a', 'b'])));
+    expect(replayed.length).toBeGreaterThan(1);
+    const entries = replayed.flatMap((page) => (page === 'reset' ? [] : [...page]));
+    expect(entries.map((entry) => entry.id)).toEqual(wanted);
+    expect(replayed).not.toContain('reset');
+    expect(await pages(broker.replay(broker.cursor() as string, new Set(['a'])))).toEqual([]);
+  });
+
+  it('yields reset for malformed ids, ids it never gave, and ids trimmed away', async () => {
+    const broker = await start({ maxEvents: 10 });
+    const first = await broker.publish({ topic: 'a', data: 'first' });
+    const topics = new Set(['a']);
+    for (const id of ['nope', '1-2-3', '', '99999999999999-1', '1-999']) {
+      expect(await pages(broker.replay(id, topics)), id).toEqual(['reset']);
+    }
+    for (let i = 0; i < 250; i++) await broker.publish({ topic: 'a', data: String(i) });
+    expect(await pages(broker.replay(first, topics))).toEqual(['reset']);
+  });
+
+  it('rejects publish with a clear error once closed, and closes idempotently', async () => {
+    const broker = await start();
+    await broker.close();
+    await broker.close();
+    await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toThrow(/broker is closed/);
+  });
+
+  it('creates its read connection with createReader, and closes it', async () => {
+    let created = 0;
+    const readers: AnyClient[] = [];
+    const broker = await start({
+      createReader: () => {
+        created += 1;
+        const reader =
+          kind === 'ioredis'
+            ? new Redis(REDIS_URL)
+            : createClient({ url: REDIS_URL }).on('error', () => {});
+        readers.push(reader);
+        return reader;
+      },
+    });
+    const seen = collect(broker);
+    await broker.publish({ topic: 'a', data: 'x' });
+    await until(() => seen.entries.length === 1);
+    expect(created).toBe(1);
+    await broker.close();
+    const reader = readers[0] as AnyClient;
+    if (reader instanceof Redis) expect(reader.status).toBe('end');
+    else expect(reader.isOpen).toBe(false);
+  });
+});
+
+describe.skipIf(!available)('redisBroker without Redis', () => {
+  it('rejects publish and replay at once with a clear error, and still closes', async () => {
+    // A client that never connects (lazyConnect): the broker must not wait for it.
+    const client = new Redis({ port: 1, lazyConnect: true, retryStrategy: () => null });
+    client.on('error', () => {});
+    const broker = redisBroker({ client, key: newKey(), onError: () => {} });
+    await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toThrow(
+      /cannot publish on ".*": Redis is not connected/,
+    );
+    await expect(pages(broker.replay('1-1', new Set(['a'])))).rejects.toThrow(
+      /Redis is not connected/,
+    );
+    expect(broker.cursor()).toBeUndefined();
+    await broker.close();
+    client.disconnect();
+  });
+});
+
+describe('redisBroker options', () => {
+  const client = createClient({ url: REDIS_URL });
+
+  it.each([
+    [{ client: {} }, /"client" must be a node-redis client/],
+    [{ client, key: '' }, /"key" must be a non-empty string/],
+    [{ client, maxEvents: 0 }, /"maxEvents" must be a positive whole number, got 0/],
+    [{ client, maxAgeMs: 1.5 }, /"maxAgeMs" must be a positive whole number/],
+    [{ client, blockMs: -1 }, /"blockMs" must be a positive whole number/],
+    [{ client, createReader: 'no' }, /"createReader" must be a function/],
+    [{ client, onError: 1 }, /"onError" must be a function/],
+  ])('refuses %o with a TypeError naming the field', (options, message) => {
+    expect(() => redisBroker(options as never)).toThrow(TypeError);
+    expect(() => redisBroker(options as never)).toThrow(message);
+  });
+
+  it.skipIf(!available)('accepts a RedisConnection in place of a client', async () => {
+    await client.connect();
+    const broker = redisBroker({ client: nodeRedisConnection(client), key: newKey() });
+    await broker.ready();
+    expect(await broker.publish({ topic: 'a', data: 'x' })).toMatch(/^\d+-1$/);
+    await broker.close();
+    await client.close();
+  });
+});
