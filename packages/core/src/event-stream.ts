@@ -67,11 +67,11 @@ type State = 'open' | 'closing' | 'closed';
 export class EventStream<Events extends EventMap = EventMap> implements SinkTarget {
   /** The id the client last saw (from `Last-Event-ID` or the `lastEventId` query parameter). */
   readonly lastEventId: string | undefined;
-  /** The response headers: the event-stream defaults plus `options.headers`. */
-  readonly headers: Headers;
   /** Resolves once the stream has closed, whatever the cause. Never rejects. */
   readonly closed: Promise<void>;
 
+  #headers: Headers | undefined;
+  readonly #extraHeaders: HeadersInit | undefined;
   #state: State = 'open';
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
@@ -85,8 +85,9 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   readonly #signal: AbortSignal | undefined;
   readonly #resolveClosed: () => void;
   readonly #leaveHeartbeat: () => void;
-  readonly #onAbort = () => this.#shutDown();
-  readonly #beat: Beating = { idleTicks: 0, beat: () => this.comment() };
+  // Created only when needed: every closure here is paid once per idle connection.
+  readonly #onAbort: (() => void) | undefined;
+  readonly #beat: Beating | undefined;
 
   constructor(options: EventStreamOptions = {}) {
     const heartbeat = checkHeartbeat(options.heartbeat);
@@ -102,7 +103,9 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
     );
     this.#onOverflow = checkPolicy(options.onOverflow);
     this.#serializer = options.serializer;
-    this.headers = eventStreamHeaders(options.headers);
+    // Built at first read: a Node response takes plain header pairs and never needs a Headers.
+    this.#extraHeaders = options.headers;
+    if (options.headers !== undefined) this.#headers = eventStreamHeaders(options.headers);
     this.lastEventId = options.lastEventId;
     let resolveClosed!: () => void;
     this.closed = new Promise((resolve) => {
@@ -111,10 +114,25 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
     this.#resolveClosed = resolveClosed;
     if (options.retry !== undefined)
       this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
-    this.#leaveHeartbeat = heartbeat === false ? noop : joinHeartbeat(heartbeat, this.#beat);
+    if (heartbeat === false) {
+      this.#leaveHeartbeat = noop;
+    } else {
+      this.#beat = { idleTicks: 0, beat: () => this.comment() };
+      this.#leaveHeartbeat = joinHeartbeat(heartbeat, this.#beat);
+    }
     this.#signal = options.signal;
-    if (this.#signal?.aborted) this.#shutDown();
-    else this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (this.#signal?.aborted) {
+      this.#shutDown();
+    } else if (this.#signal !== undefined) {
+      this.#onAbort = () => this.#shutDown();
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** The response headers: the event-stream defaults plus `options.headers`. */
+  get headers(): Headers {
+    this.#headers ??= eventStreamHeaders(this.#extraHeaders);
+    return this.#headers;
   }
 
   /** `true` once the stream is closing or closed; `send` then returns `false`. */
@@ -210,27 +228,43 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
     }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.byteLength;
-    this.#beat.idleTicks = 0;
+    if (this.#beat !== undefined) this.#beat.idleTicks = 0;
     if (this.#queue.length === 1) this.#sink?.wake();
     return buffered + bytes.byteLength < this.#highWaterMark;
   }
 
   #source(): SinkSource {
-    return {
-      take: () => {
-        if (this.#queue.length === 0) return undefined;
-        const chunks = this.#queue;
-        this.#queue = [];
-        this.#queuedBytes = 0;
-        return chunks;
-      },
-      drained: () => {
-        if (this.#waiting.length > 0 && this.bufferedBytes < this.#highWaterMark)
-          this.#wakeWriters();
-      },
-      disconnected: () => this.#shutDown(),
-    };
+    return new EventStream.#Source(this);
   }
+
+  /** The sink's view of a stream: one small object per connection, no closures. */
+  static readonly #Source = class Source<Events extends EventMap> implements SinkSource {
+    readonly #stream: EventStream<Events>;
+
+    constructor(stream: EventStream<Events>) {
+      this.#stream = stream;
+    }
+
+    take(): Uint8Array[] | undefined {
+      const stream = this.#stream;
+      if (stream.#queue.length === 0) return undefined;
+      const chunks = stream.#queue;
+      stream.#queue = [];
+      stream.#queuedBytes = 0;
+      return chunks;
+    }
+
+    drained(): void {
+      const stream = this.#stream;
+      if (stream.#waiting.length > 0 && stream.bufferedBytes < stream.#highWaterMark) {
+        stream.#wakeWriters();
+      }
+    }
+
+    disconnected(): void {
+      this.#stream.#shutDown();
+    }
+  };
 
   /** Immediate close: the client is gone, cut off, or the signal aborted. */
   #shutDown(): void {
@@ -246,7 +280,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   /** The single cleanup: runs once, on the first of close, abort, cancel, overflow or error. */
   #release(): void {
     this.#leaveHeartbeat();
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#wakeWriters();
     this.#resolveClosed();
   }

@@ -12,6 +12,7 @@ import {
   type EventStream,
   type EventStreamOptions,
 } from '../event-stream.js';
+import { eventStreamHeaderRecord } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { attachSink, type Sink, type SinkSource } from '../sink.js';
 
@@ -29,7 +30,7 @@ export interface NodeResponseLike {
   readonly destroyed: boolean;
   statusCode: number;
   setHeader(name: string, value: string): unknown;
-  writeHead(statusCode: number): unknown;
+  writeHead(statusCode: number, headers: Readonly<Record<string, string>>): unknown;
   write(chunk: Uint8Array): boolean;
   end(): unknown;
   destroy(error?: Error): unknown;
@@ -59,24 +60,75 @@ export function openEventStream<Events extends EventMap = EventMap>(
     lastEventId:
       options.lastEventId ?? readLastEventId(headerValue(req.headers['last-event-id']), req.url),
   });
-  for (const [name, value] of stream.headers) res.setHeader(name, value);
-  res.writeHead(200);
+  res.writeHead(200, eventStreamHeaderRecord(options.headers));
   res.flushHeaders?.();
   stream[attachSink]((source) => createResponseSink(source, res));
   return stream;
 }
 
-function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
-  let scheduled = false;
-  let awaitingDrain = false;
-  let ending = false;
-  let released = false;
+/** Where a response's sink is kept, so the three listeners are shared functions, not closures. */
+const SINK = Symbol('ssekit.responseSink');
 
-  const write = () => {
-    scheduled = false;
-    if (released || awaitingDrain) return;
-    const chunks = source.take();
+interface SinkedResponse extends NodeResponseLike {
+  [SINK]?: ResponseSink;
+}
+
+function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
+  return new ResponseSink(source, res);
+}
+
+/**
+ * The Node sink. A class with shared listeners rather than a set of closures: thousands of idle
+ * connections each cost one small object here.
+ */
+class ResponseSink implements Sink {
+  #scheduled = false;
+  #awaitingDrain = false;
+  #ending = false;
+  #released = false;
+  readonly #source: SinkSource;
+  readonly #res: SinkedResponse;
+
+  constructor(source: SinkSource, res: SinkedResponse) {
+    this.#source = source;
+    this.#res = res;
+    res[SINK] = this;
+    res.on('drain', onResponseDrain);
+    res.on('close', onResponseClose);
+    res.on('error', onResponseError);
+  }
+
+  // Bytes the response accepted below its own high-water mark count as sent, like Node does:
+  // no 'drain' would ever announce them leaving.
+  get bufferedBytes(): number {
+    return this.#awaitingDrain && !this.#released ? this.#res.writableLength : 0;
+  }
+
+  wake(): void {
+    if (this.#scheduled || this.#awaitingDrain || this.#released) return;
+    this.#scheduled = true;
+    scheduleWrite(this);
+  }
+
+  end(): void {
+    this.#ending = true;
+    if (!this.#scheduled && !this.#awaitingDrain) this.write();
+  }
+
+  destroy(): void {
+    if (this.#released) return;
+    this.#release();
+    const res = this.#res;
+    if (!res.writableEnded && !res.destroyed) res.destroy();
+  }
+
+  /** Writes everything queued as one chunk. */
+  write(): void {
+    this.#scheduled = false;
+    if (this.#released || this.#awaitingDrain) return;
+    const chunks = this.#source.take();
     if (chunks !== undefined) {
+      const res = this.#res;
       let writable: boolean;
       try {
         writable = res.write(
@@ -84,84 +136,76 @@ function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
         );
         res.flush?.();
       } catch (error) {
-        source.disconnected(error);
+        this.#source.disconnected(error);
         return;
       }
       if (!writable) {
-        awaitingDrain = true;
+        this.#awaitingDrain = true;
         return;
       }
-      source.drained();
+      this.#source.drained();
     }
-    if (ending) finish();
-  };
+    if (this.#ending) this.#finish();
+  }
 
-  const onDrain = () => {
-    awaitingDrain = false;
-    source.drained();
-    write();
-  };
-  const onClose = () => {
-    if (!res.writableEnded) source.disconnected();
-    release();
-  };
-  const onError = (error: Error) => source.disconnected(error);
+  drained(): void {
+    this.#awaitingDrain = false;
+    this.#source.drained();
+    this.write();
+  }
 
-  const release = () => {
-    if (released) return;
-    released = true;
-    res.off('drain', onDrain);
-    res.off('close', onClose);
-    res.off('error', onError);
-  };
+  closed(): void {
+    if (!this.#res.writableEnded) this.#source.disconnected();
+    this.#release();
+  }
 
-  const finish = () => {
-    release();
-    if (!res.writableEnded) res.end();
-  };
+  failed(error: Error): void {
+    this.#source.disconnected(error);
+  }
 
-  res.on('drain', onDrain);
-  res.on('close', onClose);
-  res.on('error', onError);
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const res = this.#res;
+    res.off('drain', onResponseDrain);
+    res.off('close', onResponseClose);
+    res.off('error', onResponseError);
+    res[SINK] = undefined;
+  }
 
-  return {
-    // Bytes the response accepted below its own high-water mark count as sent, like Node does:
-    // no 'drain' would ever announce them leaving.
-    get bufferedBytes() {
-      return awaitingDrain && !released ? res.writableLength : 0;
-    },
-    wake() {
-      if (scheduled || awaitingDrain || released) return;
-      scheduled = true;
-      scheduleWrite(write);
-    },
-    end() {
-      ending = true;
-      if (!scheduled && !awaitingDrain) write();
-    },
-    destroy() {
-      if (released) return;
-      release();
-      if (!res.writableEnded && !res.destroyed) res.destroy();
-    },
-  };
+  #finish(): void {
+    this.#release();
+    if (!this.#res.writableEnded) this.#res.end();
+  }
+}
+
+function onResponseDrain(this: SinkedResponse): void {
+  this[SINK]?.drained();
+}
+
+function onResponseClose(this: SinkedResponse): void {
+  this[SINK]?.closed();
+}
+
+function onResponseError(this: SinkedResponse, error: Error): void {
+  this[SINK]?.failed(error);
 }
 
 /**
  * One setImmediate for every response with queued bytes: a broadcast to thousands of clients
  * costs one scheduled callback, and every event queued in this turn leaves in one write.
  */
-let pendingWrites: Array<() => void> = [];
+let pendingWrites: ResponseSink[] = [];
 
-function scheduleWrite(write: () => void): void {
+function scheduleWrite(sink: ResponseSink): void {
   if (pendingWrites.length === 0) setImmediate(flushPendingWrites);
-  pendingWrites.push(write);
+  pendingWrites.push(sink);
 }
 
 function flushPendingWrites(): void {
-  const writes = pendingWrites;
+  const sinks = pendingWrites;
   pendingWrites = [];
-  for (const write of writes) write();
+  for (const sink of sinks) sink.write();
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
