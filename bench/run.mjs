@@ -26,7 +26,22 @@ const IMPLEMENTATIONS = [
   { name: 'h3-eventstream', label: 'h3 v2 EventStream', needs: [] },
   { name: 'hono-streamsse', label: 'Hono streamSSE', needs: [] },
   { name: 'ssekit-node', label: 'ssekit openEventStream', needs: ['core'] },
+  { name: 'ssekit-express', label: 'ssekit @ssekit/express', needs: ['core', 'express'] },
+  { name: 'ssekit-koa', label: 'ssekit @ssekit/koa', needs: ['core', 'koa'] },
+  {
+    name: 'ssekit-hub-express',
+    label: 'ssekit hub via express',
+    needs: ['core', 'express'],
+    sessions: ['crowd', 'memory'],
+  },
+  {
+    name: 'ssekit-hub-koa',
+    label: 'ssekit hub via koa',
+    needs: ['core', 'koa'],
+    sessions: ['crowd', 'memory'],
+  },
   { name: 'ssekit-fetch', label: 'ssekit fetch entry (srvx)', needs: ['core'] },
+  { name: 'ssekit-h3', label: 'ssekit @ssekit/h3', needs: ['core', 'h3'] },
   { name: 'writer-reader-loop', label: 'writer (b) reader loop', needs: ['core'] },
   { name: 'writer-fromweb-pipe', label: 'writer (c) Readable.fromWeb.pipe', needs: ['core'] },
   { name: 'writer-pipeto', label: 'writer (d) pipeTo(Writable.toWeb)', needs: ['core'] },
@@ -130,7 +145,7 @@ async function main() {
   for (let run = 1; run <= config.runs; run++) {
     for (const session of options.sessions) {
       for (const impl of runnable) {
-        if (broken.has(impl.name)) continue;
+        if (broken.has(impl.name) || !(impl.sessions ?? [session]).includes(session)) continue;
         const label = `run ${run}/${config.runs} ${session} ${impl.name}`;
         raw[impl.name][session] ??= [];
         const runs = raw[impl.name][session];

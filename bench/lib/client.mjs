@@ -11,7 +11,10 @@ import { percentile } from './stats.mjs';
 
 const LF = 0x0a;
 const HEADER_END = Buffer.from('\r\n\r\n');
-const TIME_FIELD = /"t":(\d+)/g;
+const TERMINATOR = Buffer.from('\n\n');
+const TIME_FIELD = Buffer.from('"t":');
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 
 /** @type {Connection[]} */
 let connections = [];
@@ -30,7 +33,7 @@ class Connection {
     this.count = 0;
     this.lastWasLF = false;
     this.target = 0;
-    this.pending = '';
+    this.pending = undefined;
   }
 
   /** Counts `\n\n` in a chunk, including one split across two reads. */
@@ -48,23 +51,33 @@ class Connection {
 
   onBody(chunk) {
     const found = this.countTerminators(chunk);
+    if (phase?.latency) this.recordLatency(chunk);
     if (found === 0) return;
     const before = this.count;
     this.count += found;
-    if (phase?.latency) this.recordLatency(chunk);
     if (phase === undefined) return;
     if (before < this.target && this.count >= this.target) phase.reached();
   }
 
-  /** Each latency event carries `"t":<send time in µs>`; an event may straddle two reads. */
+  /**
+   * Each latency event carries `"t":<send time in µs>`. Parsed from the bytes without building
+   * strings (the client must stay cheap); an event split across two reads waits for its end.
+   */
   recordLatency(chunk) {
     const received = nowMicros();
-    const text = this.pending + chunk.toString('latin1');
-    const lastEnd = text.lastIndexOf('\n\n');
-    const complete = lastEnd === -1 ? '' : text.slice(0, lastEnd);
-    this.pending = lastEnd === -1 ? text : text.slice(lastEnd + 2);
-    for (const match of complete.matchAll(TIME_FIELD)) {
-      phase.latency.record(received - Number(match[1]));
+    const bytes = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    const lastEnd = bytes.lastIndexOf(TERMINATOR);
+    // After the last event there is at most the chunk's closing CRLF, unless an event was split.
+    const tail = lastEnd === -1 ? bytes : bytes.subarray(lastEnd + 2);
+    this.pending = tail.length > 2 ? tail : undefined;
+    let at = bytes.indexOf(TIME_FIELD);
+    while (at !== -1 && at < lastEnd) {
+      let sent = 0;
+      for (let i = at + TIME_FIELD.length; bytes[i] >= DIGIT_0 && bytes[i] <= DIGIT_9; i++) {
+        sent = sent * 10 + bytes[i] - DIGIT_0;
+      }
+      phase.latency.record(received - sent);
+      at = bytes.indexOf(TIME_FIELD, at + TIME_FIELD.length);
     }
   }
 }
@@ -219,7 +232,7 @@ function stream({ port, events, timeoutMs }) {
     socket.on('connect', () => {
       started = nowMicros();
       socket.write(
-        `GET /stream?n=${events} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+        `GET /stream?n=${events} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n`,
       );
     });
     socket.on('data', (chunk) => {

@@ -1,0 +1,20 @@
+/** ssekit through @ssekit/koa (`sse()` middleware, so `ctx.sse`) on Koa 3. */
+import http from 'node:http';
+import { sse } from '@ssekit/koa';
+import Koa from 'koa3';
+import { fanOutFor, streamTokens } from '../lib/ssekit-routes.mjs';
+
+export function start(options) {
+  const fanOut = fanOutFor(options);
+  const app = new Koa();
+  app.use(sse({ heartbeat: false }));
+  app.use((ctx) => {
+    if (ctx.path === '/stream') streamTokens(ctx.url, ctx.sse);
+    else fanOut.add(ctx.sse);
+  });
+  return {
+    server: http.createServer(app.callback()),
+    subscribers: fanOut.subscribers,
+    broadcast: fanOut.broadcast,
+  };
+}
