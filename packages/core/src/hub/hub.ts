@@ -111,6 +111,8 @@ interface Subscriber {
   active: boolean;
   /** The last send found the client's buffer above its high-water mark. */
   backedUp: boolean;
+  /** `stream.overflows` when last looked at, to count new overflows without a read per send. */
+  overflowsSeen: number;
 }
 
 /** The last locally published message, to give filters the original data without a parse. */
@@ -225,6 +227,7 @@ export class Hub<Events extends EventMap = EventMap> {
       sentUpTo: undefined,
       active: true,
       backedUp: false,
+      overflowsSeen: target.overflows,
     };
     for (const topic of topicList) this.#topicSet(topic).add(subscriber);
     this.#streams.set(target, (this.#streams.get(target) ?? 0) + 1);
@@ -391,10 +394,18 @@ export class Hub<Events extends EventMap = EventMap> {
 
   #send(subscriber: Subscriber, encoded: EncodedEvent): void {
     const stream = subscriber.stream;
-    const overflowsBefore = stream.overflows;
-    subscriber.backedUp = !stream.send(encoded);
-    if (stream.overflows !== overflowsBefore) {
-      this.#overflows += 1;
+    if (stream.send(encoded)) {
+      subscriber.backedUp = false;
+      this.#delivered += 1;
+      this.#bytes += encoded.bytes.byteLength;
+      return;
+    }
+    // Refused, or queued above the high-water mark: only the rare path looks closer.
+    subscriber.backedUp = true;
+    const overflows = stream.overflows;
+    if (overflows !== subscriber.overflowsSeen) {
+      this.#overflows += overflows - subscriber.overflowsSeen;
+      subscriber.overflowsSeen = overflows;
     } else if (!stream.isClosed) {
       this.#delivered += 1;
       this.#bytes += encoded.bytes.byteLength;
