@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { heartbeatRegistry } from '@ssekit/core';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { createFeedApp } from '../app.js';
 import { postcards } from '../postcards.js';
 
@@ -82,4 +83,12 @@ test('an id that no longer matches the cache starts a fresh sequence', async () 
 
   expect(fresh.position).toBe(0);
   expect(fresh.seed).not.toBe(card.seed);
+});
+
+test('a client that leaves stops its sequence: no stream or timer is left behind', async () => {
+  const base = await start();
+  await readPostcards(`${base}/feed`, 3);
+  await readPostcards(`${base}/feed`, 3);
+
+  await vi.waitFor(() => expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 }));
 });
