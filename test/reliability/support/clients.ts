@@ -3,7 +3,7 @@
  * and raw TCP for requests no well-behaved client would send.
  */
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { until } from './wait.js';
 
@@ -133,21 +133,47 @@ export async function rawRequest(
   return { status, events };
 }
 
+export interface PausedClient {
+  /** Bytes read so far (nothing while paused). */
+  received(): number;
+  /** Reads again: what the kernel and the server held now flows in. */
+  resume(): void;
+  /** The body so far, parsed by eventsource-parser. */
+  events(): EventSourceMessage[];
+  readonly closed: Promise<void>;
+  destroy(): void;
+}
+
 /**
- * Opens an event stream over a raw socket and then stops reading it: the kernel buffers fill
- * and the server sees a client that does not read. `resume()` reads again.
+ * Opens an event stream over a raw socket and stops reading it at once: the kernel buffers fill
+ * and the server sees a client that does not read. HTTP/1.0, so the body is the bare stream.
  */
-export function openPausedClient(
-  port: number,
-  path: string,
-): { socket: Socket; resume(): void; received(): number } {
+export function openPausedClient(port: number, path: string): PausedClient {
   const socket = connect({ host: '127.0.0.1', port });
+  const chunks: Buffer[] = [];
   let received = 0;
   socket.on('error', () => {});
   socket.on('data', (chunk: Buffer) => {
     received += chunk.byteLength;
+    chunks.push(chunk);
   });
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(`GET ${path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
   socket.pause();
-  return { socket, resume: () => socket.resume(), received: () => received };
+  return {
+    received: () => received,
+    resume: () => socket.resume(),
+    events: () => {
+      const response = Buffer.concat(chunks);
+      const split = response.indexOf('\r\n\r\n');
+      const events: EventSourceMessage[] = [];
+      if (split === -1) return events;
+      createParser({ onEvent: (event) => events.push(event) }).feed(
+        response.subarray(split + 4).toString('utf8'),
+      );
+      return events;
+    },
+    closed,
+    destroy: () => socket.destroy(),
+  };
 }

@@ -4,6 +4,15 @@
  */
 import { createEventStreamResponse, type EventStream, type EventStreamOptions } from '@ssekit/core';
 import { openEventStream } from '@ssekit/core/node';
+import { sseHandler } from '@ssekit/express';
+import { defineEventStreamHandler } from '@ssekit/h3';
+import { type SseContext, sse } from '@ssekit/koa';
+import express4 from 'express4';
+import express5 from 'express5';
+import { H3 } from 'h3';
+import { toNodeHandler } from 'h3/node';
+import Koa2 from 'koa2';
+import Koa3 from 'koa3';
 import {
   type RunningServer,
   type ServerOptions,
@@ -50,3 +59,70 @@ export const fetchEntryPoint: Target = {
 };
 
 export const coreTargets: Target[] = [nodeBridge, fetchEntryPoint];
+
+function expressTarget(name: string, express: typeof express4 | typeof express5): Target {
+  return {
+    name,
+    start: (handler, options = {}) => {
+      const app = express();
+      app.use(
+        sseHandler((req, res) => handler(res.sse, req.originalUrl), {
+          ...options.stream,
+          onError: options.onError ?? ((error) => console.error(error)),
+        }),
+      );
+      return startNodeServer(app, options);
+    },
+  };
+}
+
+function koaTarget(name: string, Koa: typeof Koa2 | typeof Koa3): Target {
+  return {
+    name,
+    start: (handler, options = {}) => {
+      const report = options.onError ?? ((error: unknown) => console.error(error));
+      const app = new Koa();
+      // Koa reports a client's reset connection as an app error (Koa 2 logs it by default);
+      // that is a departure, not a failure. Anything else goes to the scenario.
+      app.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') report(error);
+      });
+      app.use(sse({ ...options.stream, onError: report }));
+      app.use((ctx) => {
+        const stream = (ctx as unknown as SseContext).sse;
+        if (stream === undefined) ctx.status = 406;
+        else handler(stream, ctx.url);
+      });
+      return startNodeServer(app.callback(), options);
+    },
+  };
+}
+
+const h3Target: Target = {
+  name: 'h3 v2',
+  start: (handler, options = {}) => {
+    const app = new H3();
+    app.get(
+      '/**',
+      defineEventStreamHandler(
+        (event, stream) => handler(stream, event.url.pathname + event.url.search),
+        {
+          ...options.stream,
+          onError: options.onError ?? ((error) => console.error(error)),
+        },
+      ),
+    );
+    return startNodeServer(toNodeHandler(app), options);
+  },
+};
+
+/** Every adapter, each on the framework versions it supports. */
+export const adapterTargets: Target[] = [
+  expressTarget('Express 4', express4),
+  expressTarget('Express 5', express5),
+  koaTarget('Koa 2', Koa2),
+  koaTarget('Koa 3', Koa3),
+  h3Target,
+];
+
+export const allTargets: Target[] = [...coreTargets, ...adapterTargets];

@@ -1,0 +1,122 @@
+/**
+ * Leaks: clients connect and disconnect in waves while the hub publishes, on every server path.
+ * Afterwards the process's active handles, the hub's subscriptions, the heartbeat registry and
+ * the heap (after a full collection) are back to their baseline. Departures are mixed: the client
+ * drops the connection, or the server closes the stream; a third of the clients reconnect with a
+ * Last-Event-ID, so the replay path is exercised too.
+ */
+import { createHub, type EventStream, memoryHistory } from '@ssekit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openClient, type SseClient } from './support/clients.js';
+import { recordFigures, scaled } from './support/figures.js';
+import { grownHandles, MiB, snapshot } from './support/measure.js';
+import type { RunningServer } from './support/servers.js';
+import { allTargets } from './support/targets.js';
+import { until } from './support/wait.js';
+
+const WAVES = scaled(3, 10);
+const PER_WAVE = scaled(150, 500);
+const HISTORY = 100;
+/**
+ * Heap growth allowed after a full collection. One leaked connection (socket, request, response,
+ * stream, subscription) costs several KiB, so even a fraction of the clients leaking exceeds it.
+ */
+const HEAP_MARGIN = 2 * MiB;
+
+for (const target of allTargets) {
+  describe(`leaks on ${target.name}`, () => {
+    let server: RunningServer | undefined;
+    let publisher: ReturnType<typeof setInterval> | undefined;
+
+    afterEach(async () => {
+      clearInterval(publisher);
+      await server?.close();
+    });
+
+    it(`${WAVES} waves of ${PER_WAVE} clients leave nothing behind`, {
+      timeout: 120_000,
+    }, async () => {
+      const hub = createHub({ history: memoryHistory({ maxEvents: HISTORY }) });
+      const live = new Map<string, EventStream>();
+      const handlerErrors: unknown[] = [];
+      server = await target.start(
+        (stream, path) => {
+          live.set(path, stream);
+          stream.closed.then(() => live.delete(path));
+          hub.subscribe(stream, 'ticks');
+        },
+        { stream: { heartbeat: 2000 }, onError: (error) => handlerErrors.push(error) },
+      );
+      const url = (client: number) => `${server?.url}/events?client=${client}`;
+      let lastId = '';
+      const publish = async () => {
+        lastId = await hub.publish('ticks', { data: { at: lastId } });
+      };
+      // Fill the history so its ring buffer is at its steady size before the baseline.
+      for (let i = 0; i < HISTORY; i++) await publish();
+
+      const runWave = async (size: number) => {
+        const clients: SseClient[] = [];
+        for (let i = 0; i < size; i++) {
+          const headers: Record<string, string> = i % 3 === 0 ? { 'last-event-id': lastId } : {};
+          clients.push(openClient(url(i), { headers }));
+        }
+        // Every client is subscribed and has had at least one event (cursor, replay or live).
+        await until(
+          () => clients.every((client) => client.events.length > 0),
+          'a first event for every client',
+          30_000,
+        );
+        clients.forEach((client, i) => {
+          if (i % 2 === 0) client.destroy();
+          else live.get(new URL(url(i)).pathname + new URL(url(i)).search)?.close();
+        });
+        await Promise.all(clients.map((client) => client.ended));
+        await until(
+          () => live.size === 0,
+          () => `every stream to close (${live.size} open)`,
+          30_000,
+        );
+        await until(
+          () => server?.openSockets() === 0,
+          () => `every socket to close (${server?.openSockets()} open)`,
+          30_000,
+        );
+      };
+
+      // The hub publishes throughout; its timer is in both snapshots.
+      publisher = setInterval(() => void publish(), 2);
+      // Warm-up: first use loads and compiles code that is not a leak.
+      await runWave(PER_WAVE);
+      const before = await snapshot();
+      const statsBefore = hub.stats();
+
+      for (let wave = 0; wave < WAVES; wave++) await runWave(PER_WAVE);
+      const after = await snapshot();
+      const statsAfter = hub.stats();
+
+      expect(grownHandles(before, after)).toEqual({});
+      expect(after.heartbeat).toEqual(before.heartbeat);
+      expect(after.heartbeat).toEqual({ streams: 0, timers: 0 });
+      expect(statsAfter.openStreams).toBe(0);
+      expect(statsAfter.subscribers).toEqual(statsBefore.subscribers);
+      expect(after.heapUsed - before.heapUsed).toBeLessThan(HEAP_MARGIN);
+      expect(handlerErrors).toEqual([]);
+      clearInterval(publisher);
+      await hub.close();
+
+      recordFigures({
+        scenario: 'Leaks (waves)',
+        target: target.name,
+        clients: WAVES * PER_WAVE,
+        events: statsAfter.eventsPublished - statsBefore.eventsPublished,
+        handlesBefore: before.handleCount,
+        handlesAfter: after.handleCount,
+        memoryBefore: before.heapUsed,
+        memoryAfter: after.heapUsed,
+        errors: handlerErrors.length,
+        note: `${WAVES} waves of ${PER_WAVE}; hub subscriptions ${JSON.stringify(statsBefore.subscribers)} → ${JSON.stringify(statsAfter.subscribers)}, open streams ${statsAfter.openStreams}; heartbeat registry ${after.heartbeat.streams} streams / ${after.heartbeat.timers} timers; ${statsAfter.replaysServed - statsBefore.replaysServed} replays served`,
+      });
+    });
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * Slow clients: sockets that stop reading, among clients that read. The server must hold at most
+ * maxBufferedBytes per slow client (plus a fixed margin for the process), apply the overflow
+ * policy to the slow ones only, and keep the fast ones receiving every event. Delivery is
+ * compared by what each client received; no timing is asserted.
+ */
+import { type EventStream, encodeEvent, type OverflowPolicy } from '@ssekit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  openClient,
+  openPausedClient,
+  type PausedClient,
+  type SseClient,
+} from './support/clients.js';
+import { recordFigures, scaled } from './support/figures.js';
+import { collectGarbage, MiB } from './support/measure.js';
+import type { RunningServer } from './support/servers.js';
+import { coreTargets } from './support/targets.js';
+import { until } from './support/wait.js';
+
+const SLOW = scaled(20, 100);
+const FAST = scaled(10, 50);
+const EVENT_BYTES = 4096;
+/** Enough to fill a paused socket's kernel buffers (about 2 MiB on loopback) and then the cap. */
+const EVENTS = scaled(1200, 3000);
+const BATCH = 50;
+const MAX_BUFFERED = 256 * 1024;
+/** What the process may hold beyond the slow clients' caps: fast clients' batches, parser state. */
+const MARGIN = 16 * MiB;
+
+const payload = 'p'.repeat(EVENT_BYTES);
+
+for (const target of coreTargets) {
+  for (const policy of ['close', 'drop'] as OverflowPolicy[]) {
+    describe(`slow clients on ${target.name}, onOverflow '${policy}'`, () => {
+      let server: RunningServer | undefined;
+      const fastClients: SseClient[] = [];
+      const slowClients: PausedClient[] = [];
+
+      afterEach(async () => {
+        for (const client of fastClients) client.destroy();
+        for (const client of slowClients) client.destroy();
+        await server?.close();
+      });
+
+      it(`${SLOW} paused clients among ${FAST} readers`, async () => {
+        const slowStreams = new Set<EventStream>();
+        const fastStreams = new Set<EventStream>();
+        server = await target.start(
+          (stream, url) => {
+            const group = url.startsWith('/slow') ? slowStreams : fastStreams;
+            group.add(stream);
+          },
+          { stream: { heartbeat: false, maxBufferedBytes: MAX_BUFFERED, onOverflow: policy } },
+        );
+        const { port, url } = server;
+        for (let i = 0; i < SLOW; i++) slowClients.push(openPausedClient(port, '/slow'));
+        for (let i = 0; i < FAST; i++) fastClients.push(openClient(`${url}/fast`));
+        await until(
+          () => slowStreams.size === SLOW && fastStreams.size === FAST,
+          'every client connected',
+        );
+        const allStreams = [...slowStreams, ...fastStreams];
+
+        await collectGarbage();
+        const baseline = process.memoryUsage().arrayBuffers;
+        let peakMemory = 0;
+        let peakPerSlowStream = 0;
+
+        for (let sent = 0; sent < EVENTS; ) {
+          for (let i = 0; i < BATCH && sent < EVENTS; i++, sent++) {
+            const event = encodeEvent({ id: String(sent + 1), data: payload });
+            for (const stream of allStreams) stream.send(event);
+          }
+          for (const stream of slowStreams) {
+            peakPerSlowStream = Math.max(peakPerSlowStream, stream.bufferedBytes);
+          }
+          // Measured after a collection: what the process holds, not garbage awaiting the GC.
+          await collectGarbage();
+          peakMemory = Math.max(peakMemory, process.memoryUsage().arrayBuffers - baseline);
+          // Receipt, not timing: every fast client has the whole batch before the next one.
+          const last = String(sent);
+          await until(
+            () => fastClients.every((client) => client.events.at(-1)?.id === last),
+            () => `fast clients to receive event ${last}`,
+            30_000,
+          );
+        }
+        const slowBytesWhenFastDone = slowClients.reduce(
+          (sum, client) => sum + client.received(),
+          0,
+        );
+
+        // Every fast client got every event, in order, intact.
+        for (const client of fastClients) {
+          expect(client.events.length).toBe(EVENTS);
+          expect(
+            client.events.every((event, i) => event.id === String(i + 1) && event.data === payload),
+          ).toBe(true);
+          expect(client.parseErrors).toEqual([]);
+        }
+        // The fast streams never met the policy.
+        for (const stream of fastStreams) {
+          expect(stream.overflows).toBe(0);
+          expect(stream.isClosed).toBe(false);
+        }
+        // The slow ones did, every one of them.
+        for (const stream of slowStreams) {
+          expect(stream.overflows).toBeGreaterThan(0);
+          expect(stream.isClosed).toBe(policy === 'close');
+        }
+        // The cap held per stream, and the process held no more than the caps plus the margin.
+        expect(peakPerSlowStream).toBeLessThanOrEqual(MAX_BUFFERED);
+        expect(peakMemory).toBeLessThan(MAX_BUFFERED * SLOW + MARGIN);
+        expect(slowBytesWhenFastDone).toBe(0);
+
+        // A slow client that reads again gets whole events, in order, with gaps ('drop') or up
+        // to where its connection was cut ('close').
+        for (const client of slowClients) client.resume();
+        for (const stream of slowStreams) stream.close();
+        await Promise.all(slowClients.map((client) => client.closed));
+        let slowEvents = 0;
+        for (const client of slowClients) {
+          const events = client.events();
+          slowEvents += events.length;
+          expect(events.length).toBeGreaterThan(0);
+          expect(events.length).toBeLessThan(EVENTS);
+          const ids = events.map((event) => Number(event.id));
+          expect(ids.every((id, i) => i === 0 || id > (ids[i - 1] as number))).toBe(true);
+          expect(events.every((event) => event.data === payload)).toBe(true);
+          if (policy === 'close') expect(ids).toEqual(ids.map((_, i) => i + 1));
+        }
+
+        recordFigures({
+          scenario: `Slow clients (${policy})`,
+          target: target.name,
+          clients: SLOW + FAST,
+          events: EVENTS,
+          memoryBefore: baseline,
+          memoryAfter: baseline + peakMemory,
+          errors: 0,
+          note: `${SLOW} paused, ${FAST} reading; ${EVENT_BYTES} B events; peak buffered per slow stream ${kib(peakPerSlowStream)} (cap ${kib(MAX_BUFFERED)}); peak extra memory ${kib(peakMemory)} (bound ${kib(MAX_BUFFERED * SLOW + MARGIN)}); fast clients got ${EVENTS}/${EVENTS}; slow clients got ${Math.round(slowEvents / SLOW)} on average after resuming`,
+        });
+      });
+    });
+  }
+}
+
+function kib(bytes: number): string {
+  return `${Math.round(bytes / 1024)} KiB`;
+}
