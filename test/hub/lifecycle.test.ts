@@ -8,6 +8,7 @@ import {
   RESET_EVENT,
 } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { slowReplay } from './support/brokers.js';
 import {
   type EventSourceClient,
   eventSourceClient,
@@ -95,6 +96,23 @@ describe('hub.close()', () => {
     const closed = new Promise<void>((resolve) => server?.server.close(() => resolve()));
     server.server.closeIdleConnections();
     await closed;
+  });
+  it('stops a replay that is under way, without errors', async () => {
+    const errors: unknown[] = [];
+    hub = createHub({ broker: slowReplay(localBroker(), 5), onError: (e) => errors.push(e) });
+    server = await serveHub(hub);
+    const ids: string[] = [];
+    for (let seq = 1; seq <= 200; seq++) ids.push(await hub.publish('t', { data: { seq } }));
+    const reader = fetchReader(server.url, ids[0]);
+    readers.push(reader);
+    await until(() => sequence(reader.events).length >= 5, 'the replay to start');
+    await hub.close();
+    await reader.done;
+    const received = sequence(reader.events);
+    expect(received.length).toBeLessThan(199);
+    expect(received).toEqual(received.map((_, index) => index + 2));
+    expect(hub.stats()).toMatchObject({ openStreams: 0, subscribers: {}, replaysServed: 0 });
+    expect(errors).toEqual([]);
   });
 });
 

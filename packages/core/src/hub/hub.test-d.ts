@@ -17,6 +17,7 @@ test('a typed hub checks event names and payloads', () => {
   hub.publish('t', { event: 'tick', data: 'no' });
   // @ts-expect-error: unknown event name
   hub.publish('t', { event: 'tock', data: { n: 1 } });
+  hub.subscribe(createEventStream(), 'untyped-streams-fit-too');
   hub.subscribe(createEventStream<Events>(), 't', {
     filter: (message) => message.event !== 'tick' || message.data.n > 0,
   });
