@@ -77,4 +77,38 @@ describeInChromium('dashboard in Chromium', () => {
     await saveScreenshot(page, 'dashboard.png');
     await page.close();
   }, 60_000);
+
+  test('after a real restart (history gone) the page says so and starts over instead of drawing across the hole', async () => {
+    const first = createDashboard({ intervalMs: 50 });
+    let restartServer = createServer(first.app);
+    const base = await listen(restartServer);
+    const port = (restartServer.address() as AddressInfo).port;
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.waitForFunction(
+      () => Number(document.querySelector('#received')?.textContent) >= 20,
+    );
+
+    // A new process: a new hub with its own history and ids, on the same port.
+    await stop(restartServer);
+    await first.close();
+    const second = createDashboard({ intervalMs: 50 });
+    restartServer = createServer(second.app);
+    await listen(restartServer, port);
+    try {
+      await page.waitForSelector('#notice:not([hidden])', { timeout: 10_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector('#received')?.textContent) >= 10,
+      );
+      const after = await pageStats(page);
+      expect(await page.textContent('#notice')).toMatch(/could not replay/);
+      expect(after.gaps).toBe(0);
+      expect(after.duplicates).toBe(0);
+      expect(after.received).toBe(after.last - after.first + 1);
+    } finally {
+      await page.close();
+      await second.close();
+      await stop(restartServer);
+    }
+  }, 60_000);
 });
