@@ -28,9 +28,17 @@ async function publishWhenUp(instance: Instance, count: number, start: number) {
   }
 }
 
-/** Publishes until the instance refuses (it noticed Redis is gone), bounded in time. */
+/**
+ * Publishes until the instance refuses, bounded in time. It first waits until the instance has
+ * reported the outage: a publish written to a socket the client has not yet seen close would be
+ * kept by ioredis and sent again once Redis is back.
+ */
 async function publishUntilRefused(instance: Instance) {
   const deadline = Date.now() + 10_000;
+  while (!instance.stderr.join('').includes('Live delivery pauses')) {
+    if (Date.now() > deadline) throw new Error('the instance never reported the outage');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   for (;;) {
     const result = await instance.publish('a', 1, -1);
     if (result.status !== 200) return result;
