@@ -97,6 +97,7 @@ describe('hub.close()', () => {
     server.server.closeIdleConnections();
     await closed;
   });
+
   it('stops a replay that is under way, without errors', async () => {
     const errors: unknown[] = [];
     hub = createHub({ broker: slowReplay(localBroker(), 5), onError: (e) => errors.push(e) });

@@ -83,3 +83,27 @@ describe('hub.subscribe input checks', () => {
     stream.close();
   });
 });
+
+describe('entries from a broker', () => {
+  it('reports and skips an entry that cannot be framed, instead of throwing at the broker', async () => {
+    const errors: unknown[] = [];
+    const inner = localBroker();
+    const hub = createHub({
+      onError: (error) => errors.push(error),
+      broker: {
+        ...inner,
+        publish: (entry) => inner.publish({ ...entry, event: 'bad\nname' }),
+        subscribe: (listener) => inner.subscribe(listener),
+        replay: (afterId, topics) => inner.replay(afterId, topics),
+        cursor: () => inner.cursor(),
+        close: () => inner.close(),
+      },
+    });
+    const stream = quiet();
+    hub.subscribe(stream, 't');
+    await expect(hub.publish('t', { data: 'x' })).resolves.toMatch(/^\d+-\d+$/);
+    expect(errors).toHaveLength(1);
+    expect(hub.stats().eventsDelivered).toBe(0);
+    await hub.close();
+  });
+});

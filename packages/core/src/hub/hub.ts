@@ -277,7 +277,8 @@ export class Hub<Events extends EventMap = EventMap> {
   #deliver(entry: HubEntry): void {
     const subscribers = this.#topics.get(entry.topic);
     if (subscribers === undefined) return;
-    const encoded = encodeEntry(entry);
+    const encoded = this.#encodeLive(entry);
+    if (encoded === undefined) return;
     let message: HubDelivery<EventMap> | undefined;
     for (const subscriber of subscribers) {
       if (subscriber.held !== undefined) {
@@ -354,6 +355,16 @@ export class Hub<Events extends EventMap = EventMap> {
     }
     this.#send(subscriber, this.#encodedOf(entry));
     return true;
+  }
+
+  /** The broker must not be thrown at: an entry no client could parse is reported and skipped. */
+  #encodeLive(entry: HubEntry): EncodedEvent | undefined {
+    try {
+      return encodeEntry(entry);
+    } catch (error) {
+      this.#onError(error);
+      return undefined;
+    }
   }
 
   #encodedOf(entry: HubEntry): EncodedEvent {
