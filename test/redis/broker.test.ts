@@ -138,6 +138,20 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     expect(await pages(broker.replay(first, topics))).toEqual(['reset']);
   });
 
+  it('leaves no listener on the client once closed', async () => {
+    const client = await kinds[kind as keyof typeof kinds]();
+    const events = ['error', 'ready', 'close', 'end', 'reconnecting'] as const;
+    const count = () => events.map((event) => client.listenerCount(event));
+    const before = count();
+    const broker = redisBroker({ client, key: newKey() });
+    await broker.ready();
+    expect(count()).not.toEqual(before);
+    await broker.close();
+    expect(count()).toEqual(before);
+    if (client instanceof Redis) await client.quit();
+    else await client.close();
+  });
+
   it('rejects publish with a clear error once closed, and closes idempotently', async () => {
     const broker = await start();
     await broker.close();
