@@ -10,7 +10,16 @@ import { canRunRedisServer, type PrivateRedis, privateRedis } from './support/pr
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 import { type RedisSseClient, sequence, sseClient } from './support/sse-client.js';
 
-const available = (await redisIsAvailable('redis outage')) && (await canRunRedisServer());
+const available = (await redisIsAvailable('redis outage')) && (await redisServerRuns());
+
+/** The outage suites start their own redis-server; with CI set, not finding it fails the run. */
+async function redisServerRuns(): Promise<boolean> {
+  if (await canRunRedisServer()) return true;
+  const message = 'redis-server cannot be started here (install the redis-server package).';
+  if (process.env.CI) throw new Error(`${message} CI is set, so the outage suites must run.`);
+  console.warn(`[redis outage] skipped: ${message}`);
+  return false;
+}
 const prefix = randomPrefix();
 const KEY = 'ssekit:outage';
 
