@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createHub, memoryHistory } from '@ssekit/core';
 import { sse } from '@ssekit/express';
 import express from 'express';
+import { prometheusText } from './metrics.js';
 import { startSensors } from './sensors.js';
 
 const TOPIC = 'readings';
@@ -46,6 +47,11 @@ export function createDashboard({ intervalMs = 250, historySize = 2400, snapshot
       return;
     }
     hub.subscribe(res.sse, TOPIC);
+  });
+
+  // For Prometheus: open streams, subscribers, events and bytes delivered, replays, resets.
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(prometheusText(hub.stats()));
   });
 
   return {

@@ -99,3 +99,17 @@ test('serves the page and uPlot from node_modules, and refuses /events without E
   expect((await fetch(`${base}/vendor/uplot/uPlot.esm.js`)).status).toBe(200);
   expect((await fetch(`${base}/events`)).status).toBe(406);
 });
+
+test('exposes the hub statistics for Prometheus', async () => {
+  const base = await start();
+  await readReadings(`${base}/events`, 3);
+  const response = await fetch(`${base}/metrics`);
+  const text = await response.text();
+
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+  const published = Number(/^ssekit_events_published_total (\d+)$/m.exec(text)?.[1]);
+  const delivered = Number(/^ssekit_events_delivered_total (\d+)$/m.exec(text)?.[1]);
+  expect(published).toBeGreaterThan(0);
+  expect(delivered).toBeGreaterThanOrEqual(3);
+  expect(text).toMatch(/^# TYPE ssekit_open_streams gauge$/m);
+});
