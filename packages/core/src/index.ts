@@ -24,20 +24,16 @@ export type {
   ReplayPage,
 } from './hub/broker.js';
 export type { History } from './hub/history.js';
-export {
-  CURSOR_EVENT,
-  createHub,
-  Hub,
-  type HubCloseOptions,
-  type HubDelivery,
-  type HubFilter,
-  type HubMessage,
-  type HubOptions,
-  type HubStats,
-  MAX_HELD_EVENTS,
-  RESET_EVENT,
-  type SubscribeOptions,
-} from './hub/hub.js';
+export { CURSOR_EVENT, createHub, Hub, MAX_HELD_EVENTS, RESET_EVENT } from './hub/hub.js';
+export type {
+  HubCloseOptions,
+  HubDelivery,
+  HubFilter,
+  HubMessage,
+  HubOptions,
+  HubStats,
+  SubscribeOptions,
+} from './hub/hub-types.js';
 export { compareIds, isHubId } from './hub/ids.js';
 export { type LocalBrokerOptions, localBroker } from './hub/local-broker.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';

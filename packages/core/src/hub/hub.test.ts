@@ -107,3 +107,15 @@ describe('entries from a broker', () => {
     await hub.close();
   });
 });
+
+describe('hub.close input checks', () => {
+  it('refuses a bad retry and stays open', async () => {
+    const hub = createHub();
+    expect(() => hub.close({ retry: -5 })).toThrow(/retry/);
+    const stream = quiet();
+    hub.subscribe(stream, 't');
+    expect(hub.stats().openStreams).toBe(1);
+    await hub.close({ retry: 100 });
+    expect(stream.isClosed).toBe(true);
+  });
+});

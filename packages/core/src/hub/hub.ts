@@ -11,7 +11,16 @@ import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 import type { EventMap, EventStream } from '../event-stream.js';
 import { formatEvent, type Serializer } from '../format.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
-import type { History } from './history.js';
+import { checkFilter, checkMessage, checkTopic, checkTopics, limit } from './hub-checks.js';
+import type {
+  HubCloseOptions,
+  HubDelivery,
+  HubFilter,
+  HubMessage,
+  HubOptions,
+  HubStats,
+  SubscribeOptions,
+} from './hub-types.js';
 import { compareIds, isHubId } from './ids.js';
 import { localBroker } from './local-broker.js';
 
@@ -24,82 +33,6 @@ export const CURSOR_EVENT = 'ssekit:cursor';
  * more pile up is closed; it reconnects with its last id and resumes from there.
  */
 export const MAX_HELD_EVENTS = 10_000;
-
-/** What `publish` takes: an event name (omit for `message`) and its data. */
-export type HubMessage<Events extends EventMap = EventMap> = string extends keyof Events
-  ? { event?: string; data: unknown }
-  : {
-      [Name in keyof Events & string]: Name extends 'message'
-        ? { event?: Name; data: Events[Name] }
-        : { event: Name; data: Events[Name] };
-    }[keyof Events & string];
-
-/** A published event as a filter sees it: the message plus its topic and id. */
-export type HubDelivery<Events extends EventMap = EventMap> = HubMessage<Events> & {
-  readonly id: string;
-  readonly topic: string;
-};
-
-/** Decides per subscriber whether an event goes to it (per-user notifications, for example). */
-export type HubFilter<Events extends EventMap = EventMap> = (
-  message: HubDelivery<Events>,
-  stream: EventStream<Events>,
-) => boolean;
-
-/** Options of {@link Hub.subscribe}. */
-export interface SubscribeOptions<Events extends EventMap = EventMap> {
-  /** Returns `false` to skip an event for this subscriber. Called once per event and subscriber. */
-  filter?: HubFilter<Events>;
-}
-
-/** Options of {@link createHub}. Every field is optional. */
-export interface HubOptions {
-  /** Where events are kept for replay. Default `memoryHistory()`. Not with `broker`. */
-  history?: History;
-  /** Storage and fan-out, e.g. `redisBroker()` from `@ssekit/redis`. Default: in-process. */
-  broker?: Broker;
-  /** The most streams the hub serves at once; past it new clients are told to retry later. Default: no limit. */
-  maxConnections?: number;
-  /** The reconnection delay (ms) given to clients turned away by `maxConnections`. Default 10000. */
-  busyRetry?: number;
-  /** Serializer for non-string `data`, called once per publish. Default `JSON.stringify`. */
-  serializer?: Serializer;
-  /**
-   * Turns stored data text back into a value for filters, once per event, for events published
-   * by another process (or replayed). Default `JSON.parse`, falling back to the text itself.
-   */
-  deserializer?: (text: string) => unknown;
-  /** Receives replay failures and filter errors. Default `console.error`. */
-  onError?: (error: unknown) => void;
-}
-
-/** Options of {@link Hub.close}. */
-export interface HubCloseOptions {
-  /** Reconnection delay (ms) sent to every client before its stream closes. */
-  retry?: number;
-}
-
-/** A snapshot of what the hub has done since it was created. */
-export interface HubStats {
-  /** Streams subscribed right now. */
-  openStreams: number;
-  /** Subscriptions per topic right now. */
-  subscribers: Record<string, number>;
-  /** Events this hub published (resolved `publish` calls). */
-  eventsPublished: number;
-  /** Events queued to a stream, live and replayed. */
-  eventsDelivered: number;
-  /** Bytes of those events. */
-  bytesDelivered: number;
-  /** Sends refused because a client's buffer was full (the stream's `onOverflow` applied). */
-  overflows: number;
-  /** Replays completed for reconnecting clients. */
-  replaysServed: number;
-  /** Reset signals sent (unknown or expired `Last-Event-ID`, or events lost by the broker). */
-  resetsSent: number;
-  /** Clients turned away by `maxConnections` or because the hub was closing. */
-  connectionsRejected: number;
-}
 
 interface Subscriber {
   readonly stream: EventStream<EventMap>;
@@ -251,9 +184,13 @@ export class Hub<Events extends EventMap = EventMap> {
    * Stops accepting subscribers, sends each client the `retry` hint (if given) so it reconnects
    * elsewhere soon, closes every stream and the broker. Resolves once every stream has closed;
    * bytes still queued are written as fast as each client reads. Idempotent.
+   * @throws {TypeError} when `retry` is not a non-negative whole number (the hub stays open).
    */
   close(options: HubCloseOptions = {}): Promise<void> {
-    if (this.#closing === undefined) this.#closing = this.#shutDown(options.retry);
+    if (this.#closing === undefined) {
+      const hint = options.retry === undefined ? undefined : encodeEvent({ retry: options.retry });
+      this.#closing = this.#shutDown(hint);
+    }
     return this.#closing;
   }
 
@@ -516,8 +453,7 @@ export class Hub<Events extends EventMap = EventMap> {
     }
   }
 
-  async #shutDown(retry: number | undefined): Promise<void> {
-    const hint = retry === undefined ? undefined : encodeEvent({ retry });
+  async #shutDown(hint: EncodedEvent | undefined): Promise<void> {
     const streams = [...this.#streams.keys()];
     for (const stream of streams) {
       if (hint !== undefined) stream.send(hint);
@@ -551,63 +487,6 @@ function parseOrText(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function checkTopic(topic: unknown): asserts topic is string {
-  if (typeof topic !== 'string' || topic === '') {
-    throw new TypeError(
-      `ssekit: a topic must be a non-empty string, got ${topic === '' ? 'an empty string' : typeof topic}. Name the topic, e.g. 'prices'.`,
-    );
-  }
-}
-
-function checkTopics(topics: unknown): readonly string[] {
-  const list = typeof topics === 'string' ? [topics] : topics;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError(
-      'ssekit: subscribe needs a topic or a non-empty array of topics, e.g. hub.subscribe(stream, ["prices"]).',
-    );
-  }
-  for (const topic of list) checkTopic(topic);
-  return [...new Set(list as string[])];
-}
-
-function checkMessage(message: unknown): { event: string | undefined; data: unknown } {
-  if (message === null || typeof message !== 'object') {
-    throw new TypeError(
-      'ssekit: publish takes a message like { event, data }; pass an object with at least "data".',
-    );
-  }
-  const { event, data, ...rest } = message as { event?: string; data?: unknown };
-  const extra = Object.keys(rest).filter(
-    (key) => (rest as Record<string, unknown>)[key] !== undefined,
-  );
-  if (extra.length > 0) {
-    throw new TypeError(
-      `ssekit: publish takes only "event" and "data", got "${extra.join('", "')}". The hub assigns ids; send retry or comments with stream.send.`,
-    );
-  }
-  if (data === undefined) {
-    throw new TypeError('ssekit: publish needs "data" (clients ignore an event without data).');
-  }
-  return { event, data };
-}
-
-function checkFilter(filter: unknown): HubFilter | undefined {
-  if (filter === undefined || typeof filter === 'function') return filter as HubFilter | undefined;
-  throw new TypeError(
-    `ssekit: "filter" must be a function (message, stream) => boolean, got ${typeof filter}.`,
-  );
-}
-
-function limit(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(
-      `ssekit: "${field}" must be a positive whole number, got ${String(value)}. Omit it for the default.`,
-    );
-  }
-  return value;
 }
 
 function noop(): void {}

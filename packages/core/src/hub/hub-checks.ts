@@ -1,0 +1,59 @@
+/** Input checks of the hub: bad input throws a TypeError naming the field and the fix. */
+import type { HubFilter } from './hub-types.js';
+
+export function checkTopic(topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || topic === '') {
+    throw new TypeError(
+      `ssekit: a topic must be a non-empty string, got ${topic === '' ? 'an empty string' : typeof topic}. Name the topic, e.g. 'prices'.`,
+    );
+  }
+}
+
+export function checkTopics(topics: unknown): readonly string[] {
+  const list = typeof topics === 'string' ? [topics] : topics;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError(
+      'ssekit: subscribe needs a topic or a non-empty array of topics, e.g. hub.subscribe(stream, ["prices"]).',
+    );
+  }
+  for (const topic of list) checkTopic(topic);
+  return [...new Set(list as string[])];
+}
+
+export function checkMessage(message: unknown): { event: string | undefined; data: unknown } {
+  if (message === null || typeof message !== 'object') {
+    throw new TypeError(
+      'ssekit: publish takes a message like { event, data }; pass an object with at least "data".',
+    );
+  }
+  const { event, data, ...rest } = message as { event?: string; data?: unknown };
+  const extra = Object.keys(rest).filter(
+    (key) => (rest as Record<string, unknown>)[key] !== undefined,
+  );
+  if (extra.length > 0) {
+    throw new TypeError(
+      `ssekit: publish takes only "event" and "data", got "${extra.join('", "')}". The hub assigns ids; send retry or comments with stream.send.`,
+    );
+  }
+  if (data === undefined) {
+    throw new TypeError('ssekit: publish needs "data" (clients ignore an event without data).');
+  }
+  return { event, data };
+}
+
+export function checkFilter(filter: unknown): HubFilter | undefined {
+  if (filter === undefined || typeof filter === 'function') return filter as HubFilter | undefined;
+  throw new TypeError(
+    `ssekit: "filter" must be a function (message, stream) => boolean, got ${typeof filter}.`,
+  );
+}
+
+export function limit(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(
+      `ssekit: "${field}" must be a positive whole number, got ${String(value)}. Omit it for the default.`,
+    );
+  }
+  return value;
+}

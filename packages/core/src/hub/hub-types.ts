@@ -1,0 +1,81 @@
+/** The public types of the hub: what goes in, what filters see, what stats report. */
+import type { EventMap, EventStream } from '../event-stream.js';
+import type { Serializer } from '../format.js';
+import type { Broker } from './broker.js';
+import type { History } from './history.js';
+
+/** What `publish` takes: an event name (omit for `message`) and its data. */
+export type HubMessage<Events extends EventMap = EventMap> = string extends keyof Events
+  ? { event?: string; data: unknown }
+  : {
+      [Name in keyof Events & string]: Name extends 'message'
+        ? { event?: Name; data: Events[Name] }
+        : { event: Name; data: Events[Name] };
+    }[keyof Events & string];
+
+/** A published event as a filter sees it: the message plus its topic and id. */
+export type HubDelivery<Events extends EventMap = EventMap> = HubMessage<Events> & {
+  readonly id: string;
+  readonly topic: string;
+};
+
+/** Decides per subscriber whether an event goes to it (per-user notifications, for example). */
+export type HubFilter<Events extends EventMap = EventMap> = (
+  message: HubDelivery<Events>,
+  stream: EventStream<Events>,
+) => boolean;
+
+/** Options of {@link Hub.subscribe}. */
+export interface SubscribeOptions<Events extends EventMap = EventMap> {
+  /** Returns `false` to skip an event for this subscriber. Called once per event and subscriber. */
+  filter?: HubFilter<Events>;
+}
+
+/** Options of {@link createHub}. Every field is optional. */
+export interface HubOptions {
+  /** Where events are kept for replay. Default `memoryHistory()`. Not with `broker`. */
+  history?: History;
+  /** Storage and fan-out, e.g. `redisBroker()` from `@ssekit/redis`. Default: in-process. */
+  broker?: Broker;
+  /** The most streams the hub serves at once; past it new clients are told to retry later. Default: no limit. */
+  maxConnections?: number;
+  /** The reconnection delay (ms) given to clients turned away by `maxConnections`. Default 10000. */
+  busyRetry?: number;
+  /** Serializer for non-string `data`, called once per publish. Default `JSON.stringify`. */
+  serializer?: Serializer;
+  /**
+   * Turns stored data text back into a value for filters, once per event, for events published
+   * by another process (or replayed). Default `JSON.parse`, falling back to the text itself.
+   */
+  deserializer?: (text: string) => unknown;
+  /** Receives replay failures and filter errors. Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** Options of {@link Hub.close}. */
+export interface HubCloseOptions {
+  /** Reconnection delay (ms) sent to every client before its stream closes. */
+  retry?: number;
+}
+
+/** A snapshot of what the hub has done since it was created. */
+export interface HubStats {
+  /** Streams subscribed right now. */
+  openStreams: number;
+  /** Subscriptions per topic right now. */
+  subscribers: Record<string, number>;
+  /** Events this hub published (resolved `publish` calls). */
+  eventsPublished: number;
+  /** Events queued to a stream, live and replayed. */
+  eventsDelivered: number;
+  /** Bytes of those events. */
+  bytesDelivered: number;
+  /** Sends refused because a client's buffer was full (the stream's `onOverflow` applied). */
+  overflows: number;
+  /** Replays completed for reconnecting clients. */
+  replaysServed: number;
+  /** Reset signals sent (unknown or expired `Last-Event-ID`, or events lost by the broker). */
+  resetsSent: number;
+  /** Clients turned away by `maxConnections` or because the hub was closing. */
+  connectionsRejected: number;
+}
