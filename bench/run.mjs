@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildReport } from './lib/report.mjs';
-import { crowdSession, memorySession, streamSession } from './lib/sessions.mjs';
+import { crowdSession, memorySession, redisSession, streamSession } from './lib/sessions.mjs';
 import { median } from './lib/stats.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -45,7 +45,23 @@ const IMPLEMENTATIONS = [
   { name: 'writer-reader-loop', label: 'writer (b) reader loop', needs: ['core'] },
   { name: 'writer-fromweb-pipe', label: 'writer (c) Readable.fromWeb.pipe', needs: ['core'] },
   { name: 'writer-pipeto', label: 'writer (d) pipeTo(Writable.toWeb)', needs: ['core'] },
+  {
+    name: 'raw-express',
+    label: 'Express 5, raw writes (no SSE library)',
+    needs: [],
+    sessions: ['memory'],
+  },
+  { name: 'raw-koa', label: 'Koa 3, raw writes (no SSE library)', needs: [], sessions: ['memory'] },
+  {
+    name: 'ssekit-hub-redis',
+    label: 'ssekit hub on Redis via express, 2 instances',
+    needs: ['core', 'express', 'redis'],
+    sessions: ['redis'],
+  },
 ];
+
+/** The sessions an implementation takes part in unless it names its own. */
+const DEFAULT_SESSIONS = ['crowd', 'memory', 'stream'];
 
 const FULL = {
   runs: 3,
@@ -56,6 +72,8 @@ const FULL = {
   memoryBurst: { events: 40, timeoutMs: 60_000 },
   streamEvents: 200_000,
   streamTimeoutMs: 60_000,
+  redisClients: 1_000,
+  redisBurst: { events: 100, timeoutMs: 30_000 },
 };
 
 const QUICK = {
@@ -67,9 +85,16 @@ const QUICK = {
   memoryBurst: { events: 10, timeoutMs: 10_000 },
   streamEvents: 20_000,
   streamTimeoutMs: 20_000,
+  redisClients: 200,
+  redisBurst: { events: 20, timeoutMs: 10_000 },
 };
 
-const SESSIONS = { crowd: crowdSession, memory: memorySession, stream: streamSession };
+const SESSIONS = {
+  crowd: crowdSession,
+  memory: memorySession,
+  stream: streamSession,
+  redis: redisSession,
+};
 
 function parseArgs(argv) {
   const flags = new Map();
@@ -145,7 +170,8 @@ async function main() {
   for (let run = 1; run <= config.runs; run++) {
     for (const session of options.sessions) {
       for (const impl of runnable) {
-        if (broken.has(impl.name) || !(impl.sessions ?? [session]).includes(session)) continue;
+        if (broken.has(impl.name) || !(impl.sessions ?? DEFAULT_SESSIONS).includes(session))
+          continue;
         const label = `run ${run}/${config.runs} ${session} ${impl.name}`;
         raw[impl.name][session] ??= [];
         const runs = raw[impl.name][session];
@@ -195,6 +221,8 @@ function aggregate(raw) {
     memory: (r) => r.memory?.memory,
     fanoutMemory: (r) => r.memory?.fanout,
     stream: (r) => r.stream,
+    redisFanout: (r) => r.redis?.fanout,
+    redisLatency: (r) => r.redis?.latency,
   };
   const results = {};
   for (const [impl, sessions] of Object.entries(raw)) {
@@ -232,6 +260,7 @@ function aggregate(raw) {
 }
 
 function sessionOf(key) {
+  if (key.startsWith('redis')) return 'redis';
   if (key === 'fanoutCrowd' || key === 'latency') return 'crowd';
   if (key === 'memory' || key === 'fanoutMemory') return 'memory';
   return 'stream';

@@ -48,10 +48,14 @@ function stopper(child) {
  * Starts `bench/impls/<name>.mjs` in its own process. Resolves once it listens, with its port
  * and its memory when empty (after GC).
  */
-export function startServer(name, { profileDir } = {}) {
+export function startServer(name, { profileDir, env } = {}) {
   const execArgv = ['--expose-gc'];
   if (profileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
-  const child = fork(SERVER, [name], { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const child = fork(SERVER, [name], {
+    execArgv,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);

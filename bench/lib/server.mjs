@@ -56,5 +56,8 @@ process.on('message', async ({ id, cmd, args }) => {
     process.send({ id, error: error.stack ?? String(error) });
   }
 });
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', async () => {
+  await app.stop?.();
+  process.exit(0);
+});
 process.send({ ready: true, port: app.server.address().port, empty });

@@ -2,9 +2,11 @@
  * The scenarios, grouped in sessions that share one server and one client process:
  * - `crowd`: N idle clients, a burst (fan-out), then latency probes every 10 ms;
  * - `memory`: N idle clients, memory per connection, then a burst (fan-out at N);
- * - `stream`: one client reading as fast as backpressure allows.
+ * - `stream`: one client reading as fast as backpressure allows;
+ * - `redis`: two instances on one Redis stream, N clients each, publishing on the first.
  * Each returns plain figures; a figure that comes with `wrong` is not a result.
  */
+import { randomUUID } from 'node:crypto';
 import { startClient, startServer } from './processes.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,4 +112,25 @@ export function streamSession(impl, config, options) {
       return { ...result, wrong: true };
     return result;
   });
+}
+
+/** Two instances sharing a fresh Redis key; bursts and probes are published on the first only. */
+export async function redisSession(impl, config, options) {
+  const env = { SSEKIT_BENCH_REDIS_KEY: `ssekit:bench:${randomUUID()}` };
+  const first = await startServer(impl, { ...options, env });
+  const client = startClient();
+  let second;
+  try {
+    second = await startServer(impl, { ...options, env });
+    const perInstance = config.redisClients;
+    for (const server of [first, second]) await connectIdle(server, client, perInstance);
+    const fanout = await fanOut(first, client, config.redisBurst);
+    await sleep(300);
+    const probes = await latency(first, client, { ...config.latency, clients: perInstance * 2 });
+    return { fanout, latency: probes };
+  } finally {
+    await client.stop();
+    await second?.stop();
+    await first.stop();
+  }
 }
