@@ -1,0 +1,50 @@
+/**
+ * Runs an example's real `main.js` in its own process against the current sources: esbuild
+ * bundles it with `@ssekit/*` pointing at `packages/<name>/src`, leaving its other dependencies
+ * (Express, ...) to resolve from the repository's node_modules as they would in production.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+const sources: Record<string, string> = {
+  '@ssekit/core': 'packages/core/src/index.ts',
+  '@ssekit/core/node': 'packages/core/src/node/index.ts',
+  '@ssekit/express': 'packages/express/src/index.ts',
+  '@ssekit/koa': 'packages/koa/src/index.ts',
+  '@ssekit/h3': 'packages/h3/src/index.ts',
+  '@ssekit/redis': 'packages/redis/src/index.ts',
+};
+
+const ssekitFromSource: Plugin = {
+  name: 'ssekit-from-source',
+  setup(context) {
+    context.onResolve({ filter: /^@ssekit\// }, (args) => {
+      const path = sources[args.path];
+      if (path === undefined) return { errors: [{ text: `unknown ssekit entry ${args.path}` }] };
+      return { path: root + path };
+    });
+  },
+};
+
+/** Bundles `examples/<name>/main.js`; returns the path of the runnable file. */
+export async function bundleExample(name: string): Promise<string> {
+  // Inside the repository, so that bare imports left external resolve from its node_modules.
+  const outdir = `${root}node_modules/.cache/ssekit-reliability`;
+  mkdirSync(outdir, { recursive: true });
+  const outfile = `${outdir}/${name}.mjs`;
+  await build({
+    entryPoints: [`${root}examples/${name}/main.js`],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    packages: 'external',
+    plugins: [ssekitFromSource],
+    logLevel: 'silent',
+  });
+  return outfile;
+}
