@@ -4,7 +4,7 @@
  * history trimmed beyond the window. Instances mix node-redis and ioredis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Instance, startInstance } from './support/instances.js';
+import { type Instance, removeInstanceBundle, startInstance } from './support/instances.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 import { type RedisSseClient, sequence, sseClient } from './support/sse-client.js';
 
@@ -42,6 +42,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
   afterAll(async () => {
     for (const client of clients) client.disconnect();
     await Promise.all(instances.map((instance) => instance.stop()));
+    removeInstanceBundle();
     if (available) await deleteKeysUnder(prefix);
   });
 
@@ -178,6 +179,7 @@ describe.skipIf(!available)('history trimmed beyond the replay window', () => {
   afterAll(async () => {
     for (const client of clients) client.disconnect();
     await Promise.all([small?.stop(), reader?.stop()]);
+    removeInstanceBundle();
     if (available) await deleteKeysUnder(prefix);
   });
 

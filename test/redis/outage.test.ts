@@ -5,7 +5,7 @@
  * read loop's cursor; when Redis comes back without the stream, subscribers get the reset signal.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Instance, startInstance } from './support/instances.js';
+import { type Instance, removeInstanceBundle, startInstance } from './support/instances.js';
 import { canRunRedisServer, type PrivateRedis, privateRedis } from './support/private-redis.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 import { type RedisSseClient, sequence, sseClient } from './support/sse-client.js';
@@ -70,6 +70,7 @@ describe.skipIf(!available).each(['node-redis', 'ioredis'] as const)(
       instance = undefined;
       redis = undefined;
     });
+    afterAll(() => removeInstanceBundle());
 
     const setUp = async () => {
       redis = await privateRedis();
@@ -160,6 +161,7 @@ describe.skipIf(!available)(
         instance.child.kill('SIGCONT');
         await instance.stop();
       }
+      removeInstanceBundle();
       if (available) await deleteKeysUnder(prefix);
     });
 

@@ -4,7 +4,7 @@
  * the Redis clients; each instance then runs in its own process with its own connections.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { InstanceConfig } from './instance.js';
@@ -31,6 +31,12 @@ function buildOnce(): Promise<unknown> {
     },
   });
   return built;
+}
+
+/** Deletes the bundle (call once a suite's instances are stopped); the next start rebuilds it. */
+export function removeInstanceBundle(): void {
+  rmSync(bundle, { force: true });
+  built = undefined;
 }
 
 /** A running instance. */
