@@ -35,7 +35,7 @@ export interface SubscribeOptions<Events extends EventMap = EventMap> {
 export interface HubOptions {
   /** Where events are kept for replay. Default `memoryHistory()`. Not with `broker`. */
   history?: History;
-  /** Storage and fan-out, e.g. `redisBroker()` from `@ssekit/redis`. Default: in-process. */
+  /** Storage and fan-out, e.g. `redisBroker()` from `@ssekit/redis`; `hub.close()` closes it. Default: in-process. */
   broker?: Broker;
   /** The most streams the hub serves at once; past it new clients are told to retry later. Default: no limit. */
   maxConnections?: number;
