@@ -77,18 +77,19 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
       (maxAgeMs === undefined ? DEFAULT_MAX_EVENTS : undefined),
     maxAgeMs,
   };
-  const onError = checkFunction('onError', options.onError) ?? console.error;
+  const tuning: Tuning = {
+    batchSize: positiveInteger('batchSize', options.batchSize) ?? 1000,
+    blockMs: positiveInteger('blockMs', options.blockMs) ?? 5000,
+    pageSize: positiveInteger('pageSize', options.pageSize) ?? 500,
+    onError: checkFunction('onError', options.onError) ?? console.error,
+  };
   const createReader = checkFunction('createReader', options.createReader);
+  // Every option is checked before the read connection exists: a TypeError leaves nothing open.
   const reader =
     createReader === undefined
       ? client.duplicate()
       : toConnection(createReader(), 'createReader()');
-  return new RedisStreamBroker(client, reader, key, retention, {
-    batchSize: positiveInteger('batchSize', options.batchSize) ?? 1000,
-    blockMs: positiveInteger('blockMs', options.blockMs) ?? 5000,
-    pageSize: positiveInteger('pageSize', options.pageSize) ?? 500,
-    onError,
-  });
+  return new RedisStreamBroker(client, reader, key, retention, tuning);
 }
 
 interface Tuning {
