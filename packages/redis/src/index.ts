@@ -1,4 +1,4 @@
-export type { ConnectionWatcher, RedisConnection } from './connection/connection.js';
+export type { RedisConnection } from './connection/connection.js';
 export {
   type IoredisClientLike,
   ioredisConnection,

@@ -38,9 +38,9 @@ export class ReadLoop {
 
   constructor(options: ReadLoopOptions) {
     this.#options = options;
-    this.#unwatch = options.reader.watch({
-      error: (error) => options.reporter.failed(error, 'the read connection failed'),
-    });
+    this.#unwatch = options.reader.onError((error) =>
+      options.reporter.failed(error, 'the read connection failed'),
+    );
     options.reader.connect();
     this.#done = this.#run();
   }

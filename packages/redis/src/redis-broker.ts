@@ -121,9 +121,9 @@ class RedisStreamBroker implements RedisBroker {
     this.#retention = retention;
     this.#pageSize = tuning.pageSize;
     const reporter = new OutageReporter(tuning.onError);
-    this.#unwatch = client.watch({
-      error: (error) => reporter.failed(error, 'the Redis connection failed'),
-    });
+    this.#unwatch = client.onError((error) =>
+      reporter.failed(error, 'the Redis connection failed'),
+    );
     this.#loop = new ReadLoop({
       reader,
       key,

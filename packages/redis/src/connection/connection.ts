@@ -4,16 +4,6 @@
  * nothing more. `nodeRedisConnection` and `ioredisConnection` are the two built in.
  */
 
-/** What the broker watches on a connection. Every handler is optional. */
-export interface ConnectionWatcher {
-  /** The connection (re)became usable. */
-  ready?(): void;
-  /** The connection dropped; the client is reconnecting or gave up. */
-  lost?(): void;
-  /** The client reported an error (a failed reconnect, a broken socket). */
-  error?(error: Error): void;
-}
-
 /** A Redis connection as the broker needs it. */
 export interface RedisConnection {
   /** `true` while commands can be sent and answered now (not connecting or reconnecting). */
@@ -23,8 +13,11 @@ export interface RedisConnection {
    * arrays or RESP3 maps, strings or buffers: the broker reads either).
    */
   command(args: readonly string[]): Promise<unknown>;
-  /** Registers watchers; returns the function that removes them. */
-  watch(watcher: ConnectionWatcher): () => void;
+  /**
+   * Listens to the client's errors (a broken socket, a failed reconnect), so that none goes
+   * unhandled and crashes the process; returns the function that stops listening.
+   */
+  onError(listener: (error: Error) => void): () => void;
   /**
    * A new connection to the same server with the same settings, for the broker's blocking read
    * loop (a blocked connection cannot serve anything else). The broker owns and destroys it.

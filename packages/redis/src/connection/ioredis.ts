@@ -1,4 +1,4 @@
-import type { ConnectionWatcher, RedisConnection } from './connection.js';
+import type { RedisConnection } from './connection.js';
 
 /** The ioredis options the broker sets on the connection it duplicates for its read loop. */
 interface ReaderOverrides {
@@ -18,9 +18,8 @@ export interface IoredisClientLike {
   connect(): Promise<unknown>;
   disconnect(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready' | 'close', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
   off(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'ready' | 'close', listener: () => void): unknown;
 }
 
 /** `true` when `client` looks like an ioredis client. */
@@ -68,18 +67,9 @@ function wrap(client: IoredisClientLike, rejectOnClose: boolean): RedisConnectio
       return client.status === 'ready';
     },
     command,
-    watch(watcher: ConnectionWatcher) {
-      const ready = () => watcher.ready?.();
-      const lost = () => watcher.lost?.();
-      const error = (cause: Error) => watcher.error?.(cause);
-      client.on('ready', ready);
-      client.on('close', lost);
-      client.on('error', error);
-      return () => {
-        client.off('ready', ready);
-        client.off('close', lost);
-        client.off('error', error);
-      };
+    onError(listener) {
+      client.on('error', listener);
+      return () => client.off('error', listener);
     },
     duplicate: () =>
       wrap(

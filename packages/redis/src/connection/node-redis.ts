@@ -1,4 +1,4 @@
-import type { ConnectionWatcher, RedisConnection } from './connection.js';
+import type { RedisConnection } from './connection.js';
 
 /**
  * The parts of a node-redis v5 client (`createClient()` from `redis` or `@redis/client`) the broker
@@ -12,9 +12,7 @@ export interface NodeRedisClientLike {
   connect(): Promise<unknown>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready' | 'reconnecting' | 'end', listener: () => void): unknown;
   off(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'ready' | 'reconnecting' | 'end', listener: () => void): unknown;
 }
 
 /** `true` when `client` looks like a node-redis client. */
@@ -40,28 +38,14 @@ export function nodeRedisConnection(client: NodeRedisClientLike): RedisConnectio
       return client.isReady;
     },
     command: (args) => client.sendCommand(args),
-    watch(watcher: ConnectionWatcher) {
-      const ready = () => watcher.ready?.();
-      const lost = () => watcher.lost?.();
-      const error = (cause: Error) => {
-        watcher.error?.(cause);
-        if (!client.isReady) watcher.lost?.();
-      };
-      client.on('ready', ready);
-      client.on('reconnecting', lost);
-      client.on('end', lost);
-      client.on('error', error);
-      return () => {
-        client.off('ready', ready);
-        client.off('reconnecting', lost);
-        client.off('end', lost);
-        client.off('error', error);
-      };
+    onError(listener) {
+      client.on('error', listener);
+      return () => client.off('error', listener);
     },
     duplicate: () => nodeRedisConnection(client.duplicate()),
     connect() {
       // connect() retries with the client's reconnect strategy and rejects only when it gives
-      // up; that failure is also emitted as 'error', which the broker watches.
+      // up; that failure is also emitted as 'error', which the broker listens to.
       if (!client.isOpen) client.connect().catch(() => {});
     },
     destroy() {

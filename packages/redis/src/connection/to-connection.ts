@@ -25,7 +25,7 @@ function isConnection(value: unknown): value is RedisConnection {
     typeof candidate === 'object' &&
     candidate !== null &&
     typeof candidate.command === 'function' &&
-    typeof candidate.watch === 'function' &&
+    typeof candidate.onError === 'function' &&
     typeof candidate.duplicate === 'function'
   );
 }
