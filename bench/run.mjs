@@ -65,6 +65,8 @@ const DEFAULT_SESSIONS = ['crowd', 'memory', 'stream'];
 
 const FULL = {
   runs: 3,
+  settleMs: 300,
+  graceMs: 200,
   crowdClients: 1_000,
   crowdBurst: { events: 100, timeoutMs: 30_000 },
   latency: { events: 500, intervalMs: 10, timeoutMs: 10_000 },
@@ -78,10 +80,12 @@ const FULL = {
 
 const QUICK = {
   runs: 1,
+  settleMs: 100,
+  graceMs: 100,
   crowdClients: 200,
   crowdBurst: { events: 20, timeoutMs: 10_000 },
-  latency: { events: 100, intervalMs: 10, timeoutMs: 5_000 },
-  memoryClients: 1_000,
+  latency: { events: 50, intervalMs: 10, timeoutMs: 5_000 },
+  memoryClients: 500,
   memoryBurst: { events: 10, timeoutMs: 10_000 },
   streamEvents: 20_000,
   streamTimeoutMs: 20_000,
@@ -175,12 +179,13 @@ async function main() {
         const label = `run ${run}/${config.runs} ${session} ${impl.name}`;
         raw[impl.name][session] ??= [];
         const runs = raw[impl.name][session];
+        const sessionStarted = Date.now();
         try {
           const result = await SESSIONS[session](impl.name, config, {
             profileDir: options.profileDir,
           });
           runs.push(result);
-          console.log(`${label}: ${summarize(result)}`);
+          console.log(`${label} (${Date.now() - sessionStarted} ms): ${summarize(result)}`);
         } catch (error) {
           runs.push({ error: error.message });
           console.log(`${label}: ERROR ${error.message}`);

@@ -33,15 +33,15 @@ async function withProcesses(impl, options, body) {
   }
 }
 
-async function connectIdle(server, client, clients) {
+async function connectIdle(server, client, clients, config) {
   await client.call('connect', { port: server.port, path: '/sse', count: clients });
   await subscribed(server, clients);
-  await sleep(300);
+  await sleep(config.settleMs);
 }
 
 /** One burst of `events` broadcasts to every connected client: events delivered per second. */
-async function fanOut(server, client, { events, timeoutMs }) {
-  await client.call('arm', { events, timeoutMs });
+async function fanOut(server, client, { events, timeoutMs }, graceMs) {
+  await client.call('arm', { events, timeoutMs, graceMs });
   const { startedAt } = await server.call('burst', { events });
   const result = await client.call('outcome');
   const figures = { lost: result.lost, duplicated: result.duplicated, expected: result.expected };
@@ -52,9 +52,10 @@ async function fanOut(server, client, { events, timeoutMs }) {
 }
 
 /** Probes every `intervalMs`; p50/p99 of receive − send over every client and probe. */
-async function latency(server, client, { events, intervalMs, clients, timeoutMs }) {
+async function latency(server, client, { events, intervalMs, clients, timeoutMs, graceMs }) {
   await client.call('arm', {
     events,
+    graceMs,
     timeoutMs: events * intervalMs + timeoutMs,
     latencyCapacity: events * clients,
   });
@@ -75,13 +76,14 @@ async function latency(server, client, { events, intervalMs, clients, timeoutMs 
 
 export function crowdSession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.crowdClients);
-    const fanout = await fanOut(server, client, config.crowdBurst);
-    await sleep(300);
+    await connectIdle(server, client, config.crowdClients, config);
+    const fanout = await fanOut(server, client, config.crowdBurst, config.graceMs);
+    await sleep(config.settleMs);
     await server.call('memory');
     const probes = await latency(server, client, {
       ...config.latency,
       clients: config.crowdClients,
+      graceMs: config.graceMs,
     });
     return { fanout, latency: probes };
   });
@@ -89,14 +91,14 @@ export function crowdSession(impl, config, options) {
 
 export function memorySession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.memoryClients);
+    await connectIdle(server, client, config.memoryClients, config);
     const loaded = await server.call('memory');
     const clients = config.memoryClients;
     const memory = {
       rssPerConnection: (loaded.rss - server.empty.rss) / clients,
       heapPerConnection: (loaded.heapUsed - server.empty.heapUsed) / clients,
     };
-    const fanout = await fanOut(server, client, config.memoryBurst);
+    const fanout = await fanOut(server, client, config.memoryBurst, config.graceMs);
     return { memory, fanout };
   });
 }
@@ -123,10 +125,14 @@ export async function redisSession(impl, config, options) {
   try {
     second = await startServer(impl, { ...options, env });
     const perInstance = config.redisClients;
-    for (const server of [first, second]) await connectIdle(server, client, perInstance);
-    const fanout = await fanOut(first, client, config.redisBurst);
-    await sleep(300);
-    const probes = await latency(first, client, { ...config.latency, clients: perInstance * 2 });
+    for (const server of [first, second]) await connectIdle(server, client, perInstance, config);
+    const fanout = await fanOut(first, client, config.redisBurst, config.graceMs);
+    await sleep(config.settleMs);
+    const probes = await latency(first, client, {
+      ...config.latency,
+      clients: perInstance * 2,
+      graceMs: config.graceMs,
+    });
     return { fanout, latency: probes };
   } finally {
     await client.stop();
