@@ -1,9 +1,13 @@
-import { createHub, type Hub, RESET_EVENT } from '@ssekit/core';
+import { RESET_EVENT } from '@ssekit/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeInChromium, launchChromium } from '../e2e/support/chromium.js';
-import { type FetchReader, fetchReader, until } from './support/clients.js';
-import { type HubServer, serveHub } from './support/server.js';
+import { until } from '../support/wait.js';
+import { fetchReader } from './support/clients.js';
+import { hubTest } from './support/fixture.js';
+import type { HubServer } from './support/server.js';
+
+const { readers, serve } = hubTest();
 
 /** A page that opens an EventSource on `?stream=<query>` and records what it sees. */
 const PAGE = `<!doctype html><script>
@@ -26,9 +30,6 @@ interface Seen {
 
 let browser: Browser;
 let page: Page | undefined;
-let hub: Hub | undefined;
-let server: HubServer | undefined;
-const readers: FetchReader[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -38,9 +39,6 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await page?.close();
-  for (const reader of readers.splice(0)) reader.abort();
-  await hub?.close();
-  await server?.close();
 });
 
 async function seen(): Promise<Seen[]> {
@@ -57,12 +55,11 @@ async function waitForSeen(count: number): Promise<Seen[]> {
 
 describeInChromium('the hub in Chromium', () => {
   it('resumes from the cursor of a client that saw nothing before it reconnected', async () => {
-    hub = createHub();
-    server = await serveHub(hub, { page: PAGE, stream: { retry: 200 } });
+    const { hub, server } = await serve({}, { page: PAGE, stream: { retry: 200 } });
     const before = await hub.publish('t', { data: 'old' });
     page = await browser.newPage();
     await page.goto(`${server.url}page`);
-    await until(() => hub?.stats().openStreams === 1, 'the browser to connect');
+    await until(() => hub.stats().openStreams === 1, 'the browser to connect');
     (server.streams[0] as HubServer['streams'][0]).close();
     await hub.publish('t', { data: 'missed-1' });
     await hub.publish('t', { data: 'missed-2' });
@@ -72,8 +69,7 @@ describeInChromium('the hub in Chromium', () => {
   });
 
   it('gets the reset signal, and its id becomes the browser last event id', async () => {
-    hub = createHub();
-    server = await serveHub(hub, { page: PAGE, stream: { retry: 200 } });
+    const { hub, server } = await serve({}, { page: PAGE, stream: { retry: 200 } });
     await hub.publish('t', { data: 'x' });
     page = await browser.newPage();
     await page.goto(`${server.url}page?stream=${encodeURIComponent('?lastEventId=bogus')}`);
@@ -82,25 +78,24 @@ describeInChromium('the hub in Chromium', () => {
     const newest = await hub.publish('t', { data: 'y' });
     await waitForSeen(2);
     (server.streams[0] as HubServer['streams'][0]).close();
-    await until(() => server?.lastEventIds.length === 2, 'the reconnect');
+    await until(() => server.lastEventIds.length === 2, 'the reconnect');
     expect(server.lastEventIds[1]).toBe(newest);
   });
 
   it('keeps retrying when turned away by maxConnections, and gets in once there is room', async () => {
-    hub = createHub({ maxConnections: 1, busyRetry: 100 });
-    server = await serveHub(hub, { page: PAGE });
+    const { hub, server } = await serve({ maxConnections: 1, busyRetry: 100 }, { page: PAGE });
     const holder = fetchReader(server.url);
     readers.push(holder);
-    await until(() => hub?.stats().openStreams === 1, 'the slot to be taken');
+    await until(() => hub.stats().openStreams === 1, 'the slot to be taken');
     page = await browser.newPage();
     await page.goto(`${server.url}page`);
-    await until(() => (hub?.stats().connectionsRejected ?? 0) >= 3, 'the browser to retry');
+    await until(() => hub.stats().connectionsRejected >= 3, 'the browser to retry');
     holder.abort();
     await until(
-      () => hub?.stats().openStreams === 1 && hub.stats().connectionsRejected >= 3,
+      () => hub.stats().openStreams === 1 && hub.stats().connectionsRejected >= 3,
       'room',
     );
-    await until(() => server?.streams.at(-1)?.isClosed === false, 'the browser to get in');
+    await until(() => server.streams.at(-1)?.isClosed === false, 'the browser to get in');
     await hub.publish('t', { data: 'welcome' });
     const events = await waitForSeen(1);
     expect(events[0]?.data).toBe('welcome');

@@ -1,27 +1,10 @@
-import { createHub, type Hub, heartbeatRegistry } from '@ssekit/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type EventSourceClient,
-  eventSourceClient,
-  type FetchReader,
-  fetchReader,
-  range,
-  sequence,
-  until,
-} from './support/clients.js';
-import { type HubServer, serveHub } from './support/server.js';
+import { heartbeatRegistry } from '@ssekit/core';
+import { describe, expect, it } from 'vitest';
+import { until } from '../support/wait.js';
+import { eventSourceClient, fetchReader, range, sequence } from './support/clients.js';
+import { hubTest } from './support/fixture.js';
 
-let hub: Hub | undefined;
-let server: HubServer | undefined;
-const sources: EventSourceClient[] = [];
-const readers: FetchReader[] = [];
-
-afterEach(async () => {
-  for (const source of sources.splice(0)) source.close();
-  for (const reader of readers.splice(0)) reader.abort();
-  await hub?.close();
-  await server?.close();
-});
+const { readers, sources, serve } = hubTest();
 
 function countingSerializer() {
   const counter = { calls: 0 };
@@ -35,13 +18,12 @@ function countingSerializer() {
 describe('hub fan-out over real sockets', () => {
   it('delivers every event, in order, to 200 clients, serializing each publish once', async () => {
     const { counter, serializer } = countingSerializer();
-    hub = createHub({ serializer });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({ serializer });
     for (let i = 0; i < 100; i++) sources.push(eventSourceClient(server.url));
     for (let i = 0; i < 100; i++) readers.push(fetchReader(server.url));
     await until(
-      () => hub?.stats().openStreams === 200,
-      () => `200 streams, have ${hub?.stats().openStreams}`,
+      () => hub.stats().openStreams === 200,
+      () => `200 streams, have ${hub.stats().openStreams}`,
     );
 
     const published: string[] = [];
@@ -70,16 +52,18 @@ describe('hub fan-out over real sockets', () => {
 
   it('calls the serializer once per publish with per-subscriber filters and several topics', async () => {
     const { counter, serializer } = countingSerializer();
-    hub = createHub({ serializer });
-    server = await serveHub(hub, {
-      subscribe: (url) => {
-        const parity = Number(url.searchParams.get('parity'));
-        return { filter: (message) => (message.data as { seq: number }).seq % 2 === parity };
+    const { hub, server } = await serve(
+      { serializer },
+      {
+        subscribe: (url) => {
+          const parity = Number(url.searchParams.get('parity'));
+          return { filter: (message) => (message.data as { seq: number }).seq % 2 === parity };
+        },
       },
-    });
+    );
     for (let i = 0; i < 20; i++)
       readers.push(fetchReader(`${server.url}?topics=t,u&parity=${i % 2}`));
-    await until(() => hub?.stats().openStreams === 20, '20 streams');
+    await until(() => hub.stats().openStreams === 20, '20 streams');
     for (let seq = 1; seq <= 10; seq++) await hub.publish(seq <= 5 ? 't' : 'u', { data: { seq } });
     await until(
       () => readers.every((r) => r.events.filter((e) => !e.event).length === 5),
@@ -93,18 +77,17 @@ describe('hub fan-out over real sockets', () => {
   });
 
   it('leaves no subscription, stream or heartbeat timer behind once clients leave', async () => {
-    hub = createHub();
-    server = await serveHub(hub, { stream: { heartbeat: 1000 } });
+    const { hub, server } = await serve({}, { stream: { heartbeat: 1000 } });
     for (let i = 0; i < 20; i++) readers.push(fetchReader(`${server.url}?topics=a,b`));
     for (let i = 0; i < 5; i++) sources.push(eventSourceClient(`${server.url}?topics=b`));
-    await until(() => hub?.stats().openStreams === 25, '25 streams');
+    await until(() => hub.stats().openStreams === 25, '25 streams');
     expect(hub.stats().subscribers).toEqual({ a: 20, b: 25 });
     expect(heartbeatRegistry().streams).toBe(25);
     for (const reader of readers) reader.abort();
     for (const source of sources) source.close();
     await until(
-      () => hub?.stats().openStreams === 0,
-      () => `no streams, have ${hub?.stats().openStreams}`,
+      () => hub.stats().openStreams === 0,
+      () => `no streams, have ${hub.stats().openStreams}`,
     );
     expect(hub.stats().subscribers).toEqual({});
     await until(() => heartbeatRegistry().timers === 0, 'the heartbeat timer to stop');

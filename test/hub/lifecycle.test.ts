@@ -1,46 +1,27 @@
 import {
   type Broker,
   type BrokerListener,
-  createHub,
-  type Hub,
   heartbeatRegistry,
   localBroker,
   RESET_EVENT,
 } from '@ssekit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { until } from '../support/wait.js';
 import { slowReplay } from './support/brokers.js';
-import {
-  type EventSourceClient,
-  eventSourceClient,
-  type FetchReader,
-  fetchReader,
-  sequence,
-  until,
-} from './support/clients.js';
-import { type HubServer, serveHub } from './support/server.js';
+import { eventSourceClient, fetchReader, sequence } from './support/clients.js';
+import { hubTest } from './support/fixture.js';
 
-let hub: Hub | undefined;
-let server: HubServer | undefined;
-const readers: FetchReader[] = [];
-const sources: EventSourceClient[] = [];
-
-afterEach(async () => {
-  for (const reader of readers.splice(0)) reader.abort();
-  for (const source of sources.splice(0)) source.close();
-  await hub?.close();
-  await server?.close();
-});
+const { readers, sources, serve } = hubTest();
 
 const CLOSED = 2;
 
 describe('maxConnections', () => {
   it('turns a client away with a retry hint that EventSource honours, and lets it in later', async () => {
-    hub = createHub({ maxConnections: 2, busyRetry: 100 });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({ maxConnections: 2, busyRetry: 100 });
     const first = eventSourceClient(server.url);
     const second = eventSourceClient(server.url);
     sources.push(first, second);
-    await until(() => hub?.stats().openStreams === 2, 'two streams');
+    await until(() => hub.stats().openStreams === 2, 'two streams');
 
     const turnedAway = fetchReader(server.url);
     readers.push(turnedAway);
@@ -54,13 +35,13 @@ describe('maxConnections', () => {
     third.source.addEventListener('error', () => {
       if (third.source.readyState === CLOSED) everClosed = true;
     });
-    await until(() => (hub?.stats().connectionsRejected ?? 0) >= 4, 'the third client to retry');
+    await until(() => hub.stats().connectionsRejected >= 4, 'the third client to retry');
     expect(third.opens()).toBeGreaterThanOrEqual(2);
     expect(hub.stats().openStreams).toBe(2);
 
     first.close();
     await until(
-      () => hub?.stats().openStreams === 2 && third.source.readyState === 1,
+      () => hub.stats().openStreams === 2 && third.source.readyState === 1,
       'the third client to get in',
     );
     await hub.publish('t', { data: { seq: 1 } });
@@ -72,12 +53,11 @@ describe('maxConnections', () => {
 
 describe('hub.close()', () => {
   it('sends the retry hint, ends every stream, refuses newcomers, and lets server.close() finish', async () => {
-    hub = createHub();
-    server = await serveHub(hub, { stream: { heartbeat: 1000 } });
+    const { hub, server } = await serve({}, { stream: { heartbeat: 1000 } });
     for (let i = 0; i < 3; i++) readers.push(fetchReader(server.url));
     const source = eventSourceClient(server.url);
     sources.push(source);
-    await until(() => hub?.stats().openStreams === 4, 'four streams');
+    await until(() => hub.stats().openStreams === 4, 'four streams');
     await hub.publish('t', { data: { seq: 1 } });
 
     await hub.close({ retry: 250 });
@@ -90,18 +70,20 @@ describe('hub.close()', () => {
     expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 });
     await expect(hub.publish('t', { data: { seq: 2 } })).rejects.toThrow(/closed/);
 
-    await until(() => (hub?.stats().connectionsRejected ?? 0) >= 1, 'the EventSource to come back');
+    await until(() => hub.stats().connectionsRejected >= 1, 'the EventSource to come back');
     expect(source.source.readyState).not.toBe(CLOSED);
     source.close();
-    const closed = new Promise<void>((resolve) => server?.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
     server.server.closeIdleConnections();
     await closed;
   });
 
   it('stops a replay that is under way, without errors', async () => {
     const errors: unknown[] = [];
-    hub = createHub({ broker: slowReplay(localBroker(), 5), onError: (e) => errors.push(e) });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({
+      broker: slowReplay(localBroker(), 5),
+      onError: (e) => errors.push(e),
+    });
     const ids: string[] = [];
     for (let seq = 1; seq <= 200; seq++) ids.push(await hub.publish('t', { data: { seq } }));
     const reader = fetchReader(server.url, ids[0]);
@@ -119,16 +101,18 @@ describe('hub.close()', () => {
 
 describe('filters', () => {
   it('delivers per-user events live and in replays, once each', async () => {
-    hub = createHub();
-    server = await serveHub(hub, {
-      subscribe: (url) => ({
-        filter: (message) => (message.data as { to: string }).to === url.searchParams.get('user'),
-      }),
-    });
+    const { hub, server } = await serve(
+      {},
+      {
+        subscribe: (url) => ({
+          filter: (message) => (message.data as { to: string }).to === url.searchParams.get('user'),
+        }),
+      },
+    );
     const ann = fetchReader(`${server.url}?user=ann`);
     const bob = fetchReader(`${server.url}?user=bob`);
     readers.push(ann, bob);
-    await until(() => hub?.stats().openStreams === 2, 'two streams');
+    await until(() => hub.stats().openStreams === 2, 'two streams');
     await hub.publish('t', { data: { to: 'ann', seq: 1 } });
     await hub.publish('t', { data: { to: 'bob', seq: 2 } });
     await hub.publish('t', { data: { to: 'ann', seq: 3 } });
@@ -156,21 +140,23 @@ describe('filters', () => {
 
   it('reports a throwing filter and skips only that subscriber', async () => {
     const errors: unknown[] = [];
-    hub = createHub({ onError: (error) => errors.push(error) });
-    server = await serveHub(hub, {
-      subscribe: (url) =>
-        url.searchParams.has('broken')
-          ? {
-              filter: () => {
-                throw new Error('broken filter');
-              },
-            }
-          : {},
-    });
+    const { hub, server } = await serve(
+      { onError: (error) => errors.push(error) },
+      {
+        subscribe: (url) =>
+          url.searchParams.has('broken')
+            ? {
+                filter: () => {
+                  throw new Error('broken filter');
+                },
+              }
+            : {},
+      },
+    );
     const broken = fetchReader(`${server.url}?broken`);
     const fine = fetchReader(server.url);
     readers.push(broken, fine);
-    await until(() => hub?.stats().openStreams === 2, 'two streams');
+    await until(() => hub.stats().openStreams === 2, 'two streams');
     await hub.publish('t', { data: { seq: 1 } });
     await until(() => sequence(fine.events).length === 1, 'the event');
     expect(sequence(broken.events)).toEqual([]);
@@ -193,11 +179,10 @@ describe('events lost by the broker', () => {
         return inner.subscribe(given);
       },
     };
-    hub = createHub({ broker });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({ broker });
     const reader = fetchReader(`${server.url}?topics=t,u`);
     readers.push(reader);
-    await until(() => hub?.stats().openStreams === 1, 'the stream');
+    await until(() => hub.stats().openStreams === 1, 'the stream');
     const id = await hub.publish('u', { data: { seq: 1 } });
     listener?.reset();
     await until(() => reader.events.length === 3, 'the reset');

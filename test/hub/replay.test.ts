@@ -7,39 +7,25 @@ import {
   memoryHistory,
   RESET_EVENT,
 } from '@ssekit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sleep, until } from '../support/wait.js';
 import { laggyDelivery, slowReplay } from './support/brokers.js';
 import {
-  type EventSourceClient,
   eventSourceClient,
   type FetchReader,
   fetchReader,
   range,
   sequence,
-  until,
 } from './support/clients.js';
-import { type HubServer, serveHub } from './support/server.js';
+import { hubTest } from './support/fixture.js';
 
-let hub: Hub | undefined;
-let server: HubServer | undefined;
-const readers: FetchReader[] = [];
-const sources: EventSourceClient[] = [];
-
-afterEach(async () => {
-  for (const reader of readers.splice(0)) reader.abort();
-  for (const source of sources.splice(0)) source.close();
-  await hub?.close();
-  await server?.close();
-  hub = undefined;
-});
-
-const turn = () => new Promise((resolve) => setTimeout(resolve, 1));
+const { readers, sources, serve } = hubTest();
 
 /** Publishes `{ seq }` 1..count on topic `t`, pausing a millisecond every few events. */
 async function publishMany(target: Hub, count: number, topic = 't'): Promise<void> {
   for (let seq = 1; seq <= count; seq++) {
     await target.publish(topic, { data: { seq } });
-    if (seq % 4 === 0) await turn();
+    if (seq % 4 === 0) await sleep(1);
   }
 }
 
@@ -62,8 +48,7 @@ const brokers: Array<[string, () => Broker]> = [
 
 describe.each(brokers)('replay after a disconnect, with %s', (_name, makeBroker) => {
   it('loses nothing and repeats nothing while publishes continue (fetch reader)', async () => {
-    hub = createHub({ broker: makeBroker() });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({ broker: makeBroker() });
     const total = 1200;
     let reader = fetchReader(server.url);
     readers.push(reader);
@@ -97,8 +82,7 @@ describe.each(brokers)('replay after a disconnect, with %s', (_name, makeBroker)
     expect(hub.stats().replaysServed).toBeGreaterThanOrEqual(1);
   });
   it('merges a replay with events published while it runs (reconnect by id)', async () => {
-    hub = createHub({ broker: makeBroker() });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({ broker: makeBroker() });
     const ids: string[] = [];
     for (let seq = 1; seq <= 100; seq++) ids.push(await hub.publish('t', { data: { seq } }));
     const reader = fetchReader(server.url, ids[49]);
@@ -119,11 +103,10 @@ describe.each(brokers)('replay after a disconnect, with %s', (_name, makeBroker)
 
 describe('replay with the eventsource package reconnecting by itself', () => {
   it('gets every event exactly once when the server keeps dropping it', async () => {
-    hub = createHub();
-    server = await serveHub(hub);
+    const { hub, server } = await serve();
     const source = eventSourceClient(server.url);
     sources.push(source);
-    await until(() => hub?.stats().openStreams === 1, 'the first connection');
+    await until(() => hub.stats().openStreams === 1, 'the first connection');
     const total = 800;
     const publishing = publishMany(hub, total);
     let drops = 0;
@@ -147,8 +130,7 @@ describe('replay with the eventsource package reconnecting by itself', () => {
 
 describe('the reset signal', () => {
   it('answers a malformed id with ssekit:reset carrying a position, then goes live', async () => {
-    hub = createHub();
-    server = await serveHub(hub);
+    const { hub, server } = await serve();
     await hub.publish('t', { data: { seq: 0 } });
     const reader = fetchReader(server.url, 'not-an-id');
     readers.push(reader);
@@ -174,8 +156,7 @@ describe('the reset signal', () => {
     await before.publish('t', { data: { seq: 1 } });
     const oldId = await before.publish('t', { data: { seq: 2 } });
     await before.close();
-    hub = createHub();
-    server = await serveHub(hub);
+    const { hub, server } = await serve();
     for (let seq = 1; seq <= 3; seq++) await hub.publish('t', { data: { seq } });
     const reader = fetchReader(server.url, oldId);
     readers.push(reader);
@@ -184,11 +165,13 @@ describe('the reset signal', () => {
   });
 
   it('resets a client whose id fell out of the history, through the eventsource package', async () => {
-    hub = createHub({ history: memoryHistory({ maxEvents: 5 }) });
-    server = await serveHub(hub, { stream: { retry: 300 } });
+    const { hub, server } = await serve(
+      { history: memoryHistory({ maxEvents: 5 }) },
+      { stream: { retry: 300 } },
+    );
     const source = eventSourceClient(server.url, ['message', RESET_EVENT]);
     sources.push(source);
-    await until(() => hub?.stats().openStreams === 1, 'the connection');
+    await until(() => hub.stats().openStreams === 1, 'the connection');
     const firstId = await hub.publish('t', { data: { seq: 1 } });
     await until(() => source.events.length === 1, 'the first event');
     (server.streams[0] as (typeof server.streams)[0]).close();
@@ -201,8 +184,7 @@ describe('the reset signal', () => {
   });
 
   it('does not skip a gap silently: the reset comes before anything newer', async () => {
-    hub = createHub({ history: memoryHistory({ maxEvents: 3 }) });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({ history: memoryHistory({ maxEvents: 3 }) });
     const first = await hub.publish('t', { data: { seq: 1 } });
     for (let seq = 2; seq <= 10; seq++) await hub.publish('t', { data: { seq } });
     const reader = fetchReader(server.url, first);
@@ -220,8 +202,7 @@ describe('the reset signal', () => {
 
 describe('the cursor of a new subscriber', () => {
   it('lets an eventsource client that saw nothing resume what was published while it was away', async () => {
-    hub = createHub();
-    server = await serveHub(hub, { stream: { retry: 200 } });
+    const { hub, server } = await serve({}, { stream: { retry: 200 } });
     await hub.publish('t', { data: { seq: 0 } });
     const source = eventSourceClient(server.url, ['message', CURSOR_EVENT]);
     sources.push(source);
@@ -237,8 +218,7 @@ describe('the cursor of a new subscriber', () => {
   });
 
   it('moves a quiet topic subscriber past other topics, so a short history does not reset it', async () => {
-    hub = createHub({ history: memoryHistory({ maxEvents: 5 }) });
-    server = await serveHub(hub);
+    const { hub, server } = await serve({ history: memoryHistory({ maxEvents: 5 }) });
     const quiet = fetchReader(`${server.url}?topics=quiet`);
     readers.push(quiet);
     await until(() => quiet.events.length === 1, 'the cursor');

@@ -1,27 +1,10 @@
-import { createHub, type Hub } from '@ssekit/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type FetchReader,
-  fetchReader,
-  type PausedClient,
-  pausedClient,
-  range,
-  sequence,
-  until,
-} from './support/clients.js';
-import { type HubServer, serveHub } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { sleep, until } from '../support/wait.js';
+import { fetchReader, pausedClient, range, sequence } from './support/clients.js';
+import { hubTest } from './support/fixture.js';
+import type { HubServer } from './support/server.js';
 
-let hub: Hub | undefined;
-let server: HubServer | undefined;
-const readers: FetchReader[] = [];
-const paused: PausedClient[] = [];
-
-afterEach(async () => {
-  for (const reader of readers.splice(0)) reader.abort();
-  for (const client of paused.splice(0)) client.destroy();
-  await hub?.close();
-  await server?.close();
-});
+const { readers, paused, serve } = hubTest();
 
 const MAX_BUFFERED = 64 * 1024;
 const padding = 'x'.repeat(1000);
@@ -31,10 +14,12 @@ describe.each([
   ['drop', false],
 ] as const)('one paused client among 100 readers (onOverflow %s)', (policy, closes) => {
   it('the readers get every event while the paused one is bounded by the overflow policy', async () => {
-    hub = createHub();
-    server = await serveHub(hub, {
-      stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: policy, heartbeat: false },
-    });
+    const { hub, server } = await serve(
+      {},
+      {
+        stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: policy, heartbeat: false },
+      },
+    );
     const slow = pausedClient(`${server.url}?topics=t,bulk`);
     paused.push(slow);
     await slow.response;
@@ -43,11 +28,11 @@ describe.each([
     const bulk = 'b'.repeat(16 * 1024);
     for (let i = 0; i < 1000 && slowStream.bufferedBytes === 0; i++) {
       await hub.publish('bulk', { data: bulk });
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await sleep(1);
     }
     expect(slowStream.bufferedBytes).toBeGreaterThan(0);
     for (let i = 0; i < 100; i++) readers.push(fetchReader(server.url));
-    await until(() => hub?.stats().openStreams === 101, '101 streams');
+    await until(() => hub.stats().openStreams === 101, '101 streams');
 
     const total = 600;
     let largestBuffer = 0;

@@ -4,8 +4,7 @@
  * lags behind publish (a client can hold an id this instance has not delivered yet).
  */
 import type { Broker, BrokerListener, ReplayPage } from '@ssekit/core';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../../support/wait.js';
 
 /** Replays start `delayMs` late and yield one entry per page, each after a short pause. */
 export function slowReplay(inner: Broker, delayMs: number): Broker {

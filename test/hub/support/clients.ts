@@ -93,21 +93,6 @@ export function pausedClient(url: string): PausedClient {
   return { response, destroy: () => req.destroy() };
 }
 
-/** Polls a condition; the timeout bounds a hung test, it never measures speed. */
-export async function until(
-  condition: () => boolean,
-  what: string | (() => string),
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** The `seq` numbers of JSON payloads `{ seq }`, in arrival order. */
 export function sequence(events: ReadonlyArray<{ data: string; event?: string; type?: string }>) {
   const seqs: number[] = [];
