@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { heartbeatRegistry } from '@ssekit/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { until } from '../support/wait.js';
 import {
   asHeaderBytes,
   fetchStream,
@@ -13,7 +14,6 @@ import {
   pausedClient,
   recordEventSource,
   settlesWithin,
-  waitFor,
 } from './support/clients.js';
 import {
   type AppSetup,
@@ -66,7 +66,7 @@ describe.each(serverFactories)('$name', (factory) => {
     });
     const source = recordEventSource(url, ['message', 'tick']);
     try {
-      await waitFor(() => source.messages.length === 2, 'two events');
+      await until(() => source.messages.length === 2, 'two events');
     } finally {
       source.close();
     }
@@ -79,7 +79,7 @@ describe.each(serverFactories)('$name', (factory) => {
   it('sends heartbeat comments while the source is idle', async () => {
     const { url } = await start({ options: { heartbeat: 40 }, run: () => {} });
     const client = await fetchStream(url);
-    await waitFor(() => client.comments.length >= 2, 'two heartbeats');
+    await until(() => client.comments.length >= 2, 'two heartbeats');
     client.abort();
     expect(client.events).toEqual([]);
   });
@@ -90,7 +90,7 @@ describe.each(serverFactories)('$name', (factory) => {
       run: (stream) => stream.send({ data: 'after retry' }),
     });
     const client = await fetchStream(url);
-    await waitFor(() => client.events.length === 1, 'one event');
+    await until(() => client.events.length === 1, 'one event');
     client.abort();
     expect(client.retries).toEqual([1234]);
     expect(client.events[0]?.data).toBe('after retry');
@@ -117,7 +117,7 @@ describe.each(serverFactories)('$name', (factory) => {
       run: (stream) => stream.send({ data: stream.lastEventId ?? '(none)' }),
     });
     const client = await fetchStream(`${url}?lastEventId=${encodeURIComponent(NON_ASCII_ID)}`);
-    await waitFor(() => client.events.length === 1, 'one event');
+    await until(() => client.events.length === 1, 'one event');
     client.abort();
     expect(client.events[0]?.data).toBe(NON_ASCII_ID);
   });
@@ -134,7 +134,7 @@ describe.each(serverFactories)('$name', (factory) => {
     const stderr = vi.spyOn(console, 'error');
     const before = heartbeatRegistry();
     const client = await fetchStream(url);
-    await waitFor(() => subscriptions.size === 1, 'the stream to open');
+    await until(() => subscriptions.size === 1, 'the stream to open');
     const [stream] = subscriptions as Set<TestStream>;
     expect(heartbeatRegistry().streams).toBe(before.streams + 1);
 
@@ -164,7 +164,7 @@ describe.each(serverFactories)('$name', (factory) => {
 
     const source = recordEventSource(url);
     try {
-      await waitFor(() => source.messages.length === 2, 'the event after reconnecting');
+      await until(() => source.messages.length === 2, 'the event after reconnecting');
     } finally {
       source.close();
     }
@@ -193,7 +193,7 @@ describe.each(serverFactories)('$name', (factory) => {
         },
       });
       const client = await pausedClient(url);
-      await waitFor(() => outcome !== undefined, 'the producer to stop', 15_000);
+      await until(() => outcome !== undefined, 'the producer to stop', 15_000);
       client.destroy();
       expect(outcome?.overflows).toBeGreaterThan(0);
       expect(outcome?.maxBuffered).toBeLessThanOrEqual(maxBufferedBytes);
@@ -217,7 +217,7 @@ describe.each(serverFactories)('$name', (factory) => {
         { compression: true },
       );
       const client = await fetchStream(url, { 'accept-encoding': 'gzip' });
-      await waitFor(() => client.events.length === 1, 'the first event while the stream is open');
+      await until(() => client.events.length === 1, 'the first event while the stream is open');
       expect(client.events[0]?.data).toBe('first');
       expect(opened[0]?.isClosed).toBe(false);
       client.abort();
@@ -243,7 +243,7 @@ describe.each(serverFactories)('$name', (factory) => {
       expect(client.headers['content-type']).toBe('text/event-stream; charset=utf-8');
       expect(client.headers.connection).toBeUndefined();
       expect(client.headers['transfer-encoding']).toBeUndefined();
-      await waitFor(() => client.events.length === 1, 'one event');
+      await until(() => client.events.length === 1, 'one event');
       expect(client.events[0]?.data).toBe('over h2');
 
       client.close();
@@ -263,7 +263,7 @@ describe.each(serverFactories)('$name', (factory) => {
       },
     });
     const client = await fetchStream(url);
-    await waitFor(() => client.events.length === 2, 'both events');
+    await until(() => client.events.length === 2, 'both events');
     client.abort();
     expect(client.events[1]?.data).toBe('after the wait');
   });

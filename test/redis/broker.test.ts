@@ -7,6 +7,7 @@ import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redi
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { until } from '../support/wait.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis broker');
@@ -53,14 +54,6 @@ async function pages(iterable: AsyncIterable<ReplayPage>): Promise<ReplayPage[]>
   return all;
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kind) => {
   const open: Array<{ broker: RedisBroker; client: AnyClient }> = [];
   const start = async (options: Partial<Parameters<typeof redisBroker>[0]> = {}) => {
@@ -86,7 +79,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     const data = 'multi\nline ✓ 🎉 "json" \r\n';
     const first = await broker.publish({ topic: 'a', event: 'tick', data });
     const second = await broker.publish({ topic: 'b', event: undefined, data: '{"n":2}' });
-    await until(() => seen.entries.length === 2);
+    await until(() => seen.entries.length === 2, 'two entries');
     expect(seen.entries).toEqual([
       { id: first, topic: 'a', event: 'tick', data },
       { id: second, topic: 'b', event: undefined, data: '{"n":2}' },
@@ -104,7 +97,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     const seen = collect(other);
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) ids.push(await publisher.publish({ topic: 'a', data: String(i) }));
-    await until(() => seen.entries.length === 50);
+    await until(() => seen.entries.length === 50, '50 entries');
     expect(seen.entries.map((entry) => entry.id)).toEqual(ids);
   });
 
@@ -118,7 +111,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
       if (topic !== 'other') wanted.push(id);
     }
     // The last one published is on topic 'b': wait until the live loop has read everything.
-    await until(() => broker.cursor() === wanted.at(-1));
+    await until(() => broker.cursor() === wanted.at(-1), 'the cursor to reach the last id');
     const replayed = await pages(broker.replay(from, new Set(['a', 'b'])));
     expect(replayed.length).toBeGreaterThan(1);
     const entries = replayed.flatMap((page) => (page === 'reset' ? [] : [...page]));
@@ -175,7 +168,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     });
     const seen = collect(broker);
     await broker.publish({ topic: 'a', data: 'x' });
-    await until(() => seen.entries.length === 1);
+    await until(() => seen.entries.length === 1, 'one entry');
     expect(created).toBe(1);
     await broker.close();
     const reader = readers[0] as AnyClient;

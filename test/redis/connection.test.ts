@@ -16,6 +16,7 @@ import {
 import type { RedisConnection } from '../../packages/redis/src/connection/connection.js';
 import { ioredisConnection } from '../../packages/redis/src/connection/ioredis.js';
 import { nodeRedisConnection } from '../../packages/redis/src/connection/node-redis.js';
+import { until } from '../support/wait.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis connection');
@@ -154,7 +155,7 @@ describe.skipIf(!available).each(Object.keys(clients))('command layer over %s', 
     const key = newKey();
     const reader = connection.duplicate();
     reader.connect();
-    await until(() => reader.isReady);
+    await until(() => reader.isReady, 'the reader to be ready');
     try {
       const before = await append(key, 0);
       expect(await readAfter(reader, key, before, 10, 50)).toEqual([]);
@@ -171,7 +172,7 @@ describe.skipIf(!available).each(Object.keys(clients))('command layer over %s', 
   it('rejects a blocked read at once when its connection is destroyed', async () => {
     const reader = connection.duplicate();
     reader.connect();
-    await until(() => reader.isReady);
+    await until(() => reader.isReady, 'the reader to be ready');
     const waiting = readAfter(reader, newKey(), '0-0', 10, 10_000);
     const started = Date.now();
     reader.destroy();
@@ -179,11 +180,3 @@ describe.skipIf(!available).each(Object.keys(clients))('command layer over %s', 
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

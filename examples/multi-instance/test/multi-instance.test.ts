@@ -10,6 +10,7 @@ import {
   randomPrefix,
   redisIsAvailable,
 } from '../../../test/redis/support/redis.js';
+import { until } from '../../../test/support/wait.js';
 import { startBalancer } from '../balancer.js';
 import { startInstance } from '../instance.js';
 
@@ -31,14 +32,6 @@ function listen(url: string): Received {
     received.messages.push({ id: event.lastEventId, ...JSON.parse(event.data) });
   });
   return received;
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe.skipIf(!available)('multi-instance example', () => {

@@ -144,20 +144,6 @@ export function pausedClient(url: string): Promise<PausedClient> {
   });
 }
 
-/** Waits until `condition()` holds, checking every few milliseconds; fails after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Resolves `true` if `promise` settles within `ms`, `false` otherwise. */
 export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,6 +4,7 @@
  * and can reconnect to another instance with it.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { until } from '../../support/wait.js';
 
 export interface RedisSseClient {
   /** Every event received, across reconnections, control events included. */
@@ -89,16 +90,12 @@ export function sseClient(topics: readonly string[], lastEventId?: string): Redi
         .filter((event) => event.event === undefined || event.event === 'message')
         .map((event) => JSON.parse(event.data) as { n: number; by: string });
     },
-    async waitFor(predicate, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(events)) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `timed out after ${timeoutMs} ms with ${events.length} events (last: ${JSON.stringify(events.at(-1))})`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+    waitFor(predicate, timeoutMs = 15_000) {
+      return until(
+        () => predicate(events),
+        () => `the events, have ${events.length} (last: ${JSON.stringify(events.at(-1))})`,
+        timeoutMs,
+      );
     },
   };
   return client;
