@@ -1,33 +1,13 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import compression from 'compression';
 import type { ErrorRequestHandler } from 'express';
 import express4 from 'express4';
 import express5 from 'express5';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { listenForTest } from '../../../test/support/listen.js';
 import { sse, sseHandler } from './index.js';
 
 const SSE = 'text/event-stream';
-const servers: http.Server[] = [];
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((closed) => server.close(closed));
-  }
-});
-
-function listen(app: http.RequestListener): Promise<string> {
-  const server = http.createServer(app);
-  servers.push(server);
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    }),
-  );
-}
-
 describe.each([
   ['Express 4', express4],
   ['Express 5', express5],
@@ -47,7 +27,7 @@ describe.each([
       stream.send({ data: 'hi' });
       stream.close();
     });
-    const origin = await listen(app);
+    const origin = await listenForTest(app);
 
     const json = await request(origin).get('/data').set('accept', 'application/json');
     expect(json.body).toEqual({ sseDefined: false });
@@ -72,7 +52,7 @@ describe.each([
         thrown = error;
       }
     });
-    const response = await request(await listen(app))
+    const response = await request(await listenForTest(app))
       .get('/events')
       .set('accept', SSE);
     expect(response.status).toBe(404);
@@ -98,7 +78,7 @@ describe.each([
       res.status(500).json({ error: 'handled by Express' });
     };
     app.use(handle);
-    const response = await request(await listen(app))
+    const response = await request(await listenForTest(app))
       .get('/events')
       .set('accept', SSE);
     expect(response.status).toBe(500);
@@ -118,7 +98,7 @@ describe.each([
         { heartbeat: false, headers: { 'cache-control': 'no-cache' } },
       ),
     );
-    const origin = await listen(app);
+    const origin = await listenForTest(app);
     const controller = new AbortController();
     const response = await fetch(`${origin}/events`, {
       headers: { accept: SSE, 'accept-encoding': 'gzip' },

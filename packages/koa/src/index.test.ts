@@ -1,32 +1,13 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type Koa from 'koa';
 import koaCompress from 'koa-compress';
 import Koa2 from 'koa2';
 import Koa3 from 'koa3';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { listenForTest } from '../../../test/support/listen.js';
 import { type SseContext, sse } from './index.js';
 
 const SSE = 'text/event-stream';
-const servers: http.Server[] = [];
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((closed) => server.close(closed));
-  }
-});
-
-function listen(app: Koa): Promise<string> {
-  const server = http.createServer(app.callback());
-  servers.push(server);
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    }),
-  );
-}
 
 /** Reads the first body chunk as the bytes on the wire, with no decompression. */
 function firstRawChunk(url: string, headers: Record<string, string>) {
@@ -67,7 +48,7 @@ describe.each([
       stream.send({ data: 'hi' });
       stream.close();
     });
-    const origin = await listen(app);
+    const origin = await listenForTest(app.callback());
 
     expect((await request(origin).get('/data').set('accept', 'application/json')).body).toEqual({
       sseDefined: false,
@@ -90,7 +71,7 @@ describe.each([
     app.use(() => {
       throw new Error('before opening');
     });
-    const response = await request(await listen(app))
+    const response = await request(await listenForTest(app.callback()))
       .get('/events')
       .set('accept', SSE);
     expect(response.status).toBe(500);
@@ -109,7 +90,7 @@ describe.each([
         thrown = error;
       }
     });
-    const response = await request(await listen(app))
+    const response = await request(await listenForTest(app.callback()))
       .get('/events')
       .set('accept', SSE);
     expect(response.status).toBe(404);
@@ -123,7 +104,7 @@ describe.each([
     app.use<object, SseContext>((ctx) => {
       ctx.sse?.send({ data: 'plain text' });
     });
-    const origin = await listen(app);
+    const origin = await listenForTest(app.callback());
     const raw = await firstRawChunk(`${origin}/events`, {
       accept: SSE,
       'accept-encoding': 'gzip, br',
