@@ -11,7 +11,13 @@ import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 import type { EventMap, EventStream } from '../event-stream.js';
 import { formatEvent, type Serializer } from '../format.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
-import { checkFilter, checkMessage, checkTopic, checkTopics, limit } from './hub-checks.js';
+import {
+  checkFilter,
+  checkMessage,
+  checkTopic,
+  checkTopics,
+  positiveInteger,
+} from './hub-checks.js';
 import type {
   HubCloseOptions,
   HubDelivery,
@@ -58,6 +64,9 @@ interface LocalMessage {
 
 const DEFAULT_BUSY_RETRY = 10_000;
 
+/** The `data` of a {@link RESET_EVENT}: why the client must refetch its state. */
+type ResetReason = 'unknown-id' | 'events-lost';
+
 /** Topics, publishing, and replay-then-live subscriptions. Create it with {@link createHub}. */
 export class Hub<Events extends EventMap = EventMap> {
   readonly #broker: Broker;
@@ -89,8 +98,8 @@ export class Hub<Events extends EventMap = EventMap> {
       );
     }
     this.#broker = options.broker ?? localBroker({ history: options.history });
-    this.#maxConnections = limit('maxConnections', options.maxConnections, Infinity);
-    this.#busyRetry = limit('busyRetry', options.busyRetry, DEFAULT_BUSY_RETRY);
+    this.#maxConnections = positiveInteger('maxConnections', options.maxConnections) ?? Infinity;
+    this.#busyRetry = positiveInteger('busyRetry', options.busyRetry) ?? DEFAULT_BUSY_RETRY;
     this.#serializer = options.serializer;
     this.#deserializer = options.deserializer ?? parseOrText;
     this.#onError = options.onError ?? console.error;
@@ -267,9 +276,7 @@ export class Hub<Events extends EventMap = EventMap> {
       position = startCursor;
     }
     // Held entries are in id order; those up to `position` were covered by the replay.
-    const held = subscriber.held ?? [];
-    for (let index = 0; index < held.length; index++) {
-      const entry = held[index] as HubEntry;
+    for (const entry of subscriber.held ?? []) {
       if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
       position = entry.id;
       if (this.#offer(subscriber, entry)) lastSent = entry.id;
@@ -360,7 +367,7 @@ export class Hub<Events extends EventMap = EventMap> {
     }
   }
 
-  #sendReset(subscriber: Subscriber, cursor: string | undefined, reason: string): void {
+  #sendReset(subscriber: Subscriber, cursor: string | undefined, reason: ResetReason): void {
     this.#resets += 1;
     subscriber.stream.send(encodeEvent({ event: RESET_EVENT, id: cursor, data: reason }));
   }

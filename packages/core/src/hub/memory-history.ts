@@ -4,6 +4,7 @@
  */
 import type { HubEntry } from './broker.js';
 import type { History } from './history.js';
+import { positiveInteger } from './hub-checks.js';
 import { compareIds } from './ids.js';
 
 /** Options of {@link memoryHistory}. */
@@ -23,8 +24,8 @@ const DEFAULT_MAX_EVENTS = 1000;
  */
 export function memoryHistory(options: MemoryHistoryOptions = {}): History {
   return new MemoryHistory(
-    positiveInteger('maxEvents', options.maxEvents) ?? DEFAULT_MAX_EVENTS,
-    positiveInteger('maxAgeMs', options.maxAgeMs),
+    positiveInteger('maxEvents', options.maxEvents, 'memoryHistory') ?? DEFAULT_MAX_EVENTS,
+    positiveInteger('maxAgeMs', options.maxAgeMs, 'memoryHistory'),
   );
 }
 
@@ -94,14 +95,4 @@ class MemoryHistory implements History {
     this.#head = (this.#head + 1) % this.#entries.length;
     this.#size -= 1;
   }
-}
-
-function positiveInteger(field: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(
-      `ssekit: memoryHistory "${field}" must be a positive whole number, got ${String(value)}. Omit it for the default.`,
-    );
-  }
-  return value;
 }
