@@ -61,7 +61,6 @@ describeInChromium('feed in Chromium', () => {
     expect(ids).toHaveLength(2);
     expect(ids[0]).toBeUndefined();
     // The id Chromium echoed names a city in a non-Latin-1 or accented script.
-    console.log(ids, last);
     expect(ids[1]).toMatch(/[^ -~]/);
     expect(new Set(seen.map((card) => card.seed))).toEqual(new Set([last?.seed]));
     expect(seen.map((card) => card.position)).toEqual(seen.map((_, index) => index));

@@ -69,11 +69,3 @@ export async function readState(connection: RedisConnection, key: string): Promi
     throw error;
   }
 }
-
-/** `DEL key ...`: resolves to how many of the keys existed. */
-export async function deleteKeys(
-  connection: RedisConnection,
-  keys: readonly string[],
-): Promise<number> {
-  return Number(await connection.command(['DEL', ...keys]));
-}

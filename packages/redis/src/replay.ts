@@ -3,8 +3,7 @@
  * the page that reaches the live loop's cursor. Counted ids make every gap visible: the first
  * entry after the client's id must be numbered right after it, and so must every next one.
  */
-import type { HubEntry, ReplayPage } from '@ssekit/core';
-import { compareIds } from '@ssekit/core';
+import { compareIds, type HubEntry, type ReplayPage } from '@ssekit/core';
 import { readPosition, readRange } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf, follows } from './counted-ids.js';
