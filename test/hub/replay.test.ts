@@ -89,13 +89,13 @@ describe.each(brokers)('replay after a disconnect, with %s', (_name, makeBroker)
     readers.push(reader);
     for (let seq = 101; seq <= 300; seq++) {
       await hub.publish('t', { data: { seq } });
-      if (seq % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (seq % 2 === 0) await sleep(1);
     }
     await until(
       () => sequence(reader.events).length >= 250,
       () => `250 events, have ${sequence(reader.events).length}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(sequence(reader.events)).toEqual(range(51, 300));
     expect(hub.stats().replaysServed).toBe(1);
   });

@@ -15,7 +15,7 @@ import {
 import type { RedisConnection } from '../../packages/redis/src/connection/connection.js';
 import { ioredisConnection } from '../../packages/redis/src/connection/ioredis.js';
 import { nodeRedisConnection } from '../../packages/redis/src/connection/node-redis.js';
-import { until } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis connection');
@@ -130,7 +130,7 @@ describe.skipIf(!available).each(Object.keys(clients))('command layer over %s', 
     const key = newKey();
     const ids: string[] = [];
     for (let i = 0; i < 150; i++) ids.push(await append(key, i));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await sleep(30);
     const last = await append(key, 150, { maxEvents: undefined, maxAgeMs: 10 });
     const remaining = await readRange(connection, key, '-', '+', 1000);
     expect(remaining.length).toBeLessThan(151);

@@ -5,6 +5,7 @@
  * read loop's cursor; when Redis comes back without the stream, subscribers get the reset signal.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../support/wait.js';
 import { type Instance, removeInstanceBundle, startInstance } from './support/instances.js';
 import { canRunRedisServer, type PrivateRedis, privateRedis } from './support/private-redis.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
@@ -33,7 +34,7 @@ async function publishWhenUp(instance: Instance, count: number, start: number) {
     const result = await instance.publish('a', count, start);
     if (result.status === 200) return result;
     if (Date.now() > deadline) throw new Error(`publish still failing: ${result.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -46,13 +47,13 @@ async function publishUntilRefused(instance: Instance) {
   const deadline = Date.now() + 10_000;
   while (!instance.stderr.join('').includes('Live delivery pauses')) {
     if (Date.now() > deadline) throw new Error('the instance never reported the outage');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
   for (;;) {
     const result = await instance.publish('a', 1, -1);
     if (result.status !== 200) return result;
     if (Date.now() > deadline) throw new Error('publish kept succeeding with Redis stopped');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

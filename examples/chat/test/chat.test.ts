@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { afterEach, expect, test } from 'vitest';
+import { until } from '../../../test/support/wait.js';
 import { createChat } from '../server.js';
 
 let chat: ReturnType<typeof createChat>;
@@ -43,21 +44,20 @@ function listen(url: string) {
   return { source, messages, presence, opened };
 }
 
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 test('messages posted to a room reach everyone in it, and only them', async () => {
   const base = await start();
   const ann = listen(`${base}/rooms/general/events?nick=Ann`);
   const bob = listen(`${base}/rooms/general/events?nick=Bob`);
   const eve = listen(`${base}/rooms/random/events?nick=Eve`);
   await Promise.all([ann.opened, bob.opened, eve.opened]);
-  await until(() => ann.presence.at(-1)?.length === 2);
+  await until(() => ann.presence.at(-1)?.length === 2, 'Ann to see two members');
 
   expect((await post(base, 'general', { nick: 'Ann', text: 'hi Bob' })).status).toBe(201);
   expect((await post(base, 'general', { nick: 'Bob', text: 'hi Ann' })).status).toBe(201);
-  await until(() => ann.messages.length === 2 && bob.messages.length === 2);
+  await until(
+    () => ann.messages.length === 2 && bob.messages.length === 2,
+    'both messages at Ann and Bob',
+  );
 
   expect(ann.messages).toEqual(['Ann: hi Bob', 'Bob: hi Ann']);
   expect(bob.messages).toEqual(ann.messages);
@@ -65,7 +65,7 @@ test('messages posted to a room reach everyone in it, and only them', async () =
   expect(eve.messages).toEqual([]);
 
   bob.source.close();
-  await until(() => ann.presence.at(-1)?.length === 1);
+  await until(() => ann.presence.at(-1)?.length === 1, 'Ann to see one member');
   expect(ann.presence.at(-1)).toEqual(['Ann']);
   ann.source.close();
   eve.source.close();
@@ -86,7 +86,7 @@ test('a late joiner gets the recent messages, then continues live from where the
   const zoe = listen(`${base}/rooms/late/events?nick=Zoe&lastEventId=${recent.lastId}`);
   await zoe.opened;
   await post(base, 'late', { nick: 'Ann', text: 'six' });
-  await until(() => zoe.messages.length === 2);
+  await until(() => zoe.messages.length === 2, 'Zoe to get two messages');
 
   expect(zoe.messages).toEqual(['Ann: five', 'Ann: six']);
   zoe.source.close();

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { afterEach, expect, test } from 'vitest';
+import { until } from '../../../test/support/wait.js';
 import { createNotifications } from '../server.js';
 import { createTokens } from '../tokens.js';
 
@@ -56,10 +57,6 @@ function inbox(base: string, cookie: string) {
   return { source, alerts, opened };
 }
 
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 test('each user sees only the alerts of their own devices', async () => {
   const base = await start();
   const alice = inbox(base, await login(base, 'alice'));
@@ -70,7 +67,10 @@ test('each user sees only the alerts of their own devices', async () => {
   expect((await telemetry(base, { device: 'press-7', temperature: 95.5 })).status).toBe(201);
   expect((await telemetry(base, { device: 'boiler-2', temperature: 84 })).status).toBe(201);
   expect((await telemetry(base, { device: 'boiler-1', temperature: 91 })).status).toBe(201);
-  await until(() => alice.alerts.length === 2 && bob.alerts.length === 1);
+  await until(
+    () => alice.alerts.length === 2 && bob.alerts.length === 1,
+    'two alerts for Alice and one for Bob',
+  );
 
   expect(alice.alerts).toEqual(['warning boiler-2', 'critical boiler-1']);
   expect(bob.alerts).toEqual(['critical press-7']);
