@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createClockServer } from '../../examples/clock/server.js';
+import { describeInChromium, launchChromium } from '../support/chromium.js';
 import { listen, stop } from '../support/listen.js';
-import { describeInChromium, launchChromium } from './support/chromium.js';
 
 describeInChromium('clock in Chromium', () => {
   let browser: Browser;

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createDashboard } from '../../examples/dashboard/server.js';
+import { describeInChromium, launchChromium } from '../support/chromium.js';
 import { listen, stop } from '../support/listen.js';
-import { describeInChromium, launchChromium } from './support/chromium.js';
 import { saveScreenshot } from './support/screenshots.js';
 
 /** The numbers the page shows under its charts. */

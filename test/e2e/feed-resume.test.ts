@@ -5,8 +5,8 @@ import { serve } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createFeedApp } from '../../examples/feed/app.js';
+import { describeInChromium, launchChromium } from '../support/chromium.js';
 import { stop } from '../support/listen.js';
-import { describeInChromium, launchChromium } from './support/chromium.js';
 
 describeInChromium('feed in Chromium', () => {
   let browser: Browser;

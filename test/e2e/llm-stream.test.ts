@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { type Server, serve } from 'srvx';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createApp } from '../../examples/llm-stream/app.js';
-import { describeInChromium, launchChromium } from './support/chromium.js';
+import { describeInChromium, launchChromium } from '../support/chromium.js';
 
 describeInChromium('llm-stream in Chromium', () => {
   let browser: Browser;

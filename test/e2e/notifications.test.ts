@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createNotifications } from '../../examples/notifications/server.js';
+import { describeInChromium, launchChromium } from '../support/chromium.js';
 import { listen, stop } from '../support/listen.js';
-import { describeInChromium, launchChromium } from './support/chromium.js';
 
 describeInChromium('notifications in Chromium', () => {
   let browser: Browser;

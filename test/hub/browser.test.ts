@@ -1,7 +1,7 @@
 import { RESET_EVENT } from '@ssekit/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { describeInChromium, launchChromium } from '../e2e/support/chromium.js';
+import { describeInChromium, launchChromium } from '../support/chromium.js';
 import { until } from '../support/wait.js';
 import { fetchReader } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
