@@ -1,5 +1,5 @@
 /**
- * Waiting helpers shared by the suites under test/ and examples/*\/test.
+ * Waiting helpers shared by the suites under test/ and the examples' tests.
  * Timeouts here bound a hung test; they never measure speed.
  */
 
