@@ -8,9 +8,10 @@
  *   npm run bench -- --only=raw-node,ssekit-node --sessions=stream --runs=1
  *   npm run bench -- --profile          also write a CPU profile of every server (bench/profiles/)
  *   npm run bench -- --no-build         use the packages' dist as it is
+ *   npm run bench -- --from-json        rewrite RESULTS.md from the runs kept in RESULTS.json
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildReport } from './lib/report.mjs';
 import { crowdSession, memorySession, redisSession, streamSession } from './lib/sessions.mjs';
@@ -159,7 +160,29 @@ function buildPackages(implementations, build) {
   return implementations.filter((impl) => impl.needs.every((pkg) => available.has(pkg)));
 }
 
+/** Rebuilds the tables from the raw runs of a previous full run (after a change to the report). */
+function rewriteFromJson() {
+  const saved = JSON.parse(readFileSync(`${BENCH}RESULTS.json`, 'utf8'));
+  const report = buildReport({
+    config: saved.config,
+    quick: saved.quick,
+    results: aggregate(saved.raw),
+    broken: new Map(saved.broken ?? []),
+    implementations: Object.keys(saved.raw),
+    labels: Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl.name, impl.label])),
+    seconds: saved.seconds ?? 0,
+    host: saved.machine,
+  });
+  writeFileSync(`${BENCH}RESULTS.md`, report.markdown);
+  writeFileSync(
+    `${BENCH}RESULTS.json`,
+    `${JSON.stringify({ ...report.json, raw: saved.raw }, null, 2)}\n`,
+  );
+  console.log('bench: rewrote bench/RESULTS.md from bench/RESULTS.json');
+}
+
 async function main() {
+  if (process.argv.includes('--from-json')) return rewriteFromJson();
   const options = parseArgs(process.argv.slice(2));
   const { config } = options;
   ensureFileLimit(config);

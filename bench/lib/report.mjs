@@ -33,6 +33,26 @@ const TARGETS = [
   { metric: 'memory', field: 'rssPerConnection', impls: WEB_PATH, against: WEB_PEERS, atMost: 1.0 },
 ];
 
+/**
+ * Not targets of the issue: each adapter against its own framework writing raw bytes, which
+ * separates what ssekit costs from what Express or Koa cost per connection.
+ */
+const FRAMEWORK_CHECKS = [
+  ['ssekit-express', 'raw-express'],
+  ['ssekit-koa', 'raw-koa'],
+  ['ssekit-hub-express', 'raw-express'],
+  ['ssekit-hub-koa', 'raw-koa'],
+].flatMap(([impl, framework]) => [
+  {
+    metric: 'memory',
+    field: 'rssPerConnection',
+    impls: [impl],
+    against: [framework],
+    atMost: 1.15,
+  },
+  { metric: 'latency', field: 'p99', impls: [impl], against: [framework], atMost: 1.2 },
+]);
+
 const METRIC_TITLES = {
   fanoutCrowd: 'fan-out at the crowd size',
   fanoutMemory: 'fan-out at the memory size',
@@ -94,9 +114,27 @@ function table({
   return lines.join('\n');
 }
 
-function targetLines(results, labels) {
+/** Issue 2: the four ways of moving an EventStream's bytes to a Node response, side by side. */
+const WRITERS = ['ssekit-node', 'writer-reader-loop', 'writer-fromweb-pipe', 'writer-pipeto'];
+
+function writerLines(results, labels) {
+  const lines = [
+    '| writer | one client events/s | fan-out (crowd) events/s | fan-out (memory size) events/s | RSS KiB/conn | heap KiB/conn | p99 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const impl of WRITERS) {
+    if (results[impl] === undefined) continue;
+    const cell = (metric, field, format) => format(figure(results, impl, metric, field));
+    lines.push(
+      `| ${labels[impl] ?? impl} | ${cell('stream', 'rate', int)} | ${cell('fanoutCrowd', 'rate', int)} | ${cell('fanoutMemory', 'rate', int)} | ${cell('memory', 'rssPerConnection', kb)} | ${cell('memory', 'heapPerConnection', kb)} | ${cell('latency', 'p99', ms)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function targetLines(results, labels, targets) {
   const lines = ['| target | implementation | measured | verdict |', '|---|---|---:|---|'];
-  for (const target of TARGETS) {
+  for (const target of targets) {
     const field = target.field ?? 'rate';
     for (const impl of target.impls) {
       const value = figure(results, impl, target.metric, field);
@@ -129,8 +167,16 @@ function machine() {
   };
 }
 
-export function buildReport({ config, quick, results, broken, implementations, labels, seconds }) {
-  const host = machine();
+export function buildReport({
+  config,
+  quick,
+  results,
+  broken,
+  implementations,
+  labels,
+  seconds,
+  host = machine(),
+}) {
   const runs = config.runs;
   const common = { results, implementations, labels, runs };
   const rate = (metric, unit) =>
@@ -223,14 +269,31 @@ export function buildReport({ config, quick, results, broken, implementations, l
     '',
     table({ ...common, metric: 'redisLatency', field: 'p99', unit: 'p99 ms', format: ms }),
     '',
+    '## Node writer options (issue 2)',
+    '',
+    '(a) is `openEventStream`: the stream writes straight to the response, every response with',
+    'queued bytes flushed by one shared setImmediate. (b)-(d) drain `stream.readable` instead.',
+    '',
+    writerLines(results, labels),
+    '',
     '## Targets (issue 8)',
     '',
-    targetLines(results, labels),
+    targetLines(results, labels, TARGETS),
+    '',
+    '### The adapters against their own framework',
+    '',
+    'Express and Koa cost memory and time per connection of their own (the raw-writes rows). The',
+    'same bounds, measured against the framework writing bytes by hand instead of against node:http:',
+    '',
+    targetLines(results, labels, FRAMEWORK_CHECKS),
   ];
   if (broken.size > 0) {
     sections.push('', '## Implementations that did not start', '');
     for (const [impl, message] of broken) sections.push(`- ${impl}: ${message}`);
   }
   const markdown = `${sections.join('\n')}\n`;
-  return { markdown, json: { machine: host, quick, config, labels, results } };
+  return {
+    markdown,
+    json: { machine: host, quick, config, labels, seconds, broken: [...broken], results },
+  };
 }
