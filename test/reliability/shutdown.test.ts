@@ -16,7 +16,7 @@ import { until } from './support/wait.js';
 const STREAMS = scaled(1000, 5000);
 const CONNECT_BATCH = 250;
 /** The documented bound: SIGTERM to process exit with every stream closed. */
-export const SHUTDOWN_BUDGET_MS = 5000;
+const SHUTDOWN_BUDGET_MS = 5000;
 const RETRY_HINT = 1000;
 
 describe('SIGTERM on the dashboard example', () => {

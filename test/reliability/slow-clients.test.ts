@@ -25,8 +25,12 @@ const EVENT_BYTES = 4096;
 const EVENTS = scaled(1200, 3000);
 const BATCH = 50;
 const MAX_BUFFERED = 256 * 1024;
-/** What the process may hold beyond the slow clients' caps: fast clients' batches, parser state. */
-const MARGIN = 16 * MiB;
+/**
+ * What the process may hold beyond the slow clients' caps: the batch in flight to each fast
+ * client (the test paces on their receipt), each slow response's own 16 KiB high-water mark
+ * (bytes Node accepted and counts as written), and a fixed 16 MiB for everything else.
+ */
+const MARGIN = FAST * BATCH * EVENT_BYTES + SLOW * 16 * 1024 + 16 * MiB;
 
 const payload = 'p'.repeat(EVENT_BYTES);
 

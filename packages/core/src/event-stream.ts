@@ -53,7 +53,8 @@ export interface EventStreamOptions {
   onOverflow?: OverflowPolicy;
 }
 
-const DEFAULT_HEARTBEAT_MS = 15_000;
+/** @internal Also the Node bridge's grace for a client that stops reading after `close()`. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 

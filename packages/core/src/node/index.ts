@@ -8,6 +8,7 @@
  */
 import {
   createEventStream,
+  DEFAULT_HEARTBEAT_MS,
   type EventMap,
   type EventStream,
   type EventStreamOptions,
@@ -41,6 +42,8 @@ export interface NodeResponseLike {
   flushHeaders?(): void;
   /** Added by compression middleware; pushes compressed bytes out now. */
   flush?(): void;
+  /** Idle timeout of the socket; with no 'timeout' listener, Node destroys the socket when it fires. */
+  setTimeout?(msecs: number): unknown;
 }
 
 /**
@@ -62,7 +65,9 @@ export function openEventStream<Events extends EventMap = EventMap>(
   });
   res.writeHead(200, eventStreamHeaderRecord(options.headers));
   res.flushHeaders?.();
-  stream[attachSink]((source) => createResponseSink(source, res));
+  const closeTimeoutMs =
+    typeof options.heartbeat === 'number' ? options.heartbeat : DEFAULT_HEARTBEAT_MS;
+  stream[attachSink]((source) => createResponseSink(source, res, closeTimeoutMs));
   return stream;
 }
 
@@ -73,8 +78,12 @@ interface SinkedResponse extends NodeResponseLike {
   [SINK]?: ResponseSink;
 }
 
-function createResponseSink(source: SinkSource, res: NodeResponseLike): Sink {
-  return new ResponseSink(source, res);
+function createResponseSink(
+  source: SinkSource,
+  res: NodeResponseLike,
+  closeTimeoutMs: number,
+): Sink {
+  return new ResponseSink(source, res, closeTimeoutMs);
 }
 
 /**
@@ -88,10 +97,13 @@ class ResponseSink implements Sink {
   #released = false;
   readonly #source: SinkSource;
   readonly #res: SinkedResponse;
+  /** After `close()`, how long the client may take nothing before it is cut off. */
+  readonly #closeTimeoutMs: number;
 
-  constructor(source: SinkSource, res: SinkedResponse) {
+  constructor(source: SinkSource, res: SinkedResponse, closeTimeoutMs: number) {
     this.#source = source;
     this.#res = res;
+    this.#closeTimeoutMs = closeTimeoutMs;
     res[SINK] = this;
     res.on('drain', onResponseDrain);
     res.on('close', onResponseClose);
@@ -112,6 +124,10 @@ class ResponseSink implements Sink {
 
   end(): void {
     this.#ending = true;
+    // What is left may never be taken: a client that stopped reading would hold the connection,
+    // and a graceful server shutdown, forever. Node cuts the socket off once it has been idle
+    // (nothing taken) this long; a client that keeps reading keeps it alive.
+    this.#res.setTimeout?.(this.#closeTimeoutMs);
     if (!this.#scheduled && !this.#awaitingDrain) this.write();
   }
 
