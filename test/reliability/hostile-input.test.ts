@@ -182,7 +182,7 @@ for (const target of coreTargets) {
         clients: hostileHeaders.length + refusedHeaders.length + hostileQueries.length + 2,
         events: ticks,
         errors: caseErrors,
-        note: `${hostileHeaders.length + refusedHeaders.length} header cases, ${hostileQueries.length} query cases, ${injections.length} injections, ${unserializable.length} unserializable payloads, 1 MiB events; bystander got ${bystander.events.length}/${ticks} events, ${bystander.parseErrors.length} parse errors`,
+        note: `${hostileHeaders.length + refusedHeaders.length} header cases, ${hostileQueries.length} query cases, ${injections.length} injections, ${unserializable.length} unserializable payloads, 1 MiB events; bystander got ${bystander.events.filter((event) => event.event === 'tick').length}/${ticks} ticks in order, ${bystander.parseErrors.length} parse errors`,
       });
     });
 

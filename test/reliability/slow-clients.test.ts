@@ -44,6 +44,9 @@ for (const target of coreTargets) {
       afterEach(async () => {
         for (const client of fastClients) client.destroy();
         for (const client of slowClients) client.destroy();
+        // The clients keep what they received: let go of it before the next case's baseline.
+        fastClients.length = 0;
+        slowClients.length = 0;
         await server?.close();
       });
 
