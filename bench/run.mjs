@@ -12,8 +12,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { buildReport } from './lib/report.mjs';
+import { buildReport, machine } from './lib/report.mjs';
 import { crowdSession, memorySession, redisSession, streamSession } from './lib/sessions.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -50,9 +51,14 @@ const IMPLEMENTATIONS = [
     name: 'raw-express',
     label: 'Express 5, raw writes (no SSE library)',
     needs: [],
-    sessions: ['memory'],
+    sessions: ['crowd', 'memory'],
   },
-  { name: 'raw-koa', label: 'Koa 3, raw writes (no SSE library)', needs: [], sessions: ['memory'] },
+  {
+    name: 'raw-koa',
+    label: 'Koa 3, raw writes (no SSE library)',
+    needs: [],
+    sessions: ['crowd', 'memory'],
+  },
   {
     name: 'ssekit-hub-redis',
     label: 'ssekit hub on Redis via express, 2 instances',
@@ -185,6 +191,7 @@ async function main() {
   if (process.argv.includes('--from-json')) return rewriteFromJson();
   const options = parseArgs(process.argv.slice(2));
   const { config } = options;
+  const loadAverageAtStart = os.loadavg().map((value) => Number(value.toFixed(2)));
   ensureFileLimit(config);
   const chosen = IMPLEMENTATIONS.filter((impl) => options.only.includes(impl.name));
   const runnable = buildPackages(chosen, options.build);
@@ -226,12 +233,24 @@ async function main() {
     implementations: runnable.map((impl) => impl.name),
     labels: Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl.name, impl.label])),
     seconds: (Date.now() - started) / 1000,
+    host: { ...machine(), loadAverageAtStart },
   });
   console.log(`\n${report.markdown}`);
   if (options.write) {
     writeFileSync(`${BENCH}RESULTS.md`, report.markdown);
     writeFileSync(`${BENCH}RESULTS.json`, `${JSON.stringify({ ...report.json, raw }, null, 2)}\n`);
     console.log('bench: wrote bench/RESULTS.md and bench/RESULTS.json');
+  }
+  // Speed is never a failure; a session that broke or a run that lost or duplicated events is.
+  const problems = Object.entries(results).flatMap(([impl, metrics]) =>
+    Object.entries(metrics)
+      .filter(([, entry]) => entry.wrong > 0 || entry.failed > 0)
+      .map(([metric, entry]) => `${impl} ${metric}: ${entry.wrong} wrong, ${entry.failed} failed`),
+  );
+  for (const [impl, message] of broken) problems.push(`${impl} did not start: ${message}`);
+  if (problems.length > 0) {
+    console.error(`bench: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+    process.exitCode = 1;
   }
 }
 
@@ -241,7 +260,7 @@ function summarize(result) {
   );
 }
 
-/** Medians over the runs that were right; wrong and failed runs are counted, never averaged in. */
+/** Medians over the runs that were right; wrong, late and failed runs are counted, never averaged in. */
 function aggregate(raw) {
   const figures = {
     fanoutCrowd: (r) => r.crowd?.fanout,
@@ -259,6 +278,7 @@ function aggregate(raw) {
     for (const [key, pick] of Object.entries(figures)) {
       const values = [];
       let wrong = 0;
+      let late = 0;
       let failed = 0;
       for (let i = 0; i < runCount; i++) {
         const bySession = Object.fromEntries(
@@ -268,13 +288,15 @@ function aggregate(raw) {
         const source = bySession[sessionOf(key)];
         if (source?.error !== undefined) failed += 1;
         else if (value?.wrong) wrong += 1;
+        else if (value?.late) late += 1;
         else if (value !== undefined) values.push(value);
       }
-      if (values.length + wrong + failed === 0) continue;
+      if (values.length + wrong + late + failed === 0) continue;
       const med = (field) => median(values.map((value) => value[field]));
       results[impl][key] = {
         ok: values.length,
         wrong,
+        late,
         failed,
         rate: med('rate'),
         p50: med('p50'),

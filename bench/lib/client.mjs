@@ -179,6 +179,7 @@ function arm({ events, timeoutMs, graceMs = 200, latencyCapacity = 0 }) {
         waiting -= 1;
         if (waiting === 0) {
           doneAt = nowMicros();
+          clearTimeout(deadline);
           setTimeout(() => finish(false), graceMs);
         }
       },

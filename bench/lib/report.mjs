@@ -78,8 +78,14 @@ function runsCell(entry, runs) {
   if (entry === undefined) return 'not run';
   const notes = [];
   if (entry.wrong > 0) notes.push(`${entry.wrong} WRONG (lost or duplicated events)`);
+  if (entry.late > 0) notes.push(`${entry.late} late (events still missing at the deadline)`);
   if (entry.failed > 0) notes.push(`${entry.failed} failed`);
   return `${entry.ok}/${runs}${notes.length > 0 ? `, ${notes.join(', ')}` : ''}`;
+}
+
+function missingCell(entry) {
+  if (entry.wrong > 0) return '**WRONG**';
+  return entry.late > 0 ? '**late**' : 'failed';
 }
 
 /** A table: one row per implementation, the figure, and its ratio to raw Node and better-sse. */
@@ -104,7 +110,7 @@ function table({
     const entry = results[impl]?.[metric];
     if (entry === undefined) continue;
     const value = figure(results, impl, metric, field);
-    const shown = value === undefined ? (entry.wrong > 0 ? '**WRONG**' : 'failed') : format(value);
+    const shown = value === undefined ? missingCell(entry) : format(value);
     const ratio = (base) => (value === undefined || base === undefined ? undefined : value / base);
     lines.push(
       `| ${labels[impl] ?? impl} | ${shown} | ${times(ratio(raw))} | ${times(ratio(better))} | ${runsCell(entry, runs)} |`,
@@ -155,7 +161,8 @@ function targetLines(results, labels, targets) {
   return lines.join('\n');
 }
 
-function machine() {
+/** The machine and Node version the run is measured on. */
+export function machine() {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model ?? 'unknown',
@@ -164,6 +171,7 @@ function machine() {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     date: new Date().toISOString(),
+    loadAverage: os.loadavg().map((value) => Number(value.toFixed(2))),
   };
 }
 
@@ -186,11 +194,16 @@ export function buildReport({
     '',
     `Measured ${host.date} on ${host.cpu} (${host.cores} cores, ${host.memoryGiB} GiB, ${host.os}), Node ${host.node}. ` +
       `${quick ? 'QUICK run (small sizes, one run): not figures to quote.' : `${runs} runs per figure, medians.`} ` +
-      `Wall time ${Math.round(seconds)} s. Reproduce with \`npm run bench\` (see \`bench/run.mjs\`).`,
+      `Wall time ${Math.round(seconds)} s. Reproduce with \`npm run bench\` (see \`bench/README.md\`).`,
+    '',
+    `The machine is shared: its load average (1, 5, 15 min) was ${host.loadAverageAtStart?.join(', ') ?? '?'} at the start of the run and ${host.loadAverage?.join(', ') ?? '?'} at the end.`,
+    'Latency percentiles move with that load more than anything else; compare rows of one run only.',
     '',
     'Each server runs in its own process, the load client in another, over 127.0.0.1. The client',
     'uses raw `net` sockets and counts event terminators on every connection: a run in which any',
-    'client lost or received an extra event is reported as WRONG and left out of the medians.',
+    'client lost or received an extra event is reported as WRONG, one in which events were still',
+    'missing at the deadline (10 s after the last probe, 30-60 s for a burst) as late; neither',
+    'enters the medians.',
     'Heartbeats and initial `retry` fields are off everywhere. Broadcasts send a ~100-byte JSON',
     'object: raw node:http and ssekit serialize it once, better-sse per session (its `Channel.broadcast`),',
     'h3 and Hono get the string serialized once.',

@@ -4,12 +4,20 @@
  * - `memory`: N idle clients, memory per connection, then a burst (fan-out at N);
  * - `stream`: one client reading as fast as backpressure allows;
  * - `redis`: two instances on one Redis stream, N clients each, publishing on the first.
- * Each returns plain figures; a figure that comes with `wrong` is not a result.
+ * Each returns plain figures; a figure marked `wrong` (an event lost or duplicated) or `late`
+ * (events still missing at the deadline) is not a result.
  */
 import { randomUUID } from 'node:crypto';
 import { startClient, startServer } from './processes.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Duplicates, or events missing once the server ended, are wrong; missing at the deadline is late. */
+function verdict({ timedOut, lost, duplicated }) {
+  if (duplicated > 0 || (!timedOut && lost > 0)) return { wrong: true };
+  if (timedOut) return { late: true };
+  return undefined;
+}
 
 /** Waits until the server counts `expected` subscribers (they register after the headers). */
 async function subscribed(server, expected, timeoutMs = 10_000) {
@@ -45,8 +53,8 @@ async function fanOut(server, client, { events, timeoutMs }, graceMs) {
   const { startedAt } = await server.call('burst', { events });
   const result = await client.call('outcome');
   const figures = { lost: result.lost, duplicated: result.duplicated, expected: result.expected };
-  if (result.timedOut || result.lost > 0 || result.duplicated > 0)
-    return { ...figures, wrong: true };
+  const failure = verdict(result);
+  if (failure !== undefined) return { ...figures, ...failure };
   const seconds = (result.doneAt - startedAt) / 1e6;
   return { ...figures, seconds, rate: result.expected / seconds };
 }
@@ -69,9 +77,8 @@ async function latency(server, client, { events, intervalMs, clients, timeoutMs,
     p99: result.latency.p99,
     max: result.latency.max,
   };
-  if (result.timedOut || result.lost > 0 || result.duplicated > 0)
-    return { ...figures, wrong: true };
-  return figures;
+  const failure = verdict(result);
+  return failure === undefined ? figures : { ...figures, ...failure };
 }
 
 export function crowdSession(impl, config, options) {
@@ -110,9 +117,8 @@ export function streamSession(impl, config, options) {
       events: config.streamEvents,
       timeoutMs: config.streamTimeoutMs,
     });
-    if (result.timedOut || result.lost > 0 || result.duplicated > 0)
-      return { ...result, wrong: true };
-    return result;
+    const failure = verdict(result);
+    return failure === undefined ? result : { ...result, ...failure };
   });
 }
 
