@@ -6,7 +6,12 @@ import type { HubServer } from './support/server.js';
 
 const { readers, paused, serve } = hubTest();
 
-const MAX_BUFFERED = 64 * 1024;
+// Above the response's own high-water mark (64 KiB from Node 22 on), so the paused client is
+// stuck in ssekit's queue for a while before the policy applies.
+const MAX_BUFFERED = 256 * 1024;
+// Node counts in `writableLength` the response head and HTTP/1.1 chunk framing it has not yet
+// flushed (seen: 152 bytes on Node 24): bytes ssekit never queued, but memory all the same.
+const HTTP_FRAMING_ALLOWANCE = 1024;
 const padding = 'x'.repeat(1000);
 
 describe.each([
@@ -42,7 +47,8 @@ describe.each([
       largestBuffer = Math.max(largestBuffer, slowStream.bufferedBytes);
       // A publisher yields to I/O now and then; a burst above the cap within one tick overflows anyone.
       if (seq % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
-      if (seq % 25 === 0) {
+      // Check often: under the close policy the paused client is cut off within a few dozen events.
+      if (seq % 5 === 0) {
         await until(
           () => readers.every((reader) => reader.events.length > seq),
           () => `every reader to have event ${seq}`,
@@ -52,7 +58,7 @@ describe.each([
     }
     for (const reader of readers) expect(sequence(reader.events.slice(1))).toEqual(range(1, total));
     expect(readersAheadOfPaused).toBe(true);
-    expect(largestBuffer).toBeLessThanOrEqual(MAX_BUFFERED);
+    expect(largestBuffer).toBeLessThanOrEqual(MAX_BUFFERED + HTTP_FRAMING_ALLOWANCE);
     expect(slowStream.overflows).toBeGreaterThan(0);
     expect(hub.stats().overflows).toBe(slowStream.overflows);
     expect(slowStream.isClosed).toBe(closes);
