@@ -84,13 +84,23 @@ describe.skipIf(!available)('leaks with the hub on Redis', () => {
         lastId = await hub.publish('ticks', { data: { after: lastId } });
       };
       for (let i = 0; i < 100; i++) await publish();
-      let publishing = true;
-      const publisher = (async () => {
-        while (publishing) {
-          await publish();
-          await new Promise((resolve) => setTimeout(resolve, 2));
-        }
-      })();
+      // The publisher pauses around each snapshot, so its own pending timer is never counted.
+      let publishing = false;
+      let publisher = Promise.resolve();
+      const startPublishing = () => {
+        publishing = true;
+        publisher = (async () => {
+          while (publishing) {
+            await publish();
+            await new Promise((resolve) => setTimeout(resolve, 2));
+          }
+        })();
+      };
+      const stopPublishing = async () => {
+        publishing = false;
+        await publisher;
+      };
+      startPublishing();
 
       const pathOf = (i: number) => `/events?client=${i}`;
       const runWave = async () => {
@@ -117,13 +127,14 @@ describe.skipIf(!available)('leaks with the hub on Redis', () => {
       };
 
       await runWave();
+      await stopPublishing();
       const before = await snapshot();
       const statsBefore = hub.stats();
+      startPublishing();
       for (let wave = 0; wave < WAVES; wave++) await runWave();
+      await stopPublishing();
       const after = await snapshot();
       const statsAfter = hub.stats();
-      publishing = false;
-      await publisher;
 
       expect(grownHandles(before, after)).toEqual({});
       expect(after.heartbeat).toEqual({ streams: 0, timers: 0 });
