@@ -356,3 +356,32 @@ describe('readLastEventId on values a lenient HTTP stack could pass through', ()
     }
   });
 });
+
+describe('a 64 KiB Last-Event-ID against a server with Node defaults', () => {
+  it('is answered 431 by Node before any stream opens, and the server keeps serving', async () => {
+    let opened = 0;
+    const server = await nodeBridge.start(
+      (stream) => {
+        opened += 1;
+        stream.send({ data: 'ok' });
+        stream.close();
+      },
+      { stream: { heartbeat: false } },
+    );
+    try {
+      const refused = await rawRequest(
+        server.port,
+        '/',
+        new TextEncoder().encode('a'.repeat(64 * 1024)),
+      );
+      expect(refused.status).toBe(431);
+      expect(opened).toBe(0);
+      const client = openClient(server.url);
+      await client.ended;
+      expect(client.events.map((event) => event.data)).toEqual(['ok']);
+      expect(opened).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
