@@ -25,18 +25,26 @@ function burst({ events }) {
   return { startedAt };
 }
 
-/** One probe every `intervalMs`, `events` in all; resolves when the last one is sent. */
+/**
+ * One probe due every `intervalMs`, `events` in all, each stamped with the time it was due, not
+ * the time the server got to it: a server that cannot keep the pace sends the overdue probes at
+ * the next tick, and its lag shows in the latency instead of hiding in a slower schedule.
+ * Resolves when the last one is sent.
+ */
 function latency({ events, intervalMs }) {
   return new Promise((resolve) => {
+    const startedAt = nowMicros();
+    const intervalMicros = intervalMs * 1000;
+    const dueAt = (seq) => startedAt + seq * intervalMicros;
     let seq = 0;
-    const timer = setInterval(() => {
-      app.broadcast(latencyPayload(seq));
-      seq += 1;
-      if (seq === events) {
-        clearInterval(timer);
-        resolve({ sent: seq });
-      }
-    }, intervalMs);
+    const tick = () => {
+      const now = nowMicros();
+      for (; seq < events && dueAt(seq) <= now; seq++)
+        app.broadcast(latencyPayload(seq, dueAt(seq)));
+      if (seq === events) resolve({ sent: seq });
+      else setTimeout(tick, Math.max(0, (dueAt(seq) - nowMicros()) / 1000));
+    };
+    tick();
   });
 }
 

@@ -11,9 +11,9 @@ export function broadcastPayload(seq) {
   };
 }
 
-/** A latency probe: its send time on the monotonic clock every process shares, in µs. */
-export function latencyPayload(seq) {
-  return { seq, t: Number(process.hrtime.bigint() / 1000n) };
+/** A latency probe: the time it is due, on the monotonic clock every process shares, in µs. */
+export function latencyPayload(seq, dueMicros) {
+  return { seq, t: dueMicros };
 }
 
 const TOKENS = Array.from({ length: 256 }, (_, i) => `tok${String(i).padStart(3, '0')} word`);
