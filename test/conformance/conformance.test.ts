@@ -13,6 +13,7 @@ import {
   http2Stream,
   pausedClient,
   recordEventSource,
+  resetAfterFirstBytes,
   settlesWithin,
 } from './support/clients.js';
 import {
@@ -143,6 +144,23 @@ describe.each(serverFactories)('$name', (factory) => {
     expect(subscriptions.size).toBe(0);
     expect(heartbeatRegistry()).toEqual(before);
     await sleep(50); // a framework that logs the disconnect does so within a few ticks
+    expect(stderr).not.toHaveBeenCalled();
+  });
+
+  it('cleans up silently when the client resets its connection', async () => {
+    const opened: TestStream[] = [];
+    const { url } = await start({
+      options: { heartbeat: 60_000 },
+      run: (stream) => {
+        opened.push(stream);
+        stream.comment('open');
+      },
+    });
+    const stderr = vi.spyOn(console, 'error');
+    await resetAfterFirstBytes(url);
+    await until(() => opened.length === 1, 'the stream to open');
+    expect(await settlesWithin((opened[0] as TestStream).closed, 1000)).toBe(true);
+    await sleep(50); // a framework that logs the reset does so within a few ticks
     expect(stderr).not.toHaveBeenCalled();
   });
 

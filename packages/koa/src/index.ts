@@ -83,8 +83,24 @@ function defineLazyStream(
       // stream, no premature-close error on a normal disconnect. Bytes go straight to ctx.res.
       ctx.respond = false;
       stream = openEventStream(ctx.req, ctx.res, options);
+      ignoreClientLeaving(ctx);
       return stream;
     },
   });
   return () => stream;
+}
+
+/** Socket errors that only mean the client went away: the normal end of an event stream. */
+const CLIENT_LEFT = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * Koa reports socket errors of a finished response through `ctx.onerror`, and its default
+ * handler prints them. Once the stream is open, a client leaving is not an error to print.
+ */
+function ignoreClientLeaving(ctx: Context): void {
+  const report = ctx.onerror;
+  ctx.onerror = (error) => {
+    if (CLIENT_LEFT.has((error as NodeJS.ErrnoException | null)?.code ?? '')) return;
+    report.call(ctx, error);
+  };
 }

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { EventSource } from 'eventsource';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
@@ -156,4 +157,24 @@ export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<bo
 /** A header value as Node's HTTP/1.1 client puts it on the wire: each byte of UTF-8 as latin1. */
 export function asHeaderBytes(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/**
+ * Opens `url` on a raw socket and, once the first bytes arrive, resets the connection (TCP RST),
+ * as a client does when it crashes or its network drops.
+ */
+export function resetAfterFirstBytes(url: string): Promise<void> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.write(
+        `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`,
+      );
+    });
+    socket.once('error', reject);
+    socket.once('data', () => {
+      socket.resetAndDestroy();
+      resolve();
+    });
+  });
 }
