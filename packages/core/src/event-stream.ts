@@ -1,3 +1,4 @@
+import { positiveInteger } from './checks.js';
 import { EncodedEvent, encodeText } from './encoded-event.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { eventStreamHeaders } from './headers.js';
@@ -92,15 +93,15 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
   constructor(options: EventStreamOptions = {}) {
     const heartbeat = checkHeartbeat(options.heartbeat);
-    this.#maxBufferedBytes = positiveInteger(
-      'maxBufferedBytes',
-      options.maxBufferedBytes,
-      DEFAULT_MAX_BUFFERED_BYTES,
-    );
+    this.#maxBufferedBytes = positiveInteger('maxBufferedBytes', options.maxBufferedBytes, {
+      fallback: DEFAULT_MAX_BUFFERED_BYTES,
+    });
     // A high-water mark above the cap would let writers run into the overflow policy unwarned.
     this.#highWaterMark = Math.min(
       this.#maxBufferedBytes,
-      positiveInteger('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK),
+      positiveInteger('highWaterMark', options.highWaterMark, {
+        fallback: DEFAULT_HIGH_WATER_MARK,
+      }),
     );
     this.#onOverflow = checkPolicy(options.onOverflow);
     this.#serializer = options.serializer;
@@ -306,17 +307,7 @@ export function createEventStream<Events extends EventMap = EventMap>(
 function checkHeartbeat(value: number | false | undefined): number | false {
   if (value === undefined) return DEFAULT_HEARTBEAT_MS;
   if (value === false) return false;
-  return positiveInteger('heartbeat', value, DEFAULT_HEARTBEAT_MS);
-}
-
-function positiveInteger(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(
-      `ssekit: "${field}" must be a positive whole number, got ${String(value)}. Omit it for ${fallback}.`,
-    );
-  }
-  return value;
+  return positiveInteger('heartbeat', value, { fallback: DEFAULT_HEARTBEAT_MS });
 }
 
 function checkPolicy(value: OverflowPolicy | undefined): OverflowPolicy {

@@ -47,22 +47,3 @@ export function checkFilter(filter: unknown): HubFilter | undefined {
     `ssekit: "filter" must be a function (message, stream) => boolean, got ${typeof filter}.`,
   );
 }
-
-/**
- * `value` when it is a positive whole number, `undefined` when omitted (the caller's default).
- * @param owner - The factory the option belongs to, named in the error when it is not the hub's.
- */
-export function positiveInteger(
-  field: string,
-  value: number | undefined,
-  owner?: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    const name = owner === undefined ? `"${field}"` : `${owner} "${field}"`;
-    throw new TypeError(
-      `ssekit: ${name} must be a positive whole number, got ${String(value)}. Omit it for the default.`,
-    );
-  }
-  return value;
-}

@@ -7,17 +7,13 @@
  * `encodeEvent`, then one `stream.send` of the same bytes per subscriber. No closure, promise or
  * allocation per subscriber.
  */
+
+import { positiveInteger } from '../checks.js';
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 import type { EventMap, EventStream } from '../event-stream.js';
 import { formatEvent, type Serializer } from '../format.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
-import {
-  checkFilter,
-  checkMessage,
-  checkTopic,
-  checkTopics,
-  positiveInteger,
-} from './hub-checks.js';
+import { checkFilter, checkMessage, checkTopic, checkTopics } from './hub-checks.js';
 import type {
   HubCloseOptions,
   HubDelivery,

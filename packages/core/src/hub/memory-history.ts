@@ -2,9 +2,10 @@
  * The default history: a ring buffer of the latest entries, bounded by count and optionally by
  * age. Memory never grows past `maxEvents` entries, whatever the publish rate.
  */
+
+import { positiveInteger } from '../checks.js';
 import type { HubEntry } from './broker.js';
 import type { History } from './history.js';
-import { positiveInteger } from './hub-checks.js';
 import { compareIds } from './ids.js';
 
 /** Options of {@link memoryHistory}. */
@@ -24,8 +25,9 @@ const DEFAULT_MAX_EVENTS = 1000;
  */
 export function memoryHistory(options: MemoryHistoryOptions = {}): History {
   return new MemoryHistory(
-    positiveInteger('maxEvents', options.maxEvents, 'memoryHistory') ?? DEFAULT_MAX_EVENTS,
-    positiveInteger('maxAgeMs', options.maxAgeMs, 'memoryHistory'),
+    positiveInteger('maxEvents', options.maxEvents, { owner: 'memoryHistory' }) ??
+      DEFAULT_MAX_EVENTS,
+    positiveInteger('maxAgeMs', options.maxAgeMs, { owner: 'memoryHistory' }),
   );
 }
 
