@@ -73,7 +73,6 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   readonly closed: Promise<void>;
 
   #headers: Headers | undefined;
-  readonly #extraHeaders: HeadersInit | undefined;
   #state: State = 'open';
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
@@ -105,8 +104,8 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
     );
     this.#onOverflow = checkPolicy(options.onOverflow);
     this.#serializer = options.serializer;
-    // Built at first read: a Node response takes plain header pairs and never needs a Headers.
-    this.#extraHeaders = options.headers;
+    // Extra headers are checked now; the defaults alone are built at first read, since a Node
+    // response takes the shared default record and never needs a Headers.
     if (options.headers !== undefined) this.#headers = eventStreamHeaders(options.headers);
     this.lastEventId = options.lastEventId;
     let resolveClosed!: () => void;
@@ -133,7 +132,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
   /** The response headers: the event-stream defaults plus `options.headers`. */
   get headers(): Headers {
-    this.#headers ??= eventStreamHeaders(this.#extraHeaders);
+    this.#headers ??= eventStreamHeaders();
     return this.#headers;
   }
 

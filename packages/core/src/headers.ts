@@ -2,7 +2,8 @@
  * The response headers of an event stream. `Connection` and `Transfer-Encoding` are never set:
  * both are forbidden in HTTP/2 and the server adds what HTTP/1.1 needs.
  */
-const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+/** The default headers as one shared frozen record, for `ServerResponse.writeHead`. */
+export const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
   'x-accel-buffering': 'no',
@@ -26,13 +27,4 @@ export function eventStreamHeaders(extra?: HeadersInit): Headers {
     headers.set(name, value);
   });
   return headers;
-}
-
-/**
- * The same headers as a plain record, for `ServerResponse.writeHead`. Without extra headers it is
- * one shared frozen object: a Node connection then allocates no header objects of its own.
- */
-export function eventStreamHeaderRecord(extra?: HeadersInit): Readonly<Record<string, string>> {
-  if (extra === undefined) return DEFAULT_HEADERS;
-  return Object.fromEntries(eventStreamHeaders(extra));
 }

@@ -13,7 +13,7 @@ import {
   type EventStream,
   type EventStreamOptions,
 } from '../event-stream.js';
-import { eventStreamHeaderRecord } from '../headers.js';
+import { DEFAULT_HEADERS } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { attachSink, type Sink, type SinkSource } from '../sink.js';
 
@@ -63,7 +63,11 @@ export function openEventStream<Events extends EventMap = EventMap>(
     lastEventId:
       options.lastEventId ?? readLastEventId(headerValue(req.headers['last-event-id']), req.url),
   });
-  res.writeHead(200, eventStreamHeaderRecord(options.headers));
+  // Without extra headers every connection shares one frozen record: no header objects of its own.
+  res.writeHead(
+    200,
+    options.headers === undefined ? DEFAULT_HEADERS : Object.fromEntries(stream.headers),
+  );
   res.flushHeaders?.();
   const closeTimeoutMs =
     typeof options.heartbeat === 'number' ? options.heartbeat : DEFAULT_HEARTBEAT_MS;
