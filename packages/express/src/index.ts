@@ -10,7 +10,7 @@ import {
   type EventStream,
   type EventStreamOptions,
 } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { lazyEventStream } from '@ssekit/core/node';
 import type { NextFunction, Request, Response } from 'express';
 
 export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
@@ -125,22 +125,9 @@ function defineLazyStream(
   res: Response,
   options: EventStreamOptions,
 ): () => EventStream | undefined {
-  let stream: EventStream | undefined;
-  Object.defineProperty(res, 'sse', {
-    configurable: true,
-    enumerable: false,
-    get() {
-      if (stream !== undefined) return stream;
-      if (res.headersSent) {
-        throw new TypeError(
-          'ssekit: res.sse was read after the response was sent; answer errors (401, 404) without touching res.sse, and read it only to stream.',
-        );
-      }
-      stream = openEventStream(req, res, options);
-      return stream;
-    },
-  });
-  return () => stream;
+  const stream = lazyEventStream(req, res, options, 'res.sse');
+  Object.defineProperty(res, 'sse', { configurable: true, enumerable: false, get: stream.open });
+  return stream.opened;
 }
 
 /** Validates the options now, so that a bad option fails at startup, not at the first client. */

@@ -8,7 +8,7 @@ import {
   type EventStream,
   type EventStreamOptions,
 } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { lazyEventStream } from '@ssekit/core/node';
 import type { Context, Next } from 'koa';
 
 export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
@@ -68,26 +68,14 @@ function defineLazyStream(
   ctx: Context,
   options: EventStreamOptions,
 ): () => EventStream | undefined {
-  let stream: EventStream | undefined;
-  Object.defineProperty(ctx, 'sse', {
-    configurable: true,
-    enumerable: false,
-    get() {
-      if (stream !== undefined) return stream;
-      if (ctx.res.headersSent) {
-        throw new TypeError(
-          'ssekit: ctx.sse was read after the response was sent; answer errors (401, 404) without touching ctx.sse, and read it only to stream.',
-        );
-      }
-      // Koa must not answer this request itself: no body handling, no compression of a web
-      // stream, no premature-close error on a normal disconnect. Bytes go straight to ctx.res.
-      ctx.respond = false;
-      stream = openEventStream(ctx.req, ctx.res, options);
-      ignoreClientLeaving(ctx);
-      return stream;
-    },
+  const stream = lazyEventStream(ctx.req, ctx.res, options, 'ctx.sse', () => {
+    // Koa must not answer this request itself: no body handling, no compression of a web
+    // stream, no premature-close error on a normal disconnect. Bytes go straight to ctx.res.
+    ctx.respond = false;
+    ignoreClientLeaving(ctx);
   });
-  return () => stream;
+  Object.defineProperty(ctx, 'sse', { configurable: true, enumerable: false, get: stream.open });
+  return stream.opened;
 }
 
 /** Socket errors that only mean the client went away: the normal end of an event stream. */

@@ -75,6 +75,44 @@ export function openEventStream<Events extends EventMap = EventMap>(
   return stream;
 }
 
+/** An event stream that opens at first use; see {@link lazyEventStream}. */
+export interface LazyEventStream<Events extends EventMap = EventMap> {
+  /** Opens the stream on first call (status 200 and headers go out at once) and returns it. */
+  open(): EventStream<Events>;
+  /** The stream if it was opened, else `undefined`. */
+  opened(): EventStream<Events> | undefined;
+}
+
+/**
+ * The stream a framework adapter exposes as a property (`res.sse`, `ctx.sse`): it opens at first
+ * use, so a route can still answer 401 or 404 before it. `name` is how the adapter exposes it,
+ * named in the error when it is opened after the response was sent. `onOpen` lets the adapter
+ * take the response away from its framework.
+ */
+export function lazyEventStream<Events extends EventMap = EventMap>(
+  req: NodeRequestLike,
+  res: NodeResponseLike,
+  options: EventStreamOptions,
+  name: string,
+  onOpen?: (stream: EventStream<Events>) => void,
+): LazyEventStream<Events> {
+  let stream: EventStream<Events> | undefined;
+  return {
+    open() {
+      if (stream !== undefined) return stream;
+      if (res.headersSent) {
+        throw new TypeError(
+          `ssekit: ${name} was read after the response was sent; answer errors (401, 404) without touching ${name}, and read it only to stream.`,
+        );
+      }
+      stream = openEventStream<Events>(req, res, options);
+      onOpen?.(stream);
+      return stream;
+    },
+    opened: () => stream,
+  };
+}
+
 /** Where a response's sink is kept, so the three listeners are shared functions, not closures. */
 const SINK = Symbol('ssekit.responseSink');
 
