@@ -76,7 +76,7 @@ const FULL = {
   graceMs: 200,
   crowdClients: 1_000,
   crowdBurst: { events: 100, timeoutMs: 30_000 },
-  latency: { events: 500, intervalMs: 10, timeoutMs: 10_000 },
+  latency: { warmup: 100, events: 500, intervalMs: 10, timeoutMs: 10_000 },
   memoryClients: 5_000,
   memoryBurst: { events: 40, timeoutMs: 60_000 },
   streamEvents: 200_000,
@@ -91,7 +91,7 @@ const QUICK = {
   graceMs: 100,
   crowdClients: 200,
   crowdBurst: { events: 20, timeoutMs: 10_000 },
-  latency: { events: 50, intervalMs: 10, timeoutMs: 5_000 },
+  latency: { warmup: 20, events: 50, intervalMs: 10, timeoutMs: 5_000 },
   memoryClients: 500,
   memoryBurst: { events: 10, timeoutMs: 10_000 },
   streamEvents: 20_000,
@@ -303,6 +303,7 @@ function aggregate(raw) {
         p99: med('p99'),
         rssPerConnection: med('rssPerConnection'),
         heapPerConnection: med('heapPerConnection'),
+        serverCpu: med('serverCpu'),
       };
     }
   }

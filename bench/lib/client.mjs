@@ -76,7 +76,7 @@ class Connection {
       for (let i = at + TIME_FIELD.length; bytes[i] >= DIGIT_0 && bytes[i] <= DIGIT_9; i++) {
         sent = sent * 10 + bytes[i] - DIGIT_0;
       }
-      phase.latency.record(received - sent);
+      phase.latency.record(sent, received - sent);
       at = bytes.indexOf(TIME_FIELD, at + TIME_FIELD.length);
     }
   }
@@ -148,11 +148,11 @@ async function connect({ port, path, count, concurrency = 200, timeoutMs = 60_00
  * (see {@link outcome}) waits for that, then `graceMs` more to catch duplicates, and reports the
  * monotonic time (µs) at which the last connection got its last event.
  */
-function arm({ events, timeoutMs, graceMs = 200, latencyCapacity = 0 }) {
+function arm({ events, timeoutMs, graceMs = 200, latencyCapacity = 0, warmupMicros = 0 }) {
   armed = new Promise((resolve) => {
     let waiting = connections.length;
     let doneAt;
-    const latency = latencyCapacity > 0 ? latencySamples(latencyCapacity) : undefined;
+    const latency = latencyCapacity > 0 ? latencySamples(latencyCapacity, warmupMicros) : undefined;
     const finish = (timedOut) => {
       clearTimeout(deadline);
       phase = undefined;
@@ -194,12 +194,18 @@ function outcome() {
   return armed;
 }
 
-function latencySamples(capacity) {
+/**
+ * Latency samples of the probes sent `warmupMicros` or more after the first one. Probes reach each
+ * connection in order, so the first probe seen anywhere is the first one sent.
+ */
+function latencySamples(capacity, warmupMicros) {
   const samples = new Float64Array(capacity);
   let size = 0;
+  let firstSent;
   return {
-    record(micros) {
-      if (size < capacity) samples[size++] = micros;
+    record(sent, micros) {
+      firstSent ??= sent;
+      if (sent - firstSent >= warmupMicros && size < capacity) samples[size++] = micros;
     },
     summary() {
       const sorted = samples.subarray(0, size).sort();

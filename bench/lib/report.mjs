@@ -63,6 +63,7 @@ const METRIC_TITLES = {
 
 const int = (value) => (value === undefined ? '–' : Math.round(value).toLocaleString('en-US'));
 const kb = (bytes) => (bytes === undefined ? '–' : (bytes / 1024).toFixed(1));
+const percent = (share) => (share === undefined ? '–' : `${Math.round(share * 100)}%`);
 const ms = (value) => (value === undefined ? '–' : value.toFixed(2));
 const times = (value) =>
   value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(2)}x`;
@@ -251,7 +252,10 @@ export function buildReport({
     `## Latency, ${config.crowdClients.toLocaleString('en-US')} clients, one event every ${config.latency.intervalMs} ms (${config.latency.events} events)`,
     '',
     'Receive time minus send time (both on the shared monotonic clock), over every event on every',
-    'client.',
+    `client. ${config.latency.warmup} probes go first as a warm-up and are checked (none lost, none`,
+    'extra) but not timed: after the idle spell before them, the first writes to every socket and',
+    "the client's first parsing run cold, and that lag (60-140 ms on every row here, raw node:http",
+    'included) would otherwise set the p99. See `bench/README.md`.',
     '',
     table({
       ...common,
@@ -268,6 +272,18 @@ export function buildReport({
       field: 'p50',
       unit: 'p50 ms',
       format: ms,
+      lowerIsBetter: true,
+    }),
+    '',
+    'The CPU the server used while sending the probes, as a share of one core: near 100%, the',
+    'server has no spare time, and its latency is mostly the wait for its turn.',
+    '',
+    table({
+      ...common,
+      metric: 'latency',
+      field: 'serverCpu',
+      unit: 'server CPU',
+      format: percent,
       lowerIsBetter: true,
     }),
     '',

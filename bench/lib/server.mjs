@@ -29,11 +29,12 @@ function burst({ events }) {
  * One probe due every `intervalMs`, `events` in all, each stamped with the time it was due, not
  * the time the server got to it: a server that cannot keep the pace sends the overdue probes at
  * the next tick, and its lag shows in the latency instead of hiding in a slower schedule.
- * Resolves when the last one is sent.
+ * Resolves when the last one is sent, with the CPU the server used meanwhile (share of one core).
  */
 function latency({ events, intervalMs }) {
   return new Promise((resolve) => {
     const startedAt = nowMicros();
+    const cpuAtStart = process.cpuUsage();
     const intervalMicros = intervalMs * 1000;
     const dueAt = (seq) => startedAt + seq * intervalMicros;
     let seq = 0;
@@ -41,11 +42,16 @@ function latency({ events, intervalMs }) {
       const now = nowMicros();
       for (; seq < events && dueAt(seq) <= now; seq++)
         app.broadcast(latencyPayload(seq, dueAt(seq)));
-      if (seq === events) resolve({ sent: seq });
+      if (seq === events) resolve({ sent: seq, cpu: cpuShare(cpuAtStart, startedAt) });
       else setTimeout(tick, Math.max(0, (dueAt(seq) - nowMicros()) / 1000));
     };
     tick();
   });
+}
+
+function cpuShare(cpuAtStart, startedAt) {
+  const { user, system } = process.cpuUsage(cpuAtStart);
+  return (user + system) / (nowMicros() - startedAt);
 }
 
 const commands = {

@@ -59,15 +59,24 @@ async function fanOut(server, client, { events, timeoutMs }, graceMs) {
   return { ...figures, seconds, rate: result.expected / seconds };
 }
 
-/** Probes every `intervalMs`; p50/p99 of receive − send over every client and probe. */
-async function latency(server, client, { events, intervalMs, clients, timeoutMs, graceMs }) {
+/**
+ * `warmup` probes, then `events` more, one every `intervalMs`; p50/p99 of receive − send over
+ * every client and every probe after the warm-up. Every probe must arrive exactly once.
+ */
+async function latency(
+  server,
+  client,
+  { warmup, events, intervalMs, clients, timeoutMs, graceMs },
+) {
+  const probes = warmup + events;
   await client.call('arm', {
-    events,
+    events: probes,
     graceMs,
-    timeoutMs: events * intervalMs + timeoutMs,
+    timeoutMs: probes * intervalMs + timeoutMs,
     latencyCapacity: events * clients,
+    warmupMicros: warmup * intervalMs * 1000,
   });
-  await server.call('latency', { events, intervalMs });
+  const sent = await server.call('latency', { events: probes, intervalMs });
   const result = await client.call('outcome');
   const figures = {
     lost: result.lost,
@@ -76,6 +85,7 @@ async function latency(server, client, { events, intervalMs, clients, timeoutMs,
     p50: result.latency.p50,
     p99: result.latency.p99,
     max: result.latency.max,
+    serverCpu: sent.cpu,
   };
   const failure = verdict(result);
   return failure === undefined ? figures : { ...figures, ...failure };
