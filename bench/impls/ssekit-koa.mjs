@@ -9,7 +9,8 @@ export function start(options) {
   const app = new Koa();
   app.use(sse({ heartbeat: false }));
   app.use((ctx) => {
-    if (ctx.path === '/stream') streamTokens(ctx.url, ctx.sse);
+    // Routed on the raw URL, as the raw rows do: ctx.path would parse and keep a URL per request.
+    if (ctx.url.startsWith('/stream')) streamTokens(ctx.url, ctx.sse);
     else fanOut.add(ctx.sse);
   });
   return {

@@ -78,7 +78,8 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   #queuedBytes = 0;
   #sink: Sink | undefined;
   #overflows = 0;
-  #waiting: Array<() => void> = [];
+  /** Resolvers of `ready()` calls; created by the first call that has to wait. */
+  #waiting: Array<() => void> | undefined;
   readonly #highWaterMark: number;
   readonly #maxBufferedBytes: number;
   readonly #onOverflow: OverflowPolicy;
@@ -191,7 +192,9 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   ready(): Promise<void> {
     if (this.#state !== 'open' || this.bufferedBytes < this.#highWaterMark)
       return Promise.resolve();
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    this.#waiting ??= [];
+    const waiting = this.#waiting;
+    return new Promise((resolve) => waiting.push(resolve));
   }
 
   /** Ends the stream after what is queued has been written. Idempotent. */
@@ -257,7 +260,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
     drained(): void {
       const stream = this.#stream;
-      if (stream.#waiting.length > 0 && stream.bufferedBytes < stream.#highWaterMark) {
+      if (stream.#waiting !== undefined && stream.bufferedBytes < stream.#highWaterMark) {
         stream.#wakeWriters();
       }
     }
@@ -288,7 +291,8 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
   #wakeWriters(): void {
     const waiting = this.#waiting;
-    this.#waiting = [];
+    if (waiting === undefined) return;
+    this.#waiting = undefined;
     for (const resolve of waiting) resolve();
   }
 }

@@ -16,7 +16,10 @@ describe.each([
     const app = express();
     app.use(sse({ heartbeat: false }));
     app.get('/data', (_req, res) => {
-      res.json({ sseDefined: 'sse' in res });
+      res.json({ ok: true });
+    });
+    app.get('/probe', (_req, res) => {
+      res.json({ sse: res.sse === undefined ? 'none' : 'a stream' });
     });
     app.get('/events', (_req, res) => {
       const stream = res.sse;
@@ -29,16 +32,17 @@ describe.each([
     });
     const origin = await listenForTest(app);
 
-    const json = await request(origin).get('/data').set('accept', 'application/json');
-    expect(json.body).toEqual({ sseDefined: false });
-    // An SSE-capable client reaching a route that never reads res.sse gets the route's answer.
-    const untouched = await request(origin).get('/data').set('accept', SSE);
-    expect(untouched.body).toEqual({ sseDefined: true });
-    const refused = await request(origin).get('/events').set('accept', 'application/json');
-    expect(refused.status).toBe(406);
     const streamed = await request(origin).get('/events').set('accept', `${SSE}, */*`);
     expect(streamed.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(streamed.text).toBe('data: hi\n\n');
+    // After a stream was served, other requests still have no res.sse.
+    const json = await request(origin).get('/probe').set('accept', 'application/json');
+    expect(json.body).toEqual({ sse: 'none' });
+    // An SSE-capable client reaching a route that never reads res.sse gets the route's answer.
+    const untouched = await request(origin).get('/data').set('accept', SSE);
+    expect(untouched.body).toEqual({ ok: true });
+    const refused = await request(origin).get('/events').set('accept', 'application/json');
+    expect(refused.status).toBe(406);
   });
 
   it('refuses res.sse after the route already answered, with a TypeError naming the fix', async () => {

@@ -10,7 +10,7 @@ import {
   type EventStream,
   type EventStreamOptions,
 } from '@ssekit/core';
-import { lazyEventStream } from '@ssekit/core/node';
+import { exposeAsSse, LazyEventStream } from '@ssekit/core/node';
 import type { NextFunction, Request, Response } from 'express';
 
 export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
@@ -76,9 +76,9 @@ export function sseHandler<Events extends EventMap = EventMap>(
   const streamOptions = validated(rest);
   return (req, res, next) => {
     if (!acceptsEventStream(req)) return next();
-    const opened = defineLazyStream(req, res, streamOptions);
+    const lazy = defineLazyStream(req, res, streamOptions);
     const fail = (error: unknown) => {
-      const stream = opened();
+      const stream = lazy.opened;
       if (stream === undefined) return next(error);
       stream.close();
       onError(error);
@@ -119,18 +119,17 @@ function reparent(target: object, base: object): void {
   );
 }
 
-/** Defines `res.sse`, opened at first read; returns a probe for the opened stream, if any. */
+/** Makes `res.sse` the stream, opened at first read; returns its lazy holder. */
 function defineLazyStream(
   req: Request,
   res: Response,
   options: EventStreamOptions,
-): () => EventStream | undefined {
-  const stream = lazyEventStream(req, res, options, 'res.sse');
-  Object.defineProperty(res, 'sse', { configurable: true, enumerable: false, get: stream.open });
-  return stream.opened;
+): LazyEventStream {
+  const lazy = new LazyEventStream(req, res, options, 'res.sse');
+  exposeAsSse(res, lazy);
+  return lazy;
 }
 
-/** Validates the options now, so that a bad option fails at startup, not at the first client. */
 function validated(options: EventStreamOptions): EventStreamOptions {
   createEventStream(options).close();
   return options;

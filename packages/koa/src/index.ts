@@ -8,7 +8,7 @@ import {
   type EventStream,
   type EventStreamOptions,
 } from '@ssekit/core';
-import { lazyEventStream } from '@ssekit/core/node';
+import { exposeAsSse, LazyEventStream } from '@ssekit/core/node';
 import type { Context, Next } from 'koa';
 
 export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
@@ -46,11 +46,11 @@ export function sse(options: SseOptions = {}): SseMiddleware {
   createEventStream(streamOptions).close();
   return async (ctx, next) => {
     if (!acceptsEventStream(ctx.get('accept'))) return next();
-    const opened = defineLazyStream(ctx, streamOptions);
+    const lazy = defineLazyStream(ctx, streamOptions);
     try {
       await next();
     } catch (error) {
-      const stream = opened();
+      const stream = lazy.opened;
       if (stream === undefined) throw error;
       stream.close();
       onError(error);
@@ -63,32 +63,41 @@ export function acceptsEventStream(accept: string | undefined): boolean {
   return accept?.toLowerCase().includes('text/event-stream') ?? false;
 }
 
-/** Defines `ctx.sse`, opened at first read; returns a probe for the opened stream, if any. */
-function defineLazyStream(
-  ctx: Context,
-  options: EventStreamOptions,
-): () => EventStream | undefined {
-  const stream = lazyEventStream(ctx.req, ctx.res, options, 'ctx.sse', () => {
-    // Koa must not answer this request itself: no body handling, no compression of a web
-    // stream, no premature-close error on a normal disconnect. Bytes go straight to ctx.res.
-    ctx.respond = false;
-    ignoreClientLeaving(ctx);
-  });
-  Object.defineProperty(ctx, 'sse', { configurable: true, enumerable: false, get: stream.open });
-  return stream.opened;
+/** The error reporter a context had before its stream opened. */
+const REPORT_ERROR = Symbol('ssekit.reportError');
+
+interface ContextReportingErrors {
+  [REPORT_ERROR]?: Context['onerror'];
 }
 
-/** Socket errors that only mean the client went away: the normal end of an event stream. */
+/** Makes `ctx.sse` the stream, opened at first read; returns its lazy holder. */
+function defineLazyStream(ctx: Context, options: EventStreamOptions): LazyEventStream {
+  const lazy = new KoaLazyStream(ctx, options);
+  exposeAsSse(ctx, lazy);
+  return lazy;
+}
+
+class KoaLazyStream extends LazyEventStream {
+  readonly #ctx: Context & ContextReportingErrors;
+
+  constructor(ctx: Context, options: EventStreamOptions) {
+    super(ctx.req, ctx.res, options, 'ctx.sse');
+    this.#ctx = ctx;
+  }
+
+  // Koa must not answer this request itself: no body handling, no compression of a web stream,
+  // no premature-close error on a normal disconnect. Bytes go straight to ctx.res.
+  protected override opening(): void {
+    const ctx = this.#ctx;
+    ctx.respond = false;
+    ctx[REPORT_ERROR] = ctx.onerror;
+    ctx.onerror = reportUnlessClientLeft;
+  }
+}
+
 const CLIENT_LEFT = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
-/**
- * Koa reports socket errors of a finished response through `ctx.onerror`, and its default
- * handler prints them. Once the stream is open, a client leaving is not an error to print.
- */
-function ignoreClientLeaving(ctx: Context): void {
-  const report = ctx.onerror;
-  ctx.onerror = (error) => {
-    if (CLIENT_LEFT.has((error as NodeJS.ErrnoException | null)?.code ?? '')) return;
-    report.call(ctx, error);
-  };
+function reportUnlessClientLeft(this: Context & ContextReportingErrors, error: Error): void {
+  if (CLIENT_LEFT.has((error as NodeJS.ErrnoException | null)?.code ?? '')) return;
+  this[REPORT_ERROR]?.call(this, error);
 }

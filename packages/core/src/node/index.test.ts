@@ -170,4 +170,41 @@ describe('openEventStream over a real node:http server', () => {
       true,
     );
   });
+
+  it('waits for drain when the socket is full, resumes, and leaves no drain listener', async () => {
+    const total = 400;
+    const payload = 'p'.repeat(64 * 1024);
+    let response: http.ServerResponse | undefined;
+    let sawSocketFull = false;
+    const server = http.createServer(async (req, res) => {
+      response = res;
+      const stream = openEventStream(req, res, { heartbeat: false, highWaterMark: 64 * 1024 });
+      for (let i = 0; i < total; i++) {
+        if (!stream.send({ id: String(i), data: payload })) {
+          // The queued bytes are written on the next turn; then a full socket means waiting.
+          await new Promise((resolve) => setImmediate(resolve));
+          sawSocketFull ||= res.listenerCount('drain') > 0;
+          await stream.ready();
+        }
+      }
+      stream.close();
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
+    const ids: string[] = [];
+    const parser = createParser({ onEvent: (event) => ids.push(event.id ?? '') });
+    const reader = (await fetch(url)).body?.getReader();
+    const decoder = new TextDecoder();
+    const first = await reader?.read();
+    parser.feed(decoder.decode(first?.value, { stream: true }));
+    // A client that stops reading for a while fills the socket; the writer must wait, then resume.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
+      parser.feed(decoder.decode(chunk.value, { stream: true }));
+    }
+    expect(sawSocketFull).toBe(true);
+    expect(ids).toEqual(Array.from({ length: total }, (_, i) => String(i)));
+    expect(response?.listenerCount('drain')).toBe(0);
+  });
 });

@@ -1,0 +1,154 @@
+/**
+ * The sink that writes an event stream's bytes to a Node response: writes queued in one turn of
+ * the event loop leave as one chunk, `write()` backpressure waits for `'drain'`, and the
+ * response's `'close'` ends the stream.
+ */
+import type { Sink, SinkSource } from '../sink.js';
+import type { NodeResponseLike } from './types.js';
+
+/** Where a response's sink is kept, so the three listeners are shared functions, not closures. */
+const SINK = Symbol('ssekit.responseSink');
+
+interface SinkedResponse extends NodeResponseLike {
+  [SINK]?: ResponseSink;
+}
+
+/**
+ * The Node sink. A class with shared listeners rather than a set of closures: thousands of idle
+ * connections each cost one small object here.
+ */
+export class ResponseSink implements Sink {
+  #scheduled = false;
+  #awaitingDrain = false;
+  #ending = false;
+  #released = false;
+  readonly #source: SinkSource;
+  readonly #res: SinkedResponse;
+  /** After `close()`, how long the client may take nothing before it is cut off. */
+  readonly #closeTimeoutMs: number;
+
+  constructor(source: SinkSource, res: SinkedResponse, closeTimeoutMs: number) {
+    this.#source = source;
+    this.#res = res;
+    this.#closeTimeoutMs = closeTimeoutMs;
+    res[SINK] = this;
+    res.on('close', onResponseClose);
+    res.on('error', onResponseError);
+  }
+
+  // Bytes the response accepted below its own high-water mark count as sent, like Node does:
+  // no 'drain' would ever announce them leaving.
+  get bufferedBytes(): number {
+    return this.#awaitingDrain && !this.#released ? this.#res.writableLength : 0;
+  }
+
+  wake(): void {
+    if (this.#scheduled || this.#awaitingDrain || this.#released) return;
+    this.#scheduled = true;
+    scheduleWrite(this);
+  }
+
+  end(): void {
+    this.#ending = true;
+    // What is left may never be taken: a client that stopped reading would hold the connection,
+    // and a graceful server shutdown, forever. Node cuts the socket off once it has been idle
+    // (nothing taken) this long; a client that keeps reading keeps it alive.
+    this.#res.setTimeout?.(this.#closeTimeoutMs);
+    if (!this.#scheduled && !this.#awaitingDrain) this.write();
+  }
+
+  destroy(): void {
+    if (this.#released) return;
+    this.#release();
+    const res = this.#res;
+    if (!res.writableEnded && !res.destroyed) res.destroy();
+  }
+
+  /** Writes everything queued as one chunk. */
+  write(): void {
+    this.#scheduled = false;
+    if (this.#released || this.#awaitingDrain) return;
+    const chunks = this.#source.take();
+    if (chunks !== undefined) {
+      const res = this.#res;
+      let writable: boolean;
+      try {
+        writable = res.write(
+          chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks),
+        );
+        res.flush?.();
+      } catch (error) {
+        this.#source.disconnected(error);
+        return;
+      }
+      if (!writable) {
+        // Listened for only while needed: most connections never fill their socket.
+        this.#awaitingDrain = true;
+        res.on('drain', onResponseDrain);
+        return;
+      }
+      this.#source.drained();
+    }
+    if (this.#ending) this.#finish();
+  }
+
+  drained(): void {
+    this.#awaitingDrain = false;
+    this.#res.off('drain', onResponseDrain);
+    this.#source.drained();
+    this.write();
+  }
+
+  closed(): void {
+    if (!this.#res.writableEnded) this.#source.disconnected();
+    this.#release();
+  }
+
+  failed(error: Error): void {
+    this.#source.disconnected(error);
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const res = this.#res;
+    res.off('drain', onResponseDrain);
+    res.off('close', onResponseClose);
+    res.off('error', onResponseError);
+    res[SINK] = undefined;
+  }
+
+  #finish(): void {
+    this.#release();
+    if (!this.#res.writableEnded) this.#res.end();
+  }
+}
+
+function onResponseDrain(this: SinkedResponse): void {
+  this[SINK]?.drained();
+}
+
+function onResponseClose(this: SinkedResponse): void {
+  this[SINK]?.closed();
+}
+
+function onResponseError(this: SinkedResponse, error: Error): void {
+  this[SINK]?.failed(error);
+}
+
+/**
+ * One setImmediate for every response with queued bytes: a broadcast to thousands of clients
+ * costs one scheduled callback, and every event queued in this turn leaves in one write.
+ */
+let pendingWrites: ResponseSink[] = [];
+
+function scheduleWrite(sink: ResponseSink): void {
+  if (pendingWrites.length === 0) setImmediate(flushPendingWrites);
+  pendingWrites.push(sink);
+}
+
+function flushPendingWrites(): void {
+  const sinks = pendingWrites;
+  pendingWrites = [];
+  for (const sink of sinks) sink.write();
+}

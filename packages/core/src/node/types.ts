@@ -1,0 +1,30 @@
+/** The shapes of Node requests and responses the bridge works with; http and http2 both fit. */
+
+/** The parts of an incoming request the bridge reads (http and http2 requests both fit). */
+export interface NodeRequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  url?: string;
+}
+
+/** The parts of a Node response the bridge drives (http and http2 compatibility responses). */
+export interface NodeResponseLike {
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
+  writeHead(statusCode: number, headers: Readonly<Record<string, string>>): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  destroy(error?: Error): unknown;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  flushHeaders?(): void;
+  /** Added by compression middleware; pushes compressed bytes out now. */
+  flush?(): void;
+  /** Idle timeout of the socket; with no 'timeout' listener, Node destroys the socket when it fires. */
+  setTimeout?(msecs: number): unknown;
+}
