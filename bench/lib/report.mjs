@@ -254,7 +254,7 @@ export function buildReport({
     'Receive time minus send time (both on the shared monotonic clock), over every event on every',
     `client. ${config.latency.warmup} probes go first as a warm-up and are checked (none lost, none`,
     'extra) but not timed: after the idle spell before them, the first writes to every socket and',
-    "the client's first parsing run cold, and that lag (60-140 ms on every row here, raw node:http",
+    "the client's first parsing run cold, and that lag (60-140 ms where we looked, raw node:http",
     'included) would otherwise set the p99. See `bench/README.md`.',
     '',
     table({
