@@ -9,6 +9,7 @@
  *   npm run bench -- --profile          also write a CPU profile of every server (bench/profiles/)
  *   npm run bench -- --no-build         use the packages' dist as it is
  *   npm run bench -- --from-json        rewrite RESULTS.md from the runs kept in RESULTS.json
+ *   npm run bench -- --out=RESULTS-node24   write bench/RESULTS-node24.md and .json instead
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -127,6 +128,7 @@ function parseArgs(argv) {
     sessions: list('sessions', Object.keys(SESSIONS)),
     build: !flags.has('no-build'),
     write: flags.has('write') || !(quick || flags.has('only') || flags.has('sessions')),
+    out: `${BENCH}${flags.get('out') ?? 'RESULTS'}`,
     profileDir: flags.has('profile') ? `${BENCH}profiles` : undefined,
   };
 }
@@ -167,8 +169,8 @@ function buildPackages(implementations, build) {
 }
 
 /** Rebuilds the tables from the raw runs of a previous full run (after a change to the report). */
-function rewriteFromJson() {
-  const saved = JSON.parse(readFileSync(`${BENCH}RESULTS.json`, 'utf8'));
+function rewriteFromJson(out) {
+  const saved = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
   const report = buildReport({
     config: saved.config,
     quick: saved.quick,
@@ -179,17 +181,14 @@ function rewriteFromJson() {
     seconds: saved.seconds ?? 0,
     host: saved.machine,
   });
-  writeFileSync(`${BENCH}RESULTS.md`, report.markdown);
-  writeFileSync(
-    `${BENCH}RESULTS.json`,
-    `${JSON.stringify({ ...report.json, raw: saved.raw }, null, 2)}\n`,
-  );
-  console.log('bench: rewrote bench/RESULTS.md from bench/RESULTS.json');
+  writeFileSync(`${out}.md`, report.markdown);
+  writeFileSync(`${out}.json`, `${JSON.stringify({ ...report.json, raw: saved.raw }, null, 2)}\n`);
+  console.log(`bench: rewrote ${out}.md from ${out}.json`);
 }
 
 async function main() {
-  if (process.argv.includes('--from-json')) return rewriteFromJson();
   const options = parseArgs(process.argv.slice(2));
+  if (process.argv.includes('--from-json')) return rewriteFromJson(options.out);
   const { config } = options;
   const loadAverageAtStart = os.loadavg().map((value) => Number(value.toFixed(2)));
   ensureFileLimit(config);
@@ -237,9 +236,9 @@ async function main() {
   });
   console.log(`\n${report.markdown}`);
   if (options.write) {
-    writeFileSync(`${BENCH}RESULTS.md`, report.markdown);
-    writeFileSync(`${BENCH}RESULTS.json`, `${JSON.stringify({ ...report.json, raw }, null, 2)}\n`);
-    console.log('bench: wrote bench/RESULTS.md and bench/RESULTS.json');
+    writeFileSync(`${options.out}.md`, report.markdown);
+    writeFileSync(`${options.out}.json`, `${JSON.stringify({ ...report.json, raw }, null, 2)}\n`);
+    console.log(`bench: wrote ${options.out}.md and ${options.out}.json`);
   }
   // Speed is never a failure; a session that broke or a run that lost or duplicated events is.
   const problems = Object.entries(results).flatMap(([impl, metrics]) =>
