@@ -109,6 +109,24 @@ describe.each([
     expect(raw.encoding).toBeUndefined();
     expect(raw.text).toBe('data: plain text\n\n');
   });
+
+  it('once streaming, a client leaving is not an app error; other errors still are', async () => {
+    const app = new KoaApp();
+    const appErrors: string[] = [];
+    app.on('error', (error: NodeJS.ErrnoException) => appErrors.push(error.code ?? error.message));
+    app.use(sse({ heartbeat: false }));
+    let streaming: (SseContext & { onerror(error: Error): void }) | undefined;
+    app.use<object, SseContext>((ctx) => {
+      ctx.sse?.send({ data: 'hi' });
+      streaming = ctx as typeof streaming;
+    });
+    const origin = await listenForTest(app.callback());
+    await firstRawChunk(`${origin}/events`, { accept: SSE });
+    // What Koa's own socket watcher hands to ctx.onerror when the connection goes.
+    streaming?.onerror(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    streaming?.onerror(new Error('a real failure'));
+    expect(appErrors).toEqual(['a real failure']);
+  });
 });
 
 it('rejects an invalid option when the middleware is created', () => {
