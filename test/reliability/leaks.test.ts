@@ -7,7 +7,7 @@
  */
 import { createHub, type EventStream, memoryHistory } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openClient, type SseClient } from './support/clients.js';
+import { churnWave } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';
 import { grownHandles, MiB, snapshot } from './support/measure.js';
 import type { RunningServer } from './support/servers.js';
@@ -47,7 +47,6 @@ for (const target of allTargets) {
         },
         { stream: { heartbeat: 2000 }, onError: (error) => handlerErrors.push(error) },
       );
-      const url = (client: number) => `${server?.url}/events?client=${client}`;
       let lastId = '';
       const publish = async () => {
         lastId = await hub.publish('ticks', { data: { at: lastId } });
@@ -56,22 +55,14 @@ for (const target of allTargets) {
       for (let i = 0; i < HISTORY; i++) await publish();
 
       const runWave = async (size: number) => {
-        const clients: SseClient[] = [];
-        for (let i = 0; i < size; i++) {
-          const headers: Record<string, string> = i % 3 === 0 ? { 'last-event-id': lastId } : {};
-          clients.push(openClient(url(i), { headers }));
-        }
-        // Every client is subscribed and has had at least one event (cursor, replay or live).
-        await until(
-          () => clients.every((client) => client.events.length > 0),
-          'a first event for every client',
-          30_000,
-        );
-        clients.forEach((client, i) => {
-          if (i % 2 === 0) client.destroy();
-          else live.get(new URL(url(i)).pathname + new URL(url(i)).search)?.close();
+        await churnWave({
+          origin: server?.url ?? '',
+          count: size,
+          pathOf: (client) => `/events?client=${client}`,
+          lastId,
+          live,
+          firstEventTimeoutMs: 30_000,
         });
-        await Promise.all(clients.map((client) => client.ended));
         await until(
           () => live.size === 0,
           () => `every stream to close (${live.size} open)`,

@@ -16,7 +16,7 @@ import {
   randomPrefix,
   redisIsAvailable,
 } from '../redis/support/redis.js';
-import { openClient, type SseClient } from './support/clients.js';
+import { churnWave } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';
 import { grownHandles, MiB, snapshot } from './support/measure.js';
 import { nodeBridge } from './support/targets.js';
@@ -102,23 +102,15 @@ describe.skipIf(!available)('leaks with the hub on Redis', () => {
       };
       startPublishing();
 
-      const pathOf = (i: number) => `/events?client=${i}`;
       const runWave = async () => {
-        const wave: SseClient[] = [];
-        for (let i = 0; i < PER_WAVE; i++) {
-          const headers: Record<string, string> = i % 3 === 0 ? { 'last-event-id': lastId } : {};
-          wave.push(openClient(`${server.url}${pathOf(i)}`, { headers }));
-        }
-        await until(
-          () => wave.every((client) => client.events.length > 0),
-          'a first event for every client',
-          60_000,
-        );
-        wave.forEach((client, i) => {
-          if (i % 2 === 0) client.destroy();
-          else live.get(pathOf(i))?.close();
+        await churnWave({
+          origin: server.url,
+          count: PER_WAVE,
+          pathOf: (client) => `/events?client=${client}`,
+          lastId,
+          live,
+          firstEventTimeoutMs: 60_000,
         });
-        await Promise.all(wave.map((client) => client.ended));
         await until(
           () => live.size === 0 && server.openSockets() === 0,
           'every stream and socket to close',

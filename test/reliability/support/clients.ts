@@ -88,6 +88,41 @@ export function openClient(url: string, options: ClientOptions = {}): SseClient 
   };
 }
 
+/** What a churn wave needs: where clients connect, and the server's open streams by path. */
+export interface ChurnWave {
+  origin: string;
+  count: number;
+  /** The path of client `i`; `live` is keyed by it. */
+  pathOf: (client: number) => string;
+  /** Sent as `Last-Event-ID` by every third client, so the replay path runs too. */
+  lastId: string;
+  live: ReadonlyMap<string, { close(): void }>;
+  firstEventTimeoutMs: number;
+}
+
+/**
+ * One wave of connection churn: `count` clients connect and each waits for a first event; then
+ * half drop their connection and the server closes the other half's streams. Resolves when
+ * every client's connection has ended.
+ */
+export async function churnWave(wave: ChurnWave): Promise<void> {
+  const clients: SseClient[] = [];
+  for (let i = 0; i < wave.count; i++) {
+    const headers: Record<string, string> = i % 3 === 0 ? { 'last-event-id': wave.lastId } : {};
+    clients.push(openClient(`${wave.origin}${wave.pathOf(i)}`, { headers }));
+  }
+  await until(
+    () => clients.every((client) => client.events.length > 0),
+    'a first event for every client',
+    wave.firstEventTimeoutMs,
+  );
+  clients.forEach((client, i) => {
+    if (i % 2 === 0) client.destroy();
+    else wave.live.get(wave.pathOf(i))?.close();
+  });
+  await Promise.all(clients.map((client) => client.ended));
+}
+
 export interface RawResponse {
   /** The status code, or 0 when the server closed without answering. */
   status: number;
