@@ -45,12 +45,12 @@ export class LazyEventStream<Events extends EventMap = EventMap> {
       );
     }
     this.#stream = openEventStream<Events>(this.#req, this.#res, this.#options);
-    this.opening(this.#stream);
+    this.opening();
     return this.#stream;
   }
 
-  /** Runs once, when `open()` opens the stream. */
-  protected opening(_stream: EventStream<Events>): void {}
+  /** Runs once, right after `open()` opened the stream (status and headers are out). */
+  protected opening(): void {}
 }
 
 /** Where the object that exposes a stream as `sse` keeps it. */
