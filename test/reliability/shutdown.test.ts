@@ -1,7 +1,7 @@
 /**
  * Shutdown: the dashboard example (Express + hub), in its own process, holds 1,000 open streams
  * and gets SIGTERM. Every client must get the retry hint and see its stream end, the process must
- * exit by itself within SHUTDOWN_BUDGET_MS (the figure SECURITY.md and docs/reliability.md
+ * exit by itself within SHUTDOWN_BUDGET_MS (the figure SECURITY.md and docs/reliability-figures.md
  * document), and no reading published before the shutdown may be missing from any client.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

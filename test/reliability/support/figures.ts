@@ -1,5 +1,5 @@
 /**
- * Figures for docs/reliability.md. Each scenario records one row; `npm run soak -- --report`
+ * Figures for docs/reliability-figures.md. Each scenario records one row; `npm run soak -- --report`
  * points SSEKIT_FIGURES at a file and renders the rows it collects. Without it, nothing is written.
  */
 import { appendFileSync } from 'node:fs';
