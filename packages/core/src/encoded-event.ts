@@ -3,6 +3,13 @@ import { type EventMessage, type FormatOptions, formatEvent } from './format.js'
 const encoder = new TextEncoder();
 
 /**
+ * Marks an `EncodedEvent`. A registered symbol, not `instanceof`: an app can hold two copies of
+ * this class (CommonJS and ESM builds, or two installs of @ssekit/core) and a stream from one
+ * copy must still send the bytes of an event encoded by the other.
+ */
+const encodedEventBrand: unique symbol = Symbol.for('ssekit.encoded-event');
+
+/**
  * An event formatted and UTF-8 encoded once, ready to be sent to any number of streams.
  * Broadcasting one `EncodedEvent` costs one serialization, whatever the number of clients.
  * Create it with {@link encodeEvent}; it is validated like any other event.
@@ -12,6 +19,8 @@ export class EncodedEvent {
   readonly bytes: Uint8Array;
   /** The event's id, if it has one. */
   readonly id: string | undefined;
+  /** @internal What {@link isEncodedEvent} recognises, whichever copy of ssekit made it. */
+  readonly [encodedEventBrand] = true;
 
   constructor(message: EventMessage, options?: FormatOptions) {
     this.bytes = encoder.encode(formatEvent(message, options));
@@ -25,6 +34,15 @@ export class EncodedEvent {
  */
 export function encodeEvent(message: EventMessage, options?: FormatOptions): EncodedEvent {
   return new EncodedEvent(message, options);
+}
+
+/** Whether `value` is an `EncodedEvent` from any copy of @ssekit/core. */
+export function isEncodedEvent(value: unknown): value is EncodedEvent {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Partial<EncodedEvent>)[encodedEventBrand] === true
+  );
 }
 
 /** Encodes text that is already a valid event-stream fragment (built by `formatEvent`). */

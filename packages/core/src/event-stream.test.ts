@@ -52,6 +52,15 @@ describe('EventStream output', () => {
     );
   });
 
+  it('sends the bytes of an EncodedEvent made by another copy of @ssekit/core', async () => {
+    // A second instance of the module, as a CommonJS build or a duplicated install loads it.
+    const secondInstance = './encoded-event.js?copy';
+    const copy: typeof import('./encoded-event.js') = await import(secondInstance);
+    const stream = open({ heartbeat: false });
+    stream.send(copy.encodeEvent({ event: 'tick', id: '9', data: 1 }));
+    expect(await readText(stream.readable.getReader())).toBe('event: tick\nid: 9\ndata: 1\n\n');
+  });
+
   it('throws a TypeError for an invalid message and stays usable', async () => {
     const stream = open({ heartbeat: false });
     expect(() => stream.send({ event: 'a\nb', data: 1 })).toThrow(TypeError);

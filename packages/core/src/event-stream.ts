@@ -1,5 +1,5 @@
 import { positiveInteger } from './checks.js';
-import { EncodedEvent, encodeText } from './encoded-event.js';
+import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { eventStreamHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
@@ -175,10 +175,9 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
    */
   send(message: MessageOf<Events> | EncodedEvent): boolean {
     if (this.#state !== 'open') return false;
-    const bytes =
-      message instanceof EncodedEvent
-        ? message.bytes
-        : encodeText(formatEvent(message as EventMessage, { serializer: this.#serializer }));
+    const bytes = isEncodedEvent(message)
+      ? message.bytes
+      : encodeText(formatEvent(message as EventMessage, { serializer: this.#serializer }));
     return this.#enqueue(bytes);
   }
 

@@ -53,8 +53,11 @@ export class LazyEventStream<Events extends EventMap = EventMap> {
   protected opening(): void {}
 }
 
-/** Where the object that exposes a stream as `sse` keeps it. */
-const LAZY_STREAM = Symbol('ssekit.lazyStream');
+/**
+ * Where the object that exposes a stream as `sse` keeps it. Registered, so that two copies of
+ * this module (two installs of @ssekit/core) defining the getter on one prototype read one key.
+ */
+const LAZY_STREAM = Symbol.for('ssekit.lazyStream');
 
 interface ExposesLazyStream {
   [LAZY_STREAM]?: LazyEventStream;
