@@ -36,8 +36,30 @@ export const CURSOR_EVENT = 'ssekit:cursor';
  */
 export const MAX_HELD_EVENTS = 10_000;
 
+/**
+ * One stream as the hub knows it, kept (weakly) for as long as the stream exists, so its one
+ * `closed` listener is attached once however often the stream subscribes and unsubscribes.
+ */
+interface StreamRecord {
+  readonly stream: EventStream<EventMap>;
+  /** Each topic the stream is subscribed to: the subscriber delivering it, and its holders. */
+  readonly topics: Map<string, TopicHold>;
+  /** The last cursor sent, so another subscribe sends one only when the position moved on. */
+  position: string | undefined;
+}
+
+/** A topic of one stream: delivered once, however many `subscribe` calls asked for it. */
+interface TopicHold {
+  readonly subscriber: Subscriber;
+  /** The `subscribe` calls holding the topic whose unsubscribe function has not run yet. */
+  calls: number;
+}
+
 interface Subscriber {
   readonly stream: EventStream<EventMap>;
+  readonly record: StreamRecord;
+  /** The topics this subscriber delivers; it is gone once none is left. */
+  readonly topics: Set<string>;
   readonly filter: HubFilter<EventMap> | undefined;
   /** Live entries waiting while the replay runs; `undefined` once live. */
   held: HubEntry[] | undefined;
@@ -72,7 +94,9 @@ export class Hub<Events extends EventMap = EventMap> {
   readonly #deserializer: (text: string) => unknown;
   readonly #onError: (error: unknown) => void;
   readonly #topics = new Map<string, Set<Subscriber>>();
-  readonly #streams = new Map<EventStream<EventMap>, number>();
+  /** Streams with at least one subscription now. */
+  readonly #streams = new Set<EventStream<EventMap>>();
+  readonly #records = new WeakMap<EventStream<EventMap>, StreamRecord>();
   readonly #leaveBroker: () => void;
   /** Entries encoded for a replay or a hold, reused when many clients reconnect at once. */
   readonly #encoded = new WeakMap<HubEntry, EncodedEvent>();
@@ -141,7 +165,12 @@ export class Hub<Events extends EventMap = EventMap> {
    * gets the {@link RESET_EVENT}. Without it, the stream gets its position ({@link CURSOR_EVENT}).
    * Past `maxConnections`, or once the hub is closing, the stream gets a `retry` hint and is
    * closed (the client reconnects later, as EventSource does after any stream ends).
-   * @throws {TypeError} when `topics` is empty or holds something other than non-empty strings.
+   *
+   * A stream gets each event once: subscribing it again to a topic it already has adds nothing
+   * for that topic, and the topic stays until every `subscribe` call that asked for it has been
+   * undone. Each returned function undoes its own call only, and does nothing the second time.
+   * @throws {TypeError} when `topics` is empty or holds something other than non-empty strings,
+   * or when the stream already has one of `topics` with a different `filter`.
    */
   subscribe(
     stream: EventStream<Events>,
@@ -152,37 +181,27 @@ export class Hub<Events extends EventMap = EventMap> {
     const filter = checkFilter(options.filter) as HubFilter<EventMap> | undefined;
     const target = stream as unknown as EventStream<EventMap>;
     if (target.isClosed) return noop;
+    const existing = this.#records.get(target);
+    if (existing !== undefined) checkSameFilter(existing, topicList, filter);
     if (this.#closing !== undefined || this.#isFull(target)) {
       this.#rejected += 1;
       target.send({ retry: this.#busyRetry });
       target.close();
       return noop;
     }
-    const subscriber: Subscriber = {
-      stream: target,
-      filter,
-      held: undefined,
-      sentUpTo: undefined,
-      active: true,
-      backedUp: false,
-      overflowsSeen: target.overflows,
-    };
-    for (const topic of topicList) this.#topicSet(topic).add(subscriber);
-    this.#streams.set(target, (this.#streams.get(target) ?? 0) + 1);
-    const unsubscribe = () => this.#remove(subscriber, topicList);
-    target.closed.then(unsubscribe);
-    const cursor = this.#broker.cursor();
-    const afterId = target.lastEventId;
-    if (afterId === undefined) {
-      if (cursor !== undefined) subscriber.stream.send(this.#cursorFor(cursor));
-    } else {
-      subscriber.held = [];
-      this.#replay(subscriber, afterId, new Set(topicList), cursor).catch((error: unknown) => {
-        this.#onError(error);
-        target.close();
-      });
+    const record = existing ?? this.#recordFor(target);
+    const added = topicList.filter((topic) => !record.topics.has(topic));
+    for (const topic of topicList) {
+      const hold = record.topics.get(topic);
+      if (hold !== undefined) hold.calls += 1;
     }
-    return unsubscribe;
+    if (added.length > 0) this.#start(record, added, filter);
+    let undone = false;
+    return () => {
+      if (undone) return;
+      undone = true;
+      for (const topic of topicList) this.#release(record, topic);
+    };
   }
 
   /**
@@ -236,6 +255,38 @@ export class Hub<Events extends EventMap = EventMap> {
     }
   }
 
+  /** Starts delivering `topics` (none of which the stream has yet) to the stream of `record`. */
+  #start(record: StreamRecord, topics: string[], filter: HubFilter<EventMap> | undefined): void {
+    const stream = record.stream;
+    const subscriber: Subscriber = {
+      stream,
+      record,
+      topics: new Set(topics),
+      filter,
+      held: undefined,
+      sentUpTo: undefined,
+      active: true,
+      backedUp: false,
+      overflowsSeen: stream.overflows,
+    };
+    for (const topic of topics) {
+      this.#topicSet(topic).add(subscriber);
+      record.topics.set(topic, { subscriber, calls: 1 });
+    }
+    this.#streams.add(stream);
+    const cursor = this.#broker.cursor();
+    const afterId = stream.lastEventId;
+    if (afterId === undefined) {
+      if (cursor !== undefined) this.#sendCursor(subscriber, cursor);
+    } else {
+      subscriber.held = [];
+      this.#replay(subscriber, afterId, new Set(topics), cursor).catch((error: unknown) => {
+        this.#onError(error);
+        stream.close();
+      });
+    }
+  }
+
   /** Replay, then flush what arrived live meanwhile, skipping every id already covered. */
   async #replay(
     subscriber: Subscriber,
@@ -283,9 +334,7 @@ export class Hub<Events extends EventMap = EventMap> {
     if (position !== undefined && live !== undefined && compareIds(position, live) > 0) {
       subscriber.sentUpTo = position;
     }
-    if (position !== undefined && position !== lastSent) {
-      subscriber.stream.send(this.#cursorFor(position));
-    }
+    if (position !== undefined && position !== lastSent) this.#sendCursor(subscriber, position);
   }
 
   /** Sends one entry to one subscriber if its filter accepts it; `true` when sent. */
@@ -377,11 +426,15 @@ export class Hub<Events extends EventMap = EventMap> {
     }
   }
 
-  #cursorFor(id: string): EncodedEvent {
+  /** Tells the client its position, unless this stream was already given it or a later one. */
+  #sendCursor(subscriber: Subscriber, id: string): void {
+    const record = subscriber.record;
+    if (record.position !== undefined && compareIds(id, record.position) <= 0) return;
+    record.position = id;
     if (this.#cursorEvent?.id !== id) {
       this.#cursorEvent = encodeEvent({ event: CURSOR_EVENT, id, data: '' });
     }
-    return this.#cursorEvent;
+    subscriber.stream.send(this.#cursorEvent);
   }
 
   #messageOf(entry: HubEntry): HubDelivery<EventMap> {
@@ -430,19 +483,39 @@ export class Hub<Events extends EventMap = EventMap> {
     return set;
   }
 
-  #remove(subscriber: Subscriber, topics: readonly string[]): void {
-    if (!subscriber.active) return;
-    subscriber.active = false;
-    subscriber.held = undefined;
-    for (const topic of topics) {
-      const set = this.#topics.get(topic);
-      if (set === undefined) continue;
-      set.delete(subscriber);
-      if (set.size === 0) this.#topics.delete(topic);
+  /**
+   * The record of a stream the hub has not served before. A promise continuation cannot be
+   * detached, so the stream's `closed` gets one listener for its lifetime, never one per call.
+   */
+  #recordFor(stream: EventStream<EventMap>): StreamRecord {
+    const record: StreamRecord = { stream, topics: new Map(), position: undefined };
+    this.#records.set(stream, record);
+    stream.closed.then(() => {
+      for (const topic of [...record.topics.keys()]) this.#drop(record, topic);
+    });
+    return record;
+  }
+
+  /** One `subscribe` call lets go of `topic`; the last one to let go stops its delivery. */
+  #release(record: StreamRecord, topic: string): void {
+    const hold = record.topics.get(topic);
+    if (hold === undefined) return;
+    hold.calls -= 1;
+    if (hold.calls === 0) this.#drop(record, topic);
+  }
+
+  #drop(record: StreamRecord, topic: string): void {
+    const subscriber = (record.topics.get(topic) as TopicHold).subscriber;
+    record.topics.delete(topic);
+    subscriber.topics.delete(topic);
+    const set = this.#topics.get(topic);
+    set?.delete(subscriber);
+    if (set?.size === 0) this.#topics.delete(topic);
+    if (subscriber.topics.size === 0) {
+      subscriber.active = false;
+      subscriber.held = undefined;
     }
-    const count = (this.#streams.get(subscriber.stream) ?? 1) - 1;
-    if (count === 0) this.#streams.delete(subscriber.stream);
-    else this.#streams.set(subscriber.stream, count);
+    if (record.topics.size === 0) this.#streams.delete(record.stream);
   }
 
   *#subscribers(): Iterable<Subscriber> {
@@ -457,7 +530,7 @@ export class Hub<Events extends EventMap = EventMap> {
   }
 
   async #shutDown(hint: EncodedEvent | undefined): Promise<void> {
-    const streams = [...this.#streams.keys()];
+    const streams = [...this.#streams];
     for (const stream of streams) {
       if (hint !== undefined) stream.send(hint);
       stream.close();
@@ -474,6 +547,21 @@ export class Hub<Events extends EventMap = EventMap> {
  */
 export function createHub<Events extends EventMap = EventMap>(options?: HubOptions): Hub<Events> {
   return new Hub<Events>(options);
+}
+
+/** A topic delivered once can carry one filter: a second one would silently be ignored. */
+function checkSameFilter(
+  record: StreamRecord,
+  topics: readonly string[],
+  filter: HubFilter<EventMap> | undefined,
+): void {
+  for (const topic of topics) {
+    const hold = record.topics.get(topic);
+    if (hold === undefined || hold.subscriber.filter === filter) continue;
+    throw new TypeError(
+      `ssekit: this stream is already subscribed to "${topic}" with ${hold.subscriber.filter === undefined ? 'no' : 'another'} filter; nothing was subscribed. A stream gets each event of a topic once, through one filter: pass the same filter, or call the unsubscribe function of the first subscribe before subscribing again.`,
+    );
+  }
 }
 
 function isGone(subscriber: Subscriber): boolean {

@@ -1,0 +1,120 @@
+/**
+ * One stream, many subscribe calls: subscribing again and unsubscribing, thousands of times or
+ * with overlapping topics, leaves nothing behind, tells the client nothing twice, and delivers
+ * each event once.
+ */
+import { CURSOR_EVENT, type EventStream } from '@ssekit/core';
+import { describe, expect, it } from 'vitest';
+import { snapshot } from '../reliability/support/measure.js';
+import { until } from '../support/wait.js';
+import { fetchReader, sequence } from './support/clients.js';
+import { hubTest } from './support/fixture.js';
+
+const { readers, serve } = hubTest();
+
+const CYCLES = 10_000;
+/**
+ * Heap growth allowed over all the cycles, after a full collection: a fraction of the few hundred
+ * bytes a leaked subscription costs, times the cycles.
+ */
+const HEAP_MARGIN = 256 * 1024;
+
+const cursors = (events: ReadonlyArray<{ event?: string }>) =>
+  events.filter((event) => event.event === CURSOR_EVENT).length;
+
+async function oneClient(query = '') {
+  const { hub, server } = await serve();
+  const reader = fetchReader(`${server.url}${query}`);
+  readers.push(reader);
+  await until(() => cursors(reader.events) === 1, 'the first cursor');
+  return { hub, reader, stream: server.streams[0] as EventStream };
+}
+
+describe('subscribe/unsubscribe cycles on one open stream', () => {
+  it(`${CYCLES} cycles leave the heap flat`, async () => {
+    const { hub, reader, stream } = await oneClient();
+    const cycle = () => hub.subscribe(stream, 'u')();
+    // Warm up, so code compiled and structures sized on first use are in the baseline.
+    for (let i = 0; i < 1000; i++) cycle();
+    const before = await snapshot();
+    for (let i = 0; i < CYCLES; i++) cycle();
+    const after = await snapshot();
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(HEAP_MARGIN);
+    expect(hub.stats()).toMatchObject({ openStreams: 1, subscribers: { t: 1 } });
+    await hub.publish('t', { data: { seq: 1 } });
+    await until(() => sequence(reader.events).length === 1, 'the live event');
+  });
+
+  it('send a cursor only when the position moved on', async () => {
+    const { hub, reader, stream } = await oneClient();
+    for (let i = 0; i < 100; i++) hub.subscribe(stream, 'u')();
+    await hub.publish('u', { data: { seq: 1 } });
+    const position = await hub.publish('t', { data: { seq: 2 } });
+    for (let i = 0; i < 100; i++) hub.subscribe(stream, 'u')();
+    await hub.publish('t', { data: { seq: 3 } });
+    await until(() => sequence(reader.events).length === 2, 'the live events');
+    expect(sequence(reader.events)).toEqual([2, 3]);
+    const given = reader.events.filter((event) => event.event === CURSOR_EVENT);
+    expect(given.map((event) => event.id)).toEqual([given[0]?.id, position]);
+  });
+});
+
+/** The events published so far, by topic, in the order the client got them. */
+const received = (events: ReadonlyArray<{ event?: string; data: string }>) =>
+  events
+    .filter((event) => event.event === undefined)
+    .map((event) => (JSON.parse(event.data) as { topic: string }).topic);
+
+describe('subscribing a stream to a topic it already has', () => {
+  it('delivers each event once, and keeps the topic until every subscribe is undone', async () => {
+    const { hub, reader, stream } = await oneClient();
+    const second = hub.subscribe(stream, 't');
+    const third = hub.subscribe(stream, ['t']);
+    expect(hub.stats()).toMatchObject({ openStreams: 1, subscribers: { t: 1 } });
+    await hub.publish('t', { data: { topic: 't1' } });
+
+    second();
+    second();
+    await hub.publish('t', { data: { topic: 't2' } });
+    third();
+    // The server's own subscription still holds the topic.
+    await hub.publish('t', { data: { topic: 't3' } });
+    await until(() => received(reader.events).length >= 3, 'three events');
+    expect(received(reader.events)).toEqual(['t1', 't2', 't3']);
+    expect(cursors(reader.events)).toBe(1);
+    expect(hub.stats()).toMatchObject({ openStreams: 1, subscribers: { t: 1 } });
+  });
+
+  it('with overlapping topic lists, adds only the new topics and delivers each event once', async () => {
+    const { hub, reader, stream } = await oneClient('?topics=a,b');
+    const overlapping = hub.subscribe(stream, ['b', 'c']);
+    expect(hub.stats().subscribers).toEqual({ a: 1, b: 1, c: 1 });
+    for (const topic of ['a', 'b', 'c']) await hub.publish(topic, { data: { topic } });
+
+    overlapping();
+    expect(hub.stats().subscribers).toEqual({ a: 1, b: 1 });
+    for (const topic of ['a', 'b', 'c']) await hub.publish(topic, { data: { topic } });
+    await until(() => received(reader.events).length >= 5, 'five events');
+    expect(received(reader.events)).toEqual(['a', 'b', 'c', 'a', 'b']);
+    expect(cursors(reader.events)).toBe(1);
+  });
+
+  it('refuses a different filter on a topic the stream has, subscribing nothing', async () => {
+    const { hub, reader, stream } = await oneClient('?topics=a,b');
+    const mine = () => true;
+    expect(() => hub.subscribe(stream, ['c', 'b'], { filter: mine })).toThrow(
+      new TypeError(
+        'ssekit: this stream is already subscribed to "b" with no filter; nothing was subscribed. A stream gets each event of a topic once, through one filter: pass the same filter, or call the unsubscribe function of the first subscribe before subscribing again.',
+      ),
+    );
+    const filtered = hub.subscribe(stream, 'c', { filter: mine });
+    expect(() => hub.subscribe(stream, 'c', { filter: () => true })).toThrow(/another filter/);
+    expect(() => hub.subscribe(stream, 'c')).toThrow(TypeError);
+    hub.subscribe(stream, 'c', { filter: mine });
+    expect(hub.stats().subscribers).toEqual({ a: 1, b: 1, c: 1 });
+    filtered();
+    for (const topic of ['a', 'b', 'c']) await hub.publish(topic, { data: { topic } });
+    await until(() => received(reader.events).length >= 3, 'three events');
+    expect(received(reader.events)).toEqual(['a', 'b', 'c']);
+  });
+});
