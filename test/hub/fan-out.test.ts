@@ -1,7 +1,13 @@
-import { heartbeatRegistry } from '@ssekit/core';
+import { compareIds, type Hub, heartbeatRegistry, localBroker } from '@ssekit/core';
 import { describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
-import { eventSourceClient, fetchReader, range, sequence } from './support/clients.js';
+import {
+  eventSourceClient,
+  type FetchReader,
+  fetchReader,
+  range,
+  sequence,
+} from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 
 const { readers, sources, serve } = hubTest();
@@ -93,5 +99,79 @@ describe('hub fan-out over real sockets', () => {
     await until(() => heartbeatRegistry().timers === 0, 'the heartbeat timer to stop');
     expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 });
     expect(server.streams.every((stream) => stream.isClosed)).toBe(true);
+  });
+});
+
+describe('publishing from inside a delivery', () => {
+  /** Publishes seq + 1 when it sees seq, up to `last`: one re-entrant publish per delivery. */
+  const chain = (hub: () => Hub, last: number) => (data: unknown) => {
+    const { seq } = data as { seq: number };
+    if (seq < last) void hub().publish('t', { data: { seq: seq + 1 } });
+  };
+
+  it('a filter that publishes: every subscriber still gets events in publish order', async () => {
+    let hub: Hub | undefined;
+    const echo = chain(() => hub as Hub, 3);
+    const served = await serve(
+      {},
+      {
+        subscribe: (url) =>
+          url.searchParams.has('echo')
+            ? {
+                filter: (message) => {
+                  echo(message.data);
+                  return true;
+                },
+              }
+            : {},
+      },
+    );
+    hub = served.hub;
+    // The publishing subscriber is first in line, so later ones would see the nested publish first.
+    const first = fetchReader(`${served.server.url}?echo`);
+    readers.push(first);
+    await until(() => served.hub.stats().openStreams === 1, 'the first stream');
+    const later = [fetchReader(served.server.url), fetchReader(served.server.url)];
+    const source = eventSourceClient(served.server.url);
+    readers.push(...later);
+    sources.push(source);
+    await until(() => served.hub.stats().openStreams === 4, 'four streams');
+
+    const published = await served.hub.publish('t', { data: { seq: 1 } });
+    const messages = (reader: FetchReader) =>
+      reader.events.filter((event) => event.event === undefined);
+    await until(
+      () => [first, ...later].every((reader) => messages(reader).length === 3),
+      'three events each',
+    );
+    await until(() => source.events.length === 3, 'three events on the EventSource');
+    for (const reader of [first, ...later]) {
+      expect(sequence(messages(reader))).toEqual([1, 2, 3]);
+      expect(messages(reader)[0]?.id).toBe(published);
+    }
+    expect(sequence(source.events)).toEqual([1, 2, 3]);
+  });
+
+  it('a broker listener that publishes: the hub still delivers in publish order', async () => {
+    let hub: Hub | undefined;
+    const echo = chain(() => hub as Hub, 3);
+    const broker = localBroker();
+    // Subscribed before the hub, so it hears each entry before the hub delivers it.
+    broker.subscribe({ entry: (entry) => echo(JSON.parse(entry.data)), reset: () => {} });
+    const served = await serve({ broker });
+    hub = served.hub;
+    const reader = fetchReader(served.server.url);
+    const source = eventSourceClient(served.server.url);
+    readers.push(reader);
+    sources.push(source);
+    await until(() => served.hub.stats().openStreams === 2, 'two streams');
+
+    await served.hub.publish('t', { data: { seq: 1 } });
+    await until(() => sequence(reader.events).length === 3, 'three events');
+    await until(() => source.events.length === 3, 'three events on the EventSource');
+    expect(sequence(reader.events)).toEqual([1, 2, 3]);
+    expect(sequence(source.events)).toEqual([1, 2, 3]);
+    const ids = source.events.map((event) => event.lastEventId);
+    expect([...ids].sort(compareIds)).toEqual(ids);
   });
 });

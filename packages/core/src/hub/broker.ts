@@ -34,7 +34,10 @@ export type ReplayPage = readonly HubEntry[] | 'reset';
 
 /** Receives every entry the broker delivers, for all topics. */
 export interface BrokerListener {
-  /** One entry, in id order, each exactly once per listener. Must not throw. */
+  /**
+   * One entry, in id order, each exactly once per listener. Must not throw. May publish (a hub
+   * filter can): the broker hands the current entry to every listener before the new one.
+   */
   entry(entry: HubEntry): void;
   /**
    * Entries that should have been delivered were lost (for example trimmed during an outage).

@@ -31,6 +31,9 @@ class LocalBroker implements Broker {
   #sequence = 0;
   #last: string;
   #listeners: BrokerListener[] = [];
+  /** Entries stored but not yet handed to every listener, oldest first. */
+  readonly #queue: HubEntry[] = [];
+  #handingOut = false;
   #closed = false;
 
   constructor(history: History) {
@@ -52,9 +55,25 @@ class LocalBroker implements Broker {
       data: published.data,
     };
     this.#history.append(entry);
-    this.#last = id;
-    for (const listener of this.#listeners) listener.entry(entry);
+    this.#queue.push(entry);
+    if (!this.#handingOut) this.#handOut();
     return Promise.resolve(id);
+  }
+
+  /**
+   * Hands each queued entry to every listener before the next. A listener may publish (a hub
+   * filter can): its entry waits in the queue instead of overtaking the one being handed out.
+   */
+  #handOut(): void {
+    this.#handingOut = true;
+    try {
+      for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
+        this.#last = entry.id;
+        for (const listener of this.#listeners) listener.entry(entry);
+      }
+    } finally {
+      this.#handingOut = false;
+    }
   }
 
   subscribe(listener: BrokerListener): () => void {
