@@ -27,6 +27,11 @@ const EVENTS = scaled(1200, 3000);
 const BATCH = 50;
 const MAX_BUFFERED = 256 * 1024;
 /**
+ * A slow client is judged on the bytes it left unread, not on the turn being queued nor on the
+ * largest burst it is still reading: here one batch per turn, each event with its framing.
+ */
+const PER_SLOW_STREAM = MAX_BUFFERED + 2 * BATCH * (EVENT_BYTES + 32);
+/**
  * What the process may hold beyond the slow clients' caps: the batch in flight to each fast
  * client (the test paces on their receipt), each slow response's own high-water mark (bytes
  * Node accepted and counts as written: 16 KiB on Node 20, 64 KiB from Node 22), and a fixed
@@ -119,7 +124,7 @@ for (const target of coreTargets) {
           expect(stream.isClosed).toBe(policy === 'close');
         }
         // The cap held per stream, and the process held no more than the caps plus the margin.
-        expect(peakPerSlowStream).toBeLessThanOrEqual(MAX_BUFFERED);
+        expect(peakPerSlowStream).toBeLessThanOrEqual(PER_SLOW_STREAM);
         expect(peakMemory).toBeLessThan(MAX_BUFFERED * SLOW + MARGIN);
         expect(slowBytesWhenFastDone).toBe(0);
 
@@ -153,6 +158,54 @@ for (const target of coreTargets) {
       });
     });
   }
+}
+
+const BURST_EVENTS = 512;
+const BURST_EVENT_BYTES = 16 * 1024;
+const FOLLOW_UP_EVENTS = 200;
+
+for (const target of coreTargets) {
+  describe(`a burst on ${target.name}`, () => {
+    let server: RunningServer | undefined;
+    const clients: SseClient[] = [];
+
+    afterEach(async () => {
+      for (const client of clients.splice(0)) client.destroy();
+      await server?.close();
+    });
+
+    it(`a client reading at full speed gets ${(BURST_EVENTS * BURST_EVENT_BYTES) / MiB} MiB sent in one loop, then more, and is never judged`, async () => {
+      const streams: EventStream[] = [];
+      const burst = 'b'.repeat(BURST_EVENT_BYTES);
+      server = await target.start(
+        (stream) => {
+          streams.push(stream);
+          // The writer ignores backpressure: 32 times the cap in one synchronous loop...
+          for (let i = 1; i <= BURST_EVENTS; i++) stream.send({ id: String(i), data: burst });
+          // ...then keeps sending, one event a turn, while the client is still reading the burst.
+          void (async () => {
+            for (let i = 1; i <= FOLLOW_UP_EVENTS && !stream.isClosed; i++) {
+              await new Promise((resolve) => setImmediate(resolve));
+              stream.send({ id: String(BURST_EVENTS + i), data: `after ${i}` });
+            }
+          })();
+        },
+        { stream: { heartbeat: false, maxBufferedBytes: MAX_BUFFERED } },
+      );
+      const client = openClient(`${server.url}/burst`);
+      clients.push(client);
+      await client.waitForEvents(BURST_EVENTS + FOLLOW_UP_EVENTS, 60_000);
+      const stream = streams[0] as EventStream;
+      expect(stream.overflows).toBe(0);
+      expect(stream.isClosed).toBe(false);
+      expect(client.events.map((event) => Number(event.id))).toEqual(
+        Array.from({ length: BURST_EVENTS + FOLLOW_UP_EVENTS }, (_, i) => i + 1),
+      );
+      expect(client.events.slice(0, BURST_EVENTS).every((event) => event.data === burst)).toBe(
+        true,
+      );
+    });
+  });
 }
 
 function kib(bytes: number): string {

@@ -6,6 +6,8 @@ import { heartbeatRegistry } from './heartbeat.js';
 
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Lets the event loop go round once: what was queued before is now a client's to have read. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
   const { value, done } = await reader.read();
@@ -149,7 +151,12 @@ describe('EventStream lifecycle: one cleanup, whatever the cause', () => {
     void stream.readable;
     const payload = 'x'.repeat(40);
     expect(stream.send({ data: payload })).toBe(true);
-    expect(stream.send({ data: payload })).toBe(false);
+    for (let i = 0; i < 3; i++) expect(stream.send({ data: payload })).toBe(false);
+    await nextTurn();
+    // The first turn's bytes are a burst the client is given time for; these are not.
+    for (let i = 0; i < 3; i++) expect(stream.send({ data: payload })).toBe(false);
+    await nextTurn();
+    expect(stream.isClosed).toBe(false);
     expect(stream.send({ data: payload })).toBe(false);
     expect(stream.overflows).toBe(1);
     await expectCleanedUp(stream);
@@ -184,18 +191,50 @@ describe('EventStream backpressure', () => {
     expect(stream.bufferedBytes).toBe(0);
   });
 
-  it('holds at most maxBufferedBytes for a reader that never reads (close policy)', () => {
+  it('judges a reader that never reads once a turn has passed (close policy)', async () => {
     const stream = open({ maxBufferedBytes: 1000, heartbeat: false });
     void stream.readable;
-    let sent = 0;
-    while (stream.send({ data: 'y'.repeat(90) })) sent += 1;
-    for (let i = 0; i < 100; i++) stream.send({ data: 'z'.repeat(90) });
-    expect(sent).toBeGreaterThan(0);
+    // Queued in one turn: no client could have read any of it yet.
+    for (let i = 0; i < 30; i++) stream.send({ data: 'y'.repeat(90) });
+    expect(stream.isClosed).toBe(false);
+    expect(stream.overflows).toBe(0);
+    await nextTurn();
+    stream.send({ data: 'y'.repeat(90) });
+    await nextTurn();
+    // The burst is given time; what came after it and stayed unread is debt.
+    for (let i = 0; i < 20 && !stream.isClosed; i++) {
+      stream.send({ data: 'z'.repeat(90) });
+      await nextTurn();
+    }
     expect(stream.isClosed).toBe(true);
+    expect(stream.overflows).toBe(1);
     expect(stream.bufferedBytes).toBe(0);
   });
 
-  it('drops events past maxBufferedBytes under the drop policy, keeping the stream open', async () => {
+  it('never judges a reader on a burst it reads: many times maxBufferedBytes in one loop', async () => {
+    const stream = open({ maxBufferedBytes: 1000, highWaterMark: 200, heartbeat: false });
+    const reader = stream.readable.getReader();
+    let expected = '';
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 100; i++) {
+        const data = `${round}:${i}`.padEnd(90, '.');
+        stream.send({ data });
+        expected += `data: ${data}\n\n`;
+      }
+      await nextTurn();
+      // A few more while the burst is still being read, as a live publisher would.
+      stream.send({ data: `late ${round}` });
+      expected += `data: late ${round}\n\n`;
+      let received = '';
+      while (stream.bufferedBytes > 0) received += await readText(reader);
+      expect(received).toBe(expected);
+      expected = '';
+    }
+    expect(stream.overflows).toBe(0);
+    expect(stream.isClosed).toBe(false);
+  });
+
+  it('drops events while a reader owes more than maxBufferedBytes, keeping the stream open', async () => {
     const stream = open({
       maxBufferedBytes: 300,
       highWaterMark: 100,
@@ -205,14 +244,17 @@ describe('EventStream backpressure', () => {
     const reader = stream.readable.getReader();
     for (let i = 0; i < 50; i++) {
       stream.send({ data: String(i).padStart(90, '.') });
-      expect(stream.bufferedBytes).toBeLessThanOrEqual(300);
+      await nextTurn();
     }
     expect(stream.isClosed).toBe(false);
-    expect(stream.overflows).toBe(47);
-    const first = await readText(reader);
-    expect(first.match(/\n\n/g)).toHaveLength(3);
+    // The first read took one event; of the rest, about the cap was kept and later ones dropped.
+    expect(stream.overflows).toBeGreaterThan(40);
+    expect(stream.bufferedBytes).toBeLessThanOrEqual(300 + 2 * 100);
+    let kept = '';
+    while (stream.bufferedBytes > 0) kept += await readText(reader);
     stream.send({ data: 'after' });
     expect(await readText(reader)).toBe('data: after\n\n');
+    expect(kept.match(/\n\n/g)?.length).toBeLessThan(10);
   });
 
   it('accepts one event larger than maxBufferedBytes when nothing is buffered', async () => {

@@ -5,6 +5,7 @@ import { eventStreamHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
 import { createReadableSink } from './readable-sink.js';
 import { attachSink, type Sink, type SinkSource, type SinkTarget } from './sink.js';
+import { currentTurn } from './turn.js';
 
 /** Event names mapped to their payload types, e.g. `{ tick: { t: number }; alert: Alert }`. */
 export type EventMap = Record<string, unknown>;
@@ -48,9 +49,13 @@ export interface EventStreamOptions {
   headers?: HeadersInit;
   /** Above this many buffered bytes, `send()` returns `false`. Default 65536 (64 KiB), at most `maxBufferedBytes`. */
   highWaterMark?: number;
-  /** The most bytes held for a client that does not read. Default 1048576 (1 MiB). */
+  /**
+   * The most bytes a client may leave unread: bytes queued in an earlier turn of the event loop,
+   * apart from the largest one-turn burst, which it is given time to read. Bytes queued in the
+   * current turn never count (no client could have read them yet). Default 1048576 (1 MiB).
+   */
   maxBufferedBytes?: number;
-  /** At `maxBufferedBytes`: `'close'` the connection (the client reconnects and can replay) or `'drop'` the event. Default `'close'`. */
+  /** Once a client leaves more than `maxBufferedBytes` unread: `'close'` the connection (the client reconnects and can replay) or `'drop'` each event sent until it catches up. Default `'close'`. */
   onOverflow?: OverflowPolicy;
 }
 
@@ -76,6 +81,14 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   #state: State = 'open';
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
+  /** Every byte ever queued: positions in this count place the turn and the burst in the queue. */
+  #queuedTotal = 0;
+  /** The turn of the last enqueue, and where its bytes start. */
+  #turn = -1;
+  #turnStart = 0;
+  /** The largest one-turn burst not yet read: the client is not judged on it. */
+  #burstStart = 0;
+  #burstEnd = 0;
   #sink: Sink | undefined;
   #overflows = 0;
   /** Resolvers of `ready()` calls; created by the first call that has to wait. */
@@ -224,16 +237,43 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
   #enqueue(bytes: Uint8Array): boolean {
     const buffered = this.bufferedBytes;
-    if (buffered > 0 && buffered + bytes.byteLength > this.#maxBufferedBytes) {
+    if (this.#unreadDebt(buffered) > this.#maxBufferedBytes) {
       this.#overflows += 1;
       if (this.#onOverflow === 'close') this.#shutDown();
       return false;
     }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.byteLength;
+    this.#queuedTotal += bytes.byteLength;
     if (this.#beat !== undefined) this.#beat.idleTicks = 0;
     if (this.#queue.length === 1) this.#sink?.wake();
     return buffered + bytes.byteLength < this.#highWaterMark;
+  }
+
+  /**
+   * What the client left unread: of the `buffered` bytes, those queued before this turn, less
+   * the largest burst it is still reading. Judging only these means a publisher's burst (one
+   * loop, a catch-up, a replay page) never counts against a client that reads.
+   */
+  #unreadDebt(buffered: number): number {
+    if (buffered === 0) return 0;
+    // Bytes before `read` in the count of every byte queued have left for the client.
+    const read = this.#queuedTotal - buffered;
+    const turn = currentTurn();
+    if (turn !== this.#turn) {
+      const lastTurn = this.#queuedTotal - this.#turnStart;
+      if (lastTurn > unreadOf(this.#burstStart, this.#burstEnd, read)) {
+        this.#burstStart = this.#turnStart;
+        this.#burstEnd = this.#queuedTotal;
+      }
+      this.#turn = turn;
+      this.#turnStart = this.#queuedTotal;
+    }
+    return (
+      buffered -
+      unreadOf(this.#burstStart, this.#burstEnd, read) -
+      unreadOf(this.#turnStart, this.#queuedTotal, read)
+    );
   }
 
   #source(): SinkSource {
@@ -250,11 +290,20 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
     take(): Uint8Array[] | undefined {
       const stream = this.#stream;
-      if (stream.#queue.length === 0) return undefined;
-      const chunks = stream.#queue;
-      stream.#queue = [];
-      stream.#queuedBytes = 0;
-      return chunks;
+      const queue = stream.#queue;
+      if (queue.length === 0) return undefined;
+      // A sink copies what it takes into one chunk per client: taking at most a high-water
+      // mark's worth leaves a burst where it is, shared by every client the hub sent it to.
+      if (stream.#queuedBytes <= stream.#highWaterMark) {
+        stream.#queue = [];
+        stream.#queuedBytes = 0;
+        return queue;
+      }
+      let count = 0;
+      let bytes = 0;
+      while (bytes < stream.#highWaterMark) bytes += (queue[count++] as Uint8Array).byteLength;
+      stream.#queuedBytes -= bytes;
+      return queue.splice(0, count);
     }
 
     drained(): void {
@@ -318,6 +367,11 @@ function checkPolicy(value: OverflowPolicy | undefined): OverflowPolicy {
     throw new TypeError(`ssekit: "onOverflow" must be 'close' or 'drop', got ${String(value)}.`);
   }
   return value;
+}
+
+/** How many bytes of the range [start, end) of the queued count are still unread at `read`. */
+function unreadOf(start: number, end: number, read: number): number {
+  return Math.max(0, end - Math.max(start, read));
 }
 
 function noop(): void {}

@@ -5,7 +5,10 @@
 
 /** What a sink can ask of the stream it serves. */
 export interface SinkSource {
-  /** Takes every queued chunk (oldest first), or `undefined` when the queue is empty. */
+  /**
+   * Takes the oldest queued chunks, about a high-water mark's worth (at least one), or
+   * `undefined` when the queue is empty. Call again for the rest.
+   */
   take(): Uint8Array[] | undefined;
   /** The sink accepted more: writers waiting in `ready()` may continue. */
   drained(): void;

@@ -64,12 +64,12 @@ export class ResponseSink implements Sink {
     if (!res.writableEnded && !res.destroyed) res.destroy();
   }
 
-  /** Writes everything queued as one chunk. */
+  /** Writes what is queued, a batch at a time, until the response asks to wait for `'drain'`. */
   write(): void {
     this.#scheduled = false;
     if (this.#released || this.#awaitingDrain) return;
-    const chunks = this.#source.take();
-    if (chunks !== undefined) {
+    let wrote = false;
+    for (let chunks = this.#source.take(); chunks !== undefined; chunks = this.#source.take()) {
       const res = this.#res;
       let writable: boolean;
       try {
@@ -87,8 +87,9 @@ export class ResponseSink implements Sink {
         res.on('drain', onResponseDrain);
         return;
       }
-      this.#source.drained();
+      wrote = true;
     }
+    if (wrote) this.#source.drained();
     if (this.#ending) this.#finish();
   }
 
