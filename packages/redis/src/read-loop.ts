@@ -34,6 +34,9 @@ export class ReadLoop {
   readonly #stop = new AbortController();
   readonly #unwatch: () => void;
   readonly #done: Promise<void>;
+  /** Settles once the cursor is first known, or the loop stops before. */
+  readonly #known: Promise<void>;
+  #settleKnown!: () => void;
   #cursor: string | undefined;
 
   constructor(options: ReadLoopOptions) {
@@ -41,8 +44,11 @@ export class ReadLoop {
     this.#unwatch = options.reader.onError((error) =>
       options.reporter.failed(error, 'the read connection failed'),
     );
+    this.#known = new Promise((resolve) => {
+      this.#settleKnown = resolve;
+    });
     options.reader.connect();
-    this.#done = this.#run();
+    this.#done = this.#run().finally(this.#settleKnown);
   }
 
   /** The id of the last entry delivered; `undefined` until the loop has read its start. */
@@ -50,9 +56,20 @@ export class ReadLoop {
     return this.#cursor;
   }
 
-  /** Resolves once the loop knows its position (or was closed first). */
-  async started(): Promise<void> {
-    while (this.#cursor === undefined && !this.#stop.signal.aborted) await this.#pause(RETRY_MS);
+  /**
+   * Resolves once the loop knows its position, or was closed first, or `timeoutMs` passed:
+   * to `true` when the position is known.
+   */
+  async started(timeoutMs?: number): Promise<boolean> {
+    if (this.#cursor === undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        if (timeoutMs !== undefined) timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([this.#known, timedOut]);
+      clearTimeout(timer);
+    }
+    return this.#cursor !== undefined;
   }
 
   /** Stops the loop and closes its connection; resolves when the loop has exited. */
@@ -74,7 +91,10 @@ export class ReadLoop {
         continue;
       }
       try {
-        this.#cursor ??= await readPosition(reader, key);
+        if (this.#cursor === undefined) {
+          this.#cursor = await readPosition(reader, key);
+          this.#settleKnown();
+        }
         const entries = await readAfter(reader, key, this.#cursor, batchSize, blockMs);
         reporter.recovered();
         retryMs = RETRY_MS;

@@ -57,6 +57,8 @@ export interface RedisBroker extends Broker {
 }
 
 const DEFAULT_KEY = 'ssekit:events';
+/** How long a replay asked for before the read loop's first read waits for it. */
+const START_WAIT_MS = 10_000;
 const DEFAULT_MAX_EVENTS = 10_000;
 
 /**
@@ -164,6 +166,29 @@ class RedisStreamBroker implements RedisBroker {
   replay(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
     if (!isHubId(afterId)) return single('reset');
     if (!this.#client.isReady) return failing(this.#unavailable('replay'));
+    if (this.#loop.cursor === undefined) return this.#replayOnceStarted(afterId, topics);
+    return this.#replayUntilCursor(afterId, topics);
+  }
+
+  /**
+   * Before the read loop knows its position, a replay could not tell where live delivery will
+   * start: events published meanwhile would be in neither. It waits for the position instead.
+   */
+  async *#replayOnceStarted(
+    afterId: string,
+    topics: ReadonlySet<string>,
+  ): AsyncIterable<ReplayPage> {
+    if (!(await this.#loop.started(START_WAIT_MS))) {
+      throw new Error(
+        `ssekit/redis: cannot replay on "${this.#key}": the read loop has not reached Redis ` +
+          `within ${START_WAIT_MS} ms of the client asking. Nothing was replayed; the client ` +
+          'reconnects and resumes once Redis answers.',
+      );
+    }
+    yield* this.#replayUntilCursor(afterId, topics);
+  }
+
+  #replayUntilCursor(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
     return replayAfter({
       connection: this.#client,
       key: this.#key,
@@ -178,8 +203,8 @@ class RedisStreamBroker implements RedisBroker {
     return this.#loop.cursor;
   }
 
-  ready(): Promise<void> {
-    return this.#loop.started();
+  async ready(): Promise<void> {
+    await this.#loop.started();
   }
 
   close(): Promise<void> {
