@@ -239,7 +239,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
     const buffered = this.bufferedBytes;
     if (this.#unreadDebt(buffered) > this.#maxBufferedBytes) {
       this.#overflows += 1;
-      if (this.#onOverflow === 'close') this.#shutDown();
+      if (this.#onOverflow === 'close') this.#shutDown(cutOff());
       return false;
     }
     this.#queue.push(bytes);
@@ -318,15 +318,15 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
     }
   };
 
-  /** Immediate close: the client is gone, cut off, or the signal aborted. */
-  #shutDown(): void {
+  /** Immediate close: the client is gone, cut off (`reason` says why), or the signal aborted. */
+  #shutDown(reason?: Error): void {
     if (this.#state === 'closed') return;
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
     this.#queue = [];
     this.#queuedBytes = 0;
     if (wasOpen) this.#release();
-    this.#sink?.destroy();
+    this.#sink?.destroy(reason);
   }
 
   /** The single cleanup: runs once, on the first of close, abort, cancel, overflow or error. */
@@ -372,6 +372,13 @@ function checkPolicy(value: OverflowPolicy | undefined): OverflowPolicy {
 /** How many bytes of the range [start, end) of the queued count are still unread at `read`. */
 function unreadOf(start: number, end: number, read: number): number {
   return Math.max(0, end - Math.max(start, read));
+}
+
+/** Why a client is cut off by `onOverflow: 'close'`: what a fetch runtime aborts the response with. */
+function cutOff(): Error {
+  return new Error(
+    "ssekit: cut off a client that left more than maxBufferedBytes unread (onOverflow: 'close'); its connection was aborted to free it. It reconnects and resumes with Last-Event-ID.",
+  );
 }
 
 function noop(): void {}

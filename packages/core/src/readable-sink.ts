@@ -69,9 +69,16 @@ export function createReadableSink(
         if (!deliver()) finish();
       }
     },
-    destroy() {
+    destroy(reason) {
       readerWaiting = false;
-      finish();
+      if (reason === undefined || done) {
+        finish();
+        return;
+      }
+      // An errored body makes the runtime abort the connection at once; a closed one would
+      // have it wait to flush what it already holds to a client that does not read.
+      done = true;
+      controller.error(reason);
     },
   };
   return { readable, sink };

@@ -24,8 +24,12 @@ export interface Sink {
   readonly bufferedBytes: number;
   /** Finish after writing what is still queued. */
   end(): void;
-  /** Stop at once and release everything (the client is gone or must be cut off). */
-  destroy(): void;
+  /**
+   * Stop at once and release everything: the client is gone, or must be cut off (`reason` is
+   * then set, and the connection must be aborted, not ended: bytes it would wait to flush to a
+   * client that does not read would hold the socket).
+   */
+  destroy(reason?: Error): void;
 }
 
 /** Attaches a sink to a stream; a stream takes exactly one sink. Internal to ssekit's packages. */
