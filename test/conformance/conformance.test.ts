@@ -3,7 +3,7 @@
  * point, Express 4 and 5, Koa 2 and 3, h3. Real servers on 127.0.0.1, real clients.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { heartbeatRegistry } from '@ssekit/core';
+import { createHub, heartbeatRegistry } from '@ssekit/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { until } from '../support/wait.js';
@@ -12,7 +12,9 @@ import {
   fetchStream,
   http2Stream,
   pausedClient,
+  pipelinedRequests,
   recordEventSource,
+  requestThenLeave,
   resetAfterFirstBytes,
   settlesWithin,
 } from './support/clients.js';
@@ -21,6 +23,7 @@ import {
   EVENTS_PATH,
   PASSED_THROUGH,
   type Scenario,
+  type TestEvents,
   type TestStream,
   UNAUTHORIZED,
 } from './support/scenario.js';
@@ -30,6 +33,10 @@ const NON_ASCII_ID = 'évènement-✓-42';
 const CLEANUP_BUDGET_MS = 100;
 
 describe.each(serverFactories)('$name', (factory) => {
+  const transports: Array<{ name: string; setup: AppSetup }> = [
+    { name: 'HTTP/1.1', setup: {} },
+    ...(factory.supports.http2 ? [{ name: 'HTTP/2', setup: { http2: true } }] : []),
+  ];
   let server: RunningServer | undefined;
   const start = async (scenario: Scenario, setup?: AppSetup) => {
     server = await factory.start(scenario, setup);
@@ -164,6 +171,97 @@ describe.each(serverFactories)('$name', (factory) => {
     expect(stderr).not.toHaveBeenCalled();
   });
 
+  it.each(transports)(
+    'closes at once a stream opened after the client left while the route awaited ($name)',
+    async ({ setup }) => {
+      const hub = createHub<TestEvents>({ maxConnections: 1 });
+      let arrived = 0;
+      let openRoute!: () => void;
+      const routeAwaits = new Promise<void>((resolve) => {
+        openRoute = resolve;
+      });
+      const opened: TestStream[] = [];
+      const running = await start(
+        {
+          options: { heartbeat: 60_000 },
+          before: () => {
+            arrived += 1;
+            return routeAwaits;
+          },
+          run: (stream) => {
+            opened.push(stream);
+            hub.subscribe(stream, 'news');
+            stream.send({ data: 'subscribed' });
+          },
+        },
+        setup,
+      );
+      const before = heartbeatRegistry();
+      const client = requestThenLeave(running.origin, EVENTS_PATH, setup.http2);
+      await until(() => arrived === 1, 'the route to start awaiting');
+      client.leave();
+      await until(() => running.connections() === 0, 'the server to see the client leave');
+
+      openRoute();
+      await until(() => opened.length === 1, 'the route to open the stream');
+      const stream = opened[0] as TestStream;
+      expect(await settlesWithin(stream.closed, CLEANUP_BUDGET_MS)).toBe(true);
+      expect(hub.stats().openStreams).toBe(0);
+      expect(heartbeatRegistry()).toEqual(before);
+
+      // The departed client's slot is free: the hub's one connection goes to the next client.
+      const next = setup.http2
+        ? await http2Stream(running.origin, EVENTS_PATH)
+        : await fetchStream(running.url);
+      await until(
+        () => next.events.some((event) => event.data === 'subscribed'),
+        'the next client to be subscribed',
+      );
+      expect(hub.stats().connectionsRejected).toBe(0);
+      if ('abort' in next) next.abort();
+      else next.close();
+      await (opened[1] as TestStream).closed;
+      await hub.close();
+    },
+  );
+
+  // A fetch runtime (srvx here) ends its body on the response's 'close', which Node 22 never
+  // emits for a response queued behind another: a leak of the runtime's, not fixed from here.
+  const queuedResponsesLeak =
+    !factory.supports.oneStreamPerConnection && process.versions.node.startsWith('22.');
+  (queuedResponsesLeak ? it.fails : it)(
+    'closes every stream of a pipelining HTTP/1.1 connection with its socket',
+    async () => {
+      const pipelined = 4;
+      const hub = createHub<TestEvents>();
+      const opened: TestStream[] = [];
+      const running = await start({
+        options: { heartbeat: 60_000 },
+        run: (stream) => {
+          opened.push(stream);
+          hub.subscribe(stream, 'news');
+        },
+      });
+      const before = heartbeatRegistry();
+      const client = pipelinedRequests(running.url, pipelined);
+      // Node hands the route every pipelined request at once; their responses wait in line.
+      await until(() => opened.length === pipelined, 'every pipelined request to reach the route');
+      if (factory.supports.oneStreamPerConnection) {
+        // One connection holds at most one live stream: the ones queued behind it are refused.
+        expect(opened.filter((stream) => !stream.isClosed)).toHaveLength(1);
+        expect(hub.stats().openStreams).toBe(1);
+      }
+
+      client.leave();
+      const everyStreamClosed = Promise.all(opened.map((stream) => stream.closed));
+      expect(await settlesWithin(everyStreamClosed, 1000)).toBe(true);
+      await until(() => running.connections() === 0, 'the connection to close');
+      expect(hub.stats().openStreams).toBe(0);
+      expect(heartbeatRegistry()).toEqual(before);
+      await hub.close();
+    },
+  );
+
   it('ends the response on close(), and an EventSource reconnects with Last-Event-ID', async () => {
     const { url } = await start({
       options: { heartbeat: false, retry: 50 },
@@ -218,6 +316,33 @@ describe.each(serverFactories)('$name', (factory) => {
       expect(outcome?.closed).toBe(onOverflow === 'close');
     },
   );
+
+  it("aborts the connection of a client cut off by onOverflow 'close', though it never reads", async () => {
+    let cutOff: TestStream | undefined;
+    const chunk = 'x'.repeat(16 * 1024);
+    const running = await start({
+      options: { heartbeat: false, maxBufferedBytes: 256 * 1024, onOverflow: 'close' },
+      run: async (stream) => {
+        while (!stream.isClosed) {
+          stream.send({ data: chunk });
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        cutOff = stream;
+      },
+    });
+    const client = await pausedClient(running.url);
+    try {
+      await until(() => cutOff !== undefined, 'the overflow to close the stream', 15_000);
+      // Ending the body instead would leave the server waiting to flush to this client forever.
+      await until(
+        () => running.connections() === 0,
+        () => `the server to free the connection (${running.connections()} open)`,
+        10_000,
+      );
+    } finally {
+      client.destroy();
+    }
+  });
 
   it.runIf(factory.supports.compression)(
     'delivers events at once with compression middleware mounted',

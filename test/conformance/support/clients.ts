@@ -178,3 +178,32 @@ export function resetAfterFirstBytes(url: string): Promise<void> {
     });
   });
 }
+
+/** A request whose client may leave before any answer: `leave()` closes its connection. */
+export interface LeavingClient {
+  leave(): void;
+}
+
+/** Sends one event-stream request over a connection of its own (HTTP/2 when `overHttp2`). */
+export function requestThenLeave(origin: string, path: string, overHttp2 = false): LeavingClient {
+  if (overHttp2) {
+    const session = http2.connect(origin);
+    session.on('error', () => {});
+    session.request({ ':path': path, ...SSE_HEADERS }).on('error', () => {});
+    return { leave: () => session.destroy() };
+  }
+  const request = http.get(`${origin}${path}`, { agent: false, headers: SSE_HEADERS });
+  request.on('error', () => {});
+  return { leave: () => request.destroy() };
+}
+
+/** A raw HTTP/1.1 connection that pipelines `count` event-stream requests at once. */
+export function pipelinedRequests(url: string, count: number): LeavingClient {
+  const { hostname, port, pathname } = new URL(url);
+  const socket = net.connect(Number(port), hostname, () => {
+    const request = `GET ${pathname} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`;
+    socket.write(request.repeat(count));
+  });
+  socket.on('error', () => {});
+  return { leave: () => socket.destroy() };
+}

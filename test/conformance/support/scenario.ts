@@ -17,6 +17,8 @@ export interface Scenario {
   options?: EventStreamOptions;
   /** Answer 401 before the stream opens when the request has no `Authorization` header. */
   guard?: boolean;
+  /** Async work the route awaits before it opens the stream (auth, a database read). */
+  before?: () => Promise<void>;
   /** Writes to the opened stream; may be async, may throw. */
   run(stream: TestStream): unknown;
 }

@@ -39,6 +39,8 @@ export interface RunningServer {
   reported: unknown[];
   /** Errors that reached the framework's own error path (`next(err)`, a Koa error). */
   frameworkErrors: unknown[];
+  /** Connections the server holds open (HTTP/2: sessions). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,13 @@ export interface RunningServer {
 export interface ServerFactory {
   name: string;
   /** Which optional behaviours the framework has at all. */
-  supports: { passThrough: boolean; compression: boolean; http2: boolean };
+  supports: {
+    passThrough: boolean;
+    compression: boolean;
+    http2: boolean;
+    /** Sees the HTTP/1.1 connection under a stream (core/node); a fetch runtime keeps it. */
+    oneStreamPerConnection: boolean;
+  };
   start(scenario: Scenario, setup?: AppSetup): Promise<RunningServer>;
 }
 
@@ -65,13 +73,14 @@ function hasAuthorization(value: string | null | undefined): boolean {
 /** The core's fetch entry point behind srvx's Node bridge: no framework at all. */
 const fetchEntry: ServerFactory = {
   name: 'fetch entry point',
-  supports: { passThrough: false, compression: false, http2: false },
+  supports: { passThrough: false, compression: false, http2: false, oneStreamPerConnection: false },
   async start(scenario) {
     const reported: unknown[] = [];
-    const handler = (request: Request): Response => {
+    const handler = async (request: Request): Promise<Response> => {
       if (new URL(request.url).pathname !== EVENTS_PATH) return new Response(null, { status: 404 });
       if (scenario.guard && !hasAuthorization(request.headers.get('authorization')))
         return Response.json(UNAUTHORIZED, { status: 401 });
+      await scenario.before?.();
       return createEventStreamResponse<TestEvents>(request, (stream) => scenario.run(stream), {
         ...scenario.options,
         onError: (error) => reported.push(error),
@@ -86,7 +95,7 @@ const fetchEntry: ServerFactory = {
 function expressFactory(name: string, express: ExpressFactory): ServerFactory {
   return {
     name,
-    supports: { passThrough: true, compression: true, http2: true },
+    supports: { passThrough: true, compression: true, http2: true, oneStreamPerConnection: true },
     async start(scenario, setup = {}) {
       const reported: unknown[] = [];
       const frameworkErrors: unknown[] = [];
@@ -95,11 +104,12 @@ function expressFactory(name: string, express: ExpressFactory): ServerFactory {
       app.get(
         EVENTS_PATH,
         sseHandler<TestEvents>(
-          (req, res) => {
+          async (req, res) => {
             if (scenario.guard && !hasAuthorization(req.headers.authorization)) {
               res.status(401).json(UNAUTHORIZED);
               return;
             }
+            await scenario.before?.();
             return scenario.run(res.sse);
           },
           { ...scenario.options, onError: (error) => reported.push(error) },
@@ -122,7 +132,7 @@ function expressFactory(name: string, express: ExpressFactory): ServerFactory {
 function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
   return {
     name,
-    supports: { passThrough: true, compression: true, http2: true },
+    supports: { passThrough: true, compression: true, http2: true, oneStreamPerConnection: true },
     async start(scenario, setup = {}) {
       const reported: unknown[] = [];
       const frameworkErrors: unknown[] = [];
@@ -146,6 +156,7 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
             ctx.body = UNAUTHORIZED;
             return;
           }
+          await scenario.before?.();
           const stream = ctx.sse;
           if (stream === undefined) {
             ctx.body = PASSED_THROUGH;
@@ -166,17 +177,18 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
 /** h3 v2 on Node through `h3/node`; the guarded route uses the lower-level `eventStreamResponse`. */
 const h3: ServerFactory = {
   name: 'h3',
-  supports: { passThrough: false, compression: false, http2: false },
+  supports: { passThrough: false, compression: false, http2: false, oneStreamPerConnection: false },
   async start(scenario) {
     const reported: unknown[] = [];
     const options = { ...scenario.options, onError: (error: unknown) => reported.push(error) };
     const app = new H3();
-    if (scenario.guard) {
+    if (scenario.guard || scenario.before) {
       app.get(
         EVENTS_PATH,
-        defineHandler((event) => {
-          if (!hasAuthorization(event.req.headers.get('authorization')))
+        defineHandler(async (event) => {
+          if (scenario.guard && !hasAuthorization(event.req.headers.get('authorization')))
             return Response.json(UNAUTHORIZED, { status: 401 });
+          await scenario.before?.();
           return eventStreamResponse<TestEvents>(
             event,
             (_event, stream) => scenario.run(stream),

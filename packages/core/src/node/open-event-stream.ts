@@ -13,6 +13,7 @@ import {
 import { DEFAULT_HEADERS } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { attachSink } from '../sink.js';
+import { http1Socket, isConnectionGone, isHeld } from './connection.js';
 import { ResponseSink } from './response-sink.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
@@ -22,6 +23,12 @@ import type { NodeRequestLike, NodeResponseLike } from './types.js';
  * UTF-8) or the `lastEventId` query parameter, honours `write()` backpressure and `'drain'`,
  * detects the client leaving through the response's `'close'`, and flushes compression
  * middleware after every write.
+ *
+ * A client may leave while the handler awaits before opening: the stream is then returned
+ * already closed (`closed` settled, `send` returns `false`, a hub does not subscribe it). An
+ * HTTP/1.1 connection carries at most one live stream: a stream opened on a pipelined request
+ * queued behind a live one is returned closed, its response ended (sent, empty, once the one
+ * in front ends), and every stream of a connection closes when its socket does.
  */
 export function openEventStream<Events extends EventMap = EventMap>(
   req: NodeRequestLike,
@@ -33,15 +40,27 @@ export function openEventStream<Events extends EventMap = EventMap>(
     lastEventId:
       options.lastEventId ?? readLastEventId(headerValue(req.headers['last-event-id']), req.url),
   });
-  // Without extra headers every connection shares one frozen record: no header objects of its own.
-  res.writeHead(
-    200,
-    options.headers === undefined ? DEFAULT_HEADERS : Object.fromEntries(stream.headers),
-  );
-  res.flushHeaders?.();
+  const socket = http1Socket(req, res);
+  const gone = isConnectionGone(res, socket);
+  const behindLiveStream = !gone && socket !== undefined && isHeld(socket);
+  if (!gone) {
+    // Without extra headers every connection shares one frozen record: no header objects of its own.
+    res.writeHead(
+      200,
+      options.headers === undefined ? DEFAULT_HEADERS : Object.fromEntries(stream.headers),
+    );
+    res.flushHeaders?.();
+  }
   const closeTimeoutMs =
     typeof options.heartbeat === 'number' ? options.heartbeat : DEFAULT_HEARTBEAT_MS;
-  stream[attachSink]((source) => new ResponseSink(source, res, closeTimeoutMs));
+  const holds = gone || behindLiveStream ? undefined : socket;
+  let sink!: ResponseSink;
+  stream[attachSink]((source) => {
+    sink = new ResponseSink(source, res, closeTimeoutMs, holds);
+    return sink;
+  });
+  if (gone) sink.connectionClosed();
+  else if (behindLiveStream) stream.close();
   return stream;
 }
 

@@ -1,10 +1,11 @@
 /**
  * The sink that writes an event stream's bytes to a Node response: writes queued in one turn of
  * the event loop leave as one chunk, `write()` backpressure waits for `'drain'`, and the
- * response's `'close'` ends the stream.
+ * response's `'close'` (or its HTTP/1.1 socket's) ends the stream.
  */
 import type { Sink, SinkSource } from '../sink.js';
-import type { NodeResponseLike } from './types.js';
+import { type ConnectionHolder, hold, isConnectionGone, letGo } from './connection.js';
+import type { NodeResponseLike, NodeSocketLike } from './types.js';
 
 /** Where a response's sink is kept, so the three listeners are shared functions, not closures. */
 const SINK = Symbol('ssekit.responseSink');
@@ -17,7 +18,7 @@ interface SinkedResponse extends NodeResponseLike {
  * The Node sink. A class with shared listeners rather than a set of closures: thousands of idle
  * connections each cost one small object here.
  */
-export class ResponseSink implements Sink {
+export class ResponseSink implements Sink, ConnectionHolder {
   #scheduled = false;
   #awaitingDrain = false;
   #ending = false;
@@ -26,14 +27,24 @@ export class ResponseSink implements Sink {
   readonly #res: SinkedResponse;
   /** After `close()`, how long the client may take nothing before it is cut off. */
   readonly #closeTimeoutMs: number;
+  /** The HTTP/1.1 socket this stream holds, if it holds one. */
+  readonly #socket: NodeSocketLike | undefined;
 
-  constructor(source: SinkSource, res: SinkedResponse, closeTimeoutMs: number) {
+  /** `socket`: the HTTP/1.1 connection the stream holds as its one live stream. */
+  constructor(
+    source: SinkSource,
+    res: SinkedResponse,
+    closeTimeoutMs: number,
+    socket: NodeSocketLike | undefined,
+  ) {
     this.#source = source;
     this.#res = res;
     this.#closeTimeoutMs = closeTimeoutMs;
+    this.#socket = socket;
     res[SINK] = this;
     res.on('close', onResponseClose);
     res.on('error', onResponseError);
+    if (socket !== undefined) hold(socket, this);
   }
 
   // Bytes the response accepted below its own high-water mark count as sent, like Node does:
@@ -68,9 +79,14 @@ export class ResponseSink implements Sink {
   write(): void {
     this.#scheduled = false;
     if (this.#released || this.#awaitingDrain) return;
+    const res = this.#res;
+    // A response whose connection died without a 'close' reaching us accepts nothing, silently.
+    if (isConnectionGone(res, this.#socket)) {
+      this.connectionClosed();
+      return;
+    }
     let wrote = false;
     for (let chunks = this.#source.take(); chunks !== undefined; chunks = this.#source.take()) {
-      const res = this.#res;
       let writable: boolean;
       try {
         writable = res.write(
@@ -82,6 +98,11 @@ export class ResponseSink implements Sink {
         return;
       }
       if (!writable) {
+        // A destroyed response answers false and never drains: waiting would keep it forever.
+        if (isConnectionGone(res, this.#socket)) {
+          this.connectionClosed();
+          return;
+        }
         // Listened for only while needed: most connections never fill their socket.
         this.#awaitingDrain = true;
         res.on('drain', onResponseDrain);
@@ -100,8 +121,12 @@ export class ResponseSink implements Sink {
     this.write();
   }
 
-  closed(): void {
-    if (!this.#res.writableEnded) this.#source.disconnected();
+  /**
+   * The response or its connection closed, or was found dead. The sink lets go of the response
+   * before ending it, so this is never the echo of its own end: the client is gone.
+   */
+  connectionClosed(): void {
+    this.#source.disconnected();
     this.#release();
   }
 
@@ -117,6 +142,7 @@ export class ResponseSink implements Sink {
     res.off('close', onResponseClose);
     res.off('error', onResponseError);
     res[SINK] = undefined;
+    if (this.#socket !== undefined) letGo(this.#socket, this);
   }
 
   #finish(): void {
@@ -130,7 +156,7 @@ function onResponseDrain(this: SinkedResponse): void {
 }
 
 function onResponseClose(this: SinkedResponse): void {
-  this[SINK]?.closed();
+  this[SINK]?.connectionClosed();
 }
 
 function onResponseError(this: SinkedResponse, error: Error): void {

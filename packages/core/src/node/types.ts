@@ -4,6 +4,15 @@
 export interface NodeRequestLike {
   headers: Record<string, string | string[] | undefined>;
   url?: string;
+  /** The connection; over HTTP/1.1 it tells a response queued behind another whether it is gone. */
+  readonly socket?: NodeSocketLike | null;
+}
+
+/** The parts of a connection's socket the bridge watches (`net.Socket` fits). */
+export interface NodeSocketLike {
+  readonly destroyed: boolean;
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
 }
 
 /** The parts of a Node response the bridge drives (http and http2 compatibility responses). */
@@ -12,6 +21,10 @@ export interface NodeResponseLike {
   readonly writableEnded: boolean;
   readonly writableLength: number;
   readonly destroyed: boolean;
+  /** `null` over HTTP/1.1 while the response is queued behind another on its connection. */
+  readonly socket?: NodeSocketLike | null;
+  /** The HTTP/2 stream (node:http2's compatibility API only); one connection carries many. */
+  readonly stream?: { readonly destroyed: boolean; readonly closed: boolean };
   statusCode: number;
   setHeader(name: string, value: string): unknown;
   writeHead(statusCode: number, headers: Readonly<Record<string, string>>): unknown;
