@@ -41,7 +41,10 @@ export interface RedisBrokerOptions {
   batchSize?: number;
   /** How long one read of the live loop waits for entries, in milliseconds. Default 5000. */
   blockMs?: number;
-  /** The entries read per replay page (all topics, before filtering). Default 500. */
+  /**
+   * The most entries read per replay page (all topics, before filtering); a page also stops at
+   * about 64 KiB of entries, so a client that does not read holds little. Default 500.
+   */
   pageSize?: number;
   /**
    * Receives the first error of each Redis outage (and invalid replies). Default `console.error`.

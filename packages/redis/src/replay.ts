@@ -2,12 +2,19 @@
  * Replay from a client's `Last-Event-ID`: `XRANGE` pages after the id, filtered by topic, until
  * the page that reaches the live loop's cursor. Counted ids make every gap visible: the first
  * entry after the client's id must be numbered right after it, and so must every next one.
+ *
+ * Pages are sized in bytes, not only in entries: the hub holds a page while its client reads, so
+ * a client that does not read holds at most one page of `REPLAY_PAGE_BYTES` (or one entry).
  */
 import { compareIds, type HubEntry, type ReplayPage } from '@ssekit/core';
 import { readPosition, readRange } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf, follows } from './counted-ids.js';
 import { toHubEntry } from './entry-fields.js';
+import type { StreamEntry } from './replies.js';
+
+/** About the most bytes of entries one page holds; each page is sized from the one before. */
+export const REPLAY_PAGE_BYTES = 64 * 1024;
 
 /** One replay's inputs. `afterId` is a well-formed id; `until` the loop's cursor at the start. */
 export interface ReplayRequest {
@@ -16,6 +23,7 @@ export interface ReplayRequest {
   afterId: string;
   topics: ReadonlySet<string>;
   until: string | undefined;
+  /** The most entries one page holds. */
   pageSize: number;
 }
 
@@ -27,8 +35,10 @@ export interface ReplayRequest {
 export async function* replayAfter(request: ReplayRequest): AsyncIterable<ReplayPage> {
   const { connection, key, topics, until, pageSize } = request;
   let previous = request.afterId;
+  // The first page is one entry: nothing is known of the entries' size yet.
+  let count = 1;
   for (let first = true; ; first = false) {
-    const page = await readRange(connection, key, `(${previous}`, '+', pageSize);
+    const page = await readRange(connection, key, `(${previous}`, '+', count);
     if (page.length === 0) {
       if (first && !(await isNewest(connection, key, previous))) yield 'reset';
       return;
@@ -45,9 +55,20 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
       if (entry !== undefined && topics.has(entry.topic)) entries.push(entry);
     }
     if (entries.length > 0) yield entries;
-    if (page.length < pageSize) return;
+    if (page.length < count) return;
     if (until !== undefined && compareIds(previous, until) >= 0) return;
+    count = Math.max(1, Math.min(pageSize, Math.floor(REPLAY_PAGE_BYTES / averageSize(page))));
   }
+}
+
+/** The average size of a page's entries, in characters of their fields and id. */
+function averageSize(page: readonly StreamEntry[]): number {
+  let size = 0;
+  for (const entry of page) {
+    size += entry.id.length;
+    for (const [field, value] of entry.fields) size += field.length + value.length;
+  }
+  return Math.max(1, size / page.length);
 }
 
 /** With nothing after `id`: `true` when `id` is the stream's current position, not a lost one. */
