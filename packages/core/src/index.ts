@@ -23,8 +23,9 @@ export type {
   PublishedEntry,
   ReplayPage,
 } from './hub/broker.js';
+export { CURSOR_EVENT, MAX_HELD_EVENTS, RESET_EVENT } from './hub/delivery.js';
 export type { History } from './hub/history.js';
-export { CURSOR_EVENT, createHub, Hub, MAX_HELD_EVENTS, RESET_EVENT } from './hub/hub.js';
+export { createHub, Hub } from './hub/hub.js';
 export type {
   HubCloseOptions,
   HubDelivery,
