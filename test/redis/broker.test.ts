@@ -1,6 +1,7 @@
 /**
- * `redisBroker` through its public API against a real Redis, once per client library: options,
- * live delivery, paged replay with topic filtering, the reset cases, failures and cleanup.
+ * `redisBroker` through its public API against a real Redis, once per client library and major
+ * (ioredis 5 and 6, node-redis 5 and 6): options, live delivery, paged replay with topic
+ * filtering, the reset cases, failures and cleanup.
  */
 import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core';
 import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
@@ -8,6 +9,7 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
+import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis broker');
@@ -18,22 +20,6 @@ const newKey = () => `${prefix}broker:${++keys}`;
 afterAll(async () => {
   if (available) await deleteKeysUnder(prefix);
 });
-
-type AnyClient = ReturnType<typeof createClient> | Redis;
-
-const kinds = {
-  'node-redis': async (): Promise<AnyClient> => {
-    const client = createClient({ url: REDIS_URL });
-    client.on('error', () => {});
-    await client.connect();
-    return client;
-  },
-  ioredis: async (): Promise<AnyClient> => {
-    const client = new Redis(REDIS_URL);
-    await new Promise((resolve) => client.once('ready', resolve));
-    return client;
-  },
-};
 
 function collect(broker: RedisBroker) {
   const entries: HubEntry[] = [];
@@ -54,10 +40,11 @@ async function pages(iterable: AsyncIterable<ReplayPage>): Promise<ReplayPage[]>
   return all;
 }
 
-describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kind) => {
+describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => {
+  const library = clientLibraries[name];
   const open: Array<{ broker: RedisBroker; client: AnyClient }> = [];
   const start = async (options: Partial<Parameters<typeof redisBroker>[0]> = {}) => {
-    const client = await kinds[kind as keyof typeof kinds]();
+    const client = await library.connected(REDIS_URL);
     const broker = redisBroker({ client, key: newKey(), onError: () => {}, ...options });
     open.push({ broker, client });
     await broker.ready();
@@ -67,8 +54,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
   afterEach(async () => {
     for (const { broker, client } of open.splice(0)) {
       await broker.close();
-      if (client instanceof Redis) await client.quit();
-      else await client.close();
+      await library.close(client);
     }
   });
 
@@ -124,7 +110,8 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     const broker = await start({ maxEvents: 10 });
     const first = await broker.publish({ topic: 'a', data: 'first' });
     const topics = new Set(['a']);
-    for (const id of ['nope', '1-2-3', '', '99999999999999-1', '1-999']) {
+    const beyondRedis = ['99999999999999999999-1', '18446744073709551615-18446744073709551615'];
+    for (const id of ['nope', '1-2-3', '', '99999999999999-1', '1-999', ...beyondRedis]) {
       expect(await pages(broker.replay(id, topics)), id).toEqual(['reset']);
     }
     for (let i = 0; i < 250; i++) await broker.publish({ topic: 'a', data: String(i) });
@@ -132,7 +119,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
   });
 
   it('leaves no listener on the client once closed', async () => {
-    const client = await kinds[kind as keyof typeof kinds]();
+    const client = await library.connected(REDIS_URL);
     const events = ['error', 'ready', 'close', 'end', 'reconnecting'] as const;
     const count = () => events.map((event) => client.listenerCount(event));
     const before = count();
@@ -141,8 +128,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     expect(count()).not.toEqual(before);
     await broker.close();
     expect(count()).toEqual(before);
-    if (client instanceof Redis) await client.quit();
-    else await client.close();
+    await library.close(client);
   });
 
   it('rejects publish with a clear error once closed, and closes idempotently', async () => {
@@ -158,10 +144,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     const broker = await start({
       createReader: () => {
         created += 1;
-        const reader =
-          kind === 'ioredis'
-            ? new Redis(REDIS_URL)
-            : createClient({ url: REDIS_URL }).on('error', () => {});
+        const reader = library.connecting(REDIS_URL);
         readers.push(reader);
         return reader;
       },
@@ -171,9 +154,7 @@ describe.skipIf(!available).each(Object.keys(kinds))('redisBroker over %s', (kin
     await until(() => seen.entries.length === 1, 'one entry');
     expect(created).toBe(1);
     await broker.close();
-    const reader = readers[0] as AnyClient;
-    if (reader instanceof Redis) expect(reader.status).toBe('end');
-    else expect(reader.isOpen).toBe(false);
+    expect(library.isClosed(readers[0] as AnyClient)).toBe(true);
   });
 });
 

@@ -1,9 +1,8 @@
 /**
- * The command layer against a real Redis, once per client library (node-redis over RESP2 and
- * RESP3, ioredis): every client must read back exactly what the others do.
+ * The command layer against a real Redis, once per client library, major and reply protocol
+ * (node-redis 5 and 6 over RESP2 and RESP3, ioredis 5, ioredis 6 over RESP3 with either reply
+ * mapping and over RESP2): every client must read back exactly what the others do.
  */
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEntry, type Retention } from '../../packages/redis/src/append-script.js';
 import {
@@ -13,9 +12,9 @@ import {
   readState,
 } from '../../packages/redis/src/commands.js';
 import type { RedisConnection } from '../../packages/redis/src/connection/connection.js';
-import { ioredisConnection } from '../../packages/redis/src/connection/ioredis.js';
-import { nodeRedisConnection } from '../../packages/redis/src/connection/node-redis.js';
+import { toConnection } from '../../packages/redis/src/connection/to-connection.js';
 import { sleep, until } from '../support/wait.js';
+import { type ClientName, clientLibraries, type LibraryOptions } from './support/clients.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis connection');
@@ -23,42 +22,39 @@ const prefix = randomPrefix();
 
 interface Opened {
   connection: RedisConnection;
-  close(): void;
+  close(): Promise<void>;
 }
 
-const clients: Record<string, () => Promise<Opened>> = {
-  'node-redis (RESP2)': async () => {
-    const client = createClient({ url: REDIS_URL });
-    client.on('error', () => {});
-    await client.connect();
-    return { connection: nodeRedisConnection(client), close: () => client.destroy() };
-  },
-  'node-redis (RESP3)': async () => {
-    const client = createClient({ url: REDIS_URL, RESP: 3 });
-    client.on('error', () => {});
-    await client.connect();
-    return { connection: nodeRedisConnection(client), close: () => client.destroy() };
-  },
-  ioredis: async () => {
-    const client = new Redis(REDIS_URL);
-    client.on('error', () => {});
-    await new Promise((resolve) => client.once('ready', resolve));
-    return { connection: ioredisConnection(client), close: () => client.disconnect() };
-  },
+const variants: Record<string, [ClientName, LibraryOptions]> = {
+  'node-redis 5 (RESP2)': ['node-redis 5', {}],
+  'node-redis 5 (RESP3)': ['node-redis 5', { RESP: 3 }],
+  'node-redis 6 (RESP2)': ['node-redis 6', { RESP: 2 }],
+  'node-redis 6 (RESP3, its default)': ['node-redis 6', {}],
+  'ioredis 5': ['ioredis 5', {}],
+  'ioredis 6 (RESP3, legacy replies, its default)': ['ioredis 6', {}],
+  'ioredis 6 (RESP3, resp3 replies)': ['ioredis 6', { replyMapping: 'resp3' }],
+  'ioredis 6 (RESP2)': ['ioredis 6', { protocol: 2 }],
 };
+
+async function open(variant: string): Promise<Opened> {
+  const [name, options] = variants[variant] as [ClientName, LibraryOptions];
+  const library = clientLibraries[name];
+  const client = await library.connected(REDIS_URL, options);
+  return { connection: toConnection(client, 'client'), close: () => library.close(client) };
+}
 
 afterAll(async () => {
   if (available) await deleteKeysUnder(prefix);
 });
 
-describe.skipIf(!available).each(Object.keys(clients))('command layer over %s', (name) => {
+describe.skipIf(!available).each(Object.keys(variants))('command layer over %s', (name) => {
   let opened: Opened;
   let connection: RedisConnection;
   let n = 0;
   const newKey = () => `${prefix}${name.replace(/\W+/g, '-')}:${++n}`;
 
   beforeAll(async () => {
-    opened = await (clients[name] as () => Promise<Opened>)();
+    opened = await open(name);
     connection = opened.connection;
   });
   afterAll(() => opened?.close());

@@ -1,7 +1,7 @@
 /**
  * Several server processes sharing one Redis stream, with real HTTP clients: fan-out to every
  * instance, resume on another instance with Last-Event-ID, an instance killed under load, and
- * history trimmed beyond the window. Instances mix node-redis and ioredis.
+ * history trimmed beyond the window. Instances mix node-redis 5 and 6 and ioredis 5 and 6.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Instance, removeInstanceBundle, startInstance } from './support/instances.js';
@@ -33,7 +33,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
 
   beforeAll(async () => {
     instances = await Promise.all(
-      (['node-redis', 'ioredis', 'node-redis'] as const).map((kind, index) =>
+      (['node-redis 6', 'ioredis 6', 'node-redis 5'] as const).map((kind, index) =>
         startInstance({ name: `instance-${index + 1}`, redisUrl: REDIS_URL, key, client: kind }),
       ),
     );
@@ -100,6 +100,35 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
     other.disconnect();
   });
 
+  it('resets a client whose id Redis cannot read, once, without reporting an error', async () => {
+    const outOfRange = [
+      '99999999999999999999-1',
+      '1-18446744073709551616',
+      '18446744073709551615-18446744073709551615',
+    ];
+    for (const instance of instances.slice(0, 3)) {
+      const stderrBefore = instance.stderr.join('');
+      for (const id of outOfRange) {
+        const client = sseClient(['a'], id);
+        clients.push(client);
+        await client.connect(instance.url);
+        await client.waitFor((events) => events.some((event) => event.event === 'ssekit:reset'));
+        // Back with the id the reset handed over: served, not reset again.
+        client.disconnect();
+        await client.ended;
+        expect(client.lastEventId).not.toBe(id);
+        await client.connect(instance.url);
+        const from = next;
+        await publish(instance, 'a', 1);
+        await client.waitFor(() => client.data().length === 1);
+        expect(client.data().map((event) => event.n)).toEqual([from]);
+        expect(client.events.filter((event) => event.event === 'ssekit:reset')).toHaveLength(1);
+        client.disconnect();
+      }
+      expect(instance.stderr.join('')).toBe(stderrBefore);
+    }
+  });
+
   it('hands a client that saw no event a position, and resumes it from there elsewhere', async () => {
     const [one, two, three] = instances as [Instance, Instance, Instance];
     const client = await open(three, ['quiet']);
@@ -121,7 +150,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
       name: 'victim',
       redisUrl: REDIS_URL,
       key,
-      client: 'ioredis',
+      client: 'ioredis 5',
     });
     instances.push(victim);
     const moved = await Promise.all(sequence(0, 8).map(() => open(victim)));
@@ -163,14 +192,14 @@ describe.skipIf(!available)('history trimmed beyond the replay window', () => {
         name: 'small',
         redisUrl: REDIS_URL,
         key,
-        client: 'node-redis',
+        client: 'node-redis 5',
         maxEvents: 100,
       }),
       startInstance({
         name: 'reader',
         redisUrl: REDIS_URL,
         key,
-        client: 'ioredis',
+        client: 'ioredis 6',
         maxEvents: 100,
       }),
     ]);

@@ -1,11 +1,13 @@
 /**
- * Redis going away under a running instance, for node-redis and for ioredis: a private
- * redis-server is stopped mid-stream and started again. Clients stay connected (heartbeats keep
- * flowing), publish fails with a clear error, the process survives, and delivery resumes from the
- * read loop's cursor; when Redis comes back without the stream, subscribers get the reset signal.
+ * Redis going away under a running instance, for each supported client (node-redis 5 and 6,
+ * ioredis 5 and 6): a private redis-server is stopped mid-stream and started again. Clients stay
+ * connected (heartbeats keep flowing), publish fails with a clear error, the process survives, and
+ * delivery resumes from the read loop's cursor; when Redis comes back without the stream,
+ * subscribers get the reset signal.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../support/wait.js';
+import { CLIENT_NAMES } from './support/clients.js';
 import { type Instance, removeInstanceBundle, startInstance } from './support/instances.js';
 import { canRunRedisServer, type PrivateRedis, privateRedis } from './support/private-redis.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
@@ -57,100 +59,97 @@ async function publishUntilRefused(instance: Instance) {
   }
 }
 
-describe.skipIf(!available).each(['node-redis', 'ioredis'] as const)(
-  'Redis outage with %s',
-  (kind) => {
-    let redis: PrivateRedis | undefined;
-    let instance: Instance | undefined;
-    const clients: RedisSseClient[] = [];
+describe.skipIf(!available).each(CLIENT_NAMES)('Redis outage with %s', (kind) => {
+  let redis: PrivateRedis | undefined;
+  let instance: Instance | undefined;
+  const clients: RedisSseClient[] = [];
 
-    afterEach(async () => {
-      for (const client of clients.splice(0)) client.disconnect();
-      await instance?.stop();
-      await redis?.dispose();
-      instance = undefined;
-      redis = undefined;
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    await instance?.stop();
+    await redis?.dispose();
+    instance = undefined;
+    redis = undefined;
+  });
+  afterAll(() => removeInstanceBundle());
+
+  const setUp = async () => {
+    redis = await privateRedis();
+    instance = await startInstance({
+      name: `${kind.replace(' ', '')}-instance`,
+      redisUrl: redis.url,
+      key: KEY,
+      client: kind,
+      heartbeatMs: 200,
+      blockMs: 1000,
     });
-    afterAll(() => removeInstanceBundle());
+    const client = sseClient(['a']);
+    clients.push(client);
+    await client.connect(instance.url);
+    await client.waitFor((events) => events.length > 0);
+    return { redis, instance, client };
+  };
 
-    const setUp = async () => {
-      redis = await privateRedis();
-      instance = await startInstance({
-        name: `${kind}-instance`,
-        redisUrl: redis.url,
-        key: KEY,
-        client: kind,
-        heartbeatMs: 200,
-        blockMs: 1000,
-      });
-      const client = sseClient(['a']);
-      clients.push(client);
-      await client.connect(instance.url);
-      await client.waitFor((events) => events.length > 0);
-      return { redis, instance, client };
-    };
+  it('keeps clients connected through the outage and resumes delivery from its cursor', async () => {
+    const { redis, instance, client } = await setUp();
+    expect((await instance.publish('a', 10, 0)).status).toBe(200);
+    await client.waitFor(() => client.data().length === 10);
 
-    it('keeps clients connected through the outage and resumes delivery from its cursor', async () => {
-      const { redis, instance, client } = await setUp();
-      expect((await instance.publish('a', 10, 0)).status).toBe(200);
-      await client.waitFor(() => client.data().length === 10);
+    await redis.stop('SAVE');
+    const refused = await publishUntilRefused(instance);
+    expect(refused.status).toBe(503);
+    expect(refused.error).toMatch(/ssekit\/redis: .*(not connected|failed)/);
+    const heartbeatsBefore = client.comments.length;
+    await client.waitFor(() => client.comments.length >= heartbeatsBefore + 3);
+    expect(client.connected).toBe(true);
+    expect(instance.child.exitCode).toBeNull();
 
-      await redis.stop('SAVE');
-      const refused = await publishUntilRefused(instance);
-      expect(refused.status).toBe(503);
-      expect(refused.error).toMatch(/ssekit\/redis: .*(not connected|failed)/);
-      const heartbeatsBefore = client.comments.length;
-      await client.waitFor(() => client.comments.length >= heartbeatsBefore + 3);
-      expect(client.connected).toBe(true);
-      expect(instance.child.exitCode).toBeNull();
+    // A client reconnecting during the outage is closed (it retries), never told to reset.
+    const during = sseClient(['a'], client.lastEventId);
+    clients.push(during);
+    await during.connect(instance.url).catch(() => {});
+    await during.ended;
+    expect(resets(during)).toEqual([]);
 
-      // A client reconnecting during the outage is closed (it retries), never told to reset.
-      const during = sseClient(['a'], client.lastEventId);
-      clients.push(during);
-      await during.connect(instance.url).catch(() => {});
-      await during.ended;
-      expect(resets(during)).toEqual([]);
+    await redis.start();
+    // The script cache is empty after a restart: publishing falls back from EVALSHA to EVAL.
+    const result = await publishWhenUp(instance, 10, 10);
+    expect(result.ids).toHaveLength(10);
+    await client.waitFor(() => client.data().length >= 20);
+    expect(client.data().map((event) => event.n)).toEqual(sequence(0, 20));
+    expect(resets(client)).toEqual([]);
+    expect(client.connected).toBe(true);
+    // Reported once per outage (at most once more in a race with a late reconnect error), not
+    // once per reconnect attempt.
+    const reports = instance.stderr.join('').split('Live delivery pauses').length - 1;
+    expect(reports).toBeGreaterThanOrEqual(1);
+    expect(reports).toBeLessThanOrEqual(2);
+  });
 
-      await redis.start();
-      // The script cache is empty after a restart: publishing falls back from EVALSHA to EVAL.
-      const result = await publishWhenUp(instance, 10, 10);
-      expect(result.ids).toHaveLength(10);
-      await client.waitFor(() => client.data().length >= 20);
-      expect(client.data().map((event) => event.n)).toEqual(sequence(0, 20));
-      expect(resets(client)).toEqual([]);
-      expect(client.connected).toBe(true);
-      // Reported once per outage (at most once more in a race with a late reconnect error), not
-      // once per reconnect attempt.
-      const reports = instance.stderr.join('').split('Live delivery pauses').length - 1;
-      expect(reports).toBeGreaterThanOrEqual(1);
-      expect(reports).toBeLessThanOrEqual(2);
-    });
+  it('sends the reset signal when Redis comes back without the events', async () => {
+    const { redis, instance, client } = await setUp();
+    expect((await instance.publish('a', 10, 0)).status).toBe(200);
+    await client.waitFor(() => client.data().length === 10);
+    const idBefore = client.lastEventId as string;
 
-    it('sends the reset signal when Redis comes back without the events', async () => {
-      const { redis, instance, client } = await setUp();
-      expect((await instance.publish('a', 10, 0)).status).toBe(200);
-      await client.waitFor(() => client.data().length === 10);
-      const idBefore = client.lastEventId as string;
+    await redis.stop('NOSAVE');
+    await publishUntilRefused(instance);
+    await redis.start();
+    await publishWhenUp(instance, 1, 10);
+    await client.waitFor(() => client.data().length >= 11);
+    expect(resets(client)).toHaveLength(1);
+    const resetAt = client.events.findIndex((event) => event.event === 'ssekit:reset');
+    const newEventAt = client.events.findIndex((event) => event.data.includes('"n":10'));
+    expect(resetAt).toBeLessThan(newEventAt);
+    expect(instance.child.exitCode).toBeNull();
 
-      await redis.stop('NOSAVE');
-      await publishUntilRefused(instance);
-      await redis.start();
-      await publishWhenUp(instance, 1, 10);
-      await client.waitFor(() => client.data().length >= 11);
-      expect(resets(client)).toHaveLength(1);
-      const resetAt = client.events.findIndex((event) => event.event === 'ssekit:reset');
-      const newEventAt = client.events.findIndex((event) => event.data.includes('"n":10'));
-      expect(resetAt).toBeLessThan(newEventAt);
-      expect(instance.child.exitCode).toBeNull();
-
-      // A client coming back with an id from the lost stream is told to reset too.
-      const returning = sseClient(['a'], idBefore);
-      clients.push(returning);
-      await returning.connect(instance.url);
-      await returning.waitFor((events) => events.some((event) => event.event === 'ssekit:reset'));
-    });
-  },
-);
+    // A client coming back with an id from the lost stream is told to reset too.
+    const returning = sseClient(['a'], idBefore);
+    clients.push(returning);
+    await returning.connect(instance.url);
+    await returning.waitFor((events) => events.some((event) => event.event === 'ssekit:reset'));
+  });
+});
 
 describe.skipIf(!available)(
   'an instance that stalls while its undelivered entries are trimmed',
@@ -169,9 +168,9 @@ describe.skipIf(!available)(
     it('tells its subscribers to reset, then continues live', async () => {
       const key = `${prefix}stall`;
       const [publisher, stalled] = await Promise.all(
-        (['node-redis', 'ioredis'] as const).map((kind) =>
+        (['node-redis 6', 'ioredis 6'] as const).map((kind) =>
           startInstance({
-            name: `stall-${kind}`,
+            name: `stall-${kind.replace(' ', '')}`,
             redisUrl: REDIS_URL,
             key,
             client: kind,

@@ -18,3 +18,16 @@ export function positionBefore(id: string): string {
   const dash = id.indexOf('-');
   return `${id.slice(0, dash)}-${countOf(id) - 1}`;
 }
+
+/** Redis stream ids are two unsigned 64-bit numbers; an exclusive range cannot start at the top. */
+const TOP = 2n ** 64n - 1n;
+
+/**
+ * `true` when `id` (a hub id: `<digits>-<digits>`) is a position Redis can read after: both parts
+ * below 2^64 - 1. Redis rejects anything larger as a command error, and no entry ever comes after
+ * the top id; neither can be one of the broker's ids, so the history cannot serve them.
+ */
+export function isReadablePosition(id: string): boolean {
+  const dash = id.indexOf('-');
+  return BigInt(id.slice(0, dash)) < TOP && BigInt(id.slice(dash + 1)) < TOP;
+}

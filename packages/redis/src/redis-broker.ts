@@ -13,6 +13,7 @@ import {
 import { appendEntry, type Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
 import { type RedisClientLike, toConnection } from './connection/to-connection.js';
+import { isReadablePosition } from './counted-ids.js';
 import { toFields } from './entry-fields.js';
 import { OutageReporter } from './outage-reporter.js';
 import { ReadLoop } from './read-loop.js';
@@ -21,9 +22,10 @@ import { replayAfter } from './replay.js';
 /** Options of {@link redisBroker}. Only `client` is required. */
 export interface RedisBrokerOptions {
   /**
-   * A connected (or connecting) node-redis v5 client (`createClient()` from `redis`) or ioredis v5
-   * client (`new Redis()`), used to publish and replay. The broker never closes it. It listens to
-   * its `error` event (so a Redis outage cannot crash the process) until the broker closes.
+   * A connected (or connecting) node-redis v5 or v6 client (`createClient()` from `redis`) or
+   * ioredis v5 or v6 client (`new Redis()`), used to publish and replay. The broker never closes
+   * it. It listens to its `error` event (so a Redis outage cannot crash the process) until the
+   * broker closes.
    */
   client: RedisClientLike;
   /**
@@ -167,7 +169,7 @@ class RedisStreamBroker implements RedisBroker {
   }
 
   replay(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
-    if (!isHubId(afterId)) return single('reset');
+    if (!isHubId(afterId) || !isReadablePosition(afterId)) return single('reset');
     if (!this.#client.isReady) return failing(this.#unavailable('replay'));
     if (this.#loop.cursor === undefined) return this.#replayOnceStarted(afterId, topics);
     return this.#replayUntilCursor(afterId, topics);

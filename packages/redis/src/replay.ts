@@ -37,10 +37,13 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
   let previous = request.afterId;
   // The first page is one entry: nothing is known of the entries' size yet.
   let count = 1;
+  // Read before the first page, so that an entry appended in between cannot make the client's
+  // position look lost.
+  const position = await readPosition(connection, key);
   for (let first = true; ; first = false) {
     const page = await readRange(connection, key, `(${previous}`, '+', count);
     if (page.length === 0) {
-      if (first && !(await isNewest(connection, key, previous))) yield 'reset';
+      if (first && !isPosition(previous, position)) yield 'reset';
       return;
     }
     const entries: HubEntry[] = [];
@@ -71,8 +74,7 @@ function averageSize(page: readonly StreamEntry[]): number {
   return Math.max(1, size / page.length);
 }
 
-/** With nothing after `id`: `true` when `id` is the stream's current position, not a lost one. */
-async function isNewest(connection: RedisConnection, key: string, id: string): Promise<boolean> {
-  const position = await readPosition(connection, key);
+/** With nothing after `id`: `true` when `id` is the stream's `position`, not a lost one. */
+function isPosition(id: string, position: string): boolean {
   return countOf(position) === countOf(id) && compareIds(id, position) <= 0;
 }

@@ -1,6 +1,7 @@
 /**
- * Reading raw Redis replies. node-redis and ioredis hand them over in different shapes (RESP2
- * arrays, RESP3 maps or objects, strings or buffers); everything past this file sees one shape.
+ * Reading raw Redis replies. node-redis 5 and 6 and ioredis 5 and 6 hand them over in different
+ * shapes (RESP2 arrays, RESP3 maps as `Map`s, plain objects or flat arrays, strings or buffers);
+ * everything past this file sees one shape.
  */
 
 /** One stream entry: its id and its field-value pairs. */
@@ -29,12 +30,18 @@ export function readEntries(reply: unknown): StreamEntry[] {
   });
 }
 
-/** The entries of an `XREAD` reply on one stream; none when it timed out. */
+/**
+ * The entries of an `XREAD` reply on one stream; none when it timed out. The reply maps the
+ * stream's key to its entries, in one of four shapes: `[[key, entries]]` (RESP2), a `Map` or a
+ * plain object (RESP3), or the RESP3 map flattened to `[key, entries]` (ioredis 6.0 `call()`).
+ */
 export function readXreadEntries(reply: unknown): StreamEntry[] {
   if (reply === null || reply === undefined) return [];
   if (Array.isArray(reply)) {
-    const first = reply[0] as unknown;
-    return first === undefined ? [] : readEntries(asArray(first, 'XREAD')[1]);
+    if (reply.length === 0) return [];
+    const [first, second] = reply as [unknown, unknown];
+    if (isText(first)) return readEntries(second);
+    return readEntries(asArray(first, 'XREAD')[1]);
   }
   const values = reply instanceof Map ? [...reply.values()] : Object.values(reply as object);
   return values.length === 0 ? [] : readEntries(values[0]);
@@ -72,6 +79,10 @@ function scalar(value: unknown): string {
   return typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
     ? ''
     : text(value);
+}
+
+function isText(value: unknown): boolean {
+  return typeof value === 'string' || value instanceof Uint8Array;
 }
 
 function text(value: unknown): string {

@@ -11,14 +11,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createHub } from '@ssekit/core';
 import { openEventStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { type ClientName, clientLibraries } from './clients.js';
 
 export interface InstanceConfig {
   name: string;
   redisUrl: string;
   key: string;
-  client: 'node-redis' | 'ioredis';
+  client: ClientName;
   maxEvents?: number;
   heartbeatMs?: number;
   blockMs?: number;
@@ -26,23 +25,8 @@ export interface InstanceConfig {
 
 const config = JSON.parse(process.env.SSEKIT_INSTANCE ?? '{}') as InstanceConfig;
 
-async function connect() {
-  if (config.client === 'ioredis') {
-    const client = new Redis(config.redisUrl, {
-      retryStrategy: (times) => Math.min(times * 50, 500),
-    });
-    await new Promise((resolve) => client.once('ready', resolve));
-    return client;
-  }
-  const client = createClient({
-    url: config.redisUrl,
-    socket: { reconnectStrategy: (retries) => Math.min(retries * 50, 500) },
-  });
-  await client.connect();
-  return client;
-}
-
-const client = await connect();
+const library = clientLibraries[config.client];
+const client = await library.connected(config.redisUrl);
 const broker = redisBroker({
   client,
   key: config.key,
@@ -106,6 +90,6 @@ process.on('SIGTERM', () => {
   server.close();
   hub
     .close()
-    .then(() => ('quit' in client ? client.quit() : undefined))
+    .then(() => library.close(client))
     .finally(() => process.exit(0));
 });

@@ -23,7 +23,7 @@ function buildOnce(): Promise<unknown> {
     format: 'esm',
     target: 'node20',
     logLevel: 'error',
-    external: ['redis', 'ioredis'],
+    external: ['redis5', 'redis6', 'ioredis5', 'ioredis6'],
     alias: {
       '@ssekit/core/node': `${root}packages/core/src/node/index.ts`,
       '@ssekit/core': `${root}packages/core/src/index.ts`,

@@ -8,7 +8,7 @@ interface ReaderOverrides {
 }
 
 /**
- * The parts of an ioredis v5 client (`new Redis()`) the broker uses. Declared here so that
+ * The parts of an ioredis v5 or v6 client (`new Redis()`) the broker uses. Declared here so that
  * `@ssekit/redis` needs no Redis client at build or run time.
  */
 export interface IoredisClientLike {
@@ -35,7 +35,7 @@ export function isIoredisClient(client: unknown): client is IoredisClientLike {
 }
 
 /**
- * Wraps an ioredis v5 client. ioredis keeps the commands in flight when its socket drops and
+ * Wraps an ioredis v5 or v6 client. ioredis keeps the commands in flight when its socket drops and
  * sends them again after reconnecting; that is right for a publish, but a read loop must see the
  * drop to check what was trimmed meanwhile. So the duplicate made for the read loop does not
  * resend, and its pending commands reject as soon as the connection closes.

@@ -1,8 +1,9 @@
 import type { RedisConnection } from './connection.js';
 
 /**
- * The parts of a node-redis v5 client (`createClient()` from `redis` or `@redis/client`) the broker
- * uses. Declared here so that `@ssekit/redis` needs no Redis client at build or run time.
+ * The parts of a node-redis v5 or v6 client (`createClient()` from `redis` or `@redis/client`)
+ * the broker uses. Declared here so that `@ssekit/redis` needs no Redis client at build or run
+ * time.
  */
 export interface NodeRedisClientLike {
   readonly isOpen: boolean;
@@ -28,9 +29,9 @@ export function isNodeRedisClient(client: unknown): client is NodeRedisClientLik
 }
 
 /**
- * Wraps a node-redis v5 client. node-redis rejects the commands in flight when its socket drops,
- * and queues new ones while it reconnects; the broker checks `isReady` before sending so that a
- * publish during an outage fails at once instead of waiting in that queue.
+ * Wraps a node-redis v5 or v6 client. node-redis rejects the commands in flight when its socket
+ * drops, and queues new ones while it reconnects; the broker checks `isReady` before sending so
+ * that a publish during an outage fails at once instead of waiting in that queue.
  */
 export function nodeRedisConnection(client: NodeRedisClientLike): RedisConnection {
   return {

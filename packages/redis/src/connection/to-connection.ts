@@ -2,7 +2,7 @@ import type { RedisConnection } from './connection.js';
 import { type IoredisClientLike, ioredisConnection, isIoredisClient } from './ioredis.js';
 import { isNodeRedisClient, type NodeRedisClientLike, nodeRedisConnection } from './node-redis.js';
 
-/** A client the broker accepts: node-redis v5, ioredis v5, or any {@link RedisConnection}. */
+/** A client the broker accepts: node-redis or ioredis (v5 or v6), or a {@link RedisConnection}. */
 export type RedisClientLike = NodeRedisClientLike | IoredisClientLike | RedisConnection;
 
 /**

@@ -1,0 +1,68 @@
+/**
+ * Every reply shape the supported clients hand over, as they did against Redis 7 (recorded from
+ * node-redis 5 and 6 over RESP2 and RESP3, ioredis 5, ioredis 6.0 and 6.1 with each reply
+ * mapping), read into the one shape the broker uses.
+ */
+import { describe, expect, it } from 'vitest';
+import { readEntries, readStreamState, readXreadEntries } from './replies.js';
+
+const key = 'ssekit:events';
+const entries = [
+  ['1700000000000-1', ['topic', 'a', 'data', 'one']],
+  ['1700000000000-2', ['topic', 'b', 'data', 'two']],
+];
+const expected = [
+  {
+    id: '1700000000000-1',
+    fields: new Map([
+      ['topic', 'a'],
+      ['data', 'one'],
+    ]),
+  },
+  {
+    id: '1700000000000-2',
+    fields: new Map([
+      ['topic', 'b'],
+      ['data', 'two'],
+    ]),
+  },
+];
+
+describe('readXreadEntries', () => {
+  it.each([
+    ['RESP2 (node-redis RESP2, ioredis 5, ioredis 6.1 legacy mapping)', [[key, entries]]],
+    ['RESP3 as a plain object (node-redis RESP3, ioredis 6 resp3 mapping)', { [key]: entries }],
+    ['RESP3 as a Map (node-redis with a Map type mapping)', new Map([[key, entries]])],
+    ['RESP3 flattened to [key, entries] (ioredis 6.0 call())', [key, entries]],
+    ['buffers for the key', [Buffer.from(key), entries]],
+  ])('reads %s', (_shape, reply) => {
+    expect(readXreadEntries(reply)).toEqual(expected);
+  });
+
+  it.each([
+    ['null', null],
+    ['an empty array', []],
+    ['an empty object', {}],
+  ])('reads a timed-out read (%s) as no entries', (_shape, reply) => {
+    expect(readXreadEntries(reply)).toEqual([]);
+  });
+
+  it('refuses a reply of no known shape with an error naming it', () => {
+    expect(() => readXreadEntries([42])).toThrow(/unexpected XREAD reply/);
+  });
+});
+
+describe('readEntries and readStreamState', () => {
+  it('decode buffers as UTF-8 text', () => {
+    const reply = [[Buffer.from('1-1'), [Buffer.from('data'), Buffer.from('✓ 🎉')]]];
+    expect(readEntries(reply)).toEqual([{ id: '1-1', fields: new Map([['data', '✓ 🎉']]) }]);
+  });
+
+  it('read the last generated id from a flat array, an object or a Map', () => {
+    const flat = ['length', 2, 'last-generated-id', '5-2', 'first-entry', ['5-1', ['a', 'b']]];
+    const object = { length: 2, 'last-generated-id': '5-2', 'first-entry': ['5-1', ['a', 'b']] };
+    for (const reply of [flat, object, new Map(Object.entries(object))]) {
+      expect(readStreamState(reply)).toEqual({ lastGeneratedId: '5-2' });
+    }
+  });
+});
