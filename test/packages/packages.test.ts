@@ -1,0 +1,165 @@
+/**
+ * The built packages, as users load them: packed with npm, installed into a temporary app, and
+ * run in child `node` processes from an ESM entry (`import`) and a CommonJS entry (`require`).
+ * Each scenario streams a hub's events through one adapter; the client must receive every
+ * event whole (event, data and id). Needs `npm run build` first and says so when dist is
+ * missing or stale. See fixture/scenarios.mjs for the servers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { fetchStream } from '../conformance/support/clients.js';
+import {
+  deleteKeysUnder,
+  REDIS_URL,
+  randomPrefix,
+  redisIsAvailable,
+} from '../redis/support/redis.js';
+import { until } from '../support/wait.js';
+import { EVENTS } from './fixture/scenarios.mjs';
+import {
+  assertBuilt,
+  createWorkspace,
+  installApp,
+  PACKAGES,
+  packAll,
+  root,
+} from './support/install.js';
+
+const ENTRIES = ['run.mjs', 'run.cjs'];
+
+/**
+ * How @ssekit/core is installed: once, or once more inside each adapter (npm does that when the
+ * versions asked for do not dedupe), which only matters for the packages built on the core.
+ */
+const LAYOUTS = [
+  {
+    name: 'one @ssekit/core',
+    ownCore: false,
+    scenarios: ['fetch', 'node', 'express', 'koa', 'h3', 'redis'],
+  },
+  {
+    name: 'a @ssekit/core per adapter',
+    ownCore: true,
+    scenarios: ['express', 'koa', 'h3', 'redis'],
+  },
+];
+
+const withRedis = await redisIsAvailable('packages');
+const redisPrefix = randomPrefix();
+let workspace = '';
+const apps = new Map<boolean, string>();
+
+beforeAll(() => {
+  assertBuilt();
+  workspace = createWorkspace();
+  const tarballs = packAll(workspace);
+  for (const layout of LAYOUTS)
+    apps.set(layout.ownCore, installApp(workspace, tarballs, layout.ownCore));
+});
+
+afterAll(async () => {
+  if (workspace !== '') rmSync(workspace, { recursive: true, force: true });
+  if (withRedis) await deleteKeysUnder(redisPrefix);
+});
+
+interface Server {
+  url: string;
+  /** What the server wrote to stderr so far. */
+  stderr(): string;
+}
+
+/** Starts `entry` with `scenario` in `app`; resolves once it listens. */
+async function start(app: string, entry: string, scenario: string): Promise<Server> {
+  const child = spawn(process.execPath, [entry, scenario], {
+    cwd: app,
+    env: {
+      ...process.env,
+      SSEKIT_REDIS_URL: REDIS_URL,
+      SSEKIT_REDIS_KEY: `${redisPrefix}${basename(app)}:${entry}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => stop(child));
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`node ${entry} ${scenario} exited (${code}) before listening:\n${stderr}`);
+  });
+  const listening = once(createInterface({ input: child.stdout }), 'line').then(([line]) => ({
+    url: (JSON.parse(line as string) as { url: string }).url,
+    stderr: () => stderr,
+  }));
+  return Promise.race([listening, exited]);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill();
+  await exited;
+}
+
+/** What a client must receive: each published event whole, with the hub's id. */
+const expected = EVENTS.map(({ event, data }) => ({
+  event,
+  data: JSON.stringify(data),
+  id: expect.stringMatching(/^\d+-\d+$/),
+}));
+
+describe.each(LAYOUTS)('the built packages, $name', ({ ownCore, scenarios }) => {
+  describe.each(ENTRIES)('from %s', (entry) => {
+    // Without Redis the redis rows are left out: redisIsAvailable said so (and throws under CI).
+    const runnable = scenarios.filter((scenario) => scenario !== 'redis' || withRedis);
+    it.each(runnable)('%s: hub events reach the client whole', async (scenario) => {
+      const server = await start(apps.get(ownCore) as string, entry, scenario);
+      const client = await fetchStream(server.url);
+      onTestFinished(() => client.abort());
+      // The hub's own events (ssekit:cursor) are not the ones published.
+      const published = () => client.events.filter((event) => !event.event?.startsWith('ssekit:'));
+      await until(
+        () => published().length >= EVENTS.length,
+        () => `${EVENTS.length} events; got ${JSON.stringify(client.events)}\n${server.stderr()}`,
+      );
+      expect(published()).toEqual(expected);
+    });
+  });
+});
+
+/** Which files of `dist` ending in `extension` define each class, by class name. */
+function classDefinitions(dist: string, extension: string): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith(extension)) continue;
+    // esbuild writes `var Name = class`, or `var Name = (_class = class` with field initializers.
+    const text = readFileSync(join(dist, file), 'utf8');
+    for (const [, name = ''] of text.matchAll(/^var (\w+) = (?:\(_class\d* = )?class\b/gm)) {
+      files.set(name, [...(files.get(name) ?? []), file]);
+    }
+  }
+  return files;
+}
+
+describe('the build', () => {
+  it.each(PACKAGES)('@ssekit/%s defines each class in one file per format', (name) => {
+    assertBuilt();
+    const dist = join(root, 'packages', name, 'dist');
+    for (const extension of ['.js', '.cjs']) {
+      const definitions = classDefinitions(dist, extension);
+      const repeated = [...definitions].filter(([, files]) => files.length > 1);
+      expect(repeated, `classes defined twice in packages/${name}/dist/**/*${extension}`).toEqual(
+        [],
+      );
+      // The classes whose copies lost events are found at all (the scan sees this build's form).
+      if (name === 'core') {
+        expect(definitions.get('EncodedEvent')).toHaveLength(1);
+        expect(definitions.get('EventStream')).toHaveLength(1);
+      }
+    }
+  });
+});
