@@ -7,12 +7,14 @@ import { createHub, heartbeatRegistry } from '@ssekit/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { until } from '../support/wait.js';
+import { ACCEPT_CASES, NOT_ACCEPTABLE_HINT } from './support/admission.js';
 import {
   asHeaderBytes,
   fetchStream,
   http2Stream,
   pausedClient,
   pipelinedRequests,
+  plainRequest,
   recordEventSource,
   requestThenLeave,
   resetAfterFirstBytes,
@@ -21,7 +23,7 @@ import {
 import {
   type AppSetup,
   EVENTS_PATH,
-  PASSED_THROUGH,
+  JSON_ANSWER,
   type Scenario,
   type TestEvents,
   type TestStream,
@@ -453,13 +455,89 @@ describe.each(serverFactories)('$name', (factory) => {
     expect(allowed.text).toBe('data: authorized\n\n');
   });
 
-  it.runIf(factory.supports.passThrough)(
-    'passes requests that do not accept SSE through',
-    async () => {
-      const { origin } = await start({ options: { heartbeat: false }, run: () => {} });
-      const response = await request(origin).get(EVENTS_PATH).set('accept', 'application/json');
+  describe('which requests get a stream', () => {
+    /** A scenario that writes one event and closes, recording whether each stream it got was open. */
+    const recording = () => {
+      const seen: boolean[] = [];
+      const scenario: Scenario = {
+        options: { heartbeat: false },
+        run: (stream) => {
+          seen.push(!stream.isClosed);
+          stream.send({ data: 'hello' });
+          stream.close();
+        },
+      };
+      return { scenario, openedStreams: () => seen.filter(Boolean).length };
+    };
+
+    it.each(ACCEPT_CASES)('Accept: $accept ($who) gets $answer', async ({ accept, answer }) => {
+      const { scenario, openedStreams } = recording();
+      const { url } = await start(scenario);
+      const before = heartbeatRegistry();
+      const headers: Record<string, string> = accept === undefined ? {} : { accept };
+      const response = await plainRequest(url, { headers });
+      if (answer === 'stream') {
+        expect(response.status).toBe(200);
+        expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+        expect(response.body).toBe('data: hello\n\n');
+        expect(openedStreams()).toBe(1);
+      } else {
+        expect(response.status).toBe(406);
+        expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
+        expect(response.body).toMatch(NOT_ACCEPTABLE_HINT);
+        expect(openedStreams()).toBe(0);
+      }
+      expect(heartbeatRegistry()).toEqual(before);
+    });
+
+    it('answers HEAD with the event-stream headers and no body, opening no stream', async () => {
+      const { scenario, openedStreams } = recording();
+      const { url } = await start({ ...scenario, options: { heartbeat: 60_000 } });
+      const before = heartbeatRegistry();
+      const response = await plainRequest(url, {
+        method: 'HEAD',
+        headers: { accept: 'text/event-stream' },
+      });
       expect(response.status).toBe(200);
-      expect(response.body).toEqual(PASSED_THROUGH);
-    },
-  );
+      expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(response.headers['cache-control']).toBe('no-cache, no-transform');
+      expect(response.body).toBe('');
+      expect(openedStreams()).toBe(0);
+      expect(heartbeatRegistry()).toEqual(before);
+    });
+
+    it('leaves no subscriber and no stream behind after many HEAD requests', async () => {
+      const hub = createHub<TestEvents>();
+      const { url } = await start({
+        options: { heartbeat: 60_000 },
+        run: (stream) => {
+          hub.subscribe(stream, 'room');
+        },
+      });
+      const before = heartbeatRegistry();
+      for (let i = 0; i < 50; i++) {
+        expect((await plainRequest(url, { method: 'HEAD' })).status).toBe(200);
+      }
+      expect(hub.stats().openStreams).toBe(0);
+      expect(hub.stats().subscribers).toEqual({});
+      expect(heartbeatRegistry()).toEqual(before);
+      // The same route does count a GET, so the zeros above are not for want of counting.
+      const client = await fetchStream(url);
+      await until(() => hub.stats().openStreams === 1, 'the GET to subscribe');
+      client.abort();
+      await until(() => hub.stats().openStreams === 0, 'the GET to leave');
+      await hub.close();
+    });
+
+    it('lets the route serve clients that refuse SSE something else (acceptsEventStream)', async () => {
+      const { scenario, openedStreams } = recording();
+      const { url } = await start({ ...scenario, negotiate: true });
+      const json = await plainRequest(url, { headers: { accept: 'application/json' } });
+      expect(json.status).toBe(200);
+      expect(JSON.parse(json.body)).toEqual(JSON_ANSWER);
+      expect(openedStreams()).toBe(0);
+      const streamed = await plainRequest(url);
+      expect(streamed.body).toBe('data: hello\n\n');
+    });
+  });
 });

@@ -93,11 +93,12 @@ test('an id from another process gets the reset signal, not a silent gap', async
   expect(text).toMatch(/event: ssekit:reset/);
 });
 
-test('serves the page and uPlot from node_modules, and refuses /events without EventSource', async () => {
+test('serves the page and uPlot from node_modules, and refuses /events to a JSON client', async () => {
   const base = await start();
   expect((await fetch(`${base}/`)).headers.get('content-type')).toMatch(/^text\/html/);
   expect((await fetch(`${base}/vendor/uplot/uPlot.esm.js`)).status).toBe(200);
-  expect((await fetch(`${base}/events`)).status).toBe(406);
+  const json = await fetch(`${base}/events`, { headers: { accept: 'application/json' } });
+  expect(json.status).toBe(406);
 });
 
 test('exposes the hub statistics for Prometheus', async () => {

@@ -1,3 +1,4 @@
+export { acceptsEventStream } from './accept.js';
 export { EncodedEvent, encodeEvent } from './encoded-event.js';
 export {
   createEventStream,

@@ -1,4 +1,10 @@
 import {
+  type EventStreamAnswer,
+  eventStreamAnswer,
+  NOT_ACCEPTABLE_TEXT,
+  NOT_ACCEPTABLE_TYPE,
+} from './accept.js';
+import {
   createEventStream,
   type EventMap,
   type EventStream,
@@ -24,6 +30,10 @@ export interface EventStreamResponseOptions extends EventStreamOptions {
  * The request's signal closes the stream; `Last-Event-ID` (or the `lastEventId` query parameter)
  * becomes `stream.lastEventId`. A handler that throws or rejects closes the stream and is
  * reported through `onError`; it is never swallowed.
+ *
+ * A HEAD request gets status 200 and the headers without a body, a request whose `Accept`
+ * refuses `text/event-stream` gets 406 with a short plain-text reason (see
+ * `acceptsEventStream`); the handler does not run for either.
  */
 export function createEventStreamResponse<Events extends EventMap = EventMap>(
   request: Request,
@@ -37,9 +47,23 @@ export function createEventStreamResponse<Events extends EventMap = EventMap>(
     lastEventId:
       options.lastEventId ?? readLastEventId(request.headers.get('last-event-id'), request.url),
   });
+  const answer = eventStreamAnswer(request.method, request.headers.get('accept'));
+  if (answer !== 'stream') return answerWithoutStream(stream, answer);
   const response = stream.toResponse();
   runHandler(stream, handler, onError);
   return response;
+}
+
+/** The HEAD or 406 answer; the stream, never read, is closed. */
+function answerWithoutStream<Events extends EventMap>(
+  stream: EventStream<Events>,
+  answer: Exclude<EventStreamAnswer, 'stream'>,
+): Response {
+  stream.close();
+  const headers = new Headers(stream.headers);
+  if (answer === 'headers') return new Response(null, { status: 200, headers });
+  headers.set('content-type', NOT_ACCEPTABLE_TYPE);
+  return new Response(NOT_ACCEPTABLE_TEXT, { status: 406, headers });
 }
 
 /** Runs a handler without letting it block or crash the caller; failures close the stream. */

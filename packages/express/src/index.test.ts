@@ -4,45 +4,66 @@ import express4 from 'express4';
 import express5 from 'express5';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { ACCEPT_CASES, NOT_ACCEPTABLE_HINT } from '../../../test/conformance/support/admission.js';
+import { plainRequest } from '../../../test/conformance/support/clients.js';
 import { listenForTest } from '../../../test/support/listen.js';
-import { sse, sseHandler } from './index.js';
+import { acceptsEventStream, sse, sseHandler } from './index.js';
 
 const SSE = 'text/event-stream';
 describe.each([
   ['Express 4', express4],
   ['Express 5', express5],
 ] as const)('%s', (_name, express) => {
-  it('mounted globally, engages only on SSE requests and opens res.sse when read', async () => {
+  it('mounted globally, does nothing until a route reads res.sse', async () => {
     const app = express();
     app.use(sse({ heartbeat: false }));
     app.get('/data', (_req, res) => {
       res.json({ ok: true });
     });
-    app.get('/probe', (_req, res) => {
-      res.json({ sse: res.sse === undefined ? 'none' : 'a stream' });
-    });
-    app.get('/events', (_req, res) => {
-      const stream = res.sse;
-      if (stream === undefined) {
-        res.status(406).json({ error: 'send Accept: text/event-stream' });
-        return;
-      }
-      stream.send({ data: 'hi' });
-      stream.close();
-    });
     const origin = await listenForTest(app);
-
-    const streamed = await request(origin).get('/events').set('accept', `${SSE}, */*`);
-    expect(streamed.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-    expect(streamed.text).toBe('data: hi\n\n');
-    // After a stream was served, other requests still have no res.sse.
-    const json = await request(origin).get('/probe').set('accept', 'application/json');
-    expect(json.body).toEqual({ sse: 'none' });
     // An SSE-capable client reaching a route that never reads res.sse gets the route's answer.
     const untouched = await request(origin).get('/data').set('accept', SSE);
     expect(untouched.body).toEqual({ ok: true });
-    const refused = await request(origin).get('/events').set('accept', 'application/json');
-    expect(refused.status).toBe(406);
+  });
+
+  it('answers every Accept value as the conformance table says, through sse() too', async () => {
+    const app = express();
+    app.use(sse({ heartbeat: false }));
+    // The README's form: the route reads res.sse without checking anything.
+    app.get('/events', (_req, res) => {
+      res.sse.send({ data: 'hi' });
+      res.sse.close();
+    });
+    const url = `${await listenForTest(app)}/events`;
+    for (const { accept, answer } of ACCEPT_CASES) {
+      const response = await plainRequest(url, { headers: accept === undefined ? {} : { accept } });
+      expect([accept, response.status]).toEqual([accept, answer === 'stream' ? 200 : 406]);
+      if (answer === 'stream') expect(response.body).toBe('data: hi\n\n');
+      else expect(response.body).toMatch(NOT_ACCEPTABLE_HINT);
+    }
+    const head = await plainRequest(url, { method: 'HEAD' });
+    expect([head.status, head.headers['content-type'], head.body]).toEqual([
+      200,
+      'text/event-stream; charset=utf-8',
+      '',
+    ]);
+  });
+
+  it('lets a route serve JSON to clients that refuse SSE, checking acceptsEventStream first', async () => {
+    const app = express();
+    app.use(sse({ heartbeat: false }));
+    app.get('/clock', (req, res) => {
+      if (!acceptsEventStream(req)) {
+        res.json({ json: true });
+        return;
+      }
+      res.sse.send({ data: 'tick' });
+      res.sse.close();
+    });
+    const url = `${await listenForTest(app)}/clock`;
+    const json = await plainRequest(url, { headers: { accept: 'application/json' } });
+    expect(JSON.parse(json.body)).toEqual({ json: true });
+    expect((await plainRequest(url)).body).toBe('data: tick\n\n');
   });
 
   it('refuses res.sse after the route already answered, with a TypeError naming the fix', async () => {
@@ -51,7 +72,7 @@ describe.each([
     app.get('/events', sse(), (_req, res) => {
       res.status(404).json({ error: 'no such feed' });
       try {
-        res.sse?.send({ data: 'too late' });
+        res.sse.send({ data: 'too late' });
       } catch (error) {
         thrown = error;
       }

@@ -5,6 +5,7 @@
 
 import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import {
+  acceptsEventStream as acceptsAccept,
   createEventStream,
   type EventMap,
   type EventStream,
@@ -19,11 +20,14 @@ declare global {
   namespace Express {
     interface Response {
       /**
-       * The request's event stream, set by `sse()`; `undefined` when the request does not accept
-       * `text/event-stream`. Reading it opens the stream (status 200 and headers go out at once),
-       * so answer errors such as 401 before touching it.
+       * The request's event stream, on routes behind `sse()` or `sseHandler` (elsewhere it is
+       * `undefined`, whatever this type says). Reading it opens the stream: status 200 and the
+       * headers go out at once, so answer errors such as 401 before touching it. A HEAD request
+       * gets the headers and an already closed stream, a request whose `Accept` refuses
+       * `text/event-stream` gets 406 and an already closed stream; to serve it something else
+       * instead, check `acceptsEventStream(req)` before reading `res.sse`.
        */
-      readonly sse?: EventStream;
+      readonly sse: EventStream;
     }
   }
 }
@@ -52,13 +56,13 @@ export type Http2Listener = (req: Http2ServerRequest, res: Http2ServerResponse) 
 export type SseMiddleware = (req: Request, res: Response, next: NextFunction) => void;
 
 /**
- * Middleware that gives requests accepting `text/event-stream` a lazily opened `res.sse`.
- * Other requests pass through untouched, so `app.use(sse())` is safe to mount globally.
+ * Middleware that gives every request a lazily opened `res.sse`. Nothing happens until a route
+ * reads it, so `app.use(sse())` is safe to mount globally.
  */
 export function sse(options: EventStreamOptions = {}): SseMiddleware {
   const streamOptions = validated(options);
   return (req, res, next) => {
-    if (acceptsEventStream(req)) defineLazyStream(req, res, streamOptions);
+    defineLazyStream(req, res, streamOptions);
     next();
   };
 }
@@ -66,7 +70,8 @@ export function sse(options: EventStreamOptions = {}): SseMiddleware {
 /**
  * A route handler with a typed `res.sse`. What the handler throws or rejects with after the
  * stream opened closes the stream and goes to `onError`; before that it goes to `next(error)`,
- * so Express answers it as usual. Requests that do not accept `text/event-stream` pass through.
+ * so Express answers it as usual. HEAD and refusing `Accept` headers are answered when the
+ * handler reads `res.sse`, as with `sse()`.
  */
 export function sseHandler<Events extends EventMap = EventMap>(
   handler: SseRouteHandler<Events>,
@@ -75,7 +80,6 @@ export function sseHandler<Events extends EventMap = EventMap>(
   const { onError = console.error, ...rest } = options;
   const streamOptions = validated(rest);
   return (req, res, next) => {
-    if (!acceptsEventStream(req)) return next();
     const lazy = defineLazyStream(req, res, streamOptions);
     const fail = (error: unknown) => {
       const stream = lazy.opened;
@@ -92,9 +96,12 @@ export function sseHandler<Events extends EventMap = EventMap>(
   };
 }
 
-/** `true` when the request's `Accept` header lists `text/event-stream`. */
+/**
+ * `false` when the request's `Accept` header refuses `text/event-stream` (reading `res.sse` would
+ * answer 406): check it first to serve such a request something else on the same route.
+ */
 export function acceptsEventStream(req: Pick<Request, 'headers'>): boolean {
-  return req.headers.accept?.toLowerCase().includes('text/event-stream') ?? false;
+  return acceptsAccept(req.headers.accept);
 }
 
 /**

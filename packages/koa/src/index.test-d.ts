@@ -8,9 +8,8 @@ type Events = { tick: { n: number }; message: string };
 test('SseContext types ctx.sse with the route events, without casts', () => {
   const router = new Router();
   router.get<object, SseContext<Events>>('/events', sse(), (ctx) => {
-    expectTypeOf(ctx.sse).toEqualTypeOf<EventStream<Events> | undefined>();
+    expectTypeOf(ctx.sse).toEqualTypeOf<EventStream<Events>>();
     const stream = ctx.sse;
-    if (stream === undefined) return;
     stream.send({ event: 'tick', data: { n: 1 } });
     // @ts-expect-error the payload of tick is { n: number }
     stream.send({ event: 'tick', data: { n: 'one' } });

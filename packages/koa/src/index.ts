@@ -11,7 +11,12 @@ import {
 import { exposeAsSse, LazyEventStream } from '@ssekit/core/node';
 import type { Context, Next } from 'koa';
 
-export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
+export {
+  acceptsEventStream,
+  type EventMap,
+  type EventStream,
+  type EventStreamOptions,
+} from '@ssekit/core';
 
 /** Options of {@link sse}: the stream's options plus error reporting. */
 export interface SseOptions extends EventStreamOptions {
@@ -25,19 +30,21 @@ export interface SseOptions extends EventStreamOptions {
  */
 export interface SseContext<Events extends EventMap = EventMap> {
   /**
-   * The request's event stream; `undefined` when the request does not accept
-   * `text/event-stream`. Reading it opens the stream (status 200 and headers go out at once,
-   * Koa stops responding for this request), so answer errors such as 401 before touching it.
+   * The request's event stream. Reading it opens the stream (status 200 and headers go out at
+   * once, Koa stops responding for this request), so answer errors such as 401 before touching
+   * it. A HEAD request gets the headers and an already closed stream, a request whose `Accept`
+   * refuses `text/event-stream` gets 406 and an already closed stream; to serve it something
+   * else instead, check `acceptsEventStream(ctx.get('accept'))` before reading `ctx.sse`.
    */
-  readonly sse?: EventStream<Events>;
+  readonly sse: EventStream<Events>;
 }
 
 /** Koa middleware (context, next). */
 export type SseMiddleware = (ctx: Context, next: Next) => Promise<void>;
 
 /**
- * Middleware that gives requests accepting `text/event-stream` a lazily opened `ctx.sse`; other
- * requests pass through untouched. What downstream middleware throws after the stream opened
+ * Middleware that gives every request a lazily opened `ctx.sse`; nothing happens until
+ * downstream middleware reads it. What downstream middleware throws after the stream opened
  * closes the stream and goes to `onError`; before that, Koa handles it as usual.
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
@@ -45,7 +52,6 @@ export function sse(options: SseOptions = {}): SseMiddleware {
   // Fail at startup, not at the first client, on an invalid option.
   createEventStream(streamOptions).close();
   return async (ctx, next) => {
-    if (!acceptsEventStream(ctx.get('accept'))) return next();
     const lazy = defineLazyStream(ctx, streamOptions);
     try {
       await next();
@@ -56,11 +62,6 @@ export function sse(options: SseOptions = {}): SseMiddleware {
       onError(error);
     }
   };
-}
-
-/** `true` when an `Accept` header value lists `text/event-stream`. */
-export function acceptsEventStream(accept: string | undefined): boolean {
-  return accept?.toLowerCase().includes('text/event-stream') ?? false;
 }
 
 /** The error reporter a context had before its stream opened. */

@@ -207,3 +207,35 @@ export function pipelinedRequests(url: string, count: number): LeavingClient {
   socket.on('error', () => {});
   return { leave: () => socket.destroy() };
 }
+
+/** What {@link plainRequest} read: the whole answer. */
+export interface PlainAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request with exactly the headers given (`node:http` adds no `Accept`, unlike fetch and
+ * supertest), read to its end. For answers that end: 406, HEAD, a stream the server closes.
+ */
+export function plainRequest(
+  url: string,
+  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+): Promise<PlainAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+      );
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}

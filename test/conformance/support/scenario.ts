@@ -19,6 +19,11 @@ export interface Scenario {
   guard?: boolean;
   /** Async work the route awaits before it opens the stream (auth, a database read). */
   before?: () => Promise<void>;
+  /**
+   * Serve {@link JSON_ANSWER} to clients that refuse `text/event-stream`, checked with the
+   * adapter's `acceptsEventStream` before the stream opens, instead of letting it answer 406.
+   */
+  negotiate?: boolean;
   /** Writes to the opened stream; may be async, may throw. */
   run(stream: TestStream): unknown;
 }
@@ -31,8 +36,8 @@ export interface AppSetup {
   http2?: boolean;
 }
 
-/** What the route answers to a request that does not accept `text/event-stream`. */
-export const PASSED_THROUGH = { passedThrough: true } as const;
+/** What a negotiating route answers to a client that refuses `text/event-stream`. */
+export const JSON_ANSWER = { servedAsJson: true } as const;
 
 /** What a guarded route answers before opening the stream. */
 export const UNAUTHORIZED = { error: 'unauthorized' } as const;

@@ -4,11 +4,18 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import Router from '@koa/router';
-import { createEventStreamResponse } from '@ssekit/core';
-import { enableHttp2, sseHandler } from '@ssekit/express';
+import { acceptsEventStream, createEventStreamResponse, runHandler } from '@ssekit/core';
+import { openEventStream } from '@ssekit/core/node';
+import {
+  enableHttp2,
+  acceptsEventStream as expressAccepts,
+  type SseMiddleware,
+  sseHandler,
+} from '@ssekit/express';
 import { defineEventStreamHandler, eventStreamResponse } from '@ssekit/h3';
-import { type SseContext, sse } from '@ssekit/koa';
+import { acceptsEventStream as koaAccepts, type SseContext, sse } from '@ssekit/koa';
 import compression from 'compression';
 import type { ErrorRequestHandler } from 'express';
 import express4 from 'express4';
@@ -24,7 +31,7 @@ import { type Listening, listenHttp1, listenHttp2 } from './listen.js';
 import {
   type AppSetup,
   EVENTS_PATH,
-  PASSED_THROUGH,
+  JSON_ANSWER,
   type Scenario,
   type TestEvents,
   UNAUTHORIZED,
@@ -49,7 +56,6 @@ export interface ServerFactory {
   name: string;
   /** Which optional behaviours the framework has at all. */
   supports: {
-    passThrough: boolean;
     compression: boolean;
     http2: boolean;
     /** Sees the HTTP/1.1 connection under a stream (core/node); a fetch runtime keeps it. */
@@ -73,13 +79,15 @@ function hasAuthorization(value: string | null | undefined): boolean {
 /** The core's fetch entry point behind srvx's Node bridge: no framework at all. */
 const fetchEntry: ServerFactory = {
   name: 'fetch entry point',
-  supports: { passThrough: false, compression: false, http2: false, oneStreamPerConnection: false },
+  supports: { compression: false, http2: false, oneStreamPerConnection: false },
   async start(scenario) {
     const reported: unknown[] = [];
     const handler = async (request: Request): Promise<Response> => {
       if (new URL(request.url).pathname !== EVENTS_PATH) return new Response(null, { status: 404 });
       if (scenario.guard && !hasAuthorization(request.headers.get('authorization')))
         return Response.json(UNAUTHORIZED, { status: 401 });
+      if (scenario.negotiate && !acceptsEventStream(request.headers.get('accept')))
+        return Response.json(JSON_ANSWER);
       await scenario.before?.();
       return createEventStreamResponse<TestEvents>(request, (stream) => scenario.run(stream), {
         ...scenario.options,
@@ -92,17 +100,59 @@ const fetchEntry: ServerFactory = {
   },
 };
 
+/** `node:http` and `node:http2` with the core's Node bridge, as the core README shows it. */
+const nodeBridge: ServerFactory = {
+  name: 'node:http openEventStream',
+  supports: { compression: false, http2: true, oneStreamPerConnection: true },
+  async start(scenario, setup = {}) {
+    const reported: unknown[] = [];
+    const listener = async (
+      req: IncomingMessage | Http2ServerRequest,
+      res: ServerResponse | Http2ServerResponse,
+    ): Promise<void> => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== EVENTS_PATH) {
+        res.writeHead(404).end();
+        return;
+      }
+      if (scenario.guard && !hasAuthorization(req.headers.authorization)) {
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(JSON.stringify(UNAUTHORIZED));
+        return;
+      }
+      if (scenario.negotiate && !acceptsEventStream(req.headers.accept)) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(JSON_ANSWER));
+        return;
+      }
+      await scenario.before?.();
+      const stream = openEventStream<TestEvents>(req, res, scenario.options);
+      runHandler(
+        stream,
+        (opened) => scenario.run(opened),
+        (error) => reported.push(error),
+      );
+    };
+    const listening = setup.http2 ? await listenHttp2(listener) : await listenHttp1(listener);
+    return running(listening, reported, []);
+  },
+};
+
 function expressFactory(name: string, express: ExpressFactory): ServerFactory {
   return {
     name,
-    supports: { passThrough: true, compression: true, http2: true, oneStreamPerConnection: true },
+    supports: { compression: true, http2: true, oneStreamPerConnection: true },
     async start(scenario, setup = {}) {
       const reported: unknown[] = [];
       const frameworkErrors: unknown[] = [];
       const app = express();
       if (setup.compression) app.use(compression());
+      const negotiate: SseMiddleware = (req, res, next) => {
+        if (scenario.negotiate && !expressAccepts(req)) res.json(JSON_ANSWER);
+        else next();
+      };
       app.get(
         EVENTS_PATH,
+        negotiate,
         sseHandler<TestEvents>(
           async (req, res) => {
             if (scenario.guard && !hasAuthorization(req.headers.authorization)) {
@@ -114,9 +164,6 @@ function expressFactory(name: string, express: ExpressFactory): ServerFactory {
           },
           { ...scenario.options, onError: (error) => reported.push(error) },
         ),
-        (_req, res) => {
-          res.json(PASSED_THROUGH);
-        },
       );
       const recordError: ErrorRequestHandler = (error, _req, res, _next) => {
         frameworkErrors.push(error);
@@ -132,7 +179,7 @@ function expressFactory(name: string, express: ExpressFactory): ServerFactory {
 function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
   return {
     name,
-    supports: { passThrough: true, compression: true, http2: true, oneStreamPerConnection: true },
+    supports: { compression: true, http2: true, oneStreamPerConnection: true },
     async start(scenario, setup = {}) {
       const reported: unknown[] = [];
       const frameworkErrors: unknown[] = [];
@@ -156,13 +203,12 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
             ctx.body = UNAUTHORIZED;
             return;
           }
-          await scenario.before?.();
-          const stream = ctx.sse;
-          if (stream === undefined) {
-            ctx.body = PASSED_THROUGH;
+          if (scenario.negotiate && !koaAccepts(ctx.get('accept'))) {
+            ctx.body = JSON_ANSWER;
             return;
           }
-          await scenario.run(stream);
+          await scenario.before?.();
+          await scenario.run(ctx.sse);
         },
       );
       app.use(router.routes());
@@ -174,20 +220,26 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
   };
 }
 
-/** h3 v2 on Node through `h3/node`; the guarded route uses the lower-level `eventStreamResponse`. */
+/**
+ * h3 v2 on Node through `h3/node`; routes that answer something else first use the lower-level
+ * `eventStreamResponse`.
+ */
 const h3: ServerFactory = {
   name: 'h3',
-  supports: { passThrough: false, compression: false, http2: false, oneStreamPerConnection: false },
+  supports: { compression: false, http2: false, oneStreamPerConnection: false },
   async start(scenario) {
     const reported: unknown[] = [];
     const options = { ...scenario.options, onError: (error: unknown) => reported.push(error) };
     const app = new H3();
-    if (scenario.guard || scenario.before) {
+    if (scenario.guard || scenario.before || scenario.negotiate) {
       app.get(
         EVENTS_PATH,
         defineHandler(async (event) => {
-          if (scenario.guard && !hasAuthorization(event.req.headers.get('authorization')))
+          const headers = event.req.headers;
+          if (scenario.guard && !hasAuthorization(headers.get('authorization')))
             return Response.json(UNAUTHORIZED, { status: 401 });
+          if (scenario.negotiate && !acceptsEventStream(headers.get('accept')))
+            return Response.json(JSON_ANSWER);
           await scenario.before?.();
           return eventStreamResponse<TestEvents>(
             event,
@@ -208,6 +260,7 @@ const h3: ServerFactory = {
 
 export const serverFactories: ServerFactory[] = [
   fetchEntry,
+  nodeBridge,
   expressFactory('Express 4', express4),
   expressFactory('Express 5', express5),
   koaFactory('Koa 2', Koa2),

@@ -89,9 +89,7 @@ function koaTarget(name: string, Koa: typeof Koa2 | typeof Koa3): Target {
       });
       app.use(sse({ ...options.stream, onError: report }));
       app.use((ctx) => {
-        const stream = (ctx as unknown as SseContext).sse;
-        if (stream === undefined) ctx.status = 406;
-        else handler(stream, ctx.url);
+        handler((ctx as unknown as SseContext).sse, ctx.url);
       });
       return startNodeServer(app.callback(), options);
     },

@@ -3,6 +3,7 @@
  * than through a web ReadableStream: the reader-loop alternative costs a promise per chunk
  * (figures in the core README).
  */
+import { eventStreamAnswer } from '../accept.js';
 import {
   createEventStream,
   DEFAULT_HEARTBEAT_MS,
@@ -13,6 +14,7 @@ import {
 import { DEFAULT_HEADERS } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { attachSink } from '../sink.js';
+import { answerWithoutStream } from './answer-without-stream.js';
 import { http1Socket, isConnectionGone, isHeld } from './connection.js';
 import { ResponseSink } from './response-sink.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
@@ -29,6 +31,10 @@ import type { NodeRequestLike, NodeResponseLike } from './types.js';
  * HTTP/1.1 connection carries at most one live stream: a stream opened on a pipelined request
  * queued behind a live one is returned closed, its response ended (sent, empty, once the one
  * in front ends), and every stream of a connection closes when its socket does.
+ *
+ * A HEAD request gets status 200 and the headers, a request whose `Accept` refuses
+ * `text/event-stream` gets 406 (see `acceptsEventStream`); either way the response is ended and
+ * the stream returned is already closed.
  */
 export function openEventStream<Events extends EventMap = EventMap>(
   req: NodeRequestLike,
@@ -40,6 +46,11 @@ export function openEventStream<Events extends EventMap = EventMap>(
     lastEventId:
       options.lastEventId ?? readLastEventId(headerValue(req.headers['last-event-id']), req.url),
   });
+  const answer = eventStreamAnswer(req.method, headerValue(req.headers.accept));
+  if (answer !== 'stream') {
+    answerWithoutStream(res, answer, stream, options.headers !== undefined);
+    return stream;
+  }
   const socket = http1Socket(req, res);
   const gone = isConnectionGone(res, socket);
   const behindLiveStream = !gone && socket !== undefined && isHeld(socket);

@@ -4,6 +4,7 @@
 export interface NodeRequestLike {
   headers: Record<string, string | string[] | undefined>;
   url?: string;
+  method?: string;
   /** The connection; over HTTP/1.1 it tells a response queued behind another whether it is gone. */
   readonly socket?: NodeSocketLike | null;
 }
@@ -30,6 +31,7 @@ export interface NodeResponseLike {
   writeHead(statusCode: number, headers: Readonly<Record<string, string>>): unknown;
   write(chunk: Uint8Array): boolean;
   end(): unknown;
+  end(body: string): unknown;
   destroy(error?: Error): unknown;
   on(event: 'close' | 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
