@@ -212,3 +212,36 @@ export function openPausedClient(port: number, path: string): PausedClient {
     destroy: () => socket.destroy(),
   };
 }
+
+/** Where a hit-and-run client leaves. */
+export type LeavePoint =
+  /** `after` ms once connected, whatever has arrived by then (often before the stream opens). */
+  | { after: number }
+  /** On the first bytes of the body (with a Last-Event-ID: during the replay). */
+  | 'first-bytes';
+
+/**
+ * Sends one event-stream request on a fresh connection and drops the connection at `leave`.
+ * Resolves once the connection has closed, whoever closed it.
+ */
+export function hitAndRun(
+  url: string,
+  leave: LeavePoint,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const req = request(url, { agent: false, headers: { accept: 'text/event-stream', ...headers } });
+  const closed = new Promise<void>((resolve) => req.once('close', () => resolve()));
+  req.on('error', () => {});
+  req.once('response', (res) => {
+    res.on('error', () => {});
+    if (leave === 'first-bytes') res.once('data', () => req.destroy());
+    else res.resume();
+  });
+  if (leave !== 'first-bytes') {
+    req.once('socket', (socket) => {
+      socket.once('connect', () => setTimeout(() => req.destroy(), leave.after));
+    });
+  }
+  req.end();
+  return closed;
+}
