@@ -1,25 +1,28 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, onTestFinished, test } from 'vitest';
+import { freshClone } from './support/fresh-clone.js';
 
-// These run the examples the way users do, so they need the built packages (`npm run build`,
-// which CI runs before the tests).
+// These run the examples the way users do, on the built packages (the script builds any that are
+// missing or older than their sources).
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const examples = ['clock', 'llm-stream', 'feed', 'dashboard', 'chat', 'notifications'].filter(
   (name) => existsSync(`${root}examples/${name}/main.js`),
 );
 
 let child: ChildProcess | undefined;
-afterEach(() => {
-  child?.kill('SIGTERM');
-  child = undefined;
-});
+afterEach(stopExample);
 
-/** Starts `npm run example -- <name>`'s script with PORT=0 and waits for the printed URL. */
-function startExample(name: string): Promise<string> {
+/**
+ * Starts `npm run example -- <name>`'s script in `checkout` with PORT=0 and waits for the printed
+ * URL; `output` is everything it printed until then.
+ */
+function startExample(name: string, checkout = root): Promise<{ url: string; output: string }> {
   child = spawn(process.execPath, ['examples/run.mjs', name], {
-    cwd: root,
+    cwd: checkout,
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,7 +32,7 @@ function startExample(name: string): Promise<string> {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(output)?.[0];
-      if (url !== undefined) resolve(url);
+      if (url !== undefined) resolve({ url, output });
     };
     started.stdout?.on('data', onData);
     started.stderr?.on('data', onData);
@@ -37,13 +40,47 @@ function startExample(name: string): Promise<string> {
   });
 }
 
+async function stopExample(): Promise<void> {
+  const running = child;
+  child = undefined;
+  if (running === undefined || running.exitCode !== null) return;
+  const exited = once(running, 'exit');
+  running.kill('SIGTERM');
+  await exited;
+}
+
 test.each(examples)(
   '`npm run example -- %s` listens on 127.0.0.1 and serves its page',
   async (name) => {
-    const url = await startExample(name);
+    const { url } = await startExample(name);
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await response.text()).toMatch(/<title>ssekit · /);
   },
 );
+
+test('in a fresh clone (no dist), the script builds the JavaScript of what the example uses, once', {
+  timeout: 60_000,
+}, async () => {
+  const clone = freshClone('clock');
+  onTestFinished(() => rmSync(clone, { recursive: true, force: true }));
+
+  const first = await startExample('clock', clone);
+  expect(first.output).toMatch(/^Building @ssekit\/core: JavaScript only, [^\n]*\n/);
+  expect((await fetch(first.url)).ok).toBe(true);
+  const dist = join(clone, 'packages/core/dist');
+  expect(
+    readdirSync(dist, { recursive: true }).filter((file) => /\.d\.c?ts$/.test(`${file}`)),
+  ).toEqual([]);
+  expect(
+    readdirSync(join(clone, 'packages')).filter((name) =>
+      readdirSync(join(clone, 'packages', name)).includes('dist'),
+    ),
+  ).toEqual(['core']);
+  await stopExample();
+
+  const second = await startExample('clock', clone);
+  expect(second.output).not.toMatch(/Building/);
+  expect((await fetch(second.url)).ok).toBe(true);
+});
