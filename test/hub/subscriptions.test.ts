@@ -3,7 +3,7 @@
  * with overlapping topics, leaves nothing behind, tells the client nothing twice, and delivers
  * each event once.
  */
-import { CURSOR_EVENT, type EventStream } from '@ssekit/core';
+import { CURSOR_EVENT, type EventStream, RESET_EVENT } from '@ssekit/core';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '../reliability/support/measure.js';
 import { until } from '../support/wait.js';
@@ -116,5 +116,51 @@ describe('subscribing a stream to a topic it already has', () => {
     for (const topic of ['a', 'b', 'c']) await hub.publish(topic, { data: { topic } });
     await until(() => received(reader.events).length >= 3, 'three events');
     expect(received(reader.events)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('more subscribe calls on a stream that resumed with a Last-Event-ID', () => {
+  async function resumed(lastEventId: (first: string) => string) {
+    const { hub, server } = await serve();
+    const first = await hub.publish('t', { data: { topic: 't0' } });
+    await hub.publish('t', { data: { topic: 't1' } });
+    await hub.publish('u', { data: { topic: 'u1' } });
+    const reader = fetchReader(server.url, lastEventId(first));
+    readers.push(reader);
+    await until(() => server.streams.length === 1 && hub.stats().replaysServed === 1, 'replay');
+    return { hub, reader, stream: server.streams[0] as EventStream };
+  }
+
+  it('replay each topic once: a topic joined again is not replayed again', async () => {
+    const { hub, reader, stream } = await resumed((first) => first);
+    const leave = hub.subscribe(stream, 'u');
+    await until(() => received(reader.events).includes('u1'), 'the replay of u');
+    leave();
+    hub.subscribe(stream, 'u');
+    await hub.publish('t', { data: { topic: 't2' } });
+    await until(() => received(reader.events).includes('t2'), 'the live event');
+    await hub.publish('u', { data: { topic: 'u2' } });
+    await until(() => received(reader.events).includes('u2'), 'the last event');
+    expect(received(reader.events)).toEqual(['t1', 'u1', 't2', 'u2']);
+  });
+
+  it('a second topic subscribed in its own call is replayed too', async () => {
+    const { hub, reader, stream } = await resumed((first) => first);
+    hub.subscribe(stream, ['t', 'u']);
+    await until(() => received(reader.events).length >= 2, 'the replays');
+    await hub.publish('u', { data: { topic: 'u2' } });
+    await until(() => received(reader.events).includes('u2'), 'the live event');
+    expect(received(reader.events)).toEqual(['t1', 'u1', 'u2']);
+  });
+
+  it('an id that cannot be replayed gets one reset, however many subscribe calls follow', async () => {
+    const { hub, reader, stream } = await resumed(() => '1-1');
+    for (let i = 0; i < 100; i++) hub.subscribe(stream, 'u')();
+    hub.subscribe(stream, 'v');
+    await hub.publish('v', { data: { topic: 'v1' } });
+    await until(() => received(reader.events).includes('v1'), 'the live event');
+    expect(reader.events.filter((event) => event.event === RESET_EVENT)).toHaveLength(1);
+    expect(cursors(reader.events)).toBe(0);
+    expect(received(reader.events)).toEqual(['v1']);
   });
 });

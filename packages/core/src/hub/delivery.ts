@@ -109,7 +109,10 @@ export class Delivery {
     subscriber.stream.send(this.#cursorEvent);
   }
 
+  /** Tells the client to refetch its state; its position, and later replays, move to `cursor`. */
   sendReset(subscriber: Subscriber, cursor: string | undefined, reason: ResetReason): void {
+    const record = subscriber.record;
+    if (record.resumeFrom !== undefined) record.resumeFrom = cursor;
     this.counts.resets += 1;
     subscriber.stream.send(encodeEvent({ event: RESET_EVENT, id: cursor, data: reason }));
   }

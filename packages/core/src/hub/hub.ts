@@ -117,22 +117,22 @@ export class Hub<Events extends EventMap = EventMap> {
       target.close();
       return noop;
     }
-    const { subscriber, unsubscribe } = this.#registry.add(target, topicList, filter);
-    if (subscriber === undefined) return unsubscribe;
+    const { live, replaying, unsubscribe } = this.#registry.add(target, topicList, filter);
     const cursor = this.#broker.cursor();
-    const afterId = target.lastEventId;
-    if (afterId === undefined) {
-      if (cursor !== undefined) this.#delivery.sendCursor(subscriber, cursor);
-      return unsubscribe;
+    // A resumed stream's position comes from its replay: a cursor now could skip part of it.
+    if (live !== undefined && cursor !== undefined && target.lastEventId === undefined) {
+      this.#delivery.sendCursor(live, cursor);
     }
-    subscriber.phase = { name: 'replaying', held: [] };
-    const replayed = new Set(subscriber.topics);
-    replayThenLive(this.#broker, this.#delivery, subscriber, afterId, replayed, cursor).catch(
-      (error: unknown) => {
-        this.#onError(error);
-        target.close();
-      },
-    );
+    if (replaying !== undefined) {
+      const afterId = replaying.record.resumeFrom as string;
+      const topicSet = new Set(replaying.topics);
+      replayThenLive(this.#broker, this.#delivery, replaying, afterId, topicSet, cursor).catch(
+        (error: unknown) => {
+          this.#onError(error);
+          target.close();
+        },
+      );
+    }
     return unsubscribe;
   }
 

@@ -5,12 +5,21 @@
  */
 import type { EventMap, EventStream } from '../event-stream.js';
 import type { HubFilter } from './hub-types.js';
-import { GONE, LIVE, type StreamRecord, type Subscriber, type TopicHold } from './subscriber.js';
+import {
+  GONE,
+  LIVE,
+  type Phase,
+  type StreamRecord,
+  type Subscriber,
+  type TopicHold,
+} from './subscriber.js';
 
-/** What one `subscribe` call added. */
+/** What one `subscribe` call added: subscribers for the topics the stream did not have. */
 export interface Added {
-  /** The subscriber for the topics the stream did not have yet; none when it had them all. */
-  readonly subscriber: Subscriber | undefined;
+  /** For topics that start live. */
+  readonly live: Subscriber | undefined;
+  /** For topics a resumed stream has not had replayed yet, in the `replaying` phase. */
+  readonly replaying: Subscriber | undefined;
   /** Undoes this call, once. */
   readonly unsubscribe: () => void;
 }
@@ -70,36 +79,55 @@ export class SubscriberRegistry {
     }
   }
 
-  /** Records one `subscribe` call; the new subscriber, if any, starts {@link LIVE}. */
+  /**
+   * Records one `subscribe` call. A resumed stream gets each topic replayed once: a topic it
+   * had before (and left) continues live, or a rejoin would replay what it already got.
+   */
   add(
     stream: EventStream<EventMap>,
     topics: readonly string[],
     filter: HubFilter<EventMap> | undefined,
   ): Added {
     const record = this.#records.get(stream) ?? this.#recordFor(stream);
-    const added: string[] = [];
+    const live: string[] = [];
+    const replay: string[] = [];
     for (const topic of topics) {
       const hold = record.topics.get(topic);
-      if (hold === undefined) added.push(topic);
-      else hold.calls += 1;
+      if (hold !== undefined) hold.calls += 1;
+      else if (record.resumeFrom === undefined || record.replayed?.has(topic)) live.push(topic);
+      else replay.push(topic);
     }
-    const subscriber = added.length > 0 ? this.#start(record, added, filter) : undefined;
     let undone = false;
     const unsubscribe = () => {
       if (undone) return;
       undone = true;
       for (const topic of topics) this.#release(record, topic);
     };
-    return { subscriber, unsubscribe };
+    return {
+      live: live.length > 0 ? this.#start(record, live, filter, LIVE) : undefined,
+      replaying: replay.length > 0 ? this.#startReplay(record, replay, filter) : undefined,
+      unsubscribe,
+    };
   }
 
-  #start(record: StreamRecord, topics: string[], filter: HubFilter<EventMap> | undefined) {
+  #startReplay(record: StreamRecord, topics: string[], filter: HubFilter<EventMap> | undefined) {
+    record.replayed ??= new Set();
+    for (const topic of topics) record.replayed.add(topic);
+    return this.#start(record, topics, filter, { name: 'replaying', held: [] });
+  }
+
+  #start(
+    record: StreamRecord,
+    topics: string[],
+    filter: HubFilter<EventMap> | undefined,
+    phase: Phase,
+  ): Subscriber {
     const subscriber: Subscriber = {
       stream: record.stream,
       record,
       topics: new Set(topics),
       filter,
-      phase: LIVE,
+      phase,
       backedUp: false,
       overflowsSeen: record.stream.overflows,
     };
@@ -121,7 +149,13 @@ export class SubscriberRegistry {
    * detached, so the stream's `closed` gets one listener for its lifetime, never one per call.
    */
   #recordFor(stream: EventStream<EventMap>): StreamRecord {
-    const record: StreamRecord = { stream, topics: new Map(), position: undefined };
+    const record: StreamRecord = {
+      stream,
+      topics: new Map(),
+      position: undefined,
+      resumeFrom: stream.lastEventId,
+      replayed: undefined,
+    };
     this.#records.set(stream, record);
     stream.closed.then(() => {
       for (const topic of [...record.topics.keys()]) this.#drop(record, topic);

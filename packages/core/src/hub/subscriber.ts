@@ -32,6 +32,13 @@ export interface StreamRecord {
   readonly topics: Map<string, TopicHold>;
   /** The last cursor sent, so another subscribe sends one only when the position moved on. */
   position: string | undefined;
+  /**
+   * Where the replay of a topic new to this stream starts: its `Last-Event-ID`, or the position
+   * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
+   */
+  resumeFrom: string | undefined;
+  /** Topics replayed to this stream already: subscribed again, they continue live. */
+  replayed: Set<string> | undefined;
 }
 
 /** A topic of one stream: delivered once, however many `subscribe` calls asked for it. */
