@@ -1,6 +1,6 @@
 /**
  * Hit-and-run: thousands of clients that leave at random points, on every row of the
- * conformance table, with a route that awaits a timer before it opens its stream. A third leave
+ * conformance table (over HTTP/2 too where the row serves it), with a route that awaits a timer before it opens its stream. A third leave
  * around the open (often while the route still awaits), a third on the first bytes of a replay
  * (they resume with a Last-Event-ID), a third in the middle of the hub's bursts. Afterwards the
  * hub's subscribers, the open streams, the heartbeat registry, the process's handles and timers
@@ -8,14 +8,21 @@
  */
 import { createHub, type Hub, memoryHistory } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TestEvents, TestStream } from '../conformance/support/scenario.js';
+import {
+  type AppSetup,
+  EVENTS_PATH,
+  type TestEvents,
+  type TestStream,
+} from '../conformance/support/scenario.js';
 import { type RunningServer, serverFactories } from '../conformance/support/servers.js';
-import { hitAndRun, type LeavePoint } from './support/clients.js';
+import { hitAndRun, hitAndRunHttp2, type LeavePoint } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';
 import { grownHandles, MiB, snapshot } from './support/measure.js';
 import { until } from './support/wait.js';
 
 const CLIENTS = scaled(2000, 10_000);
+/** A session per client costs more: HTTP/2 rows run half as many, to bound the suite's time. */
+const HTTP2_CLIENTS = CLIENTS / 2;
 const BATCH = 250;
 const HISTORY = 500;
 /** How far back a resuming client starts: its replay runs for a while. */
@@ -28,8 +35,15 @@ function randomInt(below: number): number {
   return Math.floor(Math.random() * below);
 }
 
-for (const factory of serverFactories) {
-  describe(`hit-and-run on ${factory.name}`, () => {
+const rows = serverFactories.flatMap((factory) => [
+  { factory, transport: 'HTTP/1.1', setup: {} as AppSetup, clients: CLIENTS },
+  ...(factory.supports.http2
+    ? [{ factory, transport: 'HTTP/2', setup: { http2: true }, clients: HTTP2_CLIENTS }]
+    : []),
+]);
+
+for (const { factory, transport, setup, clients } of rows) {
+  describe(`hit-and-run on ${factory.name} (${transport})`, () => {
     let server: RunningServer | undefined;
     let hub: Hub<TestEvents> | undefined;
     let publisher: ReturnType<typeof setInterval> | undefined;
@@ -40,7 +54,7 @@ for (const factory of serverFactories) {
       await server?.close();
     });
 
-    it(`${CLIENTS} clients leave before the open, during replay and mid-burst`, {
+    it(`${clients} clients leave before the open, during replay and mid-burst`, {
       timeout: 180_000,
     }, async () => {
       const wave = createHub<TestEvents>({ history: memoryHistory({ maxEvents: HISTORY }) });
@@ -48,21 +62,24 @@ for (const factory of serverFactories) {
       const live = new Set<TestStream>();
       let opened = 0;
       let openedAfterLeaving = 0;
-      const running = await factory.start({
-        // A cap no departed client reaches within the test: only noticing the departure, never
-        // the slow-client policy, may end the stream of a client that is gone.
-        options: { heartbeat: 1000, maxBufferedBytes: 64 * MiB },
-        // An async route: auth or a database read before the stream opens.
-        before: () => new Promise((resolve) => setTimeout(resolve, 5 + randomInt(20))),
-        run: (stream) => {
-          opened += 1;
-          // The client left while the route awaited: the stream must come back closed.
-          if (stream.isClosed) openedAfterLeaving += 1;
-          live.add(stream);
-          void stream.closed.then(() => live.delete(stream));
-          wave.subscribe(stream, 'wave');
+      const running = await factory.start(
+        {
+          // A cap no departed client reaches within the test: only noticing the departure, never
+          // the slow-client policy, may end the stream of a client that is gone.
+          options: { heartbeat: 1000, maxBufferedBytes: 64 * MiB },
+          // An async route: auth or a database read before the stream opens.
+          before: () => new Promise((resolve) => setTimeout(resolve, 5 + randomInt(20))),
+          run: (stream) => {
+            opened += 1;
+            // The client left while the route awaited: the stream must come back closed.
+            if (stream.isClosed) openedAfterLeaving += 1;
+            live.add(stream);
+            void stream.closed.then(() => live.delete(stream));
+            wave.subscribe(stream, 'wave');
+          },
         },
-      });
+        setup,
+      );
       server = running;
       const ids: string[] = [];
       const publish = async () => {
@@ -87,7 +104,11 @@ for (const factory of serverFactories) {
           const batch: Promise<void>[] = [];
           for (let i = sent; i < Math.min(sent + BATCH, count); i++) {
             const [leave, headers] = leavePoint(i);
-            batch.push(hitAndRun(running.url, leave, headers));
+            batch.push(
+              setup.http2
+                ? hitAndRunHttp2(running.origin, EVENTS_PATH, leave, headers)
+                : hitAndRun(running.url, leave, headers),
+            );
           }
           await Promise.all(batch);
         }
@@ -104,7 +125,7 @@ for (const factory of serverFactories) {
       const before = await snapshot();
       const statsBefore = wave.stats();
 
-      await runClients(CLIENTS);
+      await runClients(clients);
       const after = await snapshot();
       const statsAfter = wave.stats();
 
@@ -120,8 +141,8 @@ for (const factory of serverFactories) {
 
       recordFigures({
         scenario: 'Hit-and-run',
-        target: factory.name,
-        clients: CLIENTS,
+        target: `${factory.name} (${transport})`,
+        clients,
         events: statsAfter.eventsPublished - statsBefore.eventsPublished,
         handlesBefore: before.handleCount,
         handlesAfter: after.handleCount,

@@ -3,6 +3,7 @@
  * and raw TCP for requests no well-behaved client would send.
  */
 import { request } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import { connect } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { until } from './wait.js';
@@ -243,5 +244,25 @@ export function hitAndRun(
     });
   }
   req.end();
+  return closed;
+}
+
+/** {@link hitAndRun} over HTTP/2 (h2c): one session per client, destroyed at `leave`. */
+export function hitAndRunHttp2(
+  origin: string,
+  path: string,
+  leave: LeavePoint,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const session = connectHttp2(origin);
+  const closed = new Promise<void>((resolve) => session.once('close', () => resolve()));
+  session.on('error', () => {});
+  const stream = session.request({ ':path': path, accept: 'text/event-stream', ...headers });
+  stream.on('error', () => {});
+  if (leave === 'first-bytes') stream.once('data', () => session.destroy());
+  else {
+    stream.resume();
+    session.once('connect', () => setTimeout(() => session.destroy(), leave.after));
+  }
   return closed;
 }
