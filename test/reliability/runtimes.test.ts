@@ -134,6 +134,13 @@ for (const runtime of runtimes) {
       expect(long.events[0]).toEqual({ event: 'hello', data: '{"lastEventId":null}' });
     });
 
+    it("keeps a stream with default options open through silence longer than the runtime's idle timeout", async () => {
+      // Bun.serve cuts a connection idle for its default idleTimeout (10 s); the default
+      // heartbeat must write before that. The server stays silent for 14 s, then writes.
+      const read = await readStream(`${origin}/idle`);
+      expect(read.events.map((event) => event.event)).toEqual(['open', 'after-silence']);
+    }, 40_000);
+
     it('releases the stream and its heartbeat slot when the client leaves', async () => {
       const registry = async () =>
         (await (await fetch(`${origin}/registry`)).json()) as { streams: number; timers: number };

@@ -39,7 +39,11 @@ export interface EventStreamOptions {
   signal?: AbortSignal;
   /** The client's `Last-Event-ID`, exposed as `stream.lastEventId`. */
   lastEventId?: string;
-  /** Milliseconds of silence before a keep-alive comment is written; `false` disables. Default 15000. */
+  /**
+   * The longest a connection stays silent: after this many ms without a write, a keep-alive
+   * comment is written. `false` disables. Default 5000, under the shortest idle timeout a
+   * server or proxy has by default (Bun's 10 s; the core README lists them).
+   */
   heartbeat?: number | false;
   /** Reconnection delay (ms) sent to the client once, when the stream opens. Default: none. */
   retry?: number;
@@ -60,7 +64,7 @@ export interface EventStreamOptions {
 }
 
 /** @internal Also the Node bridge's grace for a client that stops reading after `close()`. */
-export const DEFAULT_HEARTBEAT_MS = 15_000;
+export const DEFAULT_HEARTBEAT_MS = 5000;
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 

@@ -1,8 +1,13 @@
 /**
  * One shared ticker per heartbeat interval, for every stream in the process: thousands of
- * connections cost one timer, not thousands. The ticker runs at half the interval and a stream
- * beats after two idle ticks, so a client never waits more than 1.5 intervals for a byte.
+ * connections cost one timer, not thousands. The ticker runs at a quarter of the interval and a
+ * stream beats after four idle ticks, so a connection is never silent for more than one interval
+ * (and at least three quarters of one): the interval is a bound that idle timeouts can be set
+ * against.
  */
+
+/** Ticks of the shared ticker per heartbeat interval. */
+const TICKS_PER_BEAT = 4;
 
 /** A stream that can be kept alive by the shared ticker. */
 export interface Beating {
@@ -24,7 +29,10 @@ export function joinHeartbeat(intervalMs: number, member: Beating): () => void {
   let ticker = tickers.get(intervalMs);
   if (ticker === undefined) {
     const members = new Set<Beating>();
-    const timer = setInterval(() => tick(members), Math.max(1, Math.floor(intervalMs / 2)));
+    const timer = setInterval(
+      () => tick(members),
+      Math.max(1, Math.floor(intervalMs / TICKS_PER_BEAT)),
+    );
     unref(timer);
     ticker = { timer, members };
     tickers.set(intervalMs, ticker);
@@ -51,7 +59,7 @@ export function heartbeatRegistry(): { streams: number; timers: number } {
 function tick(members: Set<Beating>): void {
   for (const member of members) {
     member.idleTicks += 1;
-    if (member.idleTicks >= 2) member.beat();
+    if (member.idleTicks >= TICKS_PER_BEAT) member.beat();
   }
 }
 

@@ -6,11 +6,24 @@
 import { createEventStreamResponse, heartbeatRegistry } from '../../../packages/core/src/index.ts';
 
 const EVENTS = 100;
+/** Longer than Bun's default idleTimeout (10 s), with a margin for the coarse clock that times it. */
+const IDLE_MS = 14_000;
 
 /** @param {Request} request */
 function handle(request) {
   const url = new URL(request.url);
   if (url.pathname === '/registry') return Response.json(heartbeatRegistry());
+  // Default options, then silence: only the default heartbeat keeps the connection alive.
+  if (url.pathname === '/idle') {
+    return createEventStreamResponse(request, (stream) => {
+      stream.send({ event: 'open', data: '' });
+      const timer = setTimeout(() => {
+        stream.send({ event: 'after-silence', data: String(IDLE_MS) });
+        stream.close();
+      }, IDLE_MS);
+      stream.closed.then(() => clearTimeout(timer));
+    });
+  }
   return createEventStreamResponse(
     request,
     (stream) => {
