@@ -3,7 +3,6 @@
  * returned: the replay must wait for the loop's position, so the events published meanwhile are
  * replayed, not lost between the replay and live delivery. The users never await anything.
  */
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { createHub, type Hub } from '@ssekit/core';
 import { type RedisBroker, redisBroker } from '@ssekit/redis';
 import { createClient } from 'redis';
@@ -12,6 +11,7 @@ import { type FetchReader, fetchReader } from '../hub/support/clients.js';
 import { type HubServer, serveHub } from '../hub/support/server.js';
 import { sleep, until } from '../support/wait.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
+import { relayToRedis } from './support/relay.js';
 
 const available = await redisIsAvailable('redis startup race');
 const prefix = randomPrefix();
@@ -19,46 +19,6 @@ const prefix = randomPrefix();
 afterAll(async () => {
   if (available) await deleteKeysUnder(prefix);
 });
-
-/**
- * A TCP relay to Redis that holds every connection until `open()`: a read connection behind it
- * is connected but cannot get an answer, as on an instance whose first read has not returned.
- */
-async function gatedRelay(): Promise<{ url: string; open(): void; close(): Promise<void> }> {
-  const target = new URL(REDIS_URL);
-  const sockets = new Set<Socket>();
-  let opened = false;
-  const waiting: Array<() => void> = [];
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.pause();
-    const relay = () => {
-      const upstream = connect(Number(target.port || 6379), target.hostname, () => {
-        socket.pipe(upstream).pipe(socket);
-        socket.resume();
-      });
-      sockets.add(upstream);
-      upstream.on('error', () => socket.destroy());
-    };
-    if (opened) relay();
-    else waiting.push(relay);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    open() {
-      opened = true;
-      for (const relay of waiting.splice(0)) relay();
-    },
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe.skipIf(!available)('resuming on an instance that has just started', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -96,7 +56,7 @@ describe.skipIf(!available)('resuming on an instance that has just started', () 
     for (let n = 1; n <= 3; n++)
       before.push(await publisher.hub.publish('t', { data: { seq: n } }));
 
-    const relay = await gatedRelay();
+    const relay = await relayToRedis({ held: true });
     cleanups.push(() => relay.close());
     const fresh = await instance(key, relay.url);
     const server: HubServer = await serveHub(fresh.hub);
@@ -110,7 +70,7 @@ describe.skipIf(!available)('resuming on an instance that has just started', () 
     // Time for a replay that does not wait to run to the end of the stream as it is now.
     await sleep(300);
     const meanwhile = await publisher.hub.publish('t', { data: { seq: 4 } });
-    relay.open();
+    relay.release();
     await fresh.broker.ready();
     const after = await publisher.hub.publish('t', { data: { seq: 5 } });
 

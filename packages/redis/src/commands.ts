@@ -36,27 +36,19 @@ export async function readPosition(connection: RedisConnection, key: string): Pr
 }
 
 /**
- * `XREAD COUNT count BLOCK blockMs STREAMS key afterId`: the entries after `afterId`, waiting up to
- * `blockMs` for the first one. Resolves to none when the wait timed out.
+ * `XREAD COUNT count [BLOCK blockMs] STREAMS key afterId`: the entries after `afterId`, waiting up
+ * to `blockMs` for the first one (not at all without it). Resolves to none when there were none.
  */
 export async function readAfter(
   connection: RedisConnection,
   key: string,
   afterId: string,
   count: number,
-  blockMs: number,
+  blockMs: number | undefined,
 ): Promise<StreamEntry[]> {
+  const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
   return readXreadEntries(
-    await connection.command([
-      'XREAD',
-      'COUNT',
-      String(count),
-      'BLOCK',
-      String(blockMs),
-      'STREAMS',
-      key,
-      afterId,
-    ]),
+    await connection.command(['XREAD', 'COUNT', String(count), ...block, 'STREAMS', key, afterId]),
   );
 }
 

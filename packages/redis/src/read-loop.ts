@@ -11,6 +11,7 @@ import type { RedisConnection } from './connection/connection.js';
 import { follows, positionBefore } from './counted-ids.js';
 import { toHubEntry } from './entry-fields.js';
 import type { OutageReporter } from './outage-reporter.js';
+import { nextCount, sizeOf } from './page-size.js';
 import type { StreamEntry } from './replies.js';
 
 /** What the loop needs; `reader` is a dedicated connection the loop owns. */
@@ -26,6 +27,10 @@ export interface ReadLoopOptions {
   lost(): void;
 }
 
+/** About the most bytes one read asks Redis for. */
+const READ_BYTES = 1024 * 1024;
+/** About the most bytes of one catch-up handed out at once (read on, a batch at a time). */
+const CATCH_UP_BYTES = 32 * 1024 * 1024;
 const RETRY_MS = 100;
 const MAX_RETRY_MS = 2000;
 
@@ -38,9 +43,12 @@ export class ReadLoop {
   readonly #known: Promise<void>;
   #settleKnown!: () => void;
   #cursor: string | undefined;
+  /** Entries the next read asks for, sized from the last read. */
+  #count: number;
 
   constructor(options: ReadLoopOptions) {
     this.#options = options;
+    this.#count = options.batchSize;
     this.#unwatch = options.reader.onError((error) =>
       options.reporter.failed(error, 'the read connection failed'),
     );
@@ -83,7 +91,7 @@ export class ReadLoop {
   }
 
   async #run(): Promise<void> {
-    const { reader, key, batchSize, blockMs, reporter } = this.#options;
+    const { reader, key, reporter } = this.#options;
     let retryMs = RETRY_MS;
     while (!this.#stop.signal.aborted) {
       if (!reader.isReady) {
@@ -95,7 +103,7 @@ export class ReadLoop {
           this.#cursor = await readPosition(reader, key);
           this.#settleKnown();
         }
-        const entries = await readAfter(reader, key, this.#cursor, batchSize, blockMs);
+        const entries = await this.#readAll(this.#cursor);
         reporter.recovered();
         retryMs = RETRY_MS;
         this.#handle(entries);
@@ -106,6 +114,30 @@ export class ReadLoop {
         retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       }
     }
+  }
+
+  /**
+   * Reads what there is after `cursor`. A full batch means the loop is behind (it stalled, or a
+   * burst was published): it reads on without waiting until it has caught up, and the caller
+   * hands all of it out in one turn. To clients a catch-up is then one burst, which the
+   * slow-client policy gives a reader the time to take, not many bursts in a row that add up
+   * to a debt only a slow client should have.
+   */
+  async #readAll(cursor: string): Promise<StreamEntry[]> {
+    const { reader, key, batchSize, blockMs } = this.#options;
+    let count = this.#count;
+    let batch = await readAfter(reader, key, cursor, count, blockMs);
+    const entries = [...batch];
+    let size = sizeOf(batch);
+    while (batch.length === count && size < CATCH_UP_BYTES && !this.#stop.signal.aborted) {
+      count = nextCount(batch, READ_BYTES, batchSize);
+      const last = (batch.at(-1) as StreamEntry).id;
+      batch = await readAfter(reader, key, last, count, undefined);
+      for (const entry of batch) entries.push(entry);
+      size += sizeOf(batch);
+    }
+    this.#count = batch.length === 0 ? count : nextCount(batch, READ_BYTES, batchSize);
+    return entries;
   }
 
   #handle(entries: readonly StreamEntry[]): void {

@@ -11,7 +11,7 @@ import { readPosition, readRange } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf, follows } from './counted-ids.js';
 import { toHubEntry } from './entry-fields.js';
-import type { StreamEntry } from './replies.js';
+import { nextCount } from './page-size.js';
 
 /** About the most bytes of entries one page holds; each page is sized from the one before. */
 export const REPLAY_PAGE_BYTES = 64 * 1024;
@@ -60,18 +60,8 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
     if (entries.length > 0) yield entries;
     if (page.length < count) return;
     if (until !== undefined && compareIds(previous, until) >= 0) return;
-    count = Math.max(1, Math.min(pageSize, Math.floor(REPLAY_PAGE_BYTES / averageSize(page))));
+    count = nextCount(page, REPLAY_PAGE_BYTES, pageSize);
   }
-}
-
-/** The average size of a page's entries, in characters of their fields and id. */
-function averageSize(page: readonly StreamEntry[]): number {
-  let size = 0;
-  for (const entry of page) {
-    size += entry.id.length;
-    for (const [field, value] of entry.fields) size += field.length + value.length;
-  }
-  return Math.max(1, size / page.length);
 }
 
 /** With nothing after `id`: `true` when `id` is the stream's `position`, not a lost one. */

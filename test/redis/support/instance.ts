@@ -3,12 +3,13 @@
  * `instances.ts`). Its settings come as JSON in SSEKIT_INSTANCE; it prints `{"port":N}` once
  * listening on 127.0.0.1. Routes:
  *   GET  /events?topic=a&topic=b   an event stream subscribed to the topics through the hub
- *   POST /publish?topic=a&count=N&start=S   publishes N events with data {"n":S+i}, one after
- *        the other; answers {"ids":[...]} or 503 {"error":"..."} at the first failure
- *   GET  /stats   hub.stats() plus the broker cursor
+ *   POST /publish?topic=a&count=N&start=S&pad=P   publishes N events with data {"n":S+i} (and
+ *        P bytes of padding), one after the other; answers {"ids":[...]} or 503 {"error":"..."}
+ *        at the first failure
+ *   GET  /stats   hub.stats() plus the broker cursor and each open stream's buffered bytes
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createHub } from '@ssekit/core';
+import { createHub, type EventStream } from '@ssekit/core';
 import { openEventStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
 import { type ClientName, clientLibraries } from './clients.js';
@@ -21,6 +22,7 @@ export interface InstanceConfig {
   maxEvents?: number;
   heartbeatMs?: number;
   blockMs?: number;
+  maxBufferedBytes?: number;
 }
 
 const config = JSON.parse(process.env.SSEKIT_INSTANCE ?? '{}') as InstanceConfig;
@@ -36,6 +38,7 @@ const broker = redisBroker({
 });
 await broker.ready();
 const hub = createHub({ broker });
+const streams = new Set<EventStream>();
 
 const server = createServer((req, res) => {
   handle(req, res).catch((error: unknown) => {
@@ -47,7 +50,12 @@ const server = createServer((req, res) => {
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === '/events') {
-    const stream = openEventStream(req, res, { heartbeat: config.heartbeatMs ?? 15_000 });
+    const stream = openEventStream(req, res, {
+      heartbeat: config.heartbeatMs ?? 15_000,
+      maxBufferedBytes: config.maxBufferedBytes,
+    });
+    streams.add(stream);
+    stream.closed.then(() => streams.delete(stream));
     hub.subscribe(stream, url.searchParams.getAll('topic'));
     return;
   }
@@ -55,10 +63,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const topic = url.searchParams.get('topic') ?? 'a';
     const count = Number(url.searchParams.get('count') ?? 1);
     const start = Number(url.searchParams.get('start') ?? 0);
+    const pad = 'p'.repeat(Number(url.searchParams.get('pad') ?? 0));
     const ids: string[] = [];
     try {
       for (let i = 0; i < count; i++) {
-        ids.push(await hub.publish(topic, { data: { n: start + i, by: config.name } }));
+        const data =
+          pad === '' ? { n: start + i, by: config.name } : { n: start + i, by: config.name, pad };
+        ids.push(await hub.publish(topic, { data }));
       }
     } catch (error) {
       reply(res, 503, { error: error instanceof Error ? error.message : String(error), ids });
@@ -68,7 +79,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return;
   }
   if (url.pathname === '/stats') {
-    reply(res, 200, { ...hub.stats(), cursor: broker.cursor() });
+    const buffered = [...streams].map((stream) => stream.bufferedBytes);
+    reply(res, 200, { ...hub.stats(), cursor: broker.cursor(), buffered });
     return;
   }
   reply(res, 404, { error: 'not found' });

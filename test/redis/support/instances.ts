@@ -48,7 +48,8 @@ export interface Instance {
   readonly stderr: string[];
   /** Resolves with the exit code or signal when the process ends. */
   readonly exited: Promise<number | NodeJS.Signals | null>;
-  publish(topic: string, count: number, start: number): Promise<PublishResult>;
+  /** `pad`: bytes of padding added to each event's data. */
+  publish(topic: string, count: number, start: number, pad?: number): Promise<PublishResult>;
   stats(): Promise<Record<string, unknown>>;
   /** SIGTERM (graceful) and wait for the exit. */
   stop(): Promise<void>;
@@ -98,10 +99,9 @@ export async function startInstance(config: InstanceConfig): Promise<Instance> {
     child,
     stderr,
     exited,
-    async publish(topic, count, start) {
-      const response = await fetch(`${url}/publish?topic=${topic}&count=${count}&start=${start}`, {
-        method: 'POST',
-      });
+    async publish(topic, count, start, pad = 0) {
+      const query = `topic=${topic}&count=${count}&start=${start}&pad=${pad}`;
+      const response = await fetch(`${url}/publish?${query}`, { method: 'POST' });
       return {
         status: response.status,
         ...((await response.json()) as Omit<PublishResult, 'status'>),
