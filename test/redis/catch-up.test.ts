@@ -1,14 +1,14 @@
 /**
  * An instance that stalls (SIGSTOP, as a long GC pause or a busy host does) while another keeps
  * publishing, then resumes: its read loop catches up with everything published meanwhile, far
- * more than any client's buffer limit. Clients that read must get all of it and stay connected;
- * only a client that does not read meets the slow-client policy.
+ * more than any client's buffer limit. Clients that read must get all of it and stay connected.
+ * (That a client that does not read is still cut off after a burst is pinned in the core and
+ * hub suites: a paused socket here takes tens of MiB into its kernel buffers first.)
  */
 import type { HubEntry } from '@ssekit/core';
 import { redisBroker } from '@ssekit/redis';
 import { createClient } from 'redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openPausedClient } from '../reliability/support/clients.js';
 import { until } from '../support/wait.js';
 import { type Instance, removeInstanceBundle, startInstance } from './support/instances.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
@@ -45,7 +45,7 @@ describe.skipIf(!available)('catching up after a stall', () => {
   async function setUp(): Promise<{ publisher: Instance; target: Instance }> {
     keys += 1;
     const [publisher, target] = (await Promise.all(
-      (['node-redis', 'ioredis'] as const).map((client, index) =>
+      (['node-redis 5', 'ioredis 5'] as const).map((client, index) =>
         startInstance({
           name: `instance-${index + 1}`,
           redisUrl: REDIS_URL,
@@ -91,31 +91,6 @@ describe.skipIf(!available)('catching up after a stall', () => {
     const stats = await target.stats();
     expect(stats.overflows).toBe(0);
     expect(stats.openStreams).toBe(3);
-  });
-
-  it('still cuts off a client that does not read', { timeout: 120_000 }, async () => {
-    const { publisher, target } = await setUp();
-    const paused = openPausedClient(Number(new URL(target.url).port), '/events?topic=a');
-    const pausedOpen = async () => (await target.stats()).openStreams === 4;
-    for (let i = 0; i < 100 && !(await pausedOpen()); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(await pausedOpen()).toBe(true);
-    // Fill the paused client's socket buffers (tens of MiB on loopback) so it is stuck for real.
-    let next = 0;
-    const stuck = async () =>
-      ((await target.stats()).buffered as number[]).some((bytes) => bytes > 0);
-    while (!(await stuck())) {
-      const fill = await publisher.publish('a', 500, next, PAD);
-      expect(fill.status, fill.error).toBe(200);
-      next += 500;
-      expect(next).toBeLessThan(100_000);
-    }
-    await stallAndResume(publisher, target, next);
-    const stats = await target.stats();
-    expect(stats.overflows).toBe(1);
-    expect(stats.openStreams).toBe(3);
-    paused.destroy();
   });
 });
 

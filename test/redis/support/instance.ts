@@ -6,10 +6,10 @@
  *   POST /publish?topic=a&count=N&start=S&pad=P   publishes N events with data {"n":S+i} (and
  *        P bytes of padding), one after the other; answers {"ids":[...]} or 503 {"error":"..."}
  *        at the first failure
- *   GET  /stats   hub.stats() plus the broker cursor and each open stream's buffered bytes
+ *   GET  /stats   hub.stats() plus the broker cursor
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createHub, type EventStream } from '@ssekit/core';
+import { createHub } from '@ssekit/core';
 import { openEventStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
 import { type ClientName, clientLibraries } from './clients.js';
@@ -38,7 +38,6 @@ const broker = redisBroker({
 });
 await broker.ready();
 const hub = createHub({ broker });
-const streams = new Set<EventStream>();
 
 const server = createServer((req, res) => {
   handle(req, res).catch((error: unknown) => {
@@ -54,8 +53,6 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       heartbeat: config.heartbeatMs ?? 15_000,
       maxBufferedBytes: config.maxBufferedBytes,
     });
-    streams.add(stream);
-    stream.closed.then(() => streams.delete(stream));
     hub.subscribe(stream, url.searchParams.getAll('topic'));
     return;
   }
@@ -79,8 +76,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return;
   }
   if (url.pathname === '/stats') {
-    const buffered = [...streams].map((stream) => stream.bufferedBytes);
-    reply(res, 200, { ...hub.stats(), cursor: broker.cursor(), buffered });
+    reply(res, 200, { ...hub.stats(), cursor: broker.cursor() });
     return;
   }
   reply(res, 404, { error: 'not found' });
