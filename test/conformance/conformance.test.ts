@@ -228,7 +228,7 @@ describe.each(serverFactories)('$name', (factory) => {
   );
 
   // A fetch runtime (srvx here) ends its body on the response's 'close', which Node 22 never
-  // emits for a response queued behind another: a leak of the runtime's, not fixed from here.
+  // emits for a response queued behind another: the bare fetch entry cannot see the socket.
   const queuedResponsesLeak =
     !factory.supports.oneStreamPerConnection && process.versions.node.startsWith('22.');
   (queuedResponsesLeak ? it.fails : it)(

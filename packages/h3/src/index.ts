@@ -9,6 +9,7 @@ import {
   type EventStream,
   type EventStreamResponseOptions,
 } from '@ssekit/core';
+import { tieToConnection } from '@ssekit/core/node';
 import { defineHandler, type EventHandlerWithFetch, type H3Event } from 'h3';
 
 export type { EventMap, EventStream, EventStreamResponseOptions } from '@ssekit/core';
@@ -23,7 +24,8 @@ export type EventStreamEventHandler<Events extends EventMap = EventMap> = (
  * Opens an event stream for `event` and returns its `Response` at once, while `handler` writes
  * to it. Return it from any h3 handler, after answering errors (401, 404) as usual.
  *
- * The request's signal (`event.req.signal`) closes the stream when the client leaves;
+ * The request's signal (`event.req.signal`) closes the stream when the client leaves (on Node,
+ * its connection's close too; a pipelined request behind a live stream gets a closed one);
  * `Last-Event-ID` or the `lastEventId` query parameter becomes `stream.lastEventId`. The
  * handler is not awaited, so a handler that awaits a write never holds the response back.
  */
@@ -32,7 +34,17 @@ export function eventStreamResponse<Events extends EventMap = EventMap>(
   handler: EventStreamEventHandler<Events>,
   options?: EventStreamResponseOptions,
 ): Response {
-  return createEventStreamResponse<Events>(event.req, (stream) => handler(event, stream), options);
+  const node = event.runtime?.node;
+  return createEventStreamResponse<Events>(
+    event.req,
+    (stream) => {
+      // On Node, the connection rules of the Node bridge: one live stream per HTTP/1.1
+      // connection, closed with its socket (the runtime misses queued responses on Node 22).
+      if (node?.res !== undefined) tieToConnection(stream, node.req, node.res);
+      return handler(event, stream);
+    },
+    options,
+  );
 }
 
 /**

@@ -58,7 +58,10 @@ export interface ServerFactory {
   supports: {
     compression: boolean;
     http2: boolean;
-    /** Sees the HTTP/1.1 connection under a stream (core/node); a fetch runtime keeps it. */
+    /**
+     * Sees the HTTP/1.1 connection under a stream (core/node, or h3 tying its fetch streams to
+     * it); the bare fetch entry cannot: the runtime keeps the connection.
+     */
     oneStreamPerConnection: boolean;
   };
   start(scenario: Scenario, setup?: AppSetup): Promise<RunningServer>;
@@ -226,7 +229,7 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
  */
 const h3: ServerFactory = {
   name: 'h3',
-  supports: { compression: false, http2: false, oneStreamPerConnection: false },
+  supports: { compression: false, http2: false, oneStreamPerConnection: true },
   async start(scenario) {
     const reported: unknown[] = [];
     const options = { ...scenario.options, onError: (error: unknown) => reported.push(error) };
