@@ -7,9 +7,10 @@ import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core';
 import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
+import { type CuttingProxy, cuttingProxy } from './support/cutting-proxy.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis broker');
@@ -43,8 +44,11 @@ async function pages(iterable: AsyncIterable<ReplayPage>): Promise<ReplayPage[]>
 describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => {
   const library = clientLibraries[name];
   const open: Array<{ broker: RedisBroker; client: AnyClient }> = [];
-  const start = async (options: Partial<Parameters<typeof redisBroker>[0]> = {}) => {
-    const client = await library.connected(REDIS_URL);
+  const start = async (
+    options: Partial<Parameters<typeof redisBroker>[0]> = {},
+    url = REDIS_URL,
+  ) => {
+    const client = await library.connected(url);
     const broker = redisBroker({ client, key: newKey(), onError: () => {}, ...options });
     open.push({ broker, client });
     await broker.ready();
@@ -129,6 +133,73 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
     await broker.close();
     expect(count()).toEqual(before);
     await library.close(client);
+  });
+
+  it('publishes and replays at once on a client that is still connecting', async () => {
+    const client = library.connecting(REDIS_URL);
+    const broker = redisBroker({ client, key: newKey(), onError: () => {} });
+    open.push({ broker, client });
+    const first = await broker.publish({ topic: 'a', data: 'first' });
+    expect(first).toMatch(/^\d+-1$/);
+    expect(await pages(broker.replay(first, new Set(['a'])))).toEqual([]);
+  });
+
+  describe('when the connection drops with a publish in flight', () => {
+    let proxy: CuttingProxy;
+    beforeEach(async () => {
+      proxy = await cuttingProxy(REDIS_URL);
+    });
+    afterEach(() => proxy.close());
+
+    /** A broker through the proxy, its script already loaded (a NOSCRIPT reply is not a cut). */
+    const startThroughProxy = async () => {
+      const broker = await start({}, proxy.url);
+      const from = await broker.publish({ topic: 'a', data: 'warm-up' });
+      return { broker, seen: collect(broker), from };
+    };
+
+    /** Publishes a marker and waits for it: whatever was stored before it has been delivered. */
+    const delivered = async (broker: RedisBroker, seen: ReturnType<typeof collect>) => {
+      const marker = await broker.publish({ topic: 'a', data: 'marker' });
+      await until(() => seen.entries.some((entry) => entry.id === marker), 'the marker');
+      return seen.entries.map((entry) => entry.data);
+    };
+
+    it('stores it once and resolves with its id when the reply was lost', async () => {
+      const { broker, seen, from } = await startThroughProxy();
+      const cut = proxy.cutNext('EVAL', 'before-reply');
+      const id = await broker.publish({ topic: 'a', data: 'stored, reply lost' });
+      await cut;
+      expect(await delivered(broker, seen)).toEqual(['stored, reply lost', 'marker']);
+      const replayed = await pages(broker.replay(from, new Set(['a'])));
+      const entries = replayed.flatMap((page) => (page === 'reset' ? [] : [...page]));
+      expect(entries.map((entry) => [entry.id, entry.data])).toEqual([
+        [id, 'stored, reply lost'],
+        [seen.entries.at(-1)?.id, 'marker'],
+      ]);
+    });
+
+    it('stores it once when the command never reached Redis', async () => {
+      const { broker, seen } = await startThroughProxy();
+      const cut = proxy.cutNext('EVAL', 'before-command');
+      const id = await broker.publish({ topic: 'a', data: 'never arrived' });
+      await cut;
+      expect(await delivered(broker, seen)).toEqual(['never arrived', 'marker']);
+      expect(seen.entries[0]?.id).toBe(id);
+    });
+
+    it('rejects saying the event may be stored when Redis is not back before the broker closes', async () => {
+      const { broker } = await startThroughProxy();
+      proxy.refuse(true);
+      const cut = proxy.cutNext('EVAL', 'before-reply');
+      const publishing = broker.publish({ topic: 'a', data: 'outcome unknown' });
+      const settled = expect(publishing).rejects.toThrow(
+        /may or may not have been stored: Redis did not reply .* the broker closed/,
+      );
+      await cut;
+      await broker.close();
+      await settled;
+    });
   });
 
   it('rejects publish with a clear error once closed, and closes idempotently', async () => {

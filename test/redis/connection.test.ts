@@ -4,7 +4,11 @@
  * mapping and over RESP2): every client must read back exactly what the others do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEntry, type Retention } from '../../packages/redis/src/append-script.js';
+import {
+  appendEntry,
+  type PublishKey,
+  type Retention,
+} from '../../packages/redis/src/append-script.js';
 import {
   readAfter,
   readPosition,
@@ -64,8 +68,10 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
   });
 
   const keep: Retention = { maxEvents: undefined, maxAgeMs: undefined };
+  let publishes = 0;
+  const once = (): PublishKey => ({ key: `publish-${++publishes}`, rememberMs: 60_000 });
   const append = (key: string, n: number, retention = keep) =>
-    appendEntry(connection, key, [['n', String(n)]], retention);
+    appendEntry(connection, key, [['n', String(n)]], retention, once());
 
   it('appends entries whose ids count every entry, and reads their fields back verbatim', async () => {
     const key = newKey();
@@ -78,6 +84,7 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
         ['data', tricky],
       ],
       keep,
+      once(),
     );
     const second = await appendEntry(
       connection,
@@ -87,6 +94,7 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
         ['data', ''],
       ],
       keep,
+      once(),
     );
     expect(first).toMatch(/^\d+-1$/);
     expect(second).toMatch(/^\d+-2$/);
@@ -95,6 +103,22 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
     expect(entries[0]?.fields.get('data')).toBe(tricky);
     expect(entries[0]?.fields.get('topic')).toBe('a');
     expect(entries[1]?.fields.get('data')).toBe('');
+  });
+
+  it('stores a publish sent again once, returning the first id, and forgets it after a while', async () => {
+    const key = newKey();
+    const publish = { key: 'sent-twice', rememberMs: 200 };
+    const fields = [['n', '1']] as const;
+    const first = await appendEntry(connection, key, fields, keep, publish);
+    expect(await appendEntry(connection, key, fields, keep, publish)).toBe(first);
+    expect(await readRange(connection, key, '-', '+', 10)).toHaveLength(1);
+    const record = `${key}:publish:sent-twice`;
+    const ttl = Number(await connection.command(['PTTL', record]));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(200);
+    await sleep(ttl + 50);
+    expect(Number(await connection.command(['EXISTS', record]))).toBe(0);
+    expect(await appendEntry(connection, key, fields, keep, publish)).toMatch(/-2$/);
   });
 
   it('reads ranges inclusive or exclusive, bounded by COUNT, and the current position', async () => {

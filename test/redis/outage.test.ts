@@ -90,7 +90,10 @@ describe.skipIf(!available).each(CLIENT_NAMES)('Redis outage with %s', (kind) =>
     return { redis, instance, client };
   };
 
-  it('keeps clients connected through the outage and resumes delivery from its cursor', async () => {
+  // A publish sent as the connection drops waits up to 10 s for Redis: more than the default.
+  it('keeps clients connected through the outage and resumes delivery from its cursor', {
+    timeout: 40_000,
+  }, async () => {
     const { redis, instance, client } = await setUp();
     expect((await instance.publish('a', 10, 0)).status).toBe(200);
     await client.waitFor(() => client.data().length === 10);
@@ -98,7 +101,8 @@ describe.skipIf(!available).each(CLIENT_NAMES)('Redis outage with %s', (kind) =>
     await redis.stop('SAVE');
     const refused = await publishUntilRefused(instance);
     expect(refused.status).toBe(503);
-    expect(refused.error).toMatch(/ssekit\/redis: .*(not connected|failed)/);
+    // Refused at once, or (a publish sent as the connection dropped) after waiting for Redis.
+    expect(refused.error).toMatch(/ssekit\/redis: .*(not connected|may or may not)/);
     const heartbeatsBefore = client.comments.length;
     await client.waitFor(() => client.comments.length >= heartbeatsBefore + 3);
     expect(client.connected).toBe(true);
@@ -126,7 +130,10 @@ describe.skipIf(!available).each(CLIENT_NAMES)('Redis outage with %s', (kind) =>
     expect(reports).toBeLessThanOrEqual(2);
   });
 
-  it('sends the reset signal when Redis comes back without the events', async () => {
+  // A publish sent as the connection drops waits up to 10 s for Redis: more than the default.
+  it('sends the reset signal when Redis comes back without the events', {
+    timeout: 40_000,
+  }, async () => {
     const { redis, instance, client } = await setUp();
     expect((await instance.publish('a', 10, 0)).status).toBe(200);
     await client.waitFor(() => client.data().length === 10);

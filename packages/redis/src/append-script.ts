@@ -5,6 +5,11 @@
  * `<ms>-<n>` must be numbered n + 1. Redis trims silently (XINFO does not record trimmed ids), so
  * without this a trimmed gap could not be told from no gap. One Lua script keeps the read of the
  * last id and the XADD atomic.
+ *
+ * Each append also carries its publish's key (random, one per publish). The script remembers it
+ * with the entry's id for a while, under `<stream key>:publish:<publish key>`; appending with a
+ * key it remembers returns that id and stores nothing. So a publish sent again, because its reply
+ * was lost, is stored once (see `publish.ts`).
  */
 import { createHash } from 'node:crypto';
 import type { RedisConnection } from './connection/connection.js';
@@ -18,6 +23,8 @@ export interface Retention {
 }
 
 const SCRIPT = `
+local stored = redis.call('GET', KEYS[2])
+if stored then return stored end
 local key = KEYS[1]
 local last = '0-0'
 local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
@@ -42,8 +49,9 @@ if ARGV[1] ~= '' then
   args[#args + 1] = ARGV[1]
 end
 args[#args + 1] = string.format('%.0f-%.0f', ms, lastCount + 1)
-for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
+for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
 local id = redis.call(unpack(args))
+redis.call('SET', KEYS[2], id, 'PX', ARGV[3])
 if ARGV[2] ~= '' then
   redis.call('XTRIM', key, 'MINID', '~', string.format('%.0f-0', ms - tonumber(ARGV[2])))
 end
@@ -52,21 +60,33 @@ return id
 
 const SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
+/** Which publish an append belongs to, and how long Redis remembers that it was stored. */
+export interface PublishKey {
+  /** Random, one per publish, the same for every time that publish is sent. */
+  key: string;
+  /** How long, in milliseconds, an append with the same key returns the stored id. */
+  rememberMs: number;
+}
+
 /**
- * Appends one entry with its counted id, trimming as `retention` says; resolves to the id.
- * Uses EVALSHA and falls back to EVAL once when the server does not have the script yet.
+ * Appends one entry with its counted id, trimming as `retention` says; resolves to the id, or to
+ * the id already stored under `publish.key` (then nothing is appended). Uses EVALSHA and falls
+ * back to EVAL once when the server does not have the script yet.
  */
 export async function appendEntry(
   connection: RedisConnection,
   key: string,
   fields: ReadonlyArray<readonly [string, string]>,
   retention: Retention,
+  publish: PublishKey,
 ): Promise<string> {
   const args = [
-    '1',
+    '2',
     key,
+    `${key}:publish:${publish.key}`,
     retention.maxEvents === undefined ? '' : String(retention.maxEvents),
     retention.maxAgeMs === undefined ? '' : String(retention.maxAgeMs),
+    String(publish.rememberMs),
   ];
   for (const [field, value] of fields) args.push(field, value);
   try {

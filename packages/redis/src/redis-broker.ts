@@ -1,7 +1,9 @@
 /**
  * `redisBroker`: the hub's {@link Broker} on one Redis stream shared by every instance. Publish is
- * one atomic append; each instance reads the stream with one blocking loop and hands entries to
- * its local subscribers; replay reads the stream from the client's id, on any instance.
+ * one atomic append, stored exactly once; each instance reads the stream with one blocking loop
+ * and hands entries to its local subscribers; replay reads the stream from the client's id, on any
+ * instance. The broker sends its commands on two connections of its own, duplicated from the
+ * client: one for publish and replay, one for the blocking read.
  */
 import {
   type Broker,
@@ -10,22 +12,24 @@ import {
   type PublishedEntry,
   type ReplayPage,
 } from '@ssekit/core';
-import { appendEntry, type Retention } from './append-script.js';
+import type { Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
+import { FirstConnection } from './connection/first-connection.js';
 import { type RedisClientLike, toConnection } from './connection/to-connection.js';
 import { isReadablePosition } from './counted-ids.js';
 import { toFields } from './entry-fields.js';
 import { OutageReporter } from './outage-reporter.js';
+import { publishOnce } from './publish.js';
 import { ReadLoop } from './read-loop.js';
 import { replayAfter } from './replay.js';
 
 /** Options of {@link redisBroker}. Only `client` is required. */
 export interface RedisBrokerOptions {
   /**
-   * A connected (or connecting) node-redis v5 or v6 client (`createClient()` from `redis`) or
-   * ioredis v5 or v6 client (`new Redis()`), used to publish and replay. The broker never closes
-   * it. It listens to its `error` event (so a Redis outage cannot crash the process) until the
-   * broker closes.
+   * A node-redis v5 or v6 client (`createClient()` from `redis`) or ioredis v5 or v6 client
+   * (`new Redis()`), connected, connecting or not yet connected. The broker duplicates it for the
+   * two connections it owns (publish and replay; the read loop) and never closes it. It listens
+   * to its `error` event (so a Redis outage cannot crash the process) until the broker closes.
    */
   client: RedisClientLike;
   /**
@@ -96,7 +100,7 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
     createReader === undefined
       ? client.duplicate()
       : toConnection(createReader(), 'createReader()');
-  return new RedisStreamBroker(client, reader, key, retention, tuning);
+  return new RedisStreamBroker(client, client.duplicate(), reader, key, retention, tuning);
 }
 
 interface Tuning {
@@ -107,30 +111,37 @@ interface Tuning {
 }
 
 class RedisStreamBroker implements RedisBroker {
-  readonly #client: RedisConnection;
+  /** The broker's own connection for publish and replay. */
+  readonly #connection: RedisConnection;
+  readonly #connected: FirstConnection;
+  readonly #stop = new AbortController();
+  /** Publishes sent and not yet settled: close() lets them settle before closing the connection. */
+  readonly #publishing = new Set<Promise<string>>();
   readonly #key: string;
   readonly #retention: Retention;
   readonly #pageSize: number;
   readonly #loop: ReadLoop;
-  readonly #unwatch: () => void;
+  readonly #unwatch: Array<() => void>;
   #listeners: BrokerListener[] = [];
   #closing: Promise<void> | undefined;
 
   constructor(
     client: RedisConnection,
+    connection: RedisConnection,
     reader: RedisConnection,
     key: string,
     retention: Retention,
     tuning: Tuning,
   ) {
-    this.#client = client;
+    this.#connection = connection;
     this.#key = key;
     this.#retention = retention;
     this.#pageSize = tuning.pageSize;
     const reporter = new OutageReporter(tuning.onError);
-    this.#unwatch = client.onError((error) =>
-      reporter.failed(error, 'the Redis connection failed'),
+    this.#unwatch = [client, connection].map((watched) =>
+      watched.onError((error) => reporter.failed(error, 'the Redis connection failed')),
     );
+    this.#connected = new FirstConnection(connection, key, this.#stop.signal);
     this.#loop = new ReadLoop({
       reader,
       key,
@@ -150,14 +161,19 @@ class RedisStreamBroker implements RedisBroker {
     if (this.#closing !== undefined) {
       throw new Error('ssekit/redis: the broker is closed; publish before hub.close().');
     }
-    if (!this.#client.isReady) throw this.#unavailable('publish');
+    await this.#connected.ready('publish');
+    const publishing = publishOnce({
+      connection: this.#connection,
+      key: this.#key,
+      fields: toFields(entry),
+      retention: this.#retention,
+      signal: this.#stop.signal,
+    });
+    this.#publishing.add(publishing);
     try {
-      return await appendEntry(this.#client, this.#key, toFields(entry), this.#retention);
-    } catch (error) {
-      throw new Error(
-        `ssekit/redis: publishing to "${this.#key}" failed (${errorText(error)}); the event was not stored.`,
-        { cause: error },
-      );
+      return await publishing;
+    } finally {
+      this.#publishing.delete(publishing);
     }
   }
 
@@ -170,9 +186,21 @@ class RedisStreamBroker implements RedisBroker {
 
   replay(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
     if (!isHubId(afterId) || !isReadablePosition(afterId)) return single('reset');
-    if (!this.#client.isReady) return failing(this.#unavailable('replay'));
-    if (this.#loop.cursor === undefined) return this.#replayOnceStarted(afterId, topics);
-    return this.#replayUntilCursor(afterId, topics);
+    return this.#replayConnected(afterId, topics);
+  }
+
+  /**
+   * Waits for the broker's connection if it is still being made; fails at once if Redis is down.
+   * A replay cut short by close() (which closes its connection) ends quietly: its stream closes.
+   */
+  async *#replayConnected(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
+    try {
+      await this.#connected.ready('replay');
+      if (this.#loop.cursor === undefined) yield* this.#replayOnceStarted(afterId, topics);
+      else yield* this.#replayUntilCursor(afterId, topics);
+    } catch (error) {
+      if (!this.#stop.signal.aborted) throw error;
+    }
   }
 
   /**
@@ -195,7 +223,7 @@ class RedisStreamBroker implements RedisBroker {
 
   #replayUntilCursor(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
     return replayAfter({
-      connection: this.#client,
+      connection: this.#connection,
       key: this.#key,
       afterId,
       topics,
@@ -213,28 +241,22 @@ class RedisStreamBroker implements RedisBroker {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#loop.close().finally(() => {
-      this.#unwatch();
-      this.#listeners = [];
-    });
+    this.#closing ??= this.#close();
     return this.#closing;
   }
 
-  #unavailable(what: string): Error {
-    return new Error(
-      `ssekit/redis: cannot ${what} on "${this.#key}": Redis is not connected (down or ` +
-        'reconnecting). Nothing was stored; retry once Redis is back.',
-    );
+  async #close(): Promise<void> {
+    this.#stop.abort();
+    await Promise.allSettled([...this.#publishing]);
+    this.#connection.destroy();
+    await this.#loop.close();
+    for (const unwatch of this.#unwatch) unwatch();
+    this.#listeners = [];
   }
 }
 
 async function* single(page: ReplayPage): AsyncIterable<ReplayPage> {
   yield page;
-}
-
-// biome-ignore lint/correctness/useYield: an iterable that fails on its first step, like a replay would.
-async function* failing(error: Error): AsyncIterable<ReplayPage> {
-  throw error;
 }
 
 function checkKey(key: unknown): string {
@@ -266,8 +288,4 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return value === '' ? 'an empty string' : `"${value}"`;
   return typeof value === 'number' ? String(value) : typeof value;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,7 +4,7 @@
  * mapping), read into the one shape the broker uses.
  */
 import { describe, expect, it } from 'vitest';
-import { readEntries, readStreamState, readXreadEntries } from './replies.js';
+import { isErrorReply, readEntries, readStreamState, readXreadEntries } from './replies.js';
 
 const key = 'ssekit:events';
 const entries = [
@@ -64,5 +64,29 @@ describe('readEntries and readStreamState', () => {
     for (const reply of [flat, object, new Map(Object.entries(object))]) {
       expect(readStreamState(reply)).toEqual({ lastGeneratedId: '5-2' });
     }
+  });
+});
+
+describe('isErrorReply', () => {
+  it.each([
+    'ERR Invalid stream ID specified as stream command argument',
+    'WRONGTYPE Operation against a key holding the wrong kind of value',
+    'NOSCRIPT No matching script. Please use EVAL.',
+    'OOM command not allowed when used memory > maxmemory.',
+    'BUSY Redis is busy running a script.',
+  ])('knows a reply from Redis: %s', (message) => {
+    expect(isErrorReply(new Error(message))).toBe(true);
+  });
+
+  it.each([
+    'Connection is closed.',
+    'Command aborted due to connection close',
+    'Socket closed unexpectedly',
+    'The client is closed',
+    'Command timed out',
+    'connect ECONNREFUSED 127.0.0.1:6379',
+    "Stream isn't writeable and enableOfflineQueue options is false",
+  ])('knows a failure that leaves the outcome unknown: %s', (message) => {
+    expect(isErrorReply(new Error(message))).toBe(false);
   });
 });

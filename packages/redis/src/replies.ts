@@ -56,6 +56,16 @@ export function readStreamState(reply: unknown): StreamState {
   return { lastGeneratedId };
 }
 
+/**
+ * `true` when Redis answered the command with an error (`ERR ...`, `WRONGTYPE ...`, `NOSCRIPT
+ * ...`): the command ran, or was refused, and its reply arrived. Any other failure (the socket
+ * closed, a client-side timeout) leaves unknown whether the command ran. Recognised by the reply's
+ * own form, an upper-case code first, which both client libraries pass on as the message.
+ */
+export function isErrorReply(error: unknown): boolean {
+  return error instanceof Error && /^[A-Z][A-Z_]+(?: |$)/.test(error.message);
+}
+
 /** `true` when the error is Redis saying the key does not exist (XINFO on a missing stream). */
 export function isNoSuchKey(error: unknown): boolean {
   return error instanceof Error && /no such key/i.test(error.message);

@@ -20,8 +20,9 @@ export interface RedisConnection {
   onError(listener: (error: Error) => void): () => void;
   /**
    * A new connection to the same server with the same settings, for the broker's blocking read
-   * loop (a blocked connection cannot serve anything else). The broker owns and destroys it.
-   * Commands pending on it when it drops must reject rather than be replayed later.
+   * loop and for publishing. The broker owns and destroys it. Commands pending on it when it
+   * drops, or sent while it is not ready, must reject rather than be sent later: the broker sends
+   * a publish again itself, and only when it knows that is safe.
    */
   duplicate(): RedisConnection;
   /** Starts connecting if the client has not yet; a no-op when it is connecting or connected. */

@@ -36,9 +36,10 @@ export function isIoredisClient(client: unknown): client is IoredisClientLike {
 
 /**
  * Wraps an ioredis v5 or v6 client. ioredis keeps the commands in flight when its socket drops and
- * sends them again after reconnecting; that is right for a publish, but a read loop must see the
- * drop to check what was trimmed meanwhile. So the duplicate made for the read loop does not
- * resend, and its pending commands reject as soon as the connection closes.
+ * sends them again after reconnecting, whenever that is: a publish could then be stored twice, and
+ * a read loop would not see the drop it must check for trimmed entries. So the broker's own
+ * connections (duplicates) do not resend or queue, and their pending commands reject as soon as
+ * the connection closes; the broker decides what to send again.
  */
 export function ioredisConnection(client: IoredisClientLike): RedisConnection {
   return wrap(client, false);

@@ -9,7 +9,7 @@ export interface NodeRedisClientLike {
   readonly isOpen: boolean;
   readonly isReady: boolean;
   sendCommand(args: readonly string[]): Promise<unknown>;
-  duplicate(): NodeRedisClientLike;
+  duplicate(overrides?: { disableOfflineQueue?: boolean }): NodeRedisClientLike;
   connect(): Promise<unknown>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -30,8 +30,9 @@ export function isNodeRedisClient(client: unknown): client is NodeRedisClientLik
 
 /**
  * Wraps a node-redis v5 or v6 client. node-redis rejects the commands in flight when its socket
- * drops, and queues new ones while it reconnects; the broker checks `isReady` before sending so
- * that a publish during an outage fails at once instead of waiting in that queue.
+ * drops, and queues new ones while it reconnects, to send them whenever it is back. The broker's
+ * own connections (duplicates) do not queue: a command the broker sends is answered, refused or
+ * failed now, never run later behind its back.
  */
 export function nodeRedisConnection(client: NodeRedisClientLike): RedisConnection {
   return {
@@ -43,7 +44,7 @@ export function nodeRedisConnection(client: NodeRedisClientLike): RedisConnectio
       client.on('error', listener);
       return () => client.off('error', listener);
     },
-    duplicate: () => nodeRedisConnection(client.duplicate()),
+    duplicate: () => nodeRedisConnection(client.duplicate({ disableOfflineQueue: true })),
     connect() {
       // connect() retries with the client's reconnect strategy and rejects only when it gives
       // up; that failure is also emitted as 'error', which the broker listens to.

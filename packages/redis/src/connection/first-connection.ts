@@ -1,0 +1,46 @@
+/**
+ * The broker's own connection is still connecting right after the broker is created, while an
+ * application publishes its first event. A command then waits for that first connection; once it
+ * has been made (or has failed), a connection that is not ready is down, and commands fail at
+ * once rather than wait for Redis to come back.
+ */
+import type { RedisConnection } from './connection.js';
+import { untilReady } from './until-ready.js';
+
+export class FirstConnection {
+  readonly #connection: RedisConnection;
+  readonly #key: string;
+  readonly #made: Promise<unknown>;
+  #settled = false;
+
+  /** Starts connecting `connection`; `signal` stops the wait (the broker closed). */
+  constructor(connection: RedisConnection, key: string, signal: AbortSignal) {
+    this.#connection = connection;
+    this.#key = key;
+    let failed = false;
+    const unwatch = connection.onError(() => {
+      failed = true;
+    });
+    connection.connect();
+    this.#made = untilReady(connection, Number.POSITIVE_INFINITY, signal, () => failed).finally(
+      () => {
+        this.#settled = true;
+        unwatch();
+      },
+    );
+  }
+
+  /**
+   * Resolves when a command can be sent now, after waiting for the first connection if it is
+   * still being made.
+   * @throws {Error} saying Redis is not connected, when it is down.
+   */
+  async ready(what: string): Promise<void> {
+    if (!this.#connection.isReady && !this.#settled) await this.#made;
+    if (this.#connection.isReady) return;
+    throw new Error(
+      `ssekit/redis: cannot ${what} on "${this.#key}": Redis is not connected (down or ` +
+        'reconnecting). Nothing was stored; retry once Redis is back.',
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Publishing exactly once. A reply can be lost after Redis stored the entry: the connection drops
+ * between the two. Sending the publish again would store it twice, and giving up would reject a
+ * publish that succeeded. So every publish carries a random key that the append script remembers
+ * with the entry's id (`append-script.ts`), and a publish whose reply was lost is sent again, with
+ * the same key, as soon as the connection is back: Redis then returns the id it stored, or stores
+ * the entry if the first send never reached it. The broker's own connection never resends a
+ * command by itself (see `RedisConnection.duplicate`), so every send is one of these, all within
+ * `RETRY_MS`, and the script remembers each key for longer than that.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendEntry, type Retention } from './append-script.js';
+import type { RedisConnection } from './connection/connection.js';
+import { untilReady } from './connection/until-ready.js';
+import { isErrorReply } from './replies.js';
+
+/** How long a publish whose reply was lost waits for the connection to come back to send again. */
+export const RETRY_MS = 10_000;
+
+/** How long Redis remembers a publish's key: longer than any send of it can come. */
+const REMEMBER_MS = 3 * RETRY_MS;
+
+/** What one publish needs. */
+export interface PublishRequest {
+  connection: RedisConnection;
+  key: string;
+  fields: ReadonlyArray<readonly [string, string]>;
+  retention: Retention;
+  /** Aborts the wait for the connection (the broker closed). */
+  signal: AbortSignal;
+}
+
+/**
+ * Stores the entry once and resolves to its id. Rejects when Redis answered with an error (nothing
+ * was stored), or when the reply was lost and the connection did not come back within `RETRY_MS`
+ * (or the broker closed): then the error says the entry may have been stored.
+ */
+export async function publishOnce(request: PublishRequest): Promise<string> {
+  const { connection, key, fields, retention, signal } = request;
+  const publish = { key: randomBytes(12).toString('base64url'), rememberMs: REMEMBER_MS };
+  const giveUpAt = performance.now() + RETRY_MS;
+  for (;;) {
+    try {
+      return await appendEntry(connection, key, fields, retention, publish);
+    } catch (error) {
+      if (isErrorReply(error)) {
+        throw new Error(
+          `ssekit/redis: Redis refused to store the event on "${key}" (${errorText(error)}); ` +
+            'nothing was stored.',
+          { cause: error },
+        );
+      }
+      const back = await untilReady(connection, giveUpAt, signal);
+      if (!back || performance.now() >= giveUpAt) throw unknownOutcome(key, error, signal);
+    }
+  }
+}
+
+function unknownOutcome(key: string, error: unknown, signal: AbortSignal): Error {
+  const why = signal.aborted
+    ? 'the broker closed before it could send it again'
+    : `the connection did not come back within ${RETRY_MS / 1000} s to send it again`;
+  return new Error(
+    `ssekit/redis: the event on "${key}" may or may not have been stored: Redis did not reply ` +
+      `(${errorText(error)}) and ${why}. Publishing it again may store it twice.`,
+    { cause: error },
+  );
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
