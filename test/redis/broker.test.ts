@@ -179,6 +179,17 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
       ]);
     });
 
+    it('stores it once when Redis refuses the send after the lost reply for a while', async () => {
+      const { broker, seen } = await startThroughProxy();
+      const cut = proxy.cutNext('EVAL', 'before-reply');
+      const publishing = broker.publish({ topic: 'a', data: 'stored, then LOADING' });
+      await cut;
+      await proxy.answerNext('EVAL', '-LOADING Redis is loading the dataset in memory\r\n');
+      const id = await publishing;
+      expect(await delivered(broker, seen)).toEqual(['stored, then LOADING', 'marker']);
+      expect(seen.entries[0]?.id).toBe(id);
+    });
+
     it('stores it once when the command never reached Redis', async () => {
       const { broker, seen } = await startThroughProxy();
       const cut = proxy.cutNext('EVAL', 'before-command');

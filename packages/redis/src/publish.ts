@@ -9,6 +9,7 @@
  * `RETRY_MS`, and the script remembers each key for longer than that.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appendEntry, type Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
 import { untilReady } from './connection/until-ready.js';
@@ -19,6 +20,9 @@ export const RETRY_MS = 10_000;
 
 /** How long Redis remembers a publish's key: longer than any send of it can come. */
 const REMEMBER_MS = 3 * RETRY_MS;
+
+/** The pause before sending again, so that a Redis refusing every send is not asked in a loop. */
+const PAUSE_MS = 50;
 
 /** What one publish needs. */
 export interface PublishRequest {
@@ -31,29 +35,46 @@ export interface PublishRequest {
 }
 
 /**
- * Stores the entry once and resolves to its id. Rejects when Redis answered with an error (nothing
- * was stored), or when the reply was lost and the connection did not come back within `RETRY_MS`
- * (or the broker closed): then the error says the entry may have been stored.
+ * Stores the entry once and resolves to its id. Rejects when Redis answered the first send with an
+ * error (nothing was stored), or when a reply was lost and no later send was answered within
+ * `RETRY_MS` (or the broker closed): then the error says the entry may have been stored.
  */
 export async function publishOnce(request: PublishRequest): Promise<string> {
   const { connection, key, fields, retention, signal } = request;
   const publish = { key: randomBytes(12).toString('base64url'), rememberMs: REMEMBER_MS };
   const giveUpAt = performance.now() + RETRY_MS;
+  let lost: unknown;
   for (;;) {
     try {
       return await appendEntry(connection, key, fields, retention, publish);
     } catch (error) {
-      if (isErrorReply(error)) {
+      // A refusal of the first send means nothing was stored. A refusal of a later one (LOADING
+      // after a restart, READONLY during a failover) says nothing of the send whose reply was lost.
+      if (lost === undefined && isErrorReply(error)) {
         throw new Error(
           `ssekit/redis: Redis refused to store the event on "${key}" (${errorText(error)}); ` +
             'nothing was stored.',
           { cause: error },
         );
       }
-      const back = await untilReady(connection, giveUpAt, signal);
-      if (!back || performance.now() >= giveUpAt) throw unknownOutcome(key, error, signal);
+      lost ??= error;
+      if (!(await backAgain(connection, giveUpAt, signal))) throw unknownOutcome(key, lost, signal);
     }
   }
+}
+
+/** `true` once the connection is ready to send again, `false` when it is too late to. */
+async function backAgain(
+  connection: RedisConnection,
+  giveUpAt: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await sleep(PAUSE_MS, undefined, { signal });
+  } catch {
+    return false;
+  }
+  return (await untilReady(connection, giveUpAt, signal)) && performance.now() < giveUpAt;
 }
 
 function unknownOutcome(key: string, error: unknown, signal: AbortSignal): Error {

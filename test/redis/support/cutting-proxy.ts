@@ -1,13 +1,19 @@
 /**
  * A TCP proxy in front of Redis that can drop a connection at the moment a test needs: right
  * after Redis received a command but before its reply reaches the client (Redis ran it, the
- * client cannot know), or before the command reaches Redis at all. Clients connect to `url` and
- * reconnect through it as they would to Redis.
+ * client cannot know), or before the command reaches Redis at all. It can also answer a command
+ * in Redis's place, with an error Redis gives in passing (LOADING after a restart). Clients
+ * connect to `url` and reconnect through it as they would to Redis.
  */
 import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 
 /** When the connection carrying the matching command is cut. */
 export type CutMoment = 'before-reply' | 'before-command';
+
+/** What happens to the next command that matches. */
+type Trap =
+  | { match: string; moment: CutMoment; done: () => void }
+  | { match: string; answer: string; done: () => void };
 
 export interface CuttingProxy {
   readonly url: string;
@@ -16,6 +22,8 @@ export interface CuttingProxy {
    * matches EVALSHA); resolves once it is cut.
    */
   cutNext(match: string, moment: CutMoment): Promise<void>;
+  /** Answers the next command containing `match` with `reply` (raw RESP) instead of Redis. */
+  answerNext(match: string, reply: string): Promise<void>;
   /** While refusing, new connections are closed at once (Redis looks down). */
   refuse(refusing: boolean): void;
   close(): Promise<void>;
@@ -24,7 +32,7 @@ export interface CuttingProxy {
 export async function cuttingProxy(redisUrl: string): Promise<CuttingProxy> {
   const target = new URL(redisUrl);
   const sockets = new Set<Socket>();
-  let armed: { match: string; moment: CutMoment; cut: () => void } | undefined;
+  let armed: Trap | undefined;
   let refusing = false;
 
   const server = createServer((client) => {
@@ -47,12 +55,17 @@ export async function cuttingProxy(redisUrl: string): Promise<CuttingProxy> {
       const trap = armed;
       if (trap !== undefined && chunk.includes(trap.match)) {
         armed = undefined;
-        if (trap.moment === 'before-command') {
-          for (const socket of pair) socket.destroy();
-          trap.cut();
+        if ('answer' in trap) {
+          client.write(trap.answer);
+          trap.done();
           return;
         }
-        cutOnReply = trap.cut;
+        if (trap.moment === 'before-command') {
+          for (const socket of pair) socket.destroy();
+          trap.done();
+          return;
+        }
+        cutOnReply = trap.done;
       }
       upstream.write(chunk);
     });
@@ -72,8 +85,13 @@ export async function cuttingProxy(redisUrl: string): Promise<CuttingProxy> {
   return {
     url: `redis://127.0.0.1:${port}`,
     cutNext(match, moment) {
-      return new Promise((cut) => {
-        armed = { match, moment, cut };
+      return new Promise((done) => {
+        armed = { match, moment, done };
+      });
+    },
+    answerNext(match, answer) {
+      return new Promise((done) => {
+        armed = { match, answer, done };
       });
     },
     refuse(value) {
