@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@ssekit\/core$/, replacement: source('./packages/core/src/index.ts') },
       { find: /^@ssekit\/express$/, replacement: source('./packages/express/src/index.ts') },
       { find: /^@ssekit\/koa$/, replacement: source('./packages/koa/src/index.ts') },
+      { find: /^@ssekit\/fastify$/, replacement: source('./packages/fastify/src/index.ts') },
       { find: /^@ssekit\/h3$/, replacement: source('./packages/h3/src/index.ts') },
       { find: /^@ssekit\/redis$/, replacement: source('./packages/redis/src/index.ts') },
     ],

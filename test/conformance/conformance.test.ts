@@ -1,6 +1,7 @@
 /**
  * One behaviour suite, run on every row of the server-factory table: the core's fetch entry
- * point, Express 4 and 5, Koa 2 and 3, h3. Real servers on 127.0.0.1, real clients.
+ * point, node:http, Express 4 and 5, Koa 2 and 3, Fastify 5, h3. Real servers on 127.0.0.1, real
+ * clients.
  */
 
 import { getDefaultHighWaterMark } from 'node:stream';

@@ -39,12 +39,12 @@ const LAYOUTS = [
   {
     name: 'one @ssekit/core',
     ownCore: false,
-    scenarios: ['fetch', 'node', 'express', 'koa', 'h3', 'redis'],
+    scenarios: ['fetch', 'node', 'express', 'koa', 'fastify', 'h3', 'redis'],
   },
   {
     name: 'a @ssekit/core per adapter',
     ownCore: true,
-    scenarios: ['express', 'koa', 'h3', 'redis'],
+    scenarios: ['express', 'koa', 'fastify', 'h3', 'redis'],
   },
 ];
 

@@ -3,7 +3,7 @@
  * entry point, on a real server bound to 127.0.0.1. The suite runs every behaviour on every row.
  */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import Router from '@koa/router';
 import { acceptsEventStream, createEventStreamResponse, runHandler } from '@ssekit/core';
@@ -14,12 +14,14 @@ import {
   type SseMiddleware,
   sseHandler,
 } from '@ssekit/express';
+import { acceptsEventStream as fastifyAccepts, sse as fastifySse } from '@ssekit/fastify';
 import { defineEventStreamHandler, eventStreamResponse } from '@ssekit/h3';
 import { acceptsEventStream as koaAccepts, type SseContext, sse } from '@ssekit/koa';
 import compression from 'compression';
 import type { ErrorRequestHandler } from 'express';
 import express4 from 'express4';
 import express5 from 'express5';
+import Fastify from 'fastify';
 import { defineHandler, H3 } from 'h3';
 import { toNodeHandler as h3ToNodeHandler } from 'h3/node';
 import type Koa from 'koa';
@@ -224,6 +226,55 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
 }
 
 /**
+ * Fastify 5 with the plugin and a `{ sse: true }` route. Fastify's own request handler, taken
+ * from `serverFactory`, is served by the table's HTTP/1.1 or HTTP/2 server.
+ */
+const fastify: ServerFactory = {
+  name: 'Fastify 5',
+  // @fastify/compress compresses in onSend, which a hijacked reply skips: nothing to test.
+  supports: { compression: false, http2: true, oneStreamPerConnection: true },
+  async start(scenario, setup = {}) {
+    const reported: unknown[] = [];
+    const frameworkErrors: unknown[] = [];
+    let listener: NodeListener | undefined;
+    const app = Fastify({
+      serverFactory: (handler) => {
+        listener = handler;
+        return http.createServer();
+      },
+    });
+    app.setErrorHandler((error, _request, reply) => {
+      frameworkErrors.push(error);
+      return reply.code(500).send();
+    });
+    await app.register(fastifySse, {
+      ...scenario.options,
+      onError: (error) => reported.push(error),
+    });
+    app.get<{ Events: TestEvents }>(EVENTS_PATH, { sse: true }, async (request, reply) => {
+      if (scenario.guard && !hasAuthorization(request.headers.authorization))
+        return reply.code(401).send(UNAUTHORIZED);
+      if (scenario.negotiate && !fastifyAccepts(request.headers.accept))
+        return reply.send(JSON_ANSWER);
+      await scenario.before?.();
+      await scenario.run(reply.sse);
+    });
+    await app.ready();
+    const handler = listener as NodeListener;
+    const listening = setup.http2
+      ? await listenHttp2(handler as unknown as Parameters<typeof listenHttp2>[0])
+      : await listenHttp1(handler);
+    return {
+      ...running(listening, reported, frameworkErrors),
+      close: async () => {
+        await listening.close();
+        await app.close();
+      },
+    };
+  },
+};
+
+/**
  * h3 v2 on Node through `h3/node`; routes that answer something else first use the lower-level
  * `eventStreamResponse`.
  */
@@ -268,5 +319,6 @@ export const serverFactories: ServerFactory[] = [
   expressFactory('Express 5', express5),
   koaFactory('Koa 2', Koa2),
   koaFactory('Koa 3', Koa3),
+  fastify,
   h3,
 ];

@@ -14,10 +14,21 @@ export const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixture/', import.meta.url));
 
 /** The folders under packages/ that are published. */
-export const PACKAGES = ['core', 'express', 'koa', 'h3', 'redis'] as const;
+export const PACKAGES = ['core', 'express', 'koa', 'fastify', 'h3', 'redis'] as const;
 
-/** What the scenarios load besides ssekit, and the folder of the repository's node_modules that has it. */
-const LINKED = { express: 'express5', koa: 'koa3', h3: 'h3', srvx: 'srvx', ioredis: 'ioredis' };
+/**
+ * What the scenarios load besides ssekit (and what ssekit packages depend on), and the folder of
+ * the repository's node_modules that has it.
+ */
+const LINKED = {
+  express: 'express5',
+  koa: 'koa3',
+  fastify: 'fastify',
+  'fastify-plugin': 'fastify-plugin',
+  h3: 'h3',
+  srvx: 'srvx',
+  ioredis: 'ioredis',
+};
 
 /** Files of `dir` (recursively), as paths relative to `dir`; none when `dir` does not exist. */
 function filesUnder(dir: string): string[] {

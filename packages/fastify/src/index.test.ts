@@ -1,0 +1,141 @@
+import { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import request from 'supertest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { until } from '../../../test/support/wait.js';
+import { type SseOptions, sse } from './index.js';
+
+/** What Fastify's logger wrote, one parsed JSON line each. */
+function logLines() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(String(chunk)));
+      callback();
+    },
+  });
+  return { lines, logger: { level: 'info', stream } };
+}
+
+async function app(options: SseOptions = { heartbeat: false }, logger?: object) {
+  const fastify = Fastify({ forceCloseConnections: true, ...(logger ? { logger } : {}) });
+  onTestFinished(() => fastify.close());
+  await fastify.register(sse, options);
+  return fastify;
+}
+
+async function listen(fastify: FastifyInstance): Promise<string> {
+  return fastify.listen({ port: 0, host: '127.0.0.1' });
+}
+
+describe('@ssekit/fastify', () => {
+  it('gives a handler that throws before the stream opens Fastify’s own error reply', async () => {
+    const fastify = await app();
+    fastify.get('/events', { sse: true }, async () => {
+      throw Object.assign(new Error('no such room'), { statusCode: 404 });
+    });
+    const response = await request(await listen(fastify)).get('/events');
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ statusCode: 404, message: 'no such room' });
+  });
+
+  it('closes the stream of a handler that fails after it opened, and logs through request.log', async () => {
+    const { lines, logger } = logLines();
+    const fastify = await app({ heartbeat: false }, logger);
+    fastify.get('/events', { sse: true }, async (_request, reply) => {
+      reply.sse.send({ data: 'before' });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      throw new Error('boom');
+    });
+    const response = await request(await listen(fastify)).get('/events');
+    expect(response.text).toBe('data: before\n\n');
+    const failure = lines.find((line) => line.level === 50);
+    expect(failure).toMatchObject({ err: { message: 'boom' }, reqId: expect.any(String) });
+    expect(String(failure?.msg)).toMatch(/stream was closed/);
+    // Fastify itself did not try to answer again.
+    expect(lines.some((line) => String(line.msg).includes('reply.sent = true'))).toBe(false);
+  });
+
+  it('answers a sync handler that throws after opening the same way', async () => {
+    const reported: unknown[] = [];
+    const fastify = await app({ heartbeat: false, onError: (error) => reported.push(error) });
+    fastify.get('/events', { sse: true }, (_request, reply) => {
+      reply.sse.send({ data: 'before' });
+      throw new Error('sync boom');
+    });
+    const response = await request(await listen(fastify)).get('/events');
+    expect(response.text).toBe('data: before\n\n');
+    expect(reported).toEqual([expect.objectContaining({ message: 'sync boom' })]);
+  });
+
+  it('sends the headers set with reply.header() and by hooks along with the stream', async () => {
+    const fastify = await app();
+    fastify.addHook('onRequest', async (_request, reply) => {
+      reply.header('access-control-allow-origin', 'https://app.example');
+    });
+    fastify.get('/events', { sse: true }, (_request, reply) => {
+      reply.header('x-room', 'lobby');
+      reply.sse.send({ data: 'hi' });
+      reply.sse.close();
+    });
+    const response = await request(await listen(fastify)).get('/events');
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(response.headers['x-room']).toBe('lobby');
+    expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(response.text).toBe('data: hi\n\n');
+  });
+
+  it('a route’s sse options take precedence over the plugin’s', async () => {
+    const fastify = await app({ heartbeat: false, retry: 1000 });
+    fastify.get('/events', { sse: { retry: 250 } }, (_request, reply) => {
+      reply.sse.close();
+    });
+    const response = await request(await listen(fastify)).get('/events');
+    expect(response.text).toBe('retry: 250\n\n');
+  });
+
+  it('says how to fix a reply.sse read on a route without the sse option', async () => {
+    const fastify = await app();
+    fastify.get('/plain', (_request, reply) => reply.sse.close());
+    const response = await request(await listen(fastify)).get('/plain');
+    expect(response.status).toBe(500);
+    expect(response.body.message).toMatch(
+      /GET \/plain, a route without the sse option.*\{ sse: true \}/,
+    );
+  });
+
+  it('leaves routes without the sse option to Fastify', async () => {
+    const fastify = await app();
+    fastify.get('/data', async () => ({ ok: true }));
+    const response = await request(await listen(fastify))
+      .get('/data')
+      .set('accept', 'text/event-stream');
+    expect(response.body).toEqual({ ok: true });
+  });
+
+  it('lets Fastify log the request and run onResponse hooks when the stream ends', async () => {
+    const { lines, logger } = logLines();
+    const fastify = await app({ heartbeat: false }, logger);
+    const responded: number[] = [];
+    fastify.addHook('onResponse', async (_request, reply) => {
+      responded.push(reply.statusCode);
+    });
+    fastify.get('/events', { sse: true }, (_request, reply) => {
+      reply.sse.send({ data: 'last' });
+      reply.sse.close();
+    });
+    const response = await request(await listen(fastify)).get('/events');
+    expect(response.text).toBe('data: last\n\n');
+    await until(() => responded.length === 1, 'the onResponse hook');
+    expect(responded).toEqual([200]);
+    expect(lines.some((line) => line.msg === 'request completed')).toBe(true);
+  });
+
+  it('refuses an invalid option at registration, not at the first client', async () => {
+    const fastify = Fastify();
+    await expect(fastify.register(sse, { heartbeat: -1 })).rejects.toThrow(TypeError);
+    const other = Fastify();
+    await other.register(sse);
+    expect(() => other.get('/e', { sse: { retry: -5 } }, () => {})).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * The plugin: `reply.sse` on every reply, and an `onRoute` hook that gives each route declared
+ * with the `sse` option its stream and its error handling. Wrapped with fastify-plugin, so the
+ * decorator and the hook reach the routes of the scope that registers it.
+ */
+import { createEventStream, type EventStreamOptions } from '@ssekit/core';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { REPLY_STREAM, replySse } from './reply-sse.js';
+import { type ErrorReporter, type Handler, streamingHandler } from './route-handler.js';
+
+/** Options of the plugin, and of a route's `sse` option (which takes precedence). */
+export interface SseOptions extends EventStreamOptions {
+  /**
+   * Receives what a route threw or rejected with after its stream opened (the stream is closed
+   * by then). Default: `request.log.error`, Fastify's own logger for the request.
+   */
+  onError?: (error: unknown, request: FastifyRequest) => void;
+}
+
+const logError: ErrorReporter = (error, request) => {
+  request.log.error(
+    { err: error },
+    'ssekit: the route failed after its event stream opened; the stream was closed.',
+  );
+};
+
+// Async, so that an invalid option rejects app.register() instead of escaping avvio uncaught.
+const plugin: FastifyPluginAsync<SseOptions> = async (app, options) => {
+  const defaults = validated(options);
+  app.decorateReply(REPLY_STREAM, null);
+  app.decorateReply('sse', { getter: replySse });
+  app.addHook('onRoute', (route) => {
+    if (route.sse === undefined || route.sse === false) return;
+    const { onError = logError, ...streamOptions } =
+      route.sse === true ? defaults : validated({ ...defaults, ...route.sse });
+    route.handler = streamingHandler(route.handler as Handler, streamOptions, onError);
+  });
+};
+
+/**
+ * The Fastify plugin: `await app.register(sse, options)`, then declare streaming routes with
+ * `{ sse: true }` (or `{ sse: { ...options } }`) and read `reply.sse` in them. Reading it opens
+ * the stream (status 200 and the headers go out at once, Fastify stops answering this request),
+ * so answer errors such as 401 with `reply.code(401).send(...)` before touching it.
+ */
+export const sse = fastifyPlugin(plugin, { fastify: '5.x', name: '@ssekit/fastify' });
+
+/** Throws at startup, not at the first client, on an invalid option. */
+function validated(options: SseOptions): SseOptions {
+  const { onError, ...streamOptions } = options;
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError(
+      'ssekit/fastify: onError must be a function (error, request) => void; leave it out to log through request.log.',
+    );
+  }
+  createEventStream(streamOptions).close();
+  return options;
+}

@@ -1,0 +1,22 @@
+/** `reply.sse`: the getter every reply has, and where a `{ sse: true }` route keeps its stream. */
+import type { EventStream } from '@ssekit/core';
+import type { FastifyReply } from 'fastify';
+import type { ReplyStream } from './reply-stream.js';
+
+/** Where a reply of a `{ sse: true }` route keeps its stream; `null` on every other route. */
+export const REPLY_STREAM = Symbol('ssekit.replyStream');
+
+export interface ReplyWithStream {
+  [REPLY_STREAM]: ReplyStream | null;
+}
+
+/** The getter of `reply.sse`: opens the route's stream, or says how to get one. */
+export function replySse(this: FastifyReply): EventStream {
+  const stream = (this as unknown as ReplyWithStream)[REPLY_STREAM];
+  if (stream === null) {
+    throw new TypeError(
+      `ssekit: reply.sse was read on ${this.request.method} ${this.request.routeOptions.url ?? this.request.url}, a route without the sse option, so no stream was opened. Declare the route with { sse: true }: app.get(path, { sse: true }, handler).`,
+    );
+  }
+  return stream.open();
+}

@@ -1,0 +1,48 @@
+/**
+ * The handler of a `{ sse: true }` route: the user's handler, given a `reply.sse` of its own,
+ * with its failures sent where they belong. Before the stream opened, Fastify answers them as
+ * usual (its error handler, its 500); after, Fastify has nothing left to answer with, so the
+ * stream closes and the error goes to `onError`.
+ */
+import type { EventStreamOptions } from '@ssekit/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { REPLY_STREAM, type ReplyWithStream } from './reply-sse.js';
+import { ReplyStream } from './reply-stream.js';
+
+/** A route handler as Fastify calls it. */
+export type Handler = (
+  this: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => unknown;
+
+/** Reports what a route threw after its stream opened. */
+export type ErrorReporter = (error: unknown, request: FastifyRequest) => void;
+
+/** `handler` with a `reply.sse` of its own on each request. */
+export function streamingHandler(
+  handler: Handler,
+  options: EventStreamOptions,
+  onError: ErrorReporter,
+): Handler {
+  return function sseRoute(request, reply) {
+    const stream = new ReplyStream(request, reply, options);
+    (reply as unknown as ReplyWithStream)[REPLY_STREAM] = stream;
+    const fail = (error: unknown): undefined => {
+      const opened = stream.opened;
+      if (opened === undefined) throw error;
+      opened.close();
+      onError(error, request);
+    };
+    try {
+      const result = handler.call(this, request, reply);
+      return isPromiseLike(result) ? Promise.resolve(result).catch(fail) : result;
+    } catch (error) {
+      return fail(error);
+    }
+  };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
