@@ -77,6 +77,7 @@ it('compiles every TypeScript block of the docs under strict TypeScript', () => 
       '@ssekit/core/node': [source('core/src/node/index.ts')],
       '@ssekit/express': [source('express/src/index.ts')],
       '@ssekit/koa': [source('koa/src/index.ts')],
+      '@ssekit/fastify': [source('fastify/src/index.ts')],
       '@ssekit/h3': [source('h3/src/index.ts')],
       '@ssekit/redis': [source('redis/src/index.ts')],
     },
