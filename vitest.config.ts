@@ -1,7 +1,32 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * One project per area, so that `npm test -- --project <name>` runs one of them: `unit` (the
+ * tests beside the sources, and the type tests), `examples`, and each folder of test/ by its
+ * name (a new folder is a new project). Every test binds port 0 and keeps its Redis keys under
+ * a random prefix, so files of these areas run side by side, two at a time.
+ *
+ * `reliability` runs afterwards, one file at a time, as before: its files load both cores on
+ * their own (thousands of clients, megabytes through paused sockets), and beside another such
+ * file they would measure the neighbour, not the code.
+ */
+const testAreas = readdirSync(source('./test'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'support')
+  .map((entry) => entry.name);
+
+const ALONE = 'reliability';
+
+const project = (name: string, include: string[]): TestProjectInlineConfiguration => ({
+  extends: true,
+  test:
+    name === ALONE
+      ? { name, include, maxWorkers: 1, sequence: { groupOrder: 1 } }
+      : { name, include },
+});
 
 export default defineConfig({
   resolve: {
@@ -16,16 +41,28 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-    typecheck: {
-      enabled: true,
-      include: ['packages/*/src/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-      // CI runs tsc over the whole tree; here only the type tests count.
-      ignoreSourceErrors: true,
-    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          typecheck: {
+            enabled: true,
+            include: ['packages/*/src/**/*.test-d.ts'],
+            tsconfig: './tsconfig.json',
+            // CI runs tsc over the whole tree; here only the type tests count.
+            ignoreSourceErrors: true,
+          },
+        },
+      },
+      project('examples', ['examples/*/test/**/*.test.ts']),
+      ...testAreas.map((area) => project(area, [`test/${area}/**/*.test.ts`])),
+    ],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Vitest's default is one fewer than the cores: on two cores, one file at a time.
+    maxWorkers: 2,
   },
 });

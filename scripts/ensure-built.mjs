@@ -1,7 +1,10 @@
 // Builds the JavaScript of the @ssekit packages an example runs on, and only of those whose sources
 // are newer than their dist (or that have none, as in a fresh clone). The examples import the
 // built packages, as an application would; declarations are left to `npm run build`, because
-// they take most of a full build and nothing that starts an example reads them.
+// they take most of a full build and nothing that starts an example reads them. (Running the
+// TypeScript sources directly is no way around it: Node's type stripping does not map the sources'
+// `./x.js` imports to `./x.ts` without a loader hook, and Node 22 before 22.18 strips types only
+// behind a flag.)
 //
 // Run as a script (`npm install` does, as the `prepare` step), it builds every stale package, so
 // that the first `npm run demo` after an install starts at once.
