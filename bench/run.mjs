@@ -43,6 +43,8 @@ const IMPLEMENTATIONS = [
     needs: ['core', 'koa'],
     sessions: ['crowd', 'memory'],
   },
+  { name: 'ssekit-fastify', label: 'ssekit @ssekit/fastify', needs: ['core', 'fastify'] },
+  { name: 'fastify-sse', label: '@fastify/sse 0.6', needs: [] },
   { name: 'ssekit-fetch', label: 'ssekit fetch entry (srvx)', needs: ['core'] },
   { name: 'ssekit-h3', label: 'ssekit @ssekit/h3', needs: ['core', 'h3'] },
   { name: 'writer-reader-loop', label: 'writer (b) reader loop', needs: ['core'] },
@@ -57,6 +59,12 @@ const IMPLEMENTATIONS = [
   {
     name: 'raw-koa',
     label: 'Koa 3, raw writes (no SSE library)',
+    needs: [],
+    sessions: ['crowd', 'memory'],
+  },
+  {
+    name: 'raw-fastify',
+    label: 'Fastify 5, raw writes (no SSE library)',
     needs: [],
     sessions: ['crowd', 'memory'],
   },

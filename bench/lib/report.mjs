@@ -35,11 +35,12 @@ const TARGETS = [
 
 /**
  * Not targets of the issue: each adapter against its own framework writing raw bytes, which
- * separates what ssekit costs from what Express or Koa cost per connection.
+ * separates what ssekit costs from what Express, Koa or Fastify cost per connection.
  */
 const FRAMEWORK_CHECKS = [
   ['ssekit-express', 'raw-express'],
   ['ssekit-koa', 'raw-koa'],
+  ['ssekit-fastify', 'raw-fastify'],
   ['ssekit-hub-express', 'raw-express'],
   ['ssekit-hub-koa', 'raw-koa'],
 ].flatMap(([impl, framework]) => [
@@ -207,7 +208,7 @@ export function buildReport({
     'enters the medians.',
     'Heartbeats and initial `retry` fields are off everywhere. Broadcasts send a ~100-byte JSON',
     'object: raw node:http and ssekit serialize it once, better-sse per session (its `Channel.broadcast`),',
-    'h3 and Hono get the string serialized once.',
+    'h3 and Hono get the string serialized once, @fastify/sse serializes per `send`.',
     '',
     `## Fan-out, ${config.crowdClients.toLocaleString('en-US')} idle clients, a burst of ${config.crowdBurst.events} broadcasts`,
     '',
@@ -311,8 +312,9 @@ export function buildReport({
     '',
     '### The adapters against their own framework',
     '',
-    'Express and Koa cost memory and time per connection of their own (the raw-writes rows). The',
-    'same bounds, measured against the framework writing bytes by hand instead of against node:http:',
+    'Express, Koa and Fastify cost memory and time per connection of their own (the raw-writes',
+    'rows). The same bounds, measured against the framework writing bytes by hand instead of',
+    'against node:http:',
     '',
     targetLines(results, labels, FRAMEWORK_CHECKS),
   ];
