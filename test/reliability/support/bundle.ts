@@ -1,5 +1,5 @@
 /**
- * Runs an example's real `main.js` in its own process against the current sources: esbuild
+ * Runs an example's real `main.js` (or a docs recipe) in its own process against the current sources: esbuild
  * bundles it with `@ssekit/*` pointing at `packages/<name>/src`, leaving its other dependencies
  * (Express, ...) to resolve from the repository's node_modules as they would in production.
  */
@@ -14,6 +14,7 @@ const sources: Record<string, string> = {
   '@ssekit/core/node': 'packages/core/src/node/index.ts',
   '@ssekit/express': 'packages/express/src/index.ts',
   '@ssekit/koa': 'packages/koa/src/index.ts',
+  '@ssekit/fastify': 'packages/fastify/src/index.ts',
   '@ssekit/h3': 'packages/h3/src/index.ts',
   '@ssekit/redis': 'packages/redis/src/index.ts',
 };
@@ -30,13 +31,18 @@ const ssekitFromSource: Plugin = {
 };
 
 /** Bundles `examples/<name>/main.js`; returns the path of the runnable file. */
-export async function bundleExample(name: string): Promise<string> {
+export function bundleExample(name: string): Promise<string> {
+  return bundleEntry(`examples/${name}/main.js`, name);
+}
+
+/** Bundles `entry` (relative to the repository) as `<name>.mjs`; returns the runnable file. */
+export async function bundleEntry(entry: string, name: string): Promise<string> {
   // Inside the repository, so that bare imports left external resolve from its node_modules.
   const outdir = `${root}node_modules/.cache/ssekit-reliability`;
   mkdirSync(outdir, { recursive: true });
   const outfile = `${outdir}/${name}.mjs`;
   await build({
-    entryPoints: [`${root}examples/${name}/main.js`],
+    entryPoints: [`${root}${entry}`],
     bundle: true,
     platform: 'node',
     format: 'esm',
