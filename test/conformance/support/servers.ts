@@ -105,6 +105,20 @@ const fetchEntry: ServerFactory = {
   },
 };
 
+/**
+ * Ends a plain (non-stream) answer, with a JSON body when given. Through statusCode and setHeader
+ * because writeHead's overloads differ between node:http and node:http2 responses.
+ */
+function answer(res: ServerResponse | Http2ServerResponse, status: number, body?: unknown): void {
+  res.statusCode = status;
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
 /** `node:http` and `node:http2` with the core's Node bridge, as the core README shows it. */
 const nodeBridge: ServerFactory = {
   name: 'node:http openEventStream',
@@ -116,17 +130,15 @@ const nodeBridge: ServerFactory = {
       res: ServerResponse | Http2ServerResponse,
     ): Promise<void> => {
       if (new URL(req.url ?? '/', 'http://x').pathname !== EVENTS_PATH) {
-        res.writeHead(404).end();
+        answer(res, 404);
         return;
       }
       if (scenario.guard && !hasAuthorization(req.headers.authorization)) {
-        res
-          .writeHead(401, { 'content-type': 'application/json' })
-          .end(JSON.stringify(UNAUTHORIZED));
+        answer(res, 401, UNAUTHORIZED);
         return;
       }
       if (scenario.negotiate && !acceptsEventStream(req.headers.accept)) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(JSON_ANSWER));
+        answer(res, 200, JSON_ANSWER);
         return;
       }
       await scenario.before?.();
