@@ -2,7 +2,7 @@
  * The recipes the docs print are the files the tests run: every file under docs/recipes/ appears
  * in the docs verbatim, as the ```ts block right after a `<!-- recipe: <path> -->` marker, and
  * every marker names a recipe file. So a recipe cannot drift from the code its test runs
- * (test/reliability/shutdown.test.ts).
+ * (test/reliability/shutdown.test.ts, test/reliability/wiring.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -61,7 +61,8 @@ it('compiles every TypeScript block of the docs under strict TypeScript', () => 
     writeFileSync(file, snippet.code);
     byFile.set(file, snippet);
   });
-  const program = ts.createProgram([...byFile.keys()], {
+  const runtimeGlobals = fileURLToPath(new URL('./support/runtime-globals.d.ts', import.meta.url));
+  const program = ts.createProgram([...byFile.keys(), runtimeGlobals], {
     target: ts.ScriptTarget.ES2022,
     lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
     module: ts.ModuleKind.NodeNext,
