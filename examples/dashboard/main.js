@@ -5,11 +5,14 @@ const server = dashboard.app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1
   console.log(`dashboard: http://127.0.0.1:${server.address().port}/`);
 });
 
-// Open SSE responses keep `server.close()` waiting forever: close the streams first (the hub
-// tells each browser to retry in 1 s), then the server finishes at once.
+// Open SSE responses keep `server.close()` waiting forever. The order of docs/deploying.md:
+// accept no new connections, end the streams (the hub tells each browser to retry in 1 s, so it
+// reconnects elsewhere), then close the sockets they leave idle.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
-    await dashboard.close({ retry: 1000 });
     server.close();
+    await dashboard.close({ retry: 1000 });
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 5000).unref();
   });
 }
