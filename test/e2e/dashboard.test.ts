@@ -7,18 +7,23 @@ import { describeInChromium, launchChromium } from '../support/chromium.js';
 import { listen, stop } from '../support/listen.js';
 import { saveScreenshot } from './support/screenshots.js';
 
-/** The numbers the page shows under its charts. */
-async function pageStats(page: Page) {
-  const text = (id: string) => page.textContent(`#${id}`).then((value) => value ?? '');
-  const seq = async (id: string) => Number((await text(id)).replace('#', ''));
-  return {
-    first: await seq('first-seq'),
-    last: await seq('last-seq'),
-    received: Number(await text('received')),
-    gaps: Number(await text('gaps')),
-    duplicates: Number(await text('duplicates')),
-    reconnects: Number(await text('reconnects')),
-  };
+/**
+ * The numbers the page shows under its charts, read in one go: readings keep arriving every
+ * 50 ms, so fields read one round trip apart can come from different frames.
+ */
+function pageStats(page: Page) {
+  return page.evaluate(() => {
+    const text = (id: string) => document.getElementById(id)?.textContent ?? '';
+    const seq = (id: string) => Number(text(id).replace('#', ''));
+    return {
+      first: seq('first-seq'),
+      last: seq('last-seq'),
+      received: Number(text('received')),
+      gaps: Number(text('gaps')),
+      duplicates: Number(text('duplicates')),
+      reconnects: Number(text('reconnects')),
+    };
+  });
 }
 
 describeInChromium('dashboard in Chromium', () => {
