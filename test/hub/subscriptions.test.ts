@@ -144,6 +144,34 @@ describe('more subscribe calls on a stream that resumed with a Last-Event-ID', (
     expect(received(reader.events)).toEqual(['t1', 'u1', 't2', 'u2']);
   });
 
+  it('a topic left before its replay finished is replayed when subscribed again', async () => {
+    const { hub, reader, stream } = await resumed((first) => first);
+    for (let i = 2; i <= 5; i++) await hub.publish('u', { data: { topic: `u${i}` } });
+    // What the filter-mismatch TypeError tells a user to do: unsubscribe, then subscribe again.
+    const filtered = hub.subscribe(stream, 'u', { filter: () => true });
+    filtered();
+    hub.subscribe(stream, 'u');
+    await hub.publish('u', { data: { topic: 'u6' } });
+    await until(() => received(reader.events).includes('u6'), 'the live event');
+    expect(received(reader.events)).toEqual(['t1', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+  });
+
+  it('a topic left halfway through its replay resumes where that replay stopped', async () => {
+    const { hub, reader, stream } = await resumed((first) => first);
+    for (let i = 2; i <= 5; i++) await hub.publish('u', { data: { topic: `u${i}` } });
+    const leave = hub.subscribe(stream, 'u', {
+      filter: (message) => {
+        if ((message.data as { topic: string }).topic === 'u3') leave();
+        return true;
+      },
+    });
+    await until(() => received(reader.events).includes('u3'), 'the first replay');
+    hub.subscribe(stream, 'u');
+    await hub.publish('u', { data: { topic: 'u6' } });
+    await until(() => received(reader.events).includes('u6'), 'the live event');
+    expect(received(reader.events)).toEqual(['t1', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+  });
+
   it('a second topic subscribed in its own call is replayed too', async () => {
     const { hub, reader, stream } = await resumed((first) => first);
     hub.subscribe(stream, ['t', 'u']);

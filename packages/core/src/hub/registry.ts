@@ -5,6 +5,7 @@
  */
 import type { EventMap, EventStream } from '../event-stream.js';
 import type { HubFilter } from './hub-types.js';
+import { compareIds } from './ids.js';
 import {
   GONE,
   LIVE,
@@ -80,8 +81,9 @@ export class SubscriberRegistry {
   }
 
   /**
-   * Records one `subscribe` call. A resumed stream gets each topic replayed once: a topic it
-   * had before (and left) continues live, or a rejoin would replay what it already got.
+   * Records one `subscribe` call. A resumed stream gets each topic replayed once: a topic whose
+   * replay finished continues live, or a rejoin would replay what it already got; a topic left
+   * mid-replay is replayed again, after what that replay handed on.
    */
   add(
     stream: EventStream<EventMap>,
@@ -111,9 +113,11 @@ export class SubscriberRegistry {
   }
 
   #startReplay(record: StreamRecord, topics: string[], filter: HubFilter<EventMap> | undefined) {
-    record.replayed ??= new Set();
-    for (const topic of topics) record.replayed.add(topic);
-    return this.#start(record, topics, filter, { name: 'replaying', held: [] });
+    return this.#start(record, topics, filter, {
+      name: 'replaying',
+      held: [],
+      coveredTo: undefined,
+    });
   }
 
   #start(
@@ -155,6 +159,7 @@ export class SubscriberRegistry {
       position: undefined,
       resumeFrom: stream.lastEventId,
       replayed: undefined,
+      replayedTo: undefined,
     };
     this.#records.set(stream, record);
     stream.closed.then(() => {
@@ -178,6 +183,15 @@ export class SubscriberRegistry {
     const set = this.#topics.get(topic);
     set?.delete(subscriber);
     if (set?.size === 0) this.#topics.delete(topic);
+    const phase = subscriber.phase;
+    // Left mid-replay: not replayed yet, so a later subscribe replays the rest of it.
+    if (phase.name === 'replaying' && phase.coveredTo !== undefined) {
+      record.replayedTo ??= new Map();
+      const before = record.replayedTo.get(topic);
+      if (before === undefined || compareIds(phase.coveredTo, before) > 0) {
+        record.replayedTo.set(topic, phase.coveredTo);
+      }
+    }
     if (subscriber.topics.size === 0) subscriber.phase = GONE;
     if (record.topics.size === 0) this.#streams.delete(record.stream);
   }

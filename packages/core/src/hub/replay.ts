@@ -3,7 +3,7 @@
  * under the stream's backpressure, then the live entries held meanwhile, skipping every id
  * already covered, so the client misses nothing and gets nothing twice.
  */
-import type { Broker } from './broker.js';
+import type { Broker, HubEntry } from './broker.js';
 import type { Delivery } from './delivery.js';
 import { compareIds, isHubId } from './ids.js';
 import { isGone, LIVE, type Subscriber } from './subscriber.js';
@@ -33,6 +33,8 @@ export async function replayThenLive(
     for (const entry of page) {
       if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
       position = entry.id;
+      cover(subscriber, entry.id);
+      if (!owed(subscriber, entry)) continue;
       if (delivery.offer(subscriber, entry)) lastSent = entry.id;
       if (subscriber.backedUp) await subscriber.stream.ready();
       if (isGone(subscriber)) return;
@@ -54,13 +56,41 @@ export async function replayThenLive(
   for (const entry of phase.held) {
     if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
     position = entry.id;
+    cover(subscriber, entry.id);
+    if (!owed(subscriber, entry)) continue;
     if (delivery.offer(subscriber, entry)) lastSent = entry.id;
   }
   if (isGone(subscriber)) return;
+  markReplayed(subscriber);
   const live = broker.cursor();
   subscriber.phase =
     position !== undefined && live !== undefined && compareIds(position, live) > 0
       ? { name: 'live', sentUpTo: position }
       : LIVE;
   if (position !== undefined && position !== lastSent) delivery.sendCursor(subscriber, position);
+}
+
+/** Notes how far the replay has gone, so leaving a topic now keeps what was already sent. */
+function cover(subscriber: Subscriber, id: string): void {
+  if (subscriber.phase.name === 'replaying') subscriber.phase.coveredTo = id;
+}
+
+/**
+ * Whether the client still needs `entry`: not when its topic was left during this replay, nor
+ * when an earlier replay of the topic, left halfway, already handed it on.
+ */
+function owed(subscriber: Subscriber, entry: HubEntry): boolean {
+  if (!subscriber.topics.has(entry.topic)) return false;
+  const before = subscriber.record.replayedTo?.get(entry.topic);
+  return before === undefined || compareIds(entry.id, before) > 0;
+}
+
+/** The topics' replay is finished: subscribed again later, they continue live. */
+function markReplayed(subscriber: Subscriber): void {
+  const record = subscriber.record;
+  record.replayed ??= new Set();
+  for (const topic of subscriber.topics) {
+    record.replayed.add(topic);
+    record.replayedTo?.delete(topic);
+  }
 }

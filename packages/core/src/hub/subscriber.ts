@@ -8,13 +8,14 @@ import type { HubEntry } from './broker.js';
 import type { HubFilter } from './hub-types.js';
 
 /**
- * - `replaying`: its replay runs; live entries wait in `held` (in id order) until it is sent.
+ * - `replaying`: its replay runs; live entries wait in `held` (in id order) until it is sent;
+ *   `coveredTo` is the last entry the replay has handed on (sent, or refused by the filter).
  * - `live`: gets entries as they come; with `sentUpTo`, its replay reached further than live
  *   delivery had, so live entries up to that id were already sent and are skipped once.
  * - `gone`: unsubscribed; a replay under way stops at its next step.
  */
 export type Phase =
-  | { readonly name: 'replaying'; readonly held: HubEntry[] }
+  | { readonly name: 'replaying'; readonly held: HubEntry[]; coveredTo: string | undefined }
   | { readonly name: 'live'; readonly sentUpTo: string | undefined }
   | { readonly name: 'gone' };
 
@@ -37,8 +38,16 @@ export interface StreamRecord {
    * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
    */
   resumeFrom: string | undefined;
-  /** Topics replayed to this stream already: subscribed again, they continue live. */
+  /**
+   * Topics whose replay reached live delivery on this stream: subscribed again, they continue
+   * live. A topic enters only once its replay has finished, never when it starts.
+   */
   replayed: Set<string> | undefined;
+  /**
+   * Topics left while their replay ran, with the last entry that replay handed on: subscribed
+   * again, their replay continues after it, so nothing is lost and nothing sent twice.
+   */
+  replayedTo: Map<string, string> | undefined;
 }
 
 /** A topic of one stream: delivered once, however many `subscribe` calls asked for it. */
