@@ -3,11 +3,11 @@
  * with overlapping topics, leaves nothing behind, tells the client nothing twice, and delivers
  * each event once.
  */
-import { CURSOR_EVENT, type EventStream, RESET_EVENT } from '@ssekit/core';
+import { CURSOR_EVENT, type EventStream, type Hub, RESET_EVENT } from '@ssekit/core';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '../reliability/support/measure.js';
 import { until } from '../support/wait.js';
-import { fetchReader, sequence } from './support/clients.js';
+import { type FetchReader, fetchReader, sequence } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 
 const { readers, serve } = hubTest();
@@ -144,21 +144,31 @@ describe('more subscribe calls on a stream that resumed with a Last-Event-ID', (
     expect(received(reader.events)).toEqual(['t1', 'u1', 't2', 'u2']);
   });
 
-  it('a topic left before its replay finished is replayed when subscribed again', async () => {
-    const { hub, reader, stream } = await resumed((first) => first);
-    for (let i = 2; i <= 5; i++) await hub.publish('u', { data: { topic: `u${i}` } });
-    // What the filter-mismatch TypeError tells a user to do: unsubscribe, then subscribe again.
-    const filtered = hub.subscribe(stream, 'u', { filter: () => true });
-    filtered();
+  /** A resumed stream, with `u2`..`u5` retained too, so a replay of `u` has more to send. */
+  async function resumedWithMoreOfU() {
+    const client = await resumed((first) => first);
+    for (let i = 2; i <= 5; i++) await client.hub.publish('u', { data: { topic: `u${i}` } });
+    return client;
+  }
+
+  /** Subscribes `stream` to `u` again: the client must end with every event once, in order. */
+  async function rejoinGetsEveryEventOnce(hub: Hub, reader: FetchReader, stream: EventStream) {
     hub.subscribe(stream, 'u');
     await hub.publish('u', { data: { topic: 'u6' } });
     await until(() => received(reader.events).includes('u6'), 'the live event');
     expect(received(reader.events)).toEqual(['t1', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+  }
+
+  it('a topic left before its replay finished is replayed when subscribed again', async () => {
+    const { hub, reader, stream } = await resumedWithMoreOfU();
+    // What the filter-mismatch TypeError tells a user to do: unsubscribe, then subscribe again.
+    const filtered = hub.subscribe(stream, 'u', { filter: () => true });
+    filtered();
+    await rejoinGetsEveryEventOnce(hub, reader, stream);
   });
 
   it('a topic left halfway through its replay resumes where that replay stopped', async () => {
-    const { hub, reader, stream } = await resumed((first) => first);
-    for (let i = 2; i <= 5; i++) await hub.publish('u', { data: { topic: `u${i}` } });
+    const { hub, reader, stream } = await resumedWithMoreOfU();
     const leave = hub.subscribe(stream, 'u', {
       filter: (message) => {
         if ((message.data as { topic: string }).topic === 'u3') leave();
@@ -166,10 +176,7 @@ describe('more subscribe calls on a stream that resumed with a Last-Event-ID', (
       },
     });
     await until(() => received(reader.events).includes('u3'), 'the first replay');
-    hub.subscribe(stream, 'u');
-    await hub.publish('u', { data: { topic: 'u6' } });
-    await until(() => received(reader.events).includes('u6'), 'the live event');
-    expect(received(reader.events)).toEqual(['t1', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+    await rejoinGetsEveryEventOnce(hub, reader, stream);
   });
 
   it('a second topic subscribed in its own call is replayed too', async () => {
