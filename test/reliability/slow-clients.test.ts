@@ -27,10 +27,12 @@ const EVENTS = scaled(1200, 3000);
 const BATCH = 50;
 const MAX_BUFFERED = 256 * 1024;
 /**
- * A slow client is judged on the bytes it left unread, not on the turn being queued nor on the
- * largest burst it is still reading: here one batch per turn, each event with its framing.
+ * A slow client is judged on the bytes it left unread, not on the turn being queued nor on its
+ * credit for bursts, under two turns' worth: a paused socket takes bytes until its kernel buffers
+ * fill, so a batch can join the credit while it is still that. One batch per turn, each event
+ * with its framing.
  */
-const PER_SLOW_STREAM = MAX_BUFFERED + 2 * BATCH * (EVENT_BYTES + 32);
+const PER_SLOW_STREAM = MAX_BUFFERED + 3 * BATCH * (EVENT_BYTES + 32);
 /**
  * What the process may hold beyond the slow clients' caps: the batch in flight to each fast
  * client (the test paces on their receipt), each slow response's own high-water mark (bytes

@@ -234,6 +234,75 @@ describe('EventStream backpressure', () => {
     expect(stream.isClosed).toBe(false);
   });
 
+  it('never judges a reader on bursts in consecutive turns: it reads the second after the first', async () => {
+    const stream = open({ heartbeat: false });
+    const reader = stream.readable.getReader();
+    const event = 'b'.repeat(64 * 1024);
+    // 2 MiB in one turn, 2 MiB in the next: twice the default cap, queued one behind the other.
+    for (let i = 0; i < 32; i++) stream.send({ data: event });
+    await readText(reader);
+    await nextTurn();
+    for (let i = 0; i < 32; i++) stream.send({ data: event });
+    await nextTurn();
+    let live = 0;
+    while (stream.bufferedBytes > 0) {
+      await readText(reader);
+      if (stream.bufferedBytes === 0) break;
+      stream.send({ data: `live ${live++}` });
+      await nextTurn();
+    }
+    expect(live).toBeGreaterThan(32);
+    expect(stream.overflows).toBe(0);
+    expect(stream.isClosed).toBe(false);
+  });
+
+  it('never judges a reader on a snapshot while it reads faster than live events arrive', async () => {
+    const stream = open({ heartbeat: false });
+    const reader = stream.readable.getReader();
+    // A 4 MiB snapshot in one turn, then live events of a third of what the reader takes a turn.
+    for (let i = 0; i < 64; i++) stream.send({ data: 's'.repeat(64 * 1024) });
+    await nextTurn();
+    const live = 'l'.repeat(20 * 1024);
+    let turns = 0;
+    while (stream.bufferedBytes > 0 && turns < 1000) {
+      await readText(reader);
+      if (stream.bufferedBytes === 0) break;
+      stream.send({ data: live });
+      await nextTurn();
+      turns += 1;
+    }
+    // Reading all of the snapshot took 64 turns, during which more than the cap arrived live.
+    expect(turns).toBeGreaterThan(64);
+    expect(stream.bufferedBytes).toBe(0);
+    expect(stream.overflows).toBe(0);
+    expect(stream.isClosed).toBe(false);
+  });
+
+  it('judges a reader that stops once it has read its bursts: it owes what arrives after', async () => {
+    const stream = open({ maxBufferedBytes: 256 * 1024, heartbeat: false });
+    const reader = stream.readable.getReader();
+    for (let i = 0; i < 16; i++) stream.send({ data: 's'.repeat(64 * 1024) });
+    await nextTurn();
+    for (let i = 0; i < 16; i++) stream.send({ data: 's'.repeat(64 * 1024) });
+    await nextTurn();
+    while (stream.bufferedBytes > 0) {
+      await readText(reader);
+      if (stream.bufferedBytes === 0) break;
+      stream.send({ data: 'l'.repeat(16 * 1024) });
+      await nextTurn();
+    }
+    expect(stream.isClosed).toBe(false);
+    // The reader stops; 16 KiB a turn arrive. The cap is 16 events' worth.
+    let sent = 0;
+    while (!stream.isClosed && sent < 100) {
+      stream.send({ data: 'l'.repeat(16 * 1024) });
+      sent += 1;
+      await nextTurn();
+    }
+    expect(stream.isClosed).toBe(true);
+    expect(sent).toBeLessThanOrEqual(18);
+  });
+
   it('drops events while a reader owes more than maxBufferedBytes, keeping the stream open', async () => {
     const stream = open({
       maxBufferedBytes: 300,

@@ -54,9 +54,14 @@ export interface EventStreamOptions {
   /** Above this many buffered bytes, `send()` returns `false`. Default 65536 (64 KiB), at most `maxBufferedBytes`. */
   highWaterMark?: number;
   /**
-   * The most bytes a client may leave unread: bytes queued in an earlier turn of the event loop,
-   * apart from the largest one-turn burst, which it is given time to read. Bytes queued in the
-   * current turn never count (no client could have read them yet). Default 1048576 (1 MiB).
+   * The most bytes a client may owe: bytes queued in an earlier turn of the event loop that it
+   * left unread, less its credit for bursts. A turn's bytes are a burst when they are more than
+   * the credit left; the burst is added to the credit (the client reaches it only by reading what
+   * is before it), and the credit shrinks to what the client has left unread as it reads, so a
+   * client that reads faster than events arrive owes nothing, and one that stops owes everything
+   * sent after. Bytes queued in the current turn never count. Memory held for a client is at most
+   * this, plus the bytes queued in one turn, plus a credit under twice the most bytes sent to it
+   * in one turn. Default 1048576 (1 MiB).
    */
   maxBufferedBytes?: number;
   /** Once a client leaves more than `maxBufferedBytes` unread: `'close'` the connection (the client reconnects and can replay) or `'drop'` each event sent until it catches up. Default `'close'`. */
@@ -85,14 +90,13 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   #state: State = 'open';
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
-  /** Every byte ever queued: positions in this count place the turn and the burst in the queue. */
+  /** Every byte ever queued: positions in this count place the turn in the queue. */
   #queuedTotal = 0;
   /** The turn of the last enqueue, and where its bytes start. */
   #turn = -1;
   #turnStart = 0;
-  /** The largest one-turn burst not yet read: the client is not judged on it. */
-  #burstStart = 0;
-  #burstEnd = 0;
+  /** Unread bytes of bursts the client is not judged on: never more than it has left unread. */
+  #credit = 0;
   #sink: Sink | undefined;
   #overflows = 0;
   /** Resolvers of `ready()` calls; created by the first call that has to wait. */
@@ -255,29 +259,32 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   }
 
   /**
-   * What the client left unread: of the `buffered` bytes, those queued before this turn, less
-   * the largest burst it is still reading. Judging only these means a publisher's burst (one
-   * loop, a catch-up, a replay page) never counts against a client that reads.
+   * What the client owes: of the `buffered` bytes, those queued before this turn, less its
+   * credit. The credit grows by each burst (a turn's bytes above what is left of it) and shrinks
+   * to what the client left unread as it reads, so debt grows only while bytes arrive faster than
+   * the client takes them: a publisher's burst (one loop, a catch-up, a replay page), or several
+   * in a row, never counts against a client that reads.
    */
   #unreadDebt(buffered: number): number {
-    if (buffered === 0) return 0;
+    if (buffered === 0) {
+      this.#credit = 0;
+      return 0;
+    }
     // Bytes before `read` in the count of every byte queued have left for the client.
     const read = this.#queuedTotal - buffered;
     const turn = currentTurn();
     if (turn !== this.#turn) {
-      const lastTurn = this.#queuedTotal - this.#turnStart;
-      if (lastTurn > unreadOf(this.#burstStart, this.#burstEnd, read)) {
-        this.#burstStart = this.#turnStart;
-        this.#burstEnd = this.#queuedTotal;
-      }
+      const credit = Math.min(this.#credit, unreadOf(0, this.#turnStart, read));
+      const lastTurn = unreadOf(this.#turnStart, this.#queuedTotal, read);
+      // Queued behind the earlier bursts, a new one is read after them: it adds to the time the
+      // client is given rather than taking the place of what it is still reading.
+      this.#credit = lastTurn > credit ? credit + lastTurn : credit;
       this.#turn = turn;
       this.#turnStart = this.#queuedTotal;
     }
-    return (
-      buffered -
-      unreadOf(this.#burstStart, this.#burstEnd, read) -
-      unreadOf(this.#turnStart, this.#queuedTotal, read)
-    );
+    const earlier = unreadOf(0, this.#turnStart, read);
+    if (this.#credit > earlier) this.#credit = earlier;
+    return earlier - this.#credit;
   }
 
   #source(): SinkSource {
