@@ -249,9 +249,11 @@ describe.skipIf(!available)('redisBroker without Redis', () => {
     await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toThrow(
       /cannot publish on ".*": Redis is not connected/,
     );
-    await expect(pages(broker.replay('1-1', new Set(['a'])))).rejects.toThrow(
-      /Redis is not connected/,
-    );
+    const replay = pages(broker.replay('1-1', new Set(['a'])));
+    await expect(replay).rejects.toThrow(/cannot replay on ".*": Redis is not connected/);
+    // Nothing is asked of the replaying client: it reconnects on its own.
+    await expect(replay).rejects.toThrow(/stream was closed; it reconnects and resumes/);
+    await expect(replay).rejects.not.toThrow(/retry/);
     expect(broker.cursor()).toBeUndefined();
     await broker.close();
     client.disconnect();
@@ -269,6 +271,8 @@ describe('redisBroker options', () => {
     [{ client, blockMs: -1 }, /"blockMs" must be a positive whole number/],
     [{ client, createReader: 'no' }, /"createReader" must be a function/],
     [{ client, onError: 1 }, /"onError" must be a function/],
+    [{ client, pagesize: 10 }, /redisBroker has no option "pagesize"; did you mean "pageSize"\?/],
+    [{ client, maxEvent: 10 }, /redisBroker has no option "maxEvent"; did you mean "maxEvents"\?/],
   ])('refuses %o with a TypeError naming the field', (options, message) => {
     expect(() => redisBroker(options as never)).toThrow(TypeError);
     expect(() => redisBroker(options as never)).toThrow(message);

@@ -35,3 +35,67 @@ export function positiveInteger(
   }
   return value;
 }
+
+/**
+ * Throws when `value` has a key `known` does not list, so that a misspelled option (say
+ * `filtr`) fails loudly instead of silently turning its feature off. Keys set to `undefined`
+ * pass, as they do everywhere else options are read.
+ * @throws {TypeError} naming the unknown key, the closest known one, and the known keys.
+ */
+export function checkKnownKeys(owner: string, value: object, known: readonly string[]): void {
+  for (const key in value) {
+    if (!known.includes(key) && (value as Record<string, unknown>)[key] !== undefined) {
+      const match = closestKey(key, known);
+      const hint = match === undefined ? '' : ` did you mean "${match}"?`;
+      throw new TypeError(
+        `ssekit: ${owner} has no option "${key}";${hint} Known options: ${known.join(', ')}. Nothing was set up; fix or remove "${key}".`,
+      );
+    }
+  }
+}
+
+/** The known key the unknown one most likely misspells: same letters in another case, or at most two edits away. */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameLetters = known.find((candidate) => candidate.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        substitution,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * `value` when it is a function or omitted.
+ * @throws {TypeError} naming the option and its expected shape.
+ */
+export function optionalFunction<T>(owner: string, field: string, value: T, shape: string): T {
+  if (value === undefined || typeof value === 'function') return value;
+  throw new TypeError(
+    `ssekit: ${owner} "${field}" must be a function ${shape}, got ${value === null ? 'null' : typeof value}; pass a function or leave it out for the default.`,
+  );
+}

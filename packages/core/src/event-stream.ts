@@ -1,4 +1,4 @@
-import { positiveInteger } from './checks.js';
+import { checkKnownKeys, positiveInteger } from './checks.js';
 import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { eventStreamHeaders } from './headers.js';
@@ -68,6 +68,22 @@ export interface EventStreamOptions {
   onOverflow?: OverflowPolicy;
 }
 
+/**
+ * Every key of {@link EventStreamOptions}: any other is a misspelling and throws. A layer that
+ * takes these options plus its own checks the union once, with {@link checkKnownKeys}.
+ */
+export const EVENT_STREAM_OPTION_KEYS: readonly (keyof EventStreamOptions)[] = [
+  'signal',
+  'lastEventId',
+  'heartbeat',
+  'retry',
+  'serializer',
+  'headers',
+  'highWaterMark',
+  'maxBufferedBytes',
+  'onOverflow',
+];
+
 /** @internal Also the Node bridge's grace for a client that stops reading after `close()`. */
 export const DEFAULT_HEARTBEAT_MS = 5000;
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
@@ -113,6 +129,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   readonly #beat: Beating | undefined;
 
   constructor(options: EventStreamOptions = {}) {
+    checkKnownKeys('createEventStream', options, EVENT_STREAM_OPTION_KEYS);
     const heartbeat = checkHeartbeat(options.heartbeat);
     this.#maxBufferedBytes = positiveInteger('maxBufferedBytes', options.maxBufferedBytes, {
       fallback: DEFAULT_MAX_BUFFERED_BYTES,

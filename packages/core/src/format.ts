@@ -3,6 +3,7 @@
  * Every field is validated here, so nothing else in ssekit can write an injectable stream.
  * https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
+import { checkKnownKeys } from './checks.js';
 
 /** The fields of one event block. Every field is optional; `data` is serialized unless a string. */
 export interface EventMessage<Data = unknown, Name extends string = string> {
@@ -27,6 +28,9 @@ export interface FormatOptions {
   serializer?: Serializer;
 }
 
+/** The fields of an {@link EventMessage}: another key (say `evnet`) would be silently dropped. */
+const MESSAGE_KEYS: readonly (keyof EventMessage)[] = ['event', 'data', 'id', 'retry', 'comment'];
+
 const LINE_BREAK = /\r\n|\r|\n/;
 const HAS_LINE_BREAK = /[\r\n]/;
 
@@ -43,6 +47,7 @@ export function formatEvent(message: EventMessage, options: FormatOptions = {}):
       `ssekit: the message must be an object like { data, event, id }, got ${describe(message)}.`,
     );
   }
+  checkKnownKeys('a message', message, MESSAGE_KEYS);
   let block = '';
   if (message.comment !== undefined) block += commentLine(message.comment);
   if (message.event !== undefined) block += `event: ${singleLine('event', message.event)}\n`;

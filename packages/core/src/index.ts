@@ -1,7 +1,9 @@
 export { acceptsEventStream } from './accept.js';
+export { checkKnownKeys } from './checks.js';
 export { EncodedEvent, encodeEvent } from './encoded-event.js';
 export {
   createEventStream,
+  EVENT_STREAM_OPTION_KEYS,
   type EventMap,
   EventStream,
   type EventStreamOptions,

@@ -4,8 +4,10 @@ import {
   NOT_ACCEPTABLE_TEXT,
   NOT_ACCEPTABLE_TYPE,
 } from './accept.js';
+import { checkKnownKeys, optionalFunction } from './checks.js';
 import {
   createEventStream,
+  EVENT_STREAM_OPTION_KEYS,
   type EventMap,
   type EventStream,
   type EventStreamOptions,
@@ -22,6 +24,8 @@ export interface EventStreamResponseOptions extends EventStreamOptions {
   /** Receives what the handler threw or rejected with (the stream is closed). Default `console.error`. */
   onError?: (error: unknown) => void;
 }
+
+const RESPONSE_OPTION_KEYS: readonly string[] = [...EVENT_STREAM_OPTION_KEYS, 'onError'];
 
 /**
  * The fetch-style entry point (Hono, Bun, Deno, Next.js route handlers, Workers, h3): opens an
@@ -40,7 +44,9 @@ export function createEventStreamResponse<Events extends EventMap = EventMap>(
   handler: EventStreamHandler<Events>,
   options: EventStreamResponseOptions = {},
 ): Response {
+  checkKnownKeys('createEventStreamResponse', options, RESPONSE_OPTION_KEYS);
   const { onError = console.error, ...streamOptions } = options;
+  optionalFunction('createEventStreamResponse', 'onError', options.onError, '(error) => void');
   const stream = createEventStream<Events>({
     ...streamOptions,
     signal: combineSignals(request.signal, options.signal),

@@ -142,3 +142,35 @@ it('rejects an invalid option when the middleware is created', () => {
   expect(() => sse({ heartbeat: -5 })).toThrow(/"heartbeat"/);
   expect(() => sseHandler(() => {}, { onOverflow: 'block' as 'drop' })).toThrow(/"onOverflow"/);
 });
+
+describe('option checks', () => {
+  it.each([
+    ['sse', () => sse({ hearbeat: false } as never), 'hearbeat', 'heartbeat'],
+    [
+      'sseHandler',
+      () => sseHandler(() => {}, { onErorr: () => {} } as never),
+      'onErorr',
+      'onError',
+    ],
+  ])('%s rejects a misspelled option, naming it and the fix', (_name, call, key, suggestion) => {
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(`has no option "${key}"; did you mean "${suggestion}"?`);
+  });
+
+  it('sseHandler rejects an onError that is not a function', () => {
+    expect(() => sseHandler(() => {}, { onError: 'log' as never })).toThrow(
+      /"onError" must be a function/,
+    );
+  });
+
+  it('accepts every documented option', () => {
+    sse({
+      heartbeat: false,
+      retry: 10,
+      highWaterMark: 10,
+      maxBufferedBytes: 100,
+      onOverflow: 'drop',
+    });
+    sseHandler(() => {}, { onError: () => {}, heartbeat: 1000, headers: { 'x-a': 'b' } });
+  });
+});

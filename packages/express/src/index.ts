@@ -6,7 +6,9 @@
 import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import {
   acceptsEventStream as acceptsAccept,
+  checkKnownKeys,
   createEventStream,
+  EVENT_STREAM_OPTION_KEYS,
   type EventMap,
   type EventStream,
   type EventStreamOptions,
@@ -77,7 +79,13 @@ export function sseHandler<Events extends EventMap = EventMap>(
   handler: SseRouteHandler<Events>,
   options: SseOptions = {},
 ): SseMiddleware {
+  checkKnownKeys('sseHandler', options, [...EVENT_STREAM_OPTION_KEYS, 'onError']);
   const { onError = console.error, ...rest } = options;
+  if (typeof onError !== 'function') {
+    throw new TypeError(
+      `ssekit/express: sseHandler "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
+    );
+  }
   const streamOptions = validated(rest);
   return (req, res, next) => {
     const lazy = defineLazyStream(req, res, streamOptions);

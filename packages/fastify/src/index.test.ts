@@ -139,3 +139,26 @@ describe('@ssekit/fastify', () => {
     expect(() => other.get('/e', { sse: { retry: -5 } }, () => {})).toThrow(TypeError);
   });
 });
+
+describe('option checks', () => {
+  it('register rejects a misspelled option, naming it and the fix', async () => {
+    const app = Fastify();
+    await expect(app.register(sse, { hearbeat: false } as never).ready()).rejects.toThrow(
+      'ssekit: @ssekit/fastify has no option "hearbeat"; did you mean "heartbeat"?',
+    );
+    await app.close();
+  });
+
+  it("accepts register()'s own keys beside the stream's, and a route still streams", async () => {
+    const app = Fastify();
+    await app.register(sse, { prefix: '/p', logLevel: 'warn', heartbeat: false, retry: 10 });
+    app.get('/events', { sse: true }, async (_request, reply) => {
+      reply.sse.send({ data: 'hi' });
+      reply.sse.close();
+    });
+    const response = await app.inject({ url: '/events', headers: { accept: 'text/event-stream' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('data: hi');
+    await app.close();
+  });
+});

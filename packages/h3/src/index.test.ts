@@ -91,3 +91,23 @@ it('rejects an invalid option when the handler is defined', () => {
   expect(() => defineEventStreamHandler(() => {}, { retry: -1 })).toThrow(/"retry"/);
   expect(() => defineEventStreamHandler(() => {}, { heartbeat: 1.5 })).toThrow(/"heartbeat"/);
 });
+
+describe('option checks', () => {
+  it('defineEventStreamHandler rejects a misspelled option, naming it and the fix', () => {
+    const call = () => defineEventStreamHandler(() => {}, { onOverflo: 'drop' } as never);
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(
+      'ssekit: defineEventStreamHandler has no option "onOverflo"; did you mean "onOverflow"?',
+    );
+  });
+
+  it('defineEventStreamHandler rejects an onError that is not a function', () => {
+    expect(() => defineEventStreamHandler(() => {}, { onError: 1 as never })).toThrow(
+      /"onError" must be a function/,
+    );
+  });
+
+  it('accepts every documented option', () => {
+    defineEventStreamHandler(() => {}, { onError: () => {}, heartbeat: false, retry: 10 });
+  });
+});

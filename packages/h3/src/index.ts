@@ -3,8 +3,10 @@
  * heartbeat, buffering and `Last-Event-ID` come from the core's fetch entry point.
  */
 import {
+  checkKnownKeys,
   createEventStream,
   createEventStreamResponse,
+  EVENT_STREAM_OPTION_KEYS,
   type EventMap,
   type EventStream,
   type EventStreamResponseOptions,
@@ -56,7 +58,13 @@ export function defineEventStreamHandler<Events extends EventMap = EventMap>(
   handler: EventStreamEventHandler<Events>,
   options: EventStreamResponseOptions = {},
 ): EventHandlerWithFetch {
-  const { onError: _onError, ...streamOptions } = options;
+  checkKnownKeys('defineEventStreamHandler', options, [...EVENT_STREAM_OPTION_KEYS, 'onError']);
+  const { onError, ...streamOptions } = options;
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError(
+      `ssekit/h3: defineEventStreamHandler "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
+    );
+  }
   // Fail at startup, not at the first client, on an invalid option.
   createEventStream(streamOptions).close();
   return defineHandler((event) => eventStreamResponse(event, handler, options));

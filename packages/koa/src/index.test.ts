@@ -127,3 +127,22 @@ it('rejects an invalid option when the middleware is created', () => {
   expect(() => sse({ maxBufferedBytes: 0 })).toThrow(TypeError);
   expect(() => sse({ maxBufferedBytes: 0 })).toThrow(/"maxBufferedBytes"/);
 });
+
+describe('option checks', () => {
+  it('sse rejects a misspelled option, naming it and the fix', () => {
+    const call = () => sse({ maxBufferBytes: 1 } as never);
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(
+      'ssekit: sse has no option "maxBufferBytes"; did you mean "maxBufferedBytes"?',
+    );
+    expect(() => sse({ onErorr: () => {} } as never)).toThrow('did you mean "onError"?');
+  });
+
+  it('sse rejects an onError that is not a function', () => {
+    expect(() => sse({ onError: 'log' as never })).toThrow(/"onError" must be a function/);
+  });
+
+  it('accepts every documented option', () => {
+    sse({ onError: () => {}, heartbeat: false, retry: 10, serializer: String, onOverflow: 'drop' });
+  });
+});

@@ -3,7 +3,9 @@
  * its heartbeat, buffering, disconnect detection and `Last-Event-ID` come from `@ssekit/core/node`.
  */
 import {
+  checkKnownKeys,
   createEventStream,
+  EVENT_STREAM_OPTION_KEYS,
   type EventMap,
   type EventStream,
   type EventStreamOptions,
@@ -48,7 +50,9 @@ export type SseMiddleware = (ctx: Context, next: Next) => Promise<void>;
  * closes the stream and goes to `onError`; before that, Koa handles it as usual.
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
+  checkKnownKeys('sse', options, [...EVENT_STREAM_OPTION_KEYS, 'onError']);
   const { onError = console.error, ...streamOptions } = options;
+  checkOnError(options.onError);
   // Fail at startup, not at the first client, on an invalid option.
   createEventStream(streamOptions).close();
   return async (ctx, next) => {
@@ -101,4 +105,12 @@ const CLIENT_LEFT = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_
 function reportUnlessClientLeft(this: Context & ContextReportingErrors, error: Error): void {
   if (CLIENT_LEFT.has((error as NodeJS.ErrnoException | null)?.code ?? '')) return;
   this[REPORT_ERROR]?.call(this, error);
+}
+
+function checkOnError(onError: unknown): void {
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError(
+      `ssekit/koa: sse "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
+    );
+  }
 }

@@ -8,6 +8,7 @@
 import {
   type Broker,
   type BrokerListener,
+  checkKnownKeys,
   isHubId,
   type PublishedEntry,
   type ReplayPage,
@@ -65,6 +66,18 @@ export interface RedisBroker extends Broker {
   ready(): Promise<void>;
 }
 
+/** Every key of {@link RedisBrokerOptions}: any other is a misspelling and throws. */
+const REDIS_BROKER_OPTION_KEYS: readonly (keyof RedisBrokerOptions)[] = [
+  'client',
+  'createReader',
+  'key',
+  'maxEvents',
+  'maxAgeMs',
+  'batchSize',
+  'blockMs',
+  'pageSize',
+  'onError',
+];
 const DEFAULT_KEY = 'ssekit:events';
 /** How long a replay asked for before the read loop's first read waits for it. */
 const START_WAIT_MS = 10_000;
@@ -79,6 +92,7 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('ssekit/redis: redisBroker takes options like { client, key }.');
   }
+  checkKnownKeys('redisBroker', options, REDIS_BROKER_OPTION_KEYS);
   const client = toConnection(options.client, 'client');
   const key = checkKey(options.key);
   const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs);

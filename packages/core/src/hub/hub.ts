@@ -6,7 +6,7 @@
  * entries to them in `delivery.ts`, the replay of a reconnecting client in `replay.ts`.
  */
 
-import { positiveInteger } from '../checks.js';
+import { checkKnownKeys, optionalFunction, positiveInteger } from '../checks.js';
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 import type { EventMap, EventStream } from '../event-stream.js';
 import { formatEvent, type Serializer } from '../format.js';
@@ -26,6 +26,16 @@ import { SubscriberRegistry } from './registry.js';
 import { replayThenLive } from './replay.js';
 
 const DEFAULT_BUSY_RETRY = 10_000;
+/** Every key of {@link HubOptions}: any other is a misspelling and throws. */
+const HUB_OPTION_KEYS: readonly (keyof HubOptions)[] = [
+  'history',
+  'broker',
+  'maxConnections',
+  'busyRetry',
+  'serializer',
+  'deserializer',
+  'onError',
+];
 
 /** Topics, publishing, and replay-then-live subscriptions. Create it with {@link createHub}. */
 export class Hub<Events extends EventMap = EventMap> {
@@ -42,6 +52,8 @@ export class Hub<Events extends EventMap = EventMap> {
   #rejected = 0;
 
   constructor(options: HubOptions = {}) {
+    checkKnownKeys('createHub', options, HUB_OPTION_KEYS);
+    optionalFunction('createHub', 'onError', options.onError, '(error) => void');
     if (options.broker !== undefined && options.history !== undefined) {
       throw new TypeError(
         'ssekit: pass "history" or "broker" to createHub, not both; a broker keeps its own history.',
@@ -107,6 +119,7 @@ export class Hub<Events extends EventMap = EventMap> {
     options: SubscribeOptions<Events> = {},
   ): () => void {
     const topicList = checkTopics(topics);
+    checkKnownKeys('hub.subscribe', options, ['filter']);
     const filter = checkFilter(options.filter) as HubFilter<EventMap> | undefined;
     const target = stream as unknown as EventStream<EventMap>;
     if (target.isClosed) return noop;
@@ -143,6 +156,7 @@ export class Hub<Events extends EventMap = EventMap> {
    * @throws {TypeError} when `retry` is not a non-negative whole number (the hub stays open).
    */
   close(options: HubCloseOptions = {}): Promise<void> {
+    checkKnownKeys('hub.close', options, ['retry']);
     if (this.#closing === undefined) {
       const hint = options.retry === undefined ? undefined : encodeEvent({ retry: options.retry });
       this.#closing = this.#shutDown(hint);

@@ -2,6 +2,8 @@
  * The in-process broker: ids from a boot-time prefix and a counter, storage in a {@link History},
  * delivery by a synchronous call to each listener. Publishing costs no I/O and no timer.
  */
+
+import { checkKnownKeys } from '../checks.js';
 import type { Broker, BrokerListener, HubEntry, PublishedEntry, ReplayPage } from './broker.js';
 import type { History } from './history.js';
 import { compareIds, isHubId } from './ids.js';
@@ -21,6 +23,7 @@ let lastPrefix = 0;
  * later process (its boot time is later), so an id from before a restart is recognised as unknown.
  */
 export function localBroker(options: LocalBrokerOptions = {}): Broker {
+  checkKnownKeys('localBroker', options, ['history']);
   return new LocalBroker(options.history ?? memoryHistory());
 }
 

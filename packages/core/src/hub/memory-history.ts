@@ -3,7 +3,7 @@
  * age. Memory never grows past `maxEvents` entries, whatever the publish rate.
  */
 
-import { positiveInteger } from '../checks.js';
+import { checkKnownKeys, positiveInteger } from '../checks.js';
 import type { HubEntry } from './broker.js';
 import type { History } from './history.js';
 import { compareIds } from './ids.js';
@@ -24,6 +24,7 @@ const DEFAULT_MAX_EVENTS = 1000;
  * @throws {TypeError} when an option is not a positive whole number.
  */
 export function memoryHistory(options: MemoryHistoryOptions = {}): History {
+  checkKnownKeys('memoryHistory', options, ['maxEvents', 'maxAgeMs']);
   return new MemoryHistory(
     positiveInteger('maxEvents', options.maxEvents, { owner: 'memoryHistory' }) ??
       DEFAULT_MAX_EVENTS,

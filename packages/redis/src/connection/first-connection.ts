@@ -35,12 +35,16 @@ export class FirstConnection {
    * still being made.
    * @throws {Error} saying Redis is not connected, when it is down.
    */
-  async ready(what: string): Promise<void> {
+  async ready(what: 'publish' | 'replay'): Promise<void> {
     if (!this.#connection.isReady && !this.#settled) await this.#made;
     if (this.#connection.isReady) return;
+    const consequence =
+      what === 'publish'
+        ? 'Nothing was stored; retry once Redis is back.'
+        : "The client's stream was closed; it reconnects and resumes from its last id once Redis is back.";
     throw new Error(
       `ssekit/redis: cannot ${what} on "${this.#key}": Redis is not connected (down or ` +
-        'reconnecting). Nothing was stored; retry once Redis is back.',
+        `reconnecting). ${consequence}`,
     );
   }
 }
