@@ -28,7 +28,7 @@ const IMPLEMENTATIONS = [
   { name: 'better-sse', label: 'better-sse 0.16 Channel', needs: [] },
   { name: 'h3-eventstream', label: 'h3 v2 EventStream', needs: [] },
   { name: 'hono-streamsse', label: 'Hono streamSSE', needs: [] },
-  { name: 'ssekit-node', label: 'ssekit openEventStream', needs: ['core'] },
+  { name: 'ssekit-node', label: 'ssekit openSseStream', needs: ['core'] },
   { name: 'ssekit-express', label: 'ssekit @ssekit/express', needs: ['core', 'express'] },
   { name: 'ssekit-koa', label: 'ssekit @ssekit/koa', needs: ['core', 'koa'] },
   {

@@ -1,9 +1,9 @@
 /**
- * ssekit's fetch entry point, `createEventStreamResponse`, served on node:http through srvx's
+ * ssekit's fetch entry point, `createSseResponse`, served on node:http through srvx's
  * `toNodeHandler` (which reads the Response body with a reader loop).
  */
 import http from 'node:http';
-import { createEventStreamResponse } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
 import { toNodeHandler } from 'srvx/node';
 import { fanOutFor, streamTokens } from '../lib/ssekit-routes.mjs';
 
@@ -12,7 +12,7 @@ const OPTIONS = { heartbeat: false };
 export function start(options) {
   const fanOut = fanOutFor(options);
   const fetch = (request) =>
-    createEventStreamResponse(
+    createSseResponse(
       request,
       (stream) => {
         if (new URL(request.url).pathname === '/stream') return streamTokens(request.url, stream);

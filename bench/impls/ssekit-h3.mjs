@@ -1,6 +1,6 @@
-/** ssekit through @ssekit/h3 (`defineEventStreamHandler`) on h3 v2, served by `h3/node`. */
+/** ssekit through @ssekit/h3 (`defineSseHandler`) on h3 v2, served by `h3/node`. */
 import http from 'node:http';
-import { defineEventStreamHandler } from '@ssekit/h3';
+import { defineSseHandler } from '@ssekit/h3';
 import { H3 } from 'h3';
 import { toNodeHandler } from 'h3/node';
 import { fanOutFor, streamTokens } from '../lib/ssekit-routes.mjs';
@@ -12,11 +12,11 @@ export function start(options) {
   const app = new H3();
   app.get(
     '/sse',
-    defineEventStreamHandler((_event, stream) => fanOut.add(stream), OPTIONS),
+    defineSseHandler((_event, stream) => fanOut.add(stream), OPTIONS),
   );
   app.get(
     '/stream',
-    defineEventStreamHandler((event, stream) => streamTokens(event.req.url, stream), OPTIONS),
+    defineSseHandler((event, stream) => streamTokens(event.req.url, stream), OPTIONS),
   );
   return {
     server: http.createServer(toNodeHandler(app)),

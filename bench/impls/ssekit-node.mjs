@@ -1,6 +1,6 @@
-/** ssekit through `@ssekit/core/node` `openEventStream`: writes straight to the response. */
-import { openEventStream } from '@ssekit/core/node';
+/** ssekit through `@ssekit/core/node` `openSseStream`: writes straight to the response. */
+import { openSseStream } from '@ssekit/core/node';
 import { ssekitNodeApp } from '../lib/ssekit-node-app.mjs';
 
 export const start = () =>
-  ssekitNodeApp((req, res) => openEventStream(req, res, { heartbeat: false }));
+  ssekitNodeApp((req, res) => openSseStream(req, res, { heartbeat: false }));

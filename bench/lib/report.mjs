@@ -122,7 +122,7 @@ function table({
   return lines.join('\n');
 }
 
-/** Issue 2: the four ways of moving an EventStream's bytes to a Node response, side by side. */
+/** Issue 2: the four ways of moving an SseStream's bytes to a Node response, side by side. */
 const WRITERS = ['ssekit-node', 'writer-reader-loop', 'writer-fromweb-pipe', 'writer-pipeto'];
 
 function writerLines(results, labels) {
@@ -301,7 +301,7 @@ export function buildReport({
     '',
     '## Node writer options (issue 2)',
     '',
-    '(a) is `openEventStream`: the stream writes straight to the response, every response with',
+    '(a) is `openSseStream`: the stream writes straight to the response, every response with',
     'queued bytes flushed by one shared setImmediate. (b)-(d) drain `stream.readable` instead.',
     '',
     writerLines(results, labels),

@@ -1,6 +1,6 @@
 /**
  * The node:http app every Node-writer variant of ssekit shares; only the way a stream is opened
- * on the response differs (`open(req, res) → EventStream`).
+ * on the response differs (`open(req, res) → SseStream`).
  */
 import http from 'node:http';
 import { fanOutFor, streamTokens } from './ssekit-routes.mjs';

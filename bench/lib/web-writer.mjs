@@ -1,16 +1,16 @@
 /**
- * The alternatives to `openEventStream` for moving an EventStream's bytes to a Node response
+ * The alternatives to `openSseStream` for moving an SseStream's bytes to a Node response
  * (issue 2): each writes the same status and headers, then drains `stream.readable` its own way.
  */
 import { Readable, Writable } from 'node:stream';
-import { createEventStream } from '@ssekit/core';
+import { createSseStream } from '@ssekit/core';
 
 const noop = () => {};
 
 /** Opens a stream on `res` and hands its readable to `pump(readable, res)`. */
 export function webWriter(pump) {
   return (_req, res) => {
-    const stream = createEventStream({ heartbeat: false });
+    const stream = createSseStream({ heartbeat: false });
     stream.headers.forEach((value, name) => {
       res.setHeader(name, value);
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createHub, memoryHistory } from '@ssekit/core';
-import { eventStreamResponse } from '@ssekit/h3';
+import { sseResponse } from '@ssekit/h3';
 import { getQuery, getRouterParam, H3, HTTPError, readBody, toNodeHandler } from 'h3';
 import { createRooms, join, leave } from './rooms.js';
 
@@ -59,7 +59,7 @@ export function createChat({ recentSize = 50 } = {}) {
     // Everything that can fail is checked before the stream opens, so it is a plain 400.
     const { name, room } = roomOf(event);
     const nick = text(getQuery(event).nick, 'nick', 24);
-    return eventStreamResponse(event, (_event, stream) => {
+    return sseResponse(event, (_event, stream) => {
       hub.subscribe(stream, `room:${name}`);
       announce(name, room, join(room, nick));
       stream.closed.then(() => announce(name, room, leave(room, nick)));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { readLastEventId } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { openSseStream } from '@ssekit/core/node';
 
 const page = readFileSync(new URL('./index.html', import.meta.url));
 
@@ -29,7 +29,7 @@ export function createClockServer({ ticks = 10, intervalMs = 1000 } = {}) {
       res.writeHead(204).end();
       return;
     }
-    const stream = openEventStream(req, res);
+    const stream = openSseStream(req, res);
     let tick = seen;
     const timer = setInterval(() => {
       tick += 1;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createEventStreamResponse } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
 import { Hono } from 'hono';
 import { postcards } from './postcards.js';
 import { createSequence } from './sequence.js';
@@ -11,7 +11,7 @@ export function createFeedApp({ intervalMs = 1000, cache = postcards } = {}) {
   const app = new Hono();
   app.get('/', (c) => c.html(page));
   app.get('/feed', (c) =>
-    createEventStreamResponse(
+    createSseResponse(
       c.req.raw,
       (stream) => {
         // `stream.lastEventId` is the id of the last postcard the browser saw, if it reconnected.

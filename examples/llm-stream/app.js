@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createEventStreamResponse, readLastEventId } from '@ssekit/core';
+import { createSseResponse, readLastEventId } from '@ssekit/core';
 import { fakeModel } from './model.js';
 
 const page = readFileSync(new URL('./index.html', import.meta.url));
@@ -30,7 +30,7 @@ export function createApp({ tokenDelayMs = 60 } = {}) {
     if (readLastEventId(request.headers.get('last-event-id')) === DONE_ID) {
       return new Response(null, { status: 204 });
     }
-    return createEventStreamResponse(request, async (stream) => {
+    return createSseResponse(request, async (stream) => {
       let count = 0;
       for await (const token of fakeModel(prompt, { signal: request.signal, tokenDelayMs })) {
         stream.send({ event: 'token', data: token });

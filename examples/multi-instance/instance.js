@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createHub } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { openSseStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
 import { createClient } from 'redis';
 
@@ -33,7 +33,7 @@ export async function startInstance({ name, port = 0, redisUrl, key, tickMs = 20
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/events') {
-      const stream = openEventStream(req, res);
+      const stream = openSseStream(req, res);
       stream.send({ event: 'instance', data: name });
       hub.subscribe(stream, 'ticks');
       return;

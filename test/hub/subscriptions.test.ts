@@ -3,7 +3,7 @@
  * with overlapping topics, leaves nothing behind, tells the client nothing twice, and delivers
  * each event once.
  */
-import { CURSOR_EVENT, type EventStream, type Hub, RESET_EVENT } from '@ssekit/core';
+import { CURSOR_EVENT, type Hub, RESET_EVENT, type SseStream } from '@ssekit/core';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '../reliability/support/measure.js';
 import { until } from '../support/wait.js';
@@ -27,7 +27,7 @@ async function oneClient(query = '') {
   const reader = fetchReader(`${server.url}${query}`);
   readers.push(reader);
   await until(() => cursors(reader.events) === 1, 'the first cursor');
-  return { hub, reader, stream: server.streams[0] as EventStream };
+  return { hub, reader, stream: server.streams[0] as SseStream };
 }
 
 describe('subscribe/unsubscribe cycles on one open stream', () => {
@@ -128,7 +128,7 @@ describe('more subscribe calls on a stream that resumed with a Last-Event-ID', (
     const reader = fetchReader(server.url, lastEventId(first));
     readers.push(reader);
     await until(() => server.streams.length === 1 && hub.stats().replaysServed === 1, 'replay');
-    return { hub, reader, stream: server.streams[0] as EventStream };
+    return { hub, reader, stream: server.streams[0] as SseStream };
   }
 
   it('replay each topic once: a topic joined again is not replayed again', async () => {
@@ -152,7 +152,7 @@ describe('more subscribe calls on a stream that resumed with a Last-Event-ID', (
   }
 
   /** Subscribes `stream` to `u` again: the client must end with every event once, in order. */
-  async function rejoinGetsEveryEventOnce(hub: Hub, reader: FetchReader, stream: EventStream) {
+  async function rejoinGetsEveryEventOnce(hub: Hub, reader: FetchReader, stream: SseStream) {
     hub.subscribe(stream, 'u');
     await hub.publish('u', { data: { topic: 'u6' } });
     await until(() => received(reader.events).includes('u6'), 'the live event');

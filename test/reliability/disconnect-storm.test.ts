@@ -3,7 +3,7 @@
  * may throw or reject unhandled, the server must notice every departure, and the clients that
  * stay must receive every event.
  */
-import { type EventStream, encodeEvent, heartbeatRegistry } from '@ssekit/core';
+import { encodeEvent, heartbeatRegistry, type SseStream } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openClient, type SseClient } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';
@@ -35,7 +35,7 @@ for (const target of coreTargets) {
       process.on('uncaughtException', onFailure);
       process.on('unhandledRejection', onFailure);
       const handlerErrors: unknown[] = [];
-      const live = new Set<EventStream>();
+      const live = new Set<SseStream>();
       server = await target.start(
         (stream) => {
           live.add(stream);

@@ -7,7 +7,7 @@
  *   TypeError and leave no trace; a real parser reads back exactly the valid ones.
  */
 import {
-  createEventStream,
+  createSseStream,
   type EventMessage,
   MAX_LAST_EVENT_ID_LENGTH,
   readLastEventId,
@@ -76,7 +76,7 @@ describe('a stream fed any sequence of messages', () => {
   it('delivers exactly the valid ones, each intact, to a real parser', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(anyMessage, { maxLength: 12 }), async (messages) => {
-        const stream = createEventStream({ heartbeat: false });
+        const stream = createSseStream({ heartbeat: false });
         const expected: EventSourceMessage[] = [];
         for (const message of messages) {
           let accepted = true;

@@ -5,10 +5,10 @@
  * keeps receiving a clean stream throughout, and the server never crashes.
  */
 import {
-  type EventStream,
   encodeEvent,
   MAX_LAST_EVENT_ID_LENGTH,
   readLastEventId,
+  type SseStream,
 } from '@ssekit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openClient, rawRequest, type SseClient } from './support/clients.js';
@@ -127,9 +127,9 @@ for (const target of coreTargets) {
   describe(`hostile input on ${target.name}`, () => {
     let server: RunningServer;
     let bystander: SseClient;
-    const live = new Set<EventStream>();
-    let bystanderStream: EventStream | undefined;
-    let latest: EventStream | undefined;
+    const live = new Set<SseStream>();
+    let bystanderStream: SseStream | undefined;
+    let latest: SseStream | undefined;
     let ticks = 0;
     let caseErrors = 0;
 
@@ -150,7 +150,7 @@ for (const target of coreTargets) {
       const previous = latest;
       const client = openClient(`${server.url}/bystander-${name}`);
       await until(() => latest !== previous, `the ${name} stream`);
-      return { client, stream: latest as EventStream };
+      return { client, stream: latest as SseStream };
     };
 
     beforeAll(async () => {
@@ -225,7 +225,7 @@ for (const target of coreTargets) {
     });
 
     it.each(injections)('send() refuses an injection: $name', async ({ message, field }) => {
-      const stream = bystanderStream as EventStream;
+      const stream = bystanderStream as SseStream;
       const before = bystander.events.length;
       expect(() => stream.send(message as never)).toThrow(TypeError);
       expect(() => stream.send(message as never)).toThrow(field);
@@ -241,7 +241,7 @@ for (const target of coreTargets) {
     it.each(unserializable)(
       'send() refuses data that cannot be serialized: $name',
       async ({ data }) => {
-        const stream = bystanderStream as EventStream;
+        const stream = bystanderStream as SseStream;
         expect(() => stream.send({ data })).toThrow(TypeError);
         expect(() => stream.send({ data })).toThrow(/serializ/);
         expect(stream.isClosed).toBe(false);
@@ -250,7 +250,7 @@ for (const target of coreTargets) {
     );
 
     it.each(multiLineData)('data with line breaks stays inside one event: %j', async (data) => {
-      const stream = bystanderStream as EventStream;
+      const stream = bystanderStream as SseStream;
       const before = bystander.events.length;
       stream.send({ event: 'multi', data });
       await tick();

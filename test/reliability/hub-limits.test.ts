@@ -4,7 +4,7 @@
  * hub (publish after close, subscribe with a closed stream, injected event names, data that cannot
  * be serialized) fail clearly or are ignored, never breaking the streams of others.
  */
-import { CURSOR_EVENT, createHub, type EventStream, type Hub } from '@ssekit/core';
+import { CURSOR_EVENT, createHub, type Hub, type SseStream } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openClient, type SseClient } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';
@@ -36,7 +36,7 @@ for (const target of allTargets) {
     it(`turns away clients past maxConnections (${LIMIT}) and leaves the others untouched`, async () => {
       const activeHub = createHub({ maxConnections: LIMIT, busyRetry: BUSY_RETRY });
       hub = activeHub;
-      const opened = new Set<EventStream>();
+      const opened = new Set<SseStream>();
       server = await target.start((stream) => {
         opened.add(stream);
         activeHub.subscribe(stream, 'news');
@@ -106,7 +106,7 @@ for (const target of allTargets) {
       const activeHub = createHub();
       hub = activeHub;
       const errors: unknown[] = [];
-      const streams: EventStream[] = [];
+      const streams: SseStream[] = [];
       server = await target.start(
         (stream) => {
           streams.push(stream);
@@ -139,7 +139,7 @@ for (const target of allTargets) {
       const gone = openClient(`${server.url}/gone`);
       clients.push(gone);
       await until(() => activeHub.stats().openStreams === 2, 'the second subscriber');
-      const goneStream = streams[1] as EventStream;
+      const goneStream = streams[1] as SseStream;
       gone.destroy();
       await goneStream.closed;
       await until(() => activeHub.stats().openStreams === 1, 'the departure to unsubscribe');

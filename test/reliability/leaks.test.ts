@@ -5,7 +5,7 @@
  * drops the connection, or the server closes the stream; a third of the clients reconnect with a
  * Last-Event-ID, so the replay path is exercised too.
  */
-import { createHub, type EventStream, memoryHistory } from '@ssekit/core';
+import { createHub, memoryHistory, type SseStream } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { churnWave } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';
@@ -37,7 +37,7 @@ for (const target of allTargets) {
       timeout: 120_000,
     }, async () => {
       const hub = createHub({ history: memoryHistory({ maxEvents: HISTORY }) });
-      const live = new Map<string, EventStream>();
+      const live = new Map<string, SseStream>();
       const handlerErrors: unknown[] = [];
       server = await target.start(
         (stream, path) => {

@@ -5,7 +5,7 @@
  * heartbeat registry and the heap are back to their baseline. Keys live under a random prefix
  * and are deleted at the end; nothing else in Redis is touched.
  */
-import { createHub, type EventStream, type Hub } from '@ssekit/core';
+import { createHub, type Hub, type SseStream } from '@ssekit/core';
 import { redisBroker } from '@ssekit/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -70,7 +70,7 @@ describe.skipIf(!available)('leaks with the hub on Redis', () => {
       });
       await broker.ready();
       const hub: Hub = createHub({ broker });
-      const live = new Map<string, EventStream>();
+      const live = new Map<string, SseStream>();
       const server = await nodeBridge.start(
         (stream, path) => {
           live.set(path, stream);

@@ -6,7 +6,7 @@
  * default; heartbeats reset it when it is set.)
  */
 import http from 'node:http';
-import { openEventStream } from '@ssekit/core/node';
+import { openSseStream } from '@ssekit/core/node';
 import { expect, it, onTestFinished } from 'vitest';
 import { plainRequest } from '../conformance/support/clients.js';
 import { listen, stop } from '../support/listen.js';
@@ -22,7 +22,7 @@ it("keeps a silent stream open past Node's requestTimeout, headersTimeout and ke
       connectionsCheckingInterval: 100,
     },
     (req, res) => {
-      const stream = openEventStream(req, res, { heartbeat: false });
+      const stream = openSseStream(req, res, { heartbeat: false });
       stream.send({ event: 'open', data: '' });
       const timer = setTimeout(() => {
         stream.send({ event: 'after-silence', data: String(SILENCE_MS) });

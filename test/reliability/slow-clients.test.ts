@@ -5,7 +5,7 @@
  * compared by what each client received; no timing is asserted.
  */
 import { getDefaultHighWaterMark } from 'node:stream';
-import { type EventStream, encodeEvent, type OverflowPolicy } from '@ssekit/core';
+import { encodeEvent, type OverflowPolicy, type SseStream } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   openClient,
@@ -60,8 +60,8 @@ for (const target of coreTargets) {
       });
 
       it(`${SLOW} paused clients among ${FAST} readers`, async () => {
-        const slowStreams = new Set<EventStream>();
-        const fastStreams = new Set<EventStream>();
+        const slowStreams = new Set<SseStream>();
+        const fastStreams = new Set<SseStream>();
         server = await target.start(
           (stream, url) => {
             const group = url.startsWith('/slow') ? slowStreams : fastStreams;
@@ -177,7 +177,7 @@ for (const target of coreTargets) {
     });
 
     it(`a client reading at full speed gets ${(BURST_EVENTS * BURST_EVENT_BYTES) / MiB} MiB sent in one loop, then more, and is never judged`, async () => {
-      const streams: EventStream[] = [];
+      const streams: SseStream[] = [];
       const burst = 'b'.repeat(BURST_EVENT_BYTES);
       server = await target.start(
         (stream) => {
@@ -197,7 +197,7 @@ for (const target of coreTargets) {
       const client = openClient(`${server.url}/burst`);
       clients.push(client);
       await client.waitForEvents(BURST_EVENTS + FOLLOW_UP_EVENTS, 60_000);
-      const stream = streams[0] as EventStream;
+      const stream = streams[0] as SseStream;
       expect(stream.overflows).toBe(0);
       expect(stream.isClosed).toBe(false);
       expect(client.events.map((event) => Number(event.id))).toEqual(

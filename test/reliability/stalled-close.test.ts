@@ -5,7 +5,7 @@
  * On the Node bridge such a client is cut off once it has taken nothing for one heartbeat
  * interval after `close()`; clients that read are not affected.
  */
-import { createHub, type EventStream } from '@ssekit/core';
+import { createHub, type SseStream } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   openClient,
@@ -48,7 +48,7 @@ for (const target of nodeTargets) {
       timeout: 60_000,
     }, async () => {
       const hub = createHub();
-      const streams = new Map<string, EventStream>();
+      const streams = new Map<string, SseStream>();
       server = await target.start(
         (stream, url) => {
           streams.set(url, stream);

@@ -1,13 +1,11 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createEventStreamResponse, createHub } from '@ssekit/core';
+import { createHub, createSseResponse } from '@ssekit/core';
 import { Hono } from 'hono';
 
 const hub = createHub();
 const app = new Hono();
-app.get('/events', (c) =>
-  createEventStreamResponse(c.req.raw, (stream) => hub.subscribe(stream, 'news')),
-);
+app.get('/events', (c) => createSseResponse(c.req.raw, (stream) => hub.subscribe(stream, 'news')));
 const server = serve(
   { fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: '127.0.0.1' },
   ({ port }) => console.log(`listening on http://127.0.0.1:${port}`),

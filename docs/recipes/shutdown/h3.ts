@@ -1,12 +1,12 @@
 import { createHub } from '@ssekit/core';
-import { defineEventStreamHandler } from '@ssekit/h3';
+import { defineSseHandler } from '@ssekit/h3';
 import { H3, serve } from 'h3';
 
 const hub = createHub();
 const app = new H3();
 app.get(
   '/events',
-  defineEventStreamHandler((_event, stream) => hub.subscribe(stream, 'news')),
+  defineSseHandler((_event, stream) => hub.subscribe(stream, 'news')),
 );
 const server = serve(app, {
   port: Number(process.env.PORT ?? 3000),

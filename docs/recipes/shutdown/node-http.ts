@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import { createHub } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { openSseStream } from '@ssekit/core/node';
 
 const hub = createHub();
-const server = createServer((req, res) => hub.subscribe(openEventStream(req, res), 'news'));
+const server = createServer((req, res) => hub.subscribe(openSseStream(req, res), 'news'));
 server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
   const { port } = server.address() as { port: number };
   console.log(`listening on http://127.0.0.1:${port}`);

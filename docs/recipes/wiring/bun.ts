@@ -1,10 +1,10 @@
-import { createEventStreamResponse } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
 
 const server = Bun.serve({
   port: Number(process.env.PORT ?? 3000),
   hostname: '127.0.0.1',
   fetch: (request) =>
-    createEventStreamResponse(request, (stream) => {
+    createSseResponse(request, (stream) => {
       const tick = () => stream.send({ event: 'time', data: new Date().toISOString() });
       tick();
       const timer = setInterval(tick, 1000);

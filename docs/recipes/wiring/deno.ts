@@ -1,4 +1,4 @@
-import { createEventStreamResponse } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
 
 Deno.serve(
   {
@@ -7,7 +7,7 @@ Deno.serve(
     onListen: ({ port }) => console.log(`listening on http://127.0.0.1:${port}`),
   },
   (request) =>
-    createEventStreamResponse(request, (stream) => {
+    createSseResponse(request, (stream) => {
       const tick = () => stream.send({ event: 'time', data: new Date().toISOString() });
       tick();
       const timer = setInterval(tick, 1000);

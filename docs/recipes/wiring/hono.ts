@@ -1,10 +1,10 @@
 import { serve } from '@hono/node-server';
-import { createEventStreamResponse } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
 import { Hono } from 'hono';
 
 const app = new Hono();
 app.get('/time', (c) =>
-  createEventStreamResponse(c.req.raw, (stream) => {
+  createSseResponse(c.req.raw, (stream) => {
     const tick = () => stream.send({ event: 'time', data: new Date().toISOString() });
     tick();
     const timer = setInterval(tick, 1000);

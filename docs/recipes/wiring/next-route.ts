@@ -1,11 +1,11 @@
 // app/time/route.ts
-import { createEventStreamResponse } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
 
 export const runtime = 'nodejs'; // a long-lived stream, not an edge function
 export const dynamic = 'force-dynamic'; // never cached or prerendered
 
 export function GET(request: Request): Response {
-  return createEventStreamResponse(request, (stream) => {
+  return createSseResponse(request, (stream) => {
     const tick = () => stream.send({ event: 'time', data: new Date().toISOString() });
     tick();
     const timer = setInterval(tick, 1000);

@@ -1,4 +1,4 @@
-import { createEventStreamResponse } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
 
 // Stands in for your model's client: any async iterable of text works.
 async function* generate(prompt: string) {
@@ -6,7 +6,7 @@ async function* generate(prompt: string) {
 }
 
 export const GET = (request: Request) =>
-  createEventStreamResponse(request, async (stream) => {
+  createSseResponse(request, async (stream) => {
     const prompt = new URL(request.url).searchParams.get('q') ?? 'hello';
     for await (const token of generate(prompt)) {
       if (!stream.send({ event: 'token', data: token })) await stream.ready(); // backpressure

@@ -1,36 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createEventStream,
-  createEventStreamResponse,
   createHub,
+  createSseResponse,
+  createSseStream,
   localBroker,
   memoryHistory,
 } from './index.js';
-import { openEventStream } from './node/index.js';
+import { openSseStream } from './node/index.js';
 
 /** Each public options boundary, given a misspelled key: the error names it and the fix. */
 const misspelled: Array<[string, () => unknown, string, string]> = [
   [
-    'createEventStream',
-    () => createEventStream({ maxBufferBytes: 1 } as never),
+    'createSseStream',
+    () => createSseStream({ maxBufferBytes: 1 } as never),
     'maxBufferBytes',
     'maxBufferedBytes',
   ],
   [
-    'createEventStream',
-    () => createEventStream({ onOverflo: 'drop' } as never),
+    'createSseStream',
+    () => createSseStream({ onOverflo: 'drop' } as never),
     'onOverflo',
     'onOverflow',
   ],
-  [
-    'createEventStream',
-    () => createEventStream({ hearbeat: false } as never),
-    'hearbeat',
-    'heartbeat',
-  ],
+  ['createSseStream', () => createSseStream({ hearbeat: false } as never), 'hearbeat', 'heartbeat'],
   [
     'a message',
-    () => createEventStream().send({ data: 'x', evnet: 'price' } as never),
+    () => createSseStream().send({ data: 'x', evnet: 'price' } as never),
     'evnet',
     'event',
   ],
@@ -38,7 +33,7 @@ const misspelled: Array<[string, () => unknown, string, string]> = [
   ['createHub', () => createHub({ OnError: () => {} } as never), 'OnError', 'onError'],
   [
     'hub.subscribe',
-    () => createHub().subscribe(createEventStream(), 'a', { filtr: () => false } as never),
+    () => createHub().subscribe(createSseStream(), 'a', { filtr: () => false } as never),
     'filtr',
     'filter',
   ],
@@ -46,9 +41,8 @@ const misspelled: Array<[string, () => unknown, string, string]> = [
   ['memoryHistory', () => memoryHistory({ maxEvent: 5 } as never), 'maxEvent', 'maxEvents'],
   ['localBroker', () => localBroker({ histroy: memoryHistory() } as never), 'histroy', 'history'],
   [
-    'createEventStreamResponse',
-    () =>
-      createEventStreamResponse(new Request('http://x/'), () => {}, { onErorr: () => {} } as never),
+    'createSseResponse',
+    () => createSseResponse(new Request('http://x/'), () => {}, { onErorr: () => {} } as never),
     'onErorr',
     'onError',
   ],
@@ -61,12 +55,12 @@ describe('an unknown option key is a TypeError naming the key and its likely spe
   });
 
   it('names no suggestion when nothing is close', () => {
-    expect(() => createEventStream({ colour: 'red' } as never)).toThrow(
+    expect(() => createSseStream({ colour: 'red' } as never)).toThrow(
       /has no option "colour"; Known options: signal, lastEventId/,
     );
   });
 
-  it('openEventStream rejects a misspelled option before writing anything', () => {
+  it('openSseStream rejects a misspelled option before writing anything', () => {
     let wrote = false;
     const res = {
       writeHead: () => {
@@ -74,7 +68,7 @@ describe('an unknown option key is a TypeError naming the key and its likely spe
       },
     };
     expect(() =>
-      openEventStream(
+      openSseStream(
         { headers: {}, method: 'GET' } as never,
         res as never,
         {
@@ -90,14 +84,14 @@ describe('an unknown option key is a TypeError naming the key and its likely spe
       /createHub "onError" must be a function/,
     );
     expect(() =>
-      createEventStreamResponse(new Request('http://x/'), () => {}, { onError: 1 as never }),
-    ).toThrow(/createEventStreamResponse "onError" must be a function/);
+      createSseResponse(new Request('http://x/'), () => {}, { onError: 1 as never }),
+    ).toThrow(/createSseResponse "onError" must be a function/);
   });
 });
 
 describe('every documented option is still accepted', () => {
-  it('createEventStream, send, createHub, subscribe, close, memoryHistory, localBroker', async () => {
-    const stream = createEventStream({
+  it('createSseStream, send, createHub, subscribe, close, memoryHistory, localBroker', async () => {
+    const stream = createSseStream({
       signal: new AbortController().signal,
       lastEventId: '1',
       heartbeat: false,
@@ -123,7 +117,7 @@ describe('every documented option is still accepted', () => {
     createHub({ history: memoryHistory() }).close();
     hub.subscribe(stream, 'a', { filter: () => true });
     await hub.close({ retry: 100 });
-    const response = createEventStreamResponse(new Request('http://x/'), () => {}, {
+    const response = createSseResponse(new Request('http://x/'), () => {}, {
       onError: () => {},
       heartbeat: false,
     });

@@ -29,7 +29,7 @@ export class EncodedEvent {
 }
 
 /**
- * Formats and encodes a message once, for {@link EventStream.send} on many streams.
+ * Formats and encodes a message once, for {@link SseStream.send} on many streams.
  * @throws {TypeError} on the same invalid fields as {@link formatEvent}.
  */
 export function encodeEvent(message: EventMessage, options?: FormatOptions): EncodedEvent {

@@ -1,8 +1,8 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createEventStream } from './event-stream.js';
 import { type EventMessage, formatEvent } from './format.js';
+import { createSseStream } from './sse-stream.js';
 
 /** `npm run soak` raises this to fuzz much harder; CI runs the default. */
 const numRuns = Number(process.env.SSEKIT_PROPERTY_RUNS ?? 300);
@@ -89,13 +89,13 @@ describe('round trip through a real parser (eventsource-parser)', () => {
     );
   });
 
-  it('EventStream bytes parse back to the same message, split at any byte', async () => {
+  it('SseStream bytes parse back to the same message, split at any byte', async () => {
     await fc.assert(
       fc.asyncProperty(
         validMessage,
         fc.array(fc.nat(), { maxLength: 8 }),
         async (message, cuts) => {
-          const stream = createEventStream({ heartbeat: false });
+          const stream = createSseStream({ heartbeat: false });
           stream.send(message);
           stream.close();
           const bytes = new Uint8Array(await new Response(stream.readable).arrayBuffer());
@@ -117,7 +117,7 @@ describe('round trip through a real parser (eventsource-parser)', () => {
       .map(([a, breaker, b]) => `${a}${breaker}${b}`);
     fc.assert(
       fc.property(field, broken, (name, value) => {
-        const stream = createEventStream({ heartbeat: false });
+        const stream = createSseStream({ heartbeat: false });
         expect(() => stream.send({ data: 'x', [name]: value })).toThrow(TypeError);
         expect(stream.bufferedBytes).toBe(0);
         stream.close();

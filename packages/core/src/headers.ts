@@ -15,7 +15,7 @@ const FORBIDDEN = new Set(['connection', 'transfer-encoding', 'keep-alive', 'upg
  * The event-stream headers, with the user's extra headers applied on top.
  * @throws {TypeError} when `extra` holds a hop-by-hop header that breaks HTTP/2.
  */
-export function eventStreamHeaders(extra?: HeadersInit): Headers {
+export function sseHeaders(extra?: HeadersInit): Headers {
   const headers = new Headers(DEFAULT_HEADERS);
   if (extra === undefined) return headers;
   new Headers(extra).forEach((value, name) => {

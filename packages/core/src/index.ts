@@ -2,22 +2,13 @@ export { acceptsEventStream } from './accept.js';
 export { checkKnownKeys } from './checks.js';
 export { EncodedEvent, encodeEvent } from './encoded-event.js';
 export {
-  createEventStream,
-  EVENT_STREAM_OPTION_KEYS,
-  type EventMap,
-  EventStream,
-  type EventStreamOptions,
-  type MessageOf,
-  type OverflowPolicy,
-} from './event-stream.js';
-export {
   type EventMessage,
   type FormatOptions,
   formatComment,
   formatEvent,
   type Serializer,
 } from './format.js';
-export { eventStreamHeaders } from './headers.js';
+export { sseHeaders } from './headers.js';
 export { heartbeatRegistry } from './heartbeat.js';
 export type {
   Broker,
@@ -43,8 +34,17 @@ export { type LocalBrokerOptions, localBroker } from './hub/local-broker.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';
 export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.js';
 export {
-  createEventStreamResponse,
-  type EventStreamHandler,
-  type EventStreamResponseOptions,
+  createSseResponse,
   runHandler,
+  type SseHandler,
+  type SseResponseOptions,
 } from './response.js';
+export {
+  createSseStream,
+  type EventMap,
+  type MessageOf,
+  type OverflowPolicy,
+  SSE_STREAM_OPTION_KEYS,
+  SseStream,
+  type SseStreamOptions,
+} from './sse-stream.js';

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { toNodeHandler } from 'srvx/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventStream } from './event-stream.js';
 import { heartbeatRegistry } from './heartbeat.js';
-import { createEventStreamResponse } from './response.js';
+import { createSseResponse } from './response.js';
+import type { SseStream } from './sse-stream.js';
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -15,10 +15,10 @@ afterEach(async () => {
   }
 });
 
-describe('createEventStreamResponse', () => {
+describe('createSseResponse', () => {
   it('returns the Response at once while the handler keeps writing', async () => {
     let release!: () => void;
-    const response = createEventStreamResponse(
+    const response = createSseResponse(
       new Request('http://localhost/events'),
       async (stream) => {
         await new Promise<void>((resolve) => {
@@ -36,7 +36,7 @@ describe('createEventStreamResponse', () => {
   });
 
   it('does not hang when the handler awaits a write before returning', async () => {
-    const response = createEventStreamResponse(
+    const response = createSseResponse(
       new Request('http://localhost/'),
       async (stream) => {
         for (let i = 0; i < 100; i++) {
@@ -51,16 +51,16 @@ describe('createEventStreamResponse', () => {
 
   it('reads Last-Event-ID from the header, else from the lastEventId query parameter', () => {
     const seen: Array<string | undefined> = [];
-    const record = (stream: EventStream) => {
+    const record = (stream: SseStream) => {
       seen.push(stream.lastEventId);
       stream.close();
     };
-    createEventStreamResponse(
+    createSseResponse(
       new Request('http://localhost/?lastEventId=q', { headers: { 'last-event-id': 'h' } }),
       record,
     );
-    createEventStreamResponse(new Request('http://localhost/?lastEventId=q'), record);
-    createEventStreamResponse(new Request('http://localhost/'), record);
+    createSseResponse(new Request('http://localhost/?lastEventId=q'), record);
+    createSseResponse(new Request('http://localhost/'), record);
     expect(seen).toEqual(['h', 'q', undefined]);
   });
 
@@ -79,7 +79,7 @@ describe('createEventStreamResponse', () => {
     ],
   ])('a handler that %s closes the stream and reports the error', async (_how, handler) => {
     const errors: unknown[] = [];
-    const response = createEventStreamResponse(new Request('http://localhost/'), handler, {
+    const response = createSseResponse(new Request('http://localhost/'), handler, {
       onError: (error) => errors.push(error),
     });
     expect(await response.text()).toBe('');
@@ -90,13 +90,10 @@ describe('createEventStreamResponse', () => {
 
   it('closes when the request signal aborts', async () => {
     const controller = new AbortController();
-    let opened: EventStream | undefined;
-    createEventStreamResponse(
-      new Request('http://localhost/', { signal: controller.signal }),
-      (stream) => {
-        opened = stream;
-      },
-    );
+    let opened: SseStream | undefined;
+    createSseResponse(new Request('http://localhost/', { signal: controller.signal }), (stream) => {
+      opened = stream;
+    });
     controller.abort();
     await opened?.closed;
     expect(opened?.isClosed).toBe(true);
@@ -107,7 +104,7 @@ describe('createEventStreamResponse', () => {
     const seen: Array<string | undefined> = [];
     const server = http.createServer(
       toNodeHandler((request: Request) =>
-        createEventStreamResponse(
+        createSseResponse(
           request,
           (stream) => {
             seen.push(stream.lastEventId);

@@ -5,27 +5,25 @@ import {
   NOT_ACCEPTABLE_TYPE,
 } from './accept.js';
 import { checkKnownKeys, optionalFunction } from './checks.js';
-import {
-  createEventStream,
-  EVENT_STREAM_OPTION_KEYS,
-  type EventMap,
-  type EventStream,
-  type EventStreamOptions,
-} from './event-stream.js';
 import { readLastEventId } from './last-event-id.js';
+import {
+  createSseStream,
+  type EventMap,
+  SSE_STREAM_OPTION_KEYS,
+  type SseStream,
+  type SseStreamOptions,
+} from './sse-stream.js';
 
 /** Runs for each connection with its stream; may be async. */
-export type EventStreamHandler<Events extends EventMap = EventMap> = (
-  stream: EventStream<Events>,
-) => unknown;
+export type SseHandler<Events extends EventMap = EventMap> = (stream: SseStream<Events>) => unknown;
 
-/** Options of {@link createEventStreamResponse}: the stream's options plus error reporting. */
-export interface EventStreamResponseOptions extends EventStreamOptions {
+/** Options of {@link createSseResponse}: the stream's options plus error reporting. */
+export interface SseResponseOptions extends SseStreamOptions {
   /** Receives what the handler threw or rejected with (the stream is closed). Default `console.error`. */
   onError?: (error: unknown) => void;
 }
 
-const RESPONSE_OPTION_KEYS: readonly string[] = [...EVENT_STREAM_OPTION_KEYS, 'onError'];
+const RESPONSE_OPTION_KEYS: readonly string[] = [...SSE_STREAM_OPTION_KEYS, 'onError'];
 
 /**
  * The fetch-style entry point (Hono, Bun, Deno, Next.js route handlers, Workers, h3): opens an
@@ -39,15 +37,15 @@ const RESPONSE_OPTION_KEYS: readonly string[] = [...EVENT_STREAM_OPTION_KEYS, 'o
  * refuses `text/event-stream` gets 406 with a short plain-text reason (see
  * `acceptsEventStream`); the handler does not run for either.
  */
-export function createEventStreamResponse<Events extends EventMap = EventMap>(
+export function createSseResponse<Events extends EventMap = EventMap>(
   request: Request,
-  handler: EventStreamHandler<Events>,
-  options: EventStreamResponseOptions = {},
+  handler: SseHandler<Events>,
+  options: SseResponseOptions = {},
 ): Response {
-  checkKnownKeys('createEventStreamResponse', options, RESPONSE_OPTION_KEYS);
+  checkKnownKeys('createSseResponse', options, RESPONSE_OPTION_KEYS);
   const { onError = console.error, ...streamOptions } = options;
-  optionalFunction('createEventStreamResponse', 'onError', options.onError, '(error) => void');
-  const stream = createEventStream<Events>({
+  optionalFunction('createSseResponse', 'onError', options.onError, '(error) => void');
+  const stream = createSseStream<Events>({
     ...streamOptions,
     signal: combineSignals(request.signal, options.signal),
     lastEventId:
@@ -62,7 +60,7 @@ export function createEventStreamResponse<Events extends EventMap = EventMap>(
 
 /** The HEAD or 406 answer; the stream, never read, is closed. */
 function answerWithoutStream<Events extends EventMap>(
-  stream: EventStream<Events>,
+  stream: SseStream<Events>,
   answer: Exclude<EventStreamAnswer, 'stream'>,
 ): Response {
   stream.close();
@@ -74,8 +72,8 @@ function answerWithoutStream<Events extends EventMap>(
 
 /** Runs a handler without letting it block or crash the caller; failures close the stream. */
 export function runHandler<Events extends EventMap>(
-  stream: EventStream<Events>,
-  handler: EventStreamHandler<Events>,
+  stream: SseStream<Events>,
+  handler: SseHandler<Events>,
   onError: (error: unknown) => void = console.error,
 ): void {
   const fail = (error: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * The seam between an EventStream and where its bytes go: a web ReadableStream or a Node
+ * The seam between an SseStream and where its bytes go: a web ReadableStream or a Node
  * ServerResponse. The stream owns the queue and the lifecycle; a sink only moves bytes out.
  */
 

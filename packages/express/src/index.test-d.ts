@@ -1,4 +1,4 @@
-import type { EventStream } from '@ssekit/core';
+import type { SseStream } from '@ssekit/core';
 import express5 from 'express5';
 import { expectTypeOf, test } from 'vitest';
 import { sse, sseHandler } from './index.js';
@@ -9,14 +9,14 @@ test('res.sse is declared on every Express response, so sse() routes use it with
   const app = express5();
   app.use(sse());
   app.get('/events', (_req, res) => {
-    expectTypeOf(res.sse).toEqualTypeOf<EventStream>();
+    expectTypeOf(res.sse).toEqualTypeOf<SseStream>();
     res.sse.send({ data: 'no undefined check needed' });
   });
 });
 
 test('sseHandler types res.sse with the route events, without casts', () => {
   sseHandler<Events>((_req, res) => {
-    expectTypeOf(res.sse).toEqualTypeOf<EventStream<Events>>();
+    expectTypeOf(res.sse).toEqualTypeOf<SseStream<Events>>();
     res.sse.send({ event: 'tick', data: { n: 1 } });
     res.sse.send({ data: 'a message' });
     // @ts-expect-error the payload of tick is { n: number }

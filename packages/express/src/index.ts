@@ -7,16 +7,16 @@ import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import {
   acceptsEventStream as acceptsAccept,
   checkKnownKeys,
-  createEventStream,
-  EVENT_STREAM_OPTION_KEYS,
+  createSseStream,
   type EventMap,
-  type EventStream,
-  type EventStreamOptions,
+  SSE_STREAM_OPTION_KEYS,
+  type SseStream,
+  type SseStreamOptions,
 } from '@ssekit/core';
-import { exposeAsSse, LazyEventStream } from '@ssekit/core/node';
+import { exposeAsSse, LazySseStream } from '@ssekit/core/node';
 import type { NextFunction, Request, Response } from 'express';
 
-export type { EventMap, EventStream, EventStreamOptions } from '@ssekit/core';
+export type { EventMap, SseStream, SseStreamOptions } from '@ssekit/core';
 
 declare global {
   namespace Express {
@@ -29,20 +29,20 @@ declare global {
        * `text/event-stream` gets 406 and an already closed stream; to serve it something else
        * instead, check `acceptsEventStream(req)` before reading `res.sse`.
        */
-      readonly sse: EventStream;
+      readonly sse: SseStream;
     }
   }
 }
 
 /** Options of {@link sseHandler}: the stream's options plus error reporting. */
-export interface SseOptions extends EventStreamOptions {
+export interface SseOptions extends SseStreamOptions {
   /** Receives what a handler threw after its stream opened (the stream is closed). Default `console.error`. */
   onError?: (error: unknown) => void;
 }
 
 /** A response whose `sse` is typed with the route's events. */
 export type SseResponse<Events extends EventMap = EventMap> = Omit<Response, 'sse'> & {
-  readonly sse: EventStream<Events>;
+  readonly sse: SseStream<Events>;
 };
 
 /** A route that streams events; may be async. */
@@ -61,7 +61,7 @@ export type SseMiddleware = (req: Request, res: Response, next: NextFunction) =>
  * Middleware that gives every request a lazily opened `res.sse`. Nothing happens until a route
  * reads it, so `app.use(sse())` is safe to mount globally.
  */
-export function sse(options: EventStreamOptions = {}): SseMiddleware {
+export function sse(options: SseStreamOptions = {}): SseMiddleware {
   const streamOptions = validated(options);
   return (req, res, next) => {
     defineLazyStream(req, res, streamOptions);
@@ -79,7 +79,7 @@ export function sseHandler<Events extends EventMap = EventMap>(
   handler: SseRouteHandler<Events>,
   options: SseOptions = {},
 ): SseMiddleware {
-  checkKnownKeys('sseHandler', options, [...EVENT_STREAM_OPTION_KEYS, 'onError']);
+  checkKnownKeys('sseHandler', options, [...SSE_STREAM_OPTION_KEYS, 'onError']);
   const { onError = console.error, ...rest } = options;
   if (typeof onError !== 'function') {
     throw new TypeError(
@@ -135,18 +135,14 @@ function reparent(target: object, base: object): void {
 }
 
 /** Makes `res.sse` the stream, opened at first read; returns its lazy holder. */
-function defineLazyStream(
-  req: Request,
-  res: Response,
-  options: EventStreamOptions,
-): LazyEventStream {
-  const lazy = new LazyEventStream(req, res, options, 'res.sse');
+function defineLazyStream(req: Request, res: Response, options: SseStreamOptions): LazySseStream {
+  const lazy = new LazySseStream(req, res, options, 'res.sse');
   exposeAsSse(res, lazy);
   return lazy;
 }
 
-function validated(options: EventStreamOptions): EventStreamOptions {
-  createEventStream(options).close();
+function validated(options: SseStreamOptions): SseStreamOptions {
+  createSseStream(options).close();
   return options;
 }
 

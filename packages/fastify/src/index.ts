@@ -3,20 +3,20 @@
  * its heartbeat, buffering, disconnect detection, `Accept` and HEAD answers and `Last-Event-ID`
  * come from `@ssekit/core/node`.
  */
-import type { EventMap, EventStream } from '@ssekit/core';
+import type { EventMap, SseStream } from '@ssekit/core';
 import type { SseOptions } from './plugin.js';
 
 export {
   acceptsEventStream,
   type EventMap,
-  type EventStream,
-  type EventStreamOptions,
+  type SseStream,
+  type SseStreamOptions,
 } from '@ssekit/core';
 export { type SseOptions, sse } from './plugin.js';
 
 /**
  * The events of a route, from its route generic: `app.get<{ Events: MyEvents }>(...)` types
- * `reply.sse` as `EventStream<MyEvents>`; without `Events`, any event.
+ * `reply.sse` as `SseStream<MyEvents>`; without `Events`, any event.
  */
 export type RouteEvents<RouteGeneric> = RouteGeneric extends {
   Events: infer Events extends EventMap;
@@ -40,7 +40,7 @@ declare module 'fastify' {
      * something else instead, check `acceptsEventStream(request.headers.accept)` first.
      * Typed with the route generic's `Events`: `app.get<{ Events: MyEvents }>(...)`.
      */
-    readonly sse: EventStream<RouteEvents<RouteGeneric>>;
+    readonly sse: SseStream<RouteEvents<RouteGeneric>>;
   }
 
   interface RouteShorthandOptions {

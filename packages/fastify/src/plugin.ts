@@ -5,9 +5,9 @@
  */
 import {
   checkKnownKeys,
-  createEventStream,
-  EVENT_STREAM_OPTION_KEYS,
-  type EventStreamOptions,
+  createSseStream,
+  SSE_STREAM_OPTION_KEYS,
+  type SseStreamOptions,
 } from '@ssekit/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
@@ -15,7 +15,7 @@ import { REPLY_STREAM, replySse } from './reply-sse.js';
 import { type ErrorReporter, type Handler, streamingHandler } from './route-handler.js';
 
 /** Options of the plugin, and of a route's `sse` option (which takes precedence). */
-export interface SseOptions extends EventStreamOptions {
+export interface SseOptions extends SseStreamOptions {
   /**
    * Receives what a route threw or rejected with after its stream opened (the stream is closed
    * by then). Default: `request.log.error`, Fastify's own logger for the request.
@@ -53,7 +53,7 @@ export const sse = fastifyPlugin(plugin, { fastify: '5.x', name: '@ssekit/fastif
 
 /** The stream's options, `onError`, and the keys Fastify's register() passes to every plugin. */
 const FASTIFY_OPTION_KEYS: readonly string[] = [
-  ...EVENT_STREAM_OPTION_KEYS,
+  ...SSE_STREAM_OPTION_KEYS,
   'onError',
   'prefix',
   'logLevel',
@@ -76,6 +76,6 @@ function validated(options: SseOptions): SseOptions {
       'ssekit/fastify: onError must be a function (error, request) => void; leave it out to log through request.log.',
     );
   }
-  createEventStream(streamOptions).close();
+  createSseStream(streamOptions).close();
   return sseOptions;
 }

@@ -1,5 +1,5 @@
 /** `reply.sse`: the getter every reply has, and where a `{ sse: true }` route keeps its stream. */
-import type { EventStream } from '@ssekit/core';
+import type { SseStream } from '@ssekit/core';
 import type { FastifyReply } from 'fastify';
 import type { ReplyStream } from './reply-stream.js';
 
@@ -11,7 +11,7 @@ export interface ReplyWithStream {
 }
 
 /** The getter of `reply.sse`: opens the route's stream, or says how to get one. */
-export function replySse(this: FastifyReply): EventStream {
+export function replySse(this: FastifyReply): SseStream {
   const stream = (this as unknown as ReplyWithStream)[REPLY_STREAM];
   if (stream === null) {
     throw new TypeError(

@@ -3,19 +3,19 @@
  * plus what Fastify needs when it opens. The stream, its headers, HEAD and `Accept` answers all
  * come from `@ssekit/core/node`; this file only hands Fastify's reply over to it.
  */
-import type { EventStreamOptions } from '@ssekit/core';
-import { LazyEventStream } from '@ssekit/core/node';
+import type { SseStreamOptions } from '@ssekit/core';
+import { LazySseStream } from '@ssekit/core/node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-export class ReplyStream extends LazyEventStream {
+export class ReplyStream extends LazySseStream {
   readonly #reply: FastifyReply;
 
-  constructor(request: FastifyRequest, reply: FastifyReply, options: EventStreamOptions) {
+  constructor(request: FastifyRequest, reply: FastifyReply, options: SseStreamOptions) {
     super(request.raw, reply.raw, options, 'reply.sse');
     this.#reply = reply;
   }
 
-  override open(): ReturnType<LazyEventStream['open']> {
+  override open(): ReturnType<LazySseStream['open']> {
     if (this.opened === undefined && !this.#reply.raw.headersSent) carryHeaders(this.#reply);
     return super.open();
   }

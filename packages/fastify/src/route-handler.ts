@@ -4,7 +4,7 @@
  * usual (its error handler, its 500); after, Fastify has nothing left to answer with, so the
  * stream closes and the error goes to `onError`.
  */
-import type { EventStreamOptions } from '@ssekit/core';
+import type { SseStreamOptions } from '@ssekit/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REPLY_STREAM, type ReplyWithStream } from './reply-sse.js';
 import { ReplyStream } from './reply-stream.js';
@@ -22,7 +22,7 @@ export type ErrorReporter = (error: unknown, request: FastifyRequest) => void;
 /** `handler` with a `reply.sse` of its own on each request. */
 export function streamingHandler(
   handler: Handler,
-  options: EventStreamOptions,
+  options: SseStreamOptions,
   onError: ErrorReporter,
 ): Handler {
   return function sseRoute(request, reply) {

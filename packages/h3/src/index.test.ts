@@ -1,7 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { H3 } from 'h3';
 import { describe, expect, it } from 'vitest';
-import { defineEventStreamHandler, type EventStream, eventStreamResponse } from './index.js';
+import { defineSseHandler, type SseStream, sseResponse } from './index.js';
 
 const SSE = { accept: 'text/event-stream' };
 
@@ -24,7 +24,7 @@ describe('through app.fetch(new Request(...))', () => {
   it('answers with the event stream and a re-decoded non-ASCII Last-Event-ID', async () => {
     const app = new H3().get(
       '/events',
-      defineEventStreamHandler((_event, stream) => {
+      defineSseHandler((_event, stream) => {
         stream.send({ data: stream.lastEventId ?? '(none)' });
       }),
     );
@@ -40,10 +40,10 @@ describe('through app.fetch(new Request(...))', () => {
   });
 
   it('closes the stream when the request signal aborts', async () => {
-    let opened: EventStream | undefined;
+    let opened: SseStream | undefined;
     const app = new H3().get(
       '/events',
-      defineEventStreamHandler((_event, stream) => {
+      defineSseHandler((_event, stream) => {
         opened = stream;
       }),
     );
@@ -60,7 +60,7 @@ describe('through app.fetch(new Request(...))', () => {
 
   it('does not hang when the handler awaits a write before returning (h3 #944)', async () => {
     const app = new H3().get('/events', (event) =>
-      eventStreamResponse(
+      sseResponse(
         event,
         async (_event, stream) => {
           stream.send({ data: 'x'.repeat(4096) });
@@ -75,11 +75,11 @@ describe('through app.fetch(new Request(...))', () => {
     expect(events[1]?.data).toBe('after the wait');
   });
 
-  it('lets a route answer 401 before opening, with eventStreamResponse', async () => {
+  it('lets a route answer 401 before opening, with sseResponse', async () => {
     const app = new H3().get('/events', (event) => {
       if (!event.req.headers.has('authorization'))
         return Response.json({ error: 'unauthorized' }, { status: 401 });
-      return eventStreamResponse(event, (_event, stream) => stream.close());
+      return sseResponse(event, (_event, stream) => stream.close());
     });
     const response = await app.fetch(new Request('http://localhost/events', { headers: SSE }));
     expect(response.status).toBe(401);
@@ -88,26 +88,26 @@ describe('through app.fetch(new Request(...))', () => {
 });
 
 it('rejects an invalid option when the handler is defined', () => {
-  expect(() => defineEventStreamHandler(() => {}, { retry: -1 })).toThrow(/"retry"/);
-  expect(() => defineEventStreamHandler(() => {}, { heartbeat: 1.5 })).toThrow(/"heartbeat"/);
+  expect(() => defineSseHandler(() => {}, { retry: -1 })).toThrow(/"retry"/);
+  expect(() => defineSseHandler(() => {}, { heartbeat: 1.5 })).toThrow(/"heartbeat"/);
 });
 
 describe('option checks', () => {
-  it('defineEventStreamHandler rejects a misspelled option, naming it and the fix', () => {
-    const call = () => defineEventStreamHandler(() => {}, { onOverflo: 'drop' } as never);
+  it('defineSseHandler rejects a misspelled option, naming it and the fix', () => {
+    const call = () => defineSseHandler(() => {}, { onOverflo: 'drop' } as never);
     expect(call).toThrow(TypeError);
     expect(call).toThrow(
-      'ssekit: defineEventStreamHandler has no option "onOverflo"; did you mean "onOverflow"?',
+      'ssekit: defineSseHandler has no option "onOverflo"; did you mean "onOverflow"?',
     );
   });
 
-  it('defineEventStreamHandler rejects an onError that is not a function', () => {
-    expect(() => defineEventStreamHandler(() => {}, { onError: 1 as never })).toThrow(
+  it('defineSseHandler rejects an onError that is not a function', () => {
+    expect(() => defineSseHandler(() => {}, { onError: 1 as never })).toThrow(
       /"onError" must be a function/,
     );
   });
 
   it('accepts every documented option', () => {
-    defineEventStreamHandler(() => {}, { onError: () => {}, heartbeat: false, retry: 10 });
+    defineSseHandler(() => {}, { onError: () => {}, heartbeat: false, retry: 10 });
   });
 });

@@ -4,22 +4,22 @@
  */
 import {
   checkKnownKeys,
-  createEventStream,
-  createEventStreamResponse,
-  EVENT_STREAM_OPTION_KEYS,
+  createSseResponse,
+  createSseStream,
   type EventMap,
-  type EventStream,
-  type EventStreamResponseOptions,
+  SSE_STREAM_OPTION_KEYS,
+  type SseResponseOptions,
+  type SseStream,
 } from '@ssekit/core';
 import { tieToConnection } from '@ssekit/core/node';
 import { defineHandler, type EventHandlerWithFetch, type H3Event } from 'h3';
 
-export type { EventMap, EventStream, EventStreamResponseOptions } from '@ssekit/core';
+export type { EventMap, SseResponseOptions, SseStream } from '@ssekit/core';
 
 /** Writes to one client's stream; may be async. Runs after the response has been returned. */
-export type EventStreamEventHandler<Events extends EventMap = EventMap> = (
+export type SseEventHandler<Events extends EventMap = EventMap> = (
   event: H3Event,
-  stream: EventStream<Events>,
+  stream: SseStream<Events>,
 ) => unknown;
 
 /**
@@ -31,13 +31,13 @@ export type EventStreamEventHandler<Events extends EventMap = EventMap> = (
  * `Last-Event-ID` or the `lastEventId` query parameter becomes `stream.lastEventId`. The
  * handler is not awaited, so a handler that awaits a write never holds the response back.
  */
-export function eventStreamResponse<Events extends EventMap = EventMap>(
+export function sseResponse<Events extends EventMap = EventMap>(
   event: H3Event,
-  handler: EventStreamEventHandler<Events>,
-  options?: EventStreamResponseOptions,
+  handler: SseEventHandler<Events>,
+  options?: SseResponseOptions,
 ): Response {
   const node = event.runtime?.node;
-  return createEventStreamResponse<Events>(
+  return createSseResponse<Events>(
     event.req,
     (stream) => {
       // On Node, the connection rules of the Node bridge: one live stream per HTTP/1.1
@@ -50,22 +50,22 @@ export function eventStreamResponse<Events extends EventMap = EventMap>(
 }
 
 /**
- * An h3 handler that streams events: `app.get('/events', defineEventStreamHandler(handler))`.
+ * An h3 handler that streams events: `app.get('/events', defineSseHandler(handler))`.
  * What the handler throws or rejects with closes the stream and goes to `options.onError`.
  * @throws {TypeError} at definition when an option is invalid.
  */
-export function defineEventStreamHandler<Events extends EventMap = EventMap>(
-  handler: EventStreamEventHandler<Events>,
-  options: EventStreamResponseOptions = {},
+export function defineSseHandler<Events extends EventMap = EventMap>(
+  handler: SseEventHandler<Events>,
+  options: SseResponseOptions = {},
 ): EventHandlerWithFetch {
-  checkKnownKeys('defineEventStreamHandler', options, [...EVENT_STREAM_OPTION_KEYS, 'onError']);
+  checkKnownKeys('defineSseHandler', options, [...SSE_STREAM_OPTION_KEYS, 'onError']);
   const { onError, ...streamOptions } = options;
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError(
-      `ssekit/h3: defineEventStreamHandler "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
+      `ssekit/h3: defineSseHandler "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
     );
   }
   // Fail at startup, not at the first client, on an invalid option.
-  createEventStream(streamOptions).close();
-  return defineHandler((event) => eventStreamResponse(event, handler, options));
+  createSseStream(streamOptions).close();
+  return defineHandler((event) => sseResponse(event, handler, options));
 }

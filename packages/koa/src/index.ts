@@ -4,24 +4,24 @@
  */
 import {
   checkKnownKeys,
-  createEventStream,
-  EVENT_STREAM_OPTION_KEYS,
+  createSseStream,
   type EventMap,
-  type EventStream,
-  type EventStreamOptions,
+  SSE_STREAM_OPTION_KEYS,
+  type SseStream,
+  type SseStreamOptions,
 } from '@ssekit/core';
-import { exposeAsSse, LazyEventStream } from '@ssekit/core/node';
+import { exposeAsSse, LazySseStream } from '@ssekit/core/node';
 import type { Context, Next } from 'koa';
 
 export {
   acceptsEventStream,
   type EventMap,
-  type EventStream,
-  type EventStreamOptions,
+  type SseStream,
+  type SseStreamOptions,
 } from '@ssekit/core';
 
 /** Options of {@link sse}: the stream's options plus error reporting. */
-export interface SseOptions extends EventStreamOptions {
+export interface SseOptions extends SseStreamOptions {
   /** Receives what downstream middleware threw after the stream opened (the stream is closed). Default `console.error`. */
   onError?: (error: unknown) => void;
 }
@@ -38,7 +38,7 @@ export interface SseContext<Events extends EventMap = EventMap> {
    * refuses `text/event-stream` gets 406 and an already closed stream; to serve it something
    * else instead, check `acceptsEventStream(ctx.get('accept'))` before reading `ctx.sse`.
    */
-  readonly sse: EventStream<Events>;
+  readonly sse: SseStream<Events>;
 }
 
 /** Koa middleware (context, next). */
@@ -50,11 +50,11 @@ export type SseMiddleware = (ctx: Context, next: Next) => Promise<void>;
  * closes the stream and goes to `onError`; before that, Koa handles it as usual.
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
-  checkKnownKeys('sse', options, [...EVENT_STREAM_OPTION_KEYS, 'onError']);
+  checkKnownKeys('sse', options, [...SSE_STREAM_OPTION_KEYS, 'onError']);
   const { onError = console.error, ...streamOptions } = options;
   checkOnError(options.onError);
   // Fail at startup, not at the first client, on an invalid option.
-  createEventStream(streamOptions).close();
+  createSseStream(streamOptions).close();
   return async (ctx, next) => {
     const lazy = defineLazyStream(ctx, streamOptions);
     try {
@@ -76,16 +76,16 @@ interface ContextReportingErrors {
 }
 
 /** Makes `ctx.sse` the stream, opened at first read; returns its lazy holder. */
-function defineLazyStream(ctx: Context, options: EventStreamOptions): LazyEventStream {
+function defineLazyStream(ctx: Context, options: SseStreamOptions): LazySseStream {
   const lazy = new KoaLazyStream(ctx, options);
   exposeAsSse(ctx, lazy);
   return lazy;
 }
 
-class KoaLazyStream extends LazyEventStream {
+class KoaLazyStream extends LazySseStream {
   readonly #ctx: Context & ContextReportingErrors;
 
-  constructor(ctx: Context, options: EventStreamOptions) {
+  constructor(ctx: Context, options: SseStreamOptions) {
     super(ctx.req, ctx.res, options, 'ctx.sse');
     this.#ctx = ctx;
   }

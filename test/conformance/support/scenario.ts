@@ -2,7 +2,7 @@
  * What a conformance test asks of a server: the stream options and what to write once the
  * stream is open. Every adapter's factory mounts the same scenario the same way.
  */
-import type { EventStream, EventStreamOptions } from '@ssekit/core';
+import type { SseStream, SseStreamOptions } from '@ssekit/core';
 
 /** The typed events of the suite: the adapters must accept them without casts. */
 export type TestEvents = {
@@ -10,11 +10,11 @@ export type TestEvents = {
   tick: { n: number };
 };
 
-export type TestStream = EventStream<TestEvents>;
+export type TestStream = SseStream<TestEvents>;
 
 export interface Scenario {
   /** The stream's options, passed to the adapter. */
-  options?: EventStreamOptions;
+  options?: SseStreamOptions;
   /** Answer 401 before the stream opens when the request has no `Authorization` header. */
   guard?: boolean;
   /** Async work the route awaits before it opens the stream (auth, a database read). */

@@ -6,8 +6,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import Router from '@koa/router';
-import { acceptsEventStream, createEventStreamResponse, runHandler } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { acceptsEventStream, createSseResponse, runHandler } from '@ssekit/core';
+import { openSseStream } from '@ssekit/core/node';
 import {
   enableHttp2,
   acceptsEventStream as expressAccepts,
@@ -15,7 +15,7 @@ import {
   sseHandler,
 } from '@ssekit/express';
 import { acceptsEventStream as fastifyAccepts, sse as fastifySse } from '@ssekit/fastify';
-import { defineEventStreamHandler, eventStreamResponse } from '@ssekit/h3';
+import { defineSseHandler, sseResponse } from '@ssekit/h3';
 import { acceptsEventStream as koaAccepts, type SseContext, sse } from '@ssekit/koa';
 import compression from 'compression';
 import type { ErrorRequestHandler } from 'express';
@@ -94,7 +94,7 @@ const fetchEntry: ServerFactory = {
       if (scenario.negotiate && !acceptsEventStream(request.headers.get('accept')))
         return Response.json(JSON_ANSWER);
       await scenario.before?.();
-      return createEventStreamResponse<TestEvents>(request, (stream) => scenario.run(stream), {
+      return createSseResponse<TestEvents>(request, (stream) => scenario.run(stream), {
         ...scenario.options,
         onError: (error) => reported.push(error),
       });
@@ -121,7 +121,7 @@ function answer(res: ServerResponse | Http2ServerResponse, status: number, body?
 
 /** `node:http` and `node:http2` with the core's Node bridge, as the core README shows it. */
 const nodeBridge: ServerFactory = {
-  name: 'node:http openEventStream',
+  name: 'node:http openSseStream',
   supports: { compression: false, http2: true, oneStreamPerConnection: true },
   async start(scenario, setup = {}) {
     const reported: unknown[] = [];
@@ -142,7 +142,7 @@ const nodeBridge: ServerFactory = {
         return;
       }
       await scenario.before?.();
-      const stream = openEventStream<TestEvents>(req, res, scenario.options);
+      const stream = openSseStream<TestEvents>(req, res, scenario.options);
       runHandler(
         stream,
         (opened) => scenario.run(opened),
@@ -288,7 +288,7 @@ const fastify: ServerFactory = {
 
 /**
  * h3 v2 on Node through `h3/node`; routes that answer something else first use the lower-level
- * `eventStreamResponse`.
+ * `sseResponse`.
  */
 const h3: ServerFactory = {
   name: 'h3',
@@ -307,17 +307,13 @@ const h3: ServerFactory = {
           if (scenario.negotiate && !acceptsEventStream(headers.get('accept')))
             return Response.json(JSON_ANSWER);
           await scenario.before?.();
-          return eventStreamResponse<TestEvents>(
-            event,
-            (_event, stream) => scenario.run(stream),
-            options,
-          );
+          return sseResponse<TestEvents>(event, (_event, stream) => scenario.run(stream), options);
         }),
       );
     } else {
       app.get(
         EVENTS_PATH,
-        defineEventStreamHandler<TestEvents>((_event, stream) => scenario.run(stream), options),
+        defineSseHandler<TestEvents>((_event, stream) => scenario.run(stream), options),
       );
     }
     return running(await listenHttp1(h3ToNodeHandler(app)), reported, []);

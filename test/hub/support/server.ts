@@ -1,12 +1,12 @@
 /** A node:http server on 127.0.0.1 that opens an event stream per request and subscribes it. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EventStream, EventStreamOptions, Hub, SubscribeOptions } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import type { Hub, SseStream, SseStreamOptions, SubscribeOptions } from '@ssekit/core';
+import { openSseStream } from '@ssekit/core/node';
 
 export interface HubServerOptions {
   /** Options of every stream. Default: reconnect hint of 20 ms, so clients come back quickly. */
-  stream?: EventStreamOptions;
+  stream?: SseStreamOptions;
   /** Per-request subscribe options (a per-user filter, for example). */
   subscribe?: (url: URL) => SubscribeOptions;
   /** HTML served at `/page` (for a browser), same origin as the streams. */
@@ -16,7 +16,7 @@ export interface HubServerOptions {
 export interface HubServer {
   readonly url: string;
   /** Every stream opened, oldest first (closed ones included). */
-  readonly streams: EventStream[];
+  readonly streams: SseStream[];
   /** The `Last-Event-ID` header of every request, in order (`undefined` when absent). */
   readonly lastEventIds: Array<string | undefined>;
   readonly server: http.Server;
@@ -26,7 +26,7 @@ export interface HubServer {
 
 /** Serves `hub` at `/?topics=a,b` (default topic `t`). */
 export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubServer> {
-  const streams: EventStream[] = [];
+  const streams: SseStream[] = [];
   const lastEventIds: Array<string | undefined> = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -40,7 +40,7 @@ export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubS
     }
     const header = req.headers['last-event-id'];
     lastEventIds.push(typeof header === 'string' ? header : undefined);
-    const stream = openEventStream(req, res, { retry: 20, ...options.stream });
+    const stream = openSseStream(req, res, { retry: 20, ...options.stream });
     streams.push(stream);
     const topics = (url.searchParams.get('topics') ?? 't').split(',');
     hub.subscribe(stream, topics, options.subscribe?.(url));

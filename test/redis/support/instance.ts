@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHub } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { openSseStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
 import { type ClientName, clientLibraries } from './clients.js';
 
@@ -49,7 +49,7 @@ const server = createServer((req, res) => {
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === '/events') {
-    const stream = openEventStream(req, res, {
+    const stream = openSseStream(req, res, {
       heartbeat: config.heartbeatMs ?? 15_000,
       maxBufferedBytes: config.maxBufferedBytes,
     });

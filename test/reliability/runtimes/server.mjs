@@ -1,9 +1,9 @@
 /**
  * The core's fetch entry point served by a non-Node runtime, unchanged: Bun.serve or Deno.serve
- * hands each Request to createEventStreamResponse. Prints `listening <port>` once ready.
+ * hands each Request to createSseResponse. Prints `listening <port>` once ready.
  * Plain JavaScript so that tsc (Node types) leaves it alone; it imports the core's source.
  */
-import { createEventStreamResponse, heartbeatRegistry } from '../../../packages/core/src/index.ts';
+import { createSseResponse, heartbeatRegistry } from '../../../packages/core/src/index.ts';
 
 const EVENTS = 100;
 /** Longer than Bun's default idleTimeout (10 s), with a margin for the coarse clock that times it. */
@@ -15,7 +15,7 @@ function handle(request) {
   if (url.pathname === '/registry') return Response.json(heartbeatRegistry());
   // Default options, then silence: only the default heartbeat keeps the connection alive.
   if (url.pathname === '/idle') {
-    return createEventStreamResponse(request, (stream) => {
+    return createSseResponse(request, (stream) => {
       stream.send({ event: 'open', data: '' });
       const timer = setTimeout(() => {
         stream.send({ event: 'after-silence', data: String(IDLE_MS) });
@@ -24,7 +24,7 @@ function handle(request) {
       stream.closed.then(() => clearTimeout(timer));
     });
   }
-  return createEventStreamResponse(
+  return createSseResponse(
     request,
     (stream) => {
       stream.send({ event: 'hello', data: { lastEventId: stream.lastEventId ?? null } });

@@ -1,11 +1,11 @@
 /**
- * The server paths every scenario runs on. Each opens one EventStream per request and hands it
+ * The server paths every scenario runs on. Each opens one SseStream per request and hands it
  * to the scenario's handler; the scenario never knows which path serves it.
  */
-import { createEventStreamResponse, type EventStream, type EventStreamOptions } from '@ssekit/core';
-import { openEventStream } from '@ssekit/core/node';
+import { createSseResponse, type SseStream, type SseStreamOptions } from '@ssekit/core';
+import { openSseStream } from '@ssekit/core/node';
 import { sseHandler } from '@ssekit/express';
-import { defineEventStreamHandler } from '@ssekit/h3';
+import { defineSseHandler } from '@ssekit/h3';
 import { type SseContext, sse } from '@ssekit/koa';
 import express4 from 'express4';
 import express5 from 'express5';
@@ -21,10 +21,10 @@ import {
 } from './servers.js';
 
 /** Runs per connection; `url` is the request's path and query. */
-export type StreamHandler = (stream: EventStream, url: string) => void;
+export type StreamHandler = (stream: SseStream, url: string) => void;
 
 export interface TargetOptions extends ServerOptions {
-  stream?: EventStreamOptions;
+  stream?: SseStreamOptions;
   /** Receives what a handler threw (the fetch entry point reports it; the node bridge rethrows). */
   onError?: (error: unknown) => void;
 }
@@ -35,23 +35,23 @@ export interface Target {
   start(handler: StreamHandler, options?: TargetOptions): Promise<RunningServer>;
 }
 
-/** `@ssekit/core/node` openEventStream on node:http. */
+/** `@ssekit/core/node` openSseStream on node:http. */
 export const nodeBridge: Target = {
-  name: 'core/node openEventStream',
+  name: 'core/node openSseStream',
   start: (handler, options = {}) =>
     startNodeServer((req, res) => {
-      const stream = openEventStream(req, res, options.stream);
+      const stream = openSseStream(req, res, options.stream);
       handler(stream, req.url ?? '/');
     }, options),
 };
 
-/** `@ssekit/core` createEventStreamResponse, served by @hono/node-server on node:http. */
+/** `@ssekit/core` createSseResponse, served by @hono/node-server on node:http. */
 export const fetchEntryPoint: Target = {
-  name: 'core createEventStreamResponse',
+  name: 'core createSseResponse',
   start: (handler, options = {}) =>
     startFetchServer((request) => {
       const { pathname, search } = new URL(request.url);
-      return createEventStreamResponse(request, (stream) => handler(stream, pathname + search), {
+      return createSseResponse(request, (stream) => handler(stream, pathname + search), {
         ...options.stream,
         onError: options.onError ?? ((error) => console.error(error)),
       });
@@ -102,13 +102,10 @@ const h3Target: Target = {
     const app = new H3();
     app.get(
       '/**',
-      defineEventStreamHandler(
-        (event, stream) => handler(stream, event.url.pathname + event.url.search),
-        {
-          ...options.stream,
-          onError: options.onError ?? ((error) => console.error(error)),
-        },
-      ),
+      defineSseHandler((event, stream) => handler(stream, event.url.pathname + event.url.search), {
+        ...options.stream,
+        onError: options.onError ?? ((error) => console.error(error)),
+      }),
     );
     return startNodeServer(toNodeHandler(app), options);
   },

@@ -7,7 +7,7 @@
  * same bytes per subscriber. No closure, promise or allocation per subscriber.
  */
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
-import type { EventMap } from '../event-stream.js';
+import type { EventMap } from '../sse-stream.js';
 import type { HubEntry } from './broker.js';
 import type { HubDelivery, HubFilter } from './hub-types.js';
 import { compareIds } from './ids.js';

@@ -1,6 +1,7 @@
 /** The public types of the hub: what goes in, what filters see, what stats report. */
-import type { EventMap, EventStream } from '../event-stream.js';
+
 import type { Serializer } from '../format.js';
+import type { EventMap, SseStream } from '../sse-stream.js';
 import type { Broker } from './broker.js';
 import type { History } from './history.js';
 
@@ -22,7 +23,7 @@ export type HubDelivery<Events extends EventMap = EventMap> = HubMessage<Events>
 /** Decides per subscriber whether an event goes to it (per-user notifications, for example). */
 export type HubFilter<Events extends EventMap = EventMap> = (
   message: HubDelivery<Events>,
-  stream: EventStream<Events>,
+  stream: SseStream<Events>,
 ) => boolean;
 
 /** Options of {@link Hub.subscribe}. */

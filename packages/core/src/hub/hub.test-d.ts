@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest';
-import { createEventStream } from '../event-stream.js';
+import { createSseStream } from '../sse-stream.js';
 import { createHub } from './hub.js';
 
 type Events = {
@@ -17,8 +17,8 @@ test('a typed hub checks event names and payloads', () => {
   hub.publish('t', { event: 'tick', data: 'no' });
   // @ts-expect-error: unknown event name
   hub.publish('t', { event: 'tock', data: { n: 1 } });
-  hub.subscribe(createEventStream(), 'untyped-streams-fit-too');
-  hub.subscribe(createEventStream<Events>(), 't', {
+  hub.subscribe(createSseStream(), 'untyped-streams-fit-too');
+  hub.subscribe(createSseStream<Events>(), 't', {
     filter: (message) => message.event !== 'tick' || message.data.n > 0,
   });
 });
@@ -26,5 +26,5 @@ test('a typed hub checks event names and payloads', () => {
 test('an untyped hub takes any event and data', () => {
   const hub = createHub();
   hub.publish('t', { event: 'anything', data: { any: true } });
-  hub.subscribe(createEventStream(), ['a', 'b']);
+  hub.subscribe(createSseStream(), ['a', 'b']);
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createEventStream } from '../event-stream.js';
+import { createSseStream } from '../sse-stream.js';
 import { createHub } from './hub.js';
 import { localBroker } from './local-broker.js';
 import { memoryHistory } from './memory-history.js';
 
-const quiet = () => createEventStream({ heartbeat: false });
+const quiet = () => createSseStream({ heartbeat: false });
 
 describe('createHub input checks', () => {
   it('refuses both a history and a broker', () => {

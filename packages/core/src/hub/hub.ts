@@ -8,8 +8,8 @@
 
 import { checkKnownKeys, optionalFunction, positiveInteger } from '../checks.js';
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
-import type { EventMap, EventStream } from '../event-stream.js';
 import { formatEvent, type Serializer } from '../format.js';
+import type { EventMap, SseStream } from '../sse-stream.js';
 import type { Broker, BrokerListener } from './broker.js';
 import { CURSOR_EVENT, Delivery, RESET_EVENT } from './delivery.js';
 import { checkFilter, checkMessage, checkTopic, checkTopics } from './hub-checks.js';
@@ -114,14 +114,14 @@ export class Hub<Events extends EventMap = EventMap> {
    * or when the stream already has one of `topics` with a different `filter`.
    */
   subscribe(
-    stream: EventStream<Events>,
+    stream: SseStream<Events>,
     topics: string | readonly string[],
     options: SubscribeOptions<Events> = {},
   ): () => void {
     const topicList = checkTopics(topics);
     checkKnownKeys('hub.subscribe', options, ['filter']);
     const filter = checkFilter(options.filter) as HubFilter<EventMap> | undefined;
-    const target = stream as unknown as EventStream<EventMap>;
+    const target = stream as unknown as SseStream<EventMap>;
     if (target.isClosed) return noop;
     this.#registry.checkSameFilter(target, topicList, filter);
     if (this.#closing !== undefined || this.#isFull(target)) {
@@ -210,7 +210,7 @@ export class Hub<Events extends EventMap = EventMap> {
     return text;
   }
 
-  #isFull(stream: EventStream<EventMap>): boolean {
+  #isFull(stream: SseStream<EventMap>): boolean {
     const streams = this.#registry.streams;
     return streams.size >= this.#maxConnections && !streams.has(stream);
   }

@@ -3,7 +3,7 @@
  * subscribed now (for `maxConnections` and `close`), and one record per stream, which makes a
  * second subscribe to a topic add nothing and lets each unsubscribe undo only its own call.
  */
-import type { EventMap, EventStream } from '../event-stream.js';
+import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 import { compareIds } from './ids.js';
 import {
@@ -28,8 +28,8 @@ export interface Added {
 export class SubscriberRegistry {
   readonly #topics = new Map<string, Set<Subscriber>>();
   /** Streams with at least one subscription now. */
-  readonly #streams = new Set<EventStream<EventMap>>();
-  readonly #records = new WeakMap<EventStream<EventMap>, StreamRecord>();
+  readonly #streams = new Set<SseStream<EventMap>>();
+  readonly #records = new WeakMap<SseStream<EventMap>, StreamRecord>();
 
   /** The subscribers of `topic`, oldest first. */
   of(topic: string): ReadonlySet<Subscriber> | undefined {
@@ -37,7 +37,7 @@ export class SubscriberRegistry {
   }
 
   /** Streams with at least one subscription now. */
-  get streams(): ReadonlySet<EventStream<EventMap>> {
+  get streams(): ReadonlySet<SseStream<EventMap>> {
     return this.#streams;
   }
 
@@ -66,7 +66,7 @@ export class SubscriberRegistry {
    * @throws {TypeError} when `stream` has one of `topics` with another filter.
    */
   checkSameFilter(
-    stream: EventStream<EventMap>,
+    stream: SseStream<EventMap>,
     topics: readonly string[],
     filter: HubFilter<EventMap> | undefined,
   ): void {
@@ -86,7 +86,7 @@ export class SubscriberRegistry {
    * mid-replay is replayed again, after what that replay handed on.
    */
   add(
-    stream: EventStream<EventMap>,
+    stream: SseStream<EventMap>,
     topics: readonly string[],
     filter: HubFilter<EventMap> | undefined,
   ): Added {
@@ -152,7 +152,7 @@ export class SubscriberRegistry {
    * The record of a stream the hub has not served before. A promise continuation cannot be
    * detached, so the stream's `closed` gets one listener for its lifetime, never one per call.
    */
-  #recordFor(stream: EventStream<EventMap>): StreamRecord {
+  #recordFor(stream: SseStream<EventMap>): StreamRecord {
     const record: StreamRecord = {
       stream,
       topics: new Map(),

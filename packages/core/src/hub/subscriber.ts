@@ -3,7 +3,7 @@
  * what delivery does with a subscriber depends on its phase alone, and each phase carries the
  * data it needs.
  */
-import type { EventMap, EventStream } from '../event-stream.js';
+import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubEntry } from './broker.js';
 import type { HubFilter } from './hub-types.js';
 
@@ -28,7 +28,7 @@ export const GONE: Phase = Object.freeze({ name: 'gone' });
  * `closed` listener is attached once however often the stream subscribes and unsubscribes.
  */
 export interface StreamRecord {
-  readonly stream: EventStream<EventMap>;
+  readonly stream: SseStream<EventMap>;
   /** Each topic the stream is subscribed to: the subscriber delivering it, and its holders. */
   readonly topics: Map<string, TopicHold>;
   /** The last cursor sent, so another subscribe sends one only when the position moved on. */
@@ -59,7 +59,7 @@ export interface TopicHold {
 
 /** The delivery of some topics to one stream, through one filter. */
 export interface Subscriber {
-  readonly stream: EventStream<EventMap>;
+  readonly stream: SseStream<EventMap>;
   readonly record: StreamRecord;
   /** The topics this subscriber delivers; it is gone once none is left. */
   readonly topics: Set<string>;

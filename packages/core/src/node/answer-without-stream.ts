@@ -1,11 +1,11 @@
 /**
  * What the Node bridge writes instead of a stream: the HEAD answer and the 406 answer of
- * `eventStreamAnswer`, so that `openEventStream` and every adapter built on it agree with the
+ * `eventStreamAnswer`, so that `openSseStream` and every adapter built on it agree with the
  * fetch entry point.
  */
 import { type EventStreamAnswer, NOT_ACCEPTABLE_TEXT, NOT_ACCEPTABLE_TYPE } from '../accept.js';
-import type { EventMap, EventStream } from '../event-stream.js';
 import { DEFAULT_HEADERS } from '../headers.js';
+import type { EventMap, SseStream } from '../sse-stream.js';
 import type { NodeResponseLike } from './types.js';
 
 /**
@@ -16,7 +16,7 @@ import type { NodeResponseLike } from './types.js';
 export function answerWithoutStream<Events extends EventMap>(
   res: NodeResponseLike,
   answer: Exclude<EventStreamAnswer, 'stream'>,
-  stream: EventStream<Events>,
+  stream: SseStream<Events>,
   withExtraHeaders: boolean,
 ): void {
   stream.close();

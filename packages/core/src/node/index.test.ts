@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventStream } from '../event-stream.js';
 import { heartbeatRegistry } from '../heartbeat.js';
-import { openEventStream } from './index.js';
+import type { SseStream } from '../sse-stream.js';
+import { openSseStream } from './index.js';
 
-type Handler = (stream: EventStream, req: http.IncomingMessage) => void;
+type Handler = (stream: SseStream, req: http.IncomingMessage) => void;
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -17,10 +17,10 @@ afterEach(async () => {
   }
 });
 
-async function serve(handler: Handler, options: Parameters<typeof openEventStream>[2] = {}) {
-  const streams: EventStream[] = [];
+async function serve(handler: Handler, options: Parameters<typeof openSseStream>[2] = {}) {
+  const streams: SseStream[] = [];
   const server = http.createServer((req, res) => {
-    const stream = openEventStream(req, res, { heartbeat: false, ...options });
+    const stream = openSseStream(req, res, { heartbeat: false, ...options });
     streams.push(stream);
     handler(stream, req);
   });
@@ -43,7 +43,7 @@ function waitFor<T>(check: () => T | undefined, timeoutMs = 3000): Promise<T> {
   });
 }
 
-describe('openEventStream over a real node:http server', () => {
+describe('openSseStream over a real node:http server', () => {
   it('sends status 200 and the headers at once, before any event', async () => {
     const { url } = await serve(() => {});
     const response = await fetch(url);
@@ -181,7 +181,7 @@ describe('openEventStream over a real node:http server', () => {
     let sawSocketFull = false;
     const server = http.createServer(async (req, res) => {
       response = res;
-      const stream = openEventStream(req, res, { heartbeat: false, highWaterMark: 64 * 1024 });
+      const stream = openSseStream(req, res, { heartbeat: false, highWaterMark: 64 * 1024 });
       for (let i = 0; i < total; i++) {
         if (!stream.send({ id: String(i), data: payload })) {
           // The queued bytes are written on the next turn; then a full socket means waiting.

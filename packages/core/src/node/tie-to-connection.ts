@@ -1,10 +1,10 @@
 /**
  * For adapters that serve a fetch `Response` on Node (h3 through srvx): the same connection
- * rules as `openEventStream`, for a stream whose bytes the runtime writes. The runtime only
+ * rules as `openSseStream`, for a stream whose bytes the runtime writes. The runtime only
  * closes the body on its response's `'close'`, which Node 22 never emits for a pipelined
  * response queued behind another.
  */
-import type { EventMap, EventStream } from '../event-stream.js';
+import type { EventMap, SseStream } from '../sse-stream.js';
 import { type ConnectionHolder, hold, http1Socket, isHeld, letGo } from './connection.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
@@ -14,7 +14,7 @@ import type { NodeRequestLike, NodeResponseLike } from './types.js';
  * queued behind it). Over HTTP/2 it does nothing: the runtime sees each stream close.
  */
 export function tieToConnection<Events extends EventMap>(
-  stream: EventStream<Events>,
+  stream: SseStream<Events>,
   req: NodeRequestLike,
   res: NodeResponseLike,
 ): void {

@@ -1,6 +1,6 @@
 /** The stream a framework adapter exposes as a property (`res.sse`, `ctx.sse`), opened at first use. */
-import type { EventMap, EventStream, EventStreamOptions } from '../event-stream.js';
-import { openEventStream } from './open-event-stream.js';
+import type { EventMap, SseStream, SseStreamOptions } from '../sse-stream.js';
+import { openSseStream } from './open-sse-stream.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
 /**
@@ -9,17 +9,17 @@ import type { NodeRequestLike, NodeResponseLike } from './types.js';
  * was sent. A class rather than closures: every request that may stream holds one, and
  * thousands stay open. An adapter that must do more when the stream opens overrides `opening`.
  */
-export class LazyEventStream<Events extends EventMap = EventMap> {
-  #stream: EventStream<Events> | undefined;
+export class LazySseStream<Events extends EventMap = EventMap> {
+  #stream: SseStream<Events> | undefined;
   readonly #req: NodeRequestLike;
   readonly #res: NodeResponseLike;
-  readonly #options: EventStreamOptions;
+  readonly #options: SseStreamOptions;
   readonly #name: string;
 
   constructor(
     req: NodeRequestLike,
     res: NodeResponseLike,
-    options: EventStreamOptions,
+    options: SseStreamOptions,
     name: string,
   ) {
     this.#req = req;
@@ -29,7 +29,7 @@ export class LazyEventStream<Events extends EventMap = EventMap> {
   }
 
   /** The stream if it was opened, else `undefined`. */
-  get opened(): EventStream<Events> | undefined {
+  get opened(): SseStream<Events> | undefined {
     return this.#stream;
   }
 
@@ -37,14 +37,14 @@ export class LazyEventStream<Events extends EventMap = EventMap> {
    * Opens the stream on first call (status 200 and headers go out at once) and returns it.
    * @throws {TypeError} when the response was already sent.
    */
-  open(): EventStream<Events> {
+  open(): SseStream<Events> {
     if (this.#stream !== undefined) return this.#stream;
     if (this.#res.headersSent) {
       throw new TypeError(
         `ssekit: ${this.#name} was read after the response was sent; answer errors (401, 404) without touching ${this.#name}, and read it only to stream.`,
       );
     }
-    this.#stream = openEventStream<Events>(this.#req, this.#res, this.#options);
+    this.#stream = openSseStream<Events>(this.#req, this.#res, this.#options);
     this.opening();
     return this.#stream;
   }
@@ -60,7 +60,7 @@ export class LazyEventStream<Events extends EventMap = EventMap> {
 const LAZY_STREAM = Symbol.for('ssekit.lazyStream');
 
 interface ExposesLazyStream {
-  [LAZY_STREAM]?: LazyEventStream;
+  [LAZY_STREAM]?: LazySseStream;
 }
 
 /** The prototypes that already have the `sse` getter. */
@@ -73,7 +73,7 @@ const prototypesWithGetter = new WeakSet<object>();
  * members): a getter of its own on each owner would turn every open connection's object into a
  * dictionary of properties (0.5 KiB each, measured with Koa).
  */
-export function exposeAsSse(owner: object, lazy: LazyEventStream): void {
+export function exposeAsSse(owner: object, lazy: LazySseStream): void {
   const prototype = (Object.getPrototypeOf(owner) as object | null) ?? owner;
   if (!prototypesWithGetter.has(prototype)) {
     Object.defineProperty(prototype, 'sse', {
@@ -86,6 +86,6 @@ export function exposeAsSse(owner: object, lazy: LazyEventStream): void {
   (owner as ExposesLazyStream)[LAZY_STREAM] = lazy;
 }
 
-function openExposedStream(this: ExposesLazyStream): EventStream | undefined {
+function openExposedStream(this: ExposesLazyStream): SseStream | undefined {
   return this[LAZY_STREAM]?.open();
 }

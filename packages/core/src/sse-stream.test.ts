@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEvent } from './encoded-event.js';
-import { createEventStream, type EventStream } from './event-stream.js';
 import { heartbeatRegistry } from './heartbeat.js';
+import { createSseStream, type SseStream } from './sse-stream.js';
 
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,9 +14,9 @@ async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
   return done ? '<done>' : decoder.decode(value);
 }
 
-const opened: EventStream[] = [];
-function open(options: Parameters<typeof createEventStream>[0] = {}): EventStream {
-  const stream = createEventStream(options);
+const opened: SseStream[] = [];
+function open(options: Parameters<typeof createSseStream>[0] = {}): SseStream {
+  const stream = createSseStream(options);
   opened.push(stream);
   return stream;
 }
@@ -26,7 +26,7 @@ afterEach(() => {
   expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 });
 });
 
-describe('EventStream output', () => {
+describe('SseStream output', () => {
   it('writes the retry hint first, then events', async () => {
     const stream = open({ retry: 3000, heartbeat: false });
     stream.send({ data: 'one' });
@@ -100,8 +100,8 @@ describe('EventStream output', () => {
   });
 });
 
-describe('EventStream lifecycle: one cleanup, whatever the cause', () => {
-  async function expectCleanedUp(stream: EventStream, signal?: AbortSignal) {
+describe('SseStream lifecycle: one cleanup, whatever the cause', () => {
+  async function expectCleanedUp(stream: SseStream, signal?: AbortSignal) {
     await stream.closed;
     expect(stream.isClosed).toBe(true);
     expect(heartbeatRegistry().streams).toBe(0);
@@ -173,7 +173,7 @@ describe('EventStream lifecycle: one cleanup, whatever the cause', () => {
   });
 });
 
-describe('EventStream backpressure', () => {
+describe('SseStream backpressure', () => {
   it('send() returns false above highWaterMark and ready() resolves once the reader drains', async () => {
     const stream = open({ highWaterMark: 64, heartbeat: false });
     const reader = stream.readable.getReader();
@@ -335,7 +335,7 @@ describe('EventStream backpressure', () => {
   });
 });
 
-describe('EventStream heartbeat', () => {
+describe('SseStream heartbeat', () => {
   it('writes a comment only when the stream was idle', async () => {
     const stream = open({ heartbeat: 40 });
     const reader = stream.readable.getReader();
@@ -356,7 +356,7 @@ describe('EventStream heartbeat', () => {
   });
 });
 
-describe('EventStream options', () => {
+describe('SseStream options', () => {
   it.each([
     [{ heartbeat: 0 }, /"heartbeat" must be a positive whole number/],
     [{ highWaterMark: -1 }, /"highWaterMark"/],
@@ -366,7 +366,7 @@ describe('EventStream options', () => {
     [{ headers: { connection: 'keep-alive' } }, /"connection" must not be set/],
     [{ headers: { 'Transfer-Encoding': 'chunked' } }, /"transfer-encoding" must not be set/],
   ])('rejects %o with a TypeError', (options, message) => {
-    expect(() => createEventStream(options)).toThrow(message);
+    expect(() => createSseStream(options)).toThrow(message);
     expect(heartbeatRegistry().streams).toBe(0);
   });
 

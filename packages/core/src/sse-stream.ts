@@ -1,7 +1,7 @@
 import { checkKnownKeys, positiveInteger } from './checks.js';
 import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
-import { eventStreamHeaders } from './headers.js';
+import { sseHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
 import { createReadableSink } from './readable-sink.js';
 import { attachSink, type Sink, type SinkSource, type SinkTarget } from './sink.js';
@@ -33,8 +33,8 @@ export type MessageOf<Events extends EventMap> = string extends keyof Events
 /** What happens when a client does not read and its buffer reaches `maxBufferedBytes`. */
 export type OverflowPolicy = 'close' | 'drop';
 
-/** Options of {@link createEventStream}. Every field is optional. */
-export interface EventStreamOptions {
+/** Options of {@link createSseStream}. Every field is optional. */
+export interface SseStreamOptions {
   /** Aborting it closes the stream and cleans up (wire the request's signal here). */
   signal?: AbortSignal;
   /** The client's `Last-Event-ID`, exposed as `stream.lastEventId`. */
@@ -69,10 +69,10 @@ export interface EventStreamOptions {
 }
 
 /**
- * Every key of {@link EventStreamOptions}: any other is a misspelling and throws. A layer that
+ * Every key of {@link SseStreamOptions}: any other is a misspelling and throws. A layer that
  * takes these options plus its own checks the union once, with {@link checkKnownKeys}.
  */
-export const EVENT_STREAM_OPTION_KEYS: readonly (keyof EventStreamOptions)[] = [
+export const SSE_STREAM_OPTION_KEYS: readonly (keyof SseStreamOptions)[] = [
   'signal',
   'lastEventId',
   'heartbeat',
@@ -96,7 +96,7 @@ type State = 'open' | 'closing' | 'closed';
  * (or `toResponse()`), or through `@ssekit/core/node` straight to a Node response.
  * Closing, for whatever cause, runs one cleanup: no timer, listener or buffer outlives it.
  */
-export class EventStream<Events extends EventMap = EventMap> implements SinkTarget {
+export class SseStream<Events extends EventMap = EventMap> implements SinkTarget {
   /** The id the client last saw (from `Last-Event-ID` or the `lastEventId` query parameter). */
   readonly lastEventId: string | undefined;
   /** Resolves once the stream has closed, whatever the cause. Never rejects. */
@@ -128,8 +128,8 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   readonly #onAbort: (() => void) | undefined;
   readonly #beat: Beating | undefined;
 
-  constructor(options: EventStreamOptions = {}) {
-    checkKnownKeys('createEventStream', options, EVENT_STREAM_OPTION_KEYS);
+  constructor(options: SseStreamOptions = {}) {
+    checkKnownKeys('createSseStream', options, SSE_STREAM_OPTION_KEYS);
     const heartbeat = checkHeartbeat(options.heartbeat);
     this.#maxBufferedBytes = positiveInteger('maxBufferedBytes', options.maxBufferedBytes, {
       fallback: DEFAULT_MAX_BUFFERED_BYTES,
@@ -145,7 +145,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
     this.#serializer = options.serializer;
     // Extra headers are checked now; the defaults alone are built at first read, since a Node
     // response takes the shared default record and never needs a Headers.
-    if (options.headers !== undefined) this.#headers = eventStreamHeaders(options.headers);
+    if (options.headers !== undefined) this.#headers = sseHeaders(options.headers);
     this.lastEventId = options.lastEventId;
     let resolveClosed!: () => void;
     this.closed = new Promise((resolve) => {
@@ -171,7 +171,7 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
 
   /** The response headers: the event-stream defaults plus `options.headers`. */
   get headers(): Headers {
-    this.#headers ??= eventStreamHeaders();
+    this.#headers ??= sseHeaders();
     return this.#headers;
   }
 
@@ -305,14 +305,14 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
   }
 
   #source(): SinkSource {
-    return new EventStream.#Source(this);
+    return new SseStream.#Source(this);
   }
 
   /** The sink's view of a stream: one small object per connection, no closures. */
   static readonly #Source = class Source<Events extends EventMap> implements SinkSource {
-    readonly #stream: EventStream<Events>;
+    readonly #stream: SseStream<Events>;
 
-    constructor(stream: EventStream<Events>) {
+    constructor(stream: SseStream<Events>) {
       this.#stream = stream;
     }
 
@@ -377,10 +377,10 @@ export class EventStream<Events extends EventMap = EventMap> implements SinkTarg
  * Creates the stream of one client connection.
  * @throws {TypeError} when an option is out of range (the message names it and the fix).
  */
-export function createEventStream<Events extends EventMap = EventMap>(
-  options?: EventStreamOptions,
-): EventStream<Events> {
-  return new EventStream<Events>(options);
+export function createSseStream<Events extends EventMap = EventMap>(
+  options?: SseStreamOptions,
+): SseStream<Events> {
+  return new SseStream<Events>(options);
 }
 
 function checkHeartbeat(value: number | false | undefined): number | false {

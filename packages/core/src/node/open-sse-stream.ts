@@ -4,16 +4,16 @@
  * (figures in the core README).
  */
 import { eventStreamAnswer } from '../accept.js';
-import {
-  createEventStream,
-  DEFAULT_HEARTBEAT_MS,
-  type EventMap,
-  type EventStream,
-  type EventStreamOptions,
-} from '../event-stream.js';
 import { DEFAULT_HEADERS } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { attachSink } from '../sink.js';
+import {
+  createSseStream,
+  DEFAULT_HEARTBEAT_MS,
+  type EventMap,
+  type SseStream,
+  type SseStreamOptions,
+} from '../sse-stream.js';
 import { answerWithoutStream } from './answer-without-stream.js';
 import { http1Socket, isConnectionGone, isHeld } from './connection.js';
 import { ResponseSink } from './response-sink.js';
@@ -36,12 +36,12 @@ import type { NodeRequestLike, NodeResponseLike } from './types.js';
  * `text/event-stream` gets 406 (see `acceptsEventStream`); either way the response is ended and
  * the stream returned is already closed.
  */
-export function openEventStream<Events extends EventMap = EventMap>(
+export function openSseStream<Events extends EventMap = EventMap>(
   req: NodeRequestLike,
   res: NodeResponseLike,
-  options: EventStreamOptions = {},
-): EventStream<Events> {
-  const stream = createEventStream<Events>({
+  options: SseStreamOptions = {},
+): SseStream<Events> {
+  const stream = createSseStream<Events>({
     ...options,
     lastEventId:
       options.lastEventId ?? readLastEventId(headerValue(req.headers['last-event-id']), req.url),

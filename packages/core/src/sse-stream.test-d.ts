@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { encodeEvent } from './encoded-event.js';
-import { createEventStream, type MessageOf } from './event-stream.js';
+import { createSseStream, type MessageOf } from './sse-stream.js';
 
 interface Alert {
   level: 'info' | 'critical';
@@ -9,7 +9,7 @@ interface Alert {
 type Events = { tick: { t: number }; alert: Alert };
 
 describe('typed events', () => {
-  const stream = createEventStream<Events>();
+  const stream = createSseStream<Events>();
 
   it('accepts a known event with its payload', () => {
     expectTypeOf(stream.send).toBeCallableWith({ event: 'tick', data: { t: 1 } });
@@ -31,14 +31,14 @@ describe('typed events', () => {
   });
 
   it('lets the message event omit its name', () => {
-    const messages = createEventStream<{ message: string }>();
+    const messages = createSseStream<{ message: string }>();
     expectTypeOf(messages.send).toBeCallableWith({ data: 'plain' });
     // @ts-expect-error message data is a string
     messages.send({ data: 5 });
   });
 
   it('is untyped by default', () => {
-    const untyped = createEventStream();
+    const untyped = createSseStream();
     expectTypeOf(untyped.send).toBeCallableWith({ event: 'anything', data: [1, 2] });
     expectTypeOf<MessageOf<Events>['event']>().toEqualTypeOf<'tick' | 'alert'>();
   });
