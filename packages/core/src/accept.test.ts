@@ -24,6 +24,12 @@ describe('acceptsEventStream', () => {
     expect(acceptsEventStream(undefined)).toBe(true);
     expect(acceptsEventStream(null)).toBe(true);
   });
+
+  it('says to pass the header value when given a request', () => {
+    expect(() => acceptsEventStream({ headers: {} } as never)).toThrow(
+      /takes the Accept header's value, got object; pass req\.headers\.accept/,
+    );
+  });
 });
 
 describe('eventStreamAnswer', () => {

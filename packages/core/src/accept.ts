@@ -44,10 +44,17 @@ export function eventStreamAnswer(
  * specific range that matches it (`text/event-stream`, else `text/*`, else the any-type wildcard)
  * decides, and a `q` of 0 or no matching range at all refuses. An absent or empty header accepts; ranges that
  * cannot be parsed are ignored. Use it to serve something else (JSON, a page) on an SSE route
- * before opening the stream.
+ * before opening the stream. Every adapter exports this same function: pass the header's value
+ * (`req.headers.accept`, `ctx.get('accept')`, `request.headers.get('accept')`), not the request.
+ * @throws {TypeError} when given something other than a string, `null` or `undefined`.
  */
 export function acceptsEventStream(accept: string | null | undefined): boolean {
   if (accept === undefined || accept === null) return true;
+  if (typeof accept !== 'string') {
+    throw new TypeError(
+      `ssekit: acceptsEventStream takes the Accept header's value, got ${typeof accept}; pass req.headers.accept (Node, Express, Fastify), ctx.get('accept') (Koa) or request.headers.get('accept') (fetch).`,
+    );
+  }
   let best: { specificity: number; quality: number } | undefined;
   let sawRange = false;
   for (const part of accept.split(',')) {

@@ -1,5 +1,5 @@
 export { acceptsEventStream } from './accept.js';
-export { checkKnownKeys } from './checks.js';
+export { checkKnownKeys, optionalFunction } from './checks.js';
 export { EncodedEvent, encodeEvent } from './encoded-event.js';
 export {
   type EventMessage,
@@ -33,6 +33,8 @@ export { compareIds, isHubId } from './hub/ids.js';
 export { type LocalBrokerOptions, localBroker } from './hub/local-broker.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';
 export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.js';
+export { isPromiseLike } from './promise-like.js';
+export { resolveStreamOptions } from './resolve-stream-options.js';
 export {
   createSseResponse,
   runHandler,

@@ -4,12 +4,13 @@ import {
   NOT_ACCEPTABLE_TEXT,
   NOT_ACCEPTABLE_TYPE,
 } from './accept.js';
-import { checkKnownKeys, optionalFunction } from './checks.js';
+import { optionalFunction } from './checks.js';
 import { readLastEventId } from './last-event-id.js';
+import { isPromiseLike } from './promise-like.js';
+import { resolveStreamOptions } from './resolve-stream-options.js';
 import {
   createSseStream,
   type EventMap,
-  SSE_STREAM_OPTION_KEYS,
   type SseStream,
   type SseStreamOptions,
 } from './sse-stream.js';
@@ -22,8 +23,6 @@ export interface SseResponseOptions extends SseStreamOptions {
   /** Receives what the handler threw or rejected with (the stream is closed). Default `console.error`. */
   onError?: (error: unknown) => void;
 }
-
-const RESPONSE_OPTION_KEYS: readonly string[] = [...SSE_STREAM_OPTION_KEYS, 'onError'];
 
 /**
  * The fetch-style entry point (Hono, Bun, Deno, Next.js route handlers, Workers, h3): opens an
@@ -42,9 +41,10 @@ export function createSseResponse<Events extends EventMap = EventMap>(
   handler: SseHandler<Events>,
   options: SseResponseOptions = {},
 ): Response {
-  checkKnownKeys('createSseResponse', options, RESPONSE_OPTION_KEYS);
-  const { onError = console.error, ...streamOptions } = options;
-  optionalFunction('createSseResponse', 'onError', options.onError, '(error) => void');
+  const streamOptions = resolveStreamOptions(options, 'createSseResponse', ['onError']);
+  const onError =
+    optionalFunction('createSseResponse', 'onError', options.onError, '(error) => void') ??
+    console.error;
   const stream = createSseStream<Events>({
     ...streamOptions,
     signal: combineSignals(request.signal, options.signal),
@@ -94,12 +94,4 @@ function combineSignals(
 ): AbortSignal | undefined {
   if (first === undefined || second === undefined) return first ?? second;
   return AbortSignal.any([first, second]);
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

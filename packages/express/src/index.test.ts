@@ -53,7 +53,7 @@ describe.each([
     const app = express();
     app.use(sse({ heartbeat: false }));
     app.get('/clock', (req, res) => {
-      if (!acceptsEventStream(req)) {
+      if (!acceptsEventStream(req.headers.accept)) {
         res.json({ json: true });
         return;
       }

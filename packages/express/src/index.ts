@@ -5,18 +5,22 @@
 
 import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import {
-  acceptsEventStream as acceptsAccept,
-  checkKnownKeys,
-  createSseStream,
   type EventMap,
-  SSE_STREAM_OPTION_KEYS,
+  isPromiseLike,
+  optionalFunction,
+  resolveStreamOptions,
   type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core';
 import { exposeAsSse, LazySseStream } from '@ssekit/core/node';
 import type { NextFunction, Request, Response } from 'express';
 
-export type { EventMap, SseStream, SseStreamOptions } from '@ssekit/core';
+export {
+  acceptsEventStream,
+  type EventMap,
+  type SseStream,
+  type SseStreamOptions,
+} from '@ssekit/core';
 
 declare global {
   namespace Express {
@@ -27,7 +31,7 @@ declare global {
        * headers go out at once, so answer errors such as 401 before touching it. A HEAD request
        * gets the headers and an already closed stream, a request whose `Accept` refuses
        * `text/event-stream` gets 406 and an already closed stream; to serve it something else
-       * instead, check `acceptsEventStream(req)` before reading `res.sse`.
+       * instead, check `acceptsEventStream(req.headers.accept)` before reading `res.sse`.
        */
       readonly sse: SseStream;
     }
@@ -62,7 +66,7 @@ export type SseMiddleware = (req: Request, res: Response, next: NextFunction) =>
  * reads it, so `app.use(sse())` is safe to mount globally.
  */
 export function sse(options: SseStreamOptions = {}): SseMiddleware {
-  const streamOptions = validated(options);
+  const streamOptions = resolveStreamOptions(options, 'sse');
   return (req, res, next) => {
     defineLazyStream(req, res, streamOptions);
     next();
@@ -79,14 +83,9 @@ export function sseHandler<Events extends EventMap = EventMap>(
   handler: SseRouteHandler<Events>,
   options: SseOptions = {},
 ): SseMiddleware {
-  checkKnownKeys('sseHandler', options, [...SSE_STREAM_OPTION_KEYS, 'onError']);
-  const { onError = console.error, ...rest } = options;
-  if (typeof onError !== 'function') {
-    throw new TypeError(
-      `ssekit/express: sseHandler "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
-    );
-  }
-  const streamOptions = validated(rest);
+  const streamOptions = resolveStreamOptions(options, 'sseHandler', ['onError']);
+  const onError =
+    optionalFunction('sseHandler', 'onError', options.onError, '(error) => void') ?? console.error;
   return (req, res, next) => {
     const lazy = defineLazyStream(req, res, streamOptions);
     const fail = (error: unknown) => {
@@ -102,14 +101,6 @@ export function sseHandler<Events extends EventMap = EventMap>(
       fail(error);
     }
   };
-}
-
-/**
- * `false` when the request's `Accept` header refuses `text/event-stream` (reading `res.sse` would
- * answer 406): check it first to serve such a request something else on the same route.
- */
-export function acceptsEventStream(req: Pick<Request, 'headers'>): boolean {
-  return acceptsAccept(req.headers.accept);
 }
 
 /**
@@ -139,17 +130,4 @@ function defineLazyStream(req: Request, res: Response, options: SseStreamOptions
   const lazy = new LazySseStream(req, res, options, 'res.sse');
   exposeAsSse(res, lazy);
   return lazy;
-}
-
-function validated(options: SseStreamOptions): SseStreamOptions {
-  createSseStream(options).close();
-  return options;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

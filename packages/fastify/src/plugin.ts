@@ -3,12 +3,7 @@
  * with the `sse` option its stream and its error handling. Wrapped with fastify-plugin, so the
  * decorator and the hook reach the routes of the scope that registers it.
  */
-import {
-  checkKnownKeys,
-  createSseStream,
-  SSE_STREAM_OPTION_KEYS,
-  type SseStreamOptions,
-} from '@ssekit/core';
+import { optionalFunction, resolveStreamOptions, type SseStreamOptions } from '@ssekit/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { REPLY_STREAM, replySse } from './reply-sse.js';
@@ -51,31 +46,23 @@ const plugin: FastifyPluginAsync<SseOptions> = async (app, options) => {
  */
 export const sse = fastifyPlugin(plugin, { fastify: '5.x', name: '@ssekit/fastify' });
 
-/** The stream's options, `onError`, and the keys Fastify's register() passes to every plugin. */
-const FASTIFY_OPTION_KEYS: readonly string[] = [
-  ...SSE_STREAM_OPTION_KEYS,
-  'onError',
-  'prefix',
-  'logLevel',
-  'logSerializers',
-];
+/** Besides the stream's options: `onError`, and the keys Fastify's register() passes to every plugin. */
+const FASTIFY_OPTION_KEYS: readonly string[] = ['onError', 'prefix', 'logLevel', 'logSerializers'];
 
 /** Throws at startup, not at the first client, on an invalid option. */
 function validated(options: SseOptions): SseOptions {
-  checkKnownKeys('@ssekit/fastify', options, FASTIFY_OPTION_KEYS);
   // Fastify hands register()'s own options to the plugin too; they are not the stream's.
-  const {
-    prefix: _p,
-    logLevel: _l,
-    logSerializers: _s,
-    ...sseOptions
-  } = options as SseOptions & Record<'prefix' | 'logLevel' | 'logSerializers', unknown>;
-  const { onError, ...streamOptions } = sseOptions;
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError(
-      'ssekit/fastify: onError must be a function (error, request) => void; leave it out to log through request.log.',
-    );
-  }
-  createSseStream(streamOptions).close();
-  return sseOptions;
+  const streamOptions: SseOptions = resolveStreamOptions(
+    options,
+    '@ssekit/fastify',
+    FASTIFY_OPTION_KEYS,
+  );
+  const onError = optionalFunction(
+    '@ssekit/fastify',
+    'onError',
+    options.onError,
+    '(error, request) => void',
+  );
+  if (onError !== undefined) streamOptions.onError = onError;
+  return streamOptions;
 }

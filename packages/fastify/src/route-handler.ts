@@ -4,7 +4,7 @@
  * usual (its error handler, its 500); after, Fastify has nothing left to answer with, so the
  * stream closes and the error goes to `onError`.
  */
-import type { SseStreamOptions } from '@ssekit/core';
+import { isPromiseLike, type SseStreamOptions } from '@ssekit/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REPLY_STREAM, type ReplyWithStream } from './reply-sse.js';
 import { ReplyStream } from './reply-stream.js';
@@ -41,8 +41,4 @@ export function streamingHandler(
       return fail(error);
     }
   };
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -3,18 +3,22 @@
  * heartbeat, buffering and `Last-Event-ID` come from the core's fetch entry point.
  */
 import {
-  checkKnownKeys,
   createSseResponse,
-  createSseStream,
   type EventMap,
-  SSE_STREAM_OPTION_KEYS,
+  optionalFunction,
+  resolveStreamOptions,
   type SseResponseOptions,
   type SseStream,
 } from '@ssekit/core';
 import { tieToConnection } from '@ssekit/core/node';
 import { defineHandler, type EventHandlerWithFetch, type H3Event } from 'h3';
 
-export type { EventMap, SseResponseOptions, SseStream } from '@ssekit/core';
+export {
+  acceptsEventStream,
+  type EventMap,
+  type SseResponseOptions,
+  type SseStream,
+} from '@ssekit/core';
 
 /** Writes to one client's stream; may be async. Runs after the response has been returned. */
 export type SseEventHandler<Events extends EventMap = EventMap> = (
@@ -58,14 +62,15 @@ export function defineSseHandler<Events extends EventMap = EventMap>(
   handler: SseEventHandler<Events>,
   options: SseResponseOptions = {},
 ): EventHandlerWithFetch {
-  checkKnownKeys('defineSseHandler', options, [...SSE_STREAM_OPTION_KEYS, 'onError']);
-  const { onError, ...streamOptions } = options;
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError(
-      `ssekit/h3: defineSseHandler "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
-    );
-  }
   // Fail at startup, not at the first client, on an invalid option.
-  createSseStream(streamOptions).close();
-  return defineHandler((event) => sseResponse(event, handler, options));
+  const streamOptions = resolveStreamOptions(options, 'defineSseHandler', ['onError']);
+  const onError = optionalFunction(
+    'defineSseHandler',
+    'onError',
+    options.onError,
+    '(error) => void',
+  );
+  const checked: SseResponseOptions =
+    onError === undefined ? streamOptions : { ...streamOptions, onError };
+  return defineHandler((event) => sseResponse(event, handler, checked));
 }

@@ -3,10 +3,9 @@
  * its heartbeat, buffering, disconnect detection and `Last-Event-ID` come from `@ssekit/core/node`.
  */
 import {
-  checkKnownKeys,
-  createSseStream,
   type EventMap,
-  SSE_STREAM_OPTION_KEYS,
+  optionalFunction,
+  resolveStreamOptions,
   type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core';
@@ -50,11 +49,10 @@ export type SseMiddleware = (ctx: Context, next: Next) => Promise<void>;
  * closes the stream and goes to `onError`; before that, Koa handles it as usual.
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
-  checkKnownKeys('sse', options, [...SSE_STREAM_OPTION_KEYS, 'onError']);
-  const { onError = console.error, ...streamOptions } = options;
-  checkOnError(options.onError);
   // Fail at startup, not at the first client, on an invalid option.
-  createSseStream(streamOptions).close();
+  const streamOptions = resolveStreamOptions(options, 'sse', ['onError']);
+  const onError =
+    optionalFunction('sse', 'onError', options.onError, '(error) => void') ?? console.error;
   return async (ctx, next) => {
     const lazy = defineLazyStream(ctx, streamOptions);
     try {
@@ -105,12 +103,4 @@ const CLIENT_LEFT = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_
 function reportUnlessClientLeft(this: Context & ContextReportingErrors, error: Error): void {
   if (CLIENT_LEFT.has((error as NodeJS.ErrnoException | null)?.code ?? '')) return;
   this[REPORT_ERROR]?.call(this, error);
-}
-
-function checkOnError(onError: unknown): void {
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError(
-      `ssekit/koa: sse "onError" must be a function (error) => void, got ${typeof onError}; leave it out to log with console.error.`,
-    );
-  }
 }

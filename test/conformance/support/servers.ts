@@ -164,7 +164,7 @@ function expressFactory(name: string, express: ExpressFactory): ServerFactory {
       const app = express();
       if (setup.compression) app.use(compression());
       const negotiate: SseMiddleware = (req, res, next) => {
-        if (scenario.negotiate && !expressAccepts(req)) res.json(JSON_ANSWER);
+        if (scenario.negotiate && !expressAccepts(req.headers.accept)) res.json(JSON_ANSWER);
         else next();
       };
       app.get(
