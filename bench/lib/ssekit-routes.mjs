@@ -1,6 +1,6 @@
 /**
  * What every ssekit row does with its streams, whatever the entry point: `/stream` sends tokens
- * honouring `send()`'s backpressure, `/sse` joins the fan-out. The fan-out is either direct
+ * honouring backpressure (`await stream.write()`), `/sse` joins the fan-out. The fan-out is either direct
  * (`encodeEvent` once, `stream.send` to each subscriber) or through the hub (`hub.publish`).
  */
 import { createHub, encodeEvent } from '@ssekit/core';
@@ -12,7 +12,7 @@ const TOPIC = 'bench';
 export async function streamTokens(url, stream) {
   const events = requestedEvents(url);
   for (let i = 0; i < events; i++) {
-    if (!stream.send({ data: tokenAt(i) })) await stream.ready();
+    await stream.write({ data: tokenAt(i) });
   }
   stream.close();
 }

@@ -32,12 +32,13 @@ export function createApp({ tokenDelayMs = 60 } = {}) {
     }
     return createSseResponse(request, async (stream) => {
       let count = 0;
-      for await (const token of fakeModel(prompt, { signal: request.signal, tokenDelayMs })) {
-        stream.send({ event: 'token', data: token });
+      // pipe waits for a slow reader, and stops the model (return()) when the client leaves.
+      const tokens = fakeModel(prompt, { signal: request.signal, tokenDelayMs });
+      const finished = await stream.pipe(tokens, (token) => {
         count += 1;
-        await stream.ready();
-      }
-      if (stream.isClosed) return;
+        return { event: 'token', data: token };
+      });
+      if (!finished) return;
       stream.send({ id: DONE_ID, event: 'done', data: { tokens: count } });
       stream.close();
     });

@@ -411,8 +411,7 @@ describe.each(serverFactories)('$name', (factory) => {
     const { url } = await start({
       options: { heartbeat: false, highWaterMark },
       run: async (stream) => {
-        stream.send({ data: 'x'.repeat(2 * highWaterMark) });
-        await stream.ready();
+        await stream.write({ data: 'x'.repeat(2 * highWaterMark) });
         stream.send({ data: 'after the wait' });
       },
     });

@@ -260,17 +260,14 @@ for (const target of coreTargets) {
       ]);
     });
 
-    it('1 MiB events arrive whole, one after another, when the sender awaits ready()', async () => {
+    it('1 MiB events arrive whole, one after another, when the sender awaits write()', async () => {
       const { client, stream } = await openLive('big');
       const oneLine = 'x'.repeat(MiB);
       const manyLines = `${'y'.repeat(1023)}\n`.repeat(KiB);
-      // Above highWaterMark: send() accepts the event and says "wait".
-      expect(stream.send({ event: 'big', data: oneLine })).toBe(false);
-      await stream.ready();
-      stream.send({ event: 'big', data: manyLines });
-      await stream.ready();
-      stream.send({ event: 'big', data: oneLine });
-      await stream.ready();
+      // Each is above highWaterMark: write() queues it and waits for the client to read.
+      expect(await stream.write({ event: 'big', data: oneLine })).toBe(true);
+      expect(await stream.write({ event: 'big', data: manyLines })).toBe(true);
+      expect(await stream.write({ event: 'big', data: oneLine })).toBe(true);
       stream.close();
       await client.ended;
       expect(client.events.map((event) => event.data.length)).toEqual([MiB, manyLines.length, MiB]);
@@ -299,7 +296,7 @@ for (const target of coreTargets) {
         await tick();
       });
 
-    it('a stream closed by the server answers send(), comment() and ready() without throwing', async () => {
+    it('a stream closed by the server answers send(), comment() and write() without throwing', async () => {
       const { client, stream: closedStream } = await openLive('2');
       closedStream.send({ data: 'before close' });
       closedStream.close();
@@ -307,7 +304,7 @@ for (const target of coreTargets) {
       expect(closedStream.send({ data: 'after close' })).toBe(false);
       expect(closedStream.send(encodeEvent({ data: 'after close' }))).toBe(false);
       expect(closedStream.comment('after close')).toBe(false);
-      await closedStream.ready();
+      expect(await closedStream.write({ data: 'after close' })).toBe(false);
       await closedStream.closed;
       await client.ended;
       expect(client.events.map((event) => event.data)).toEqual(['before close']);

@@ -8,9 +8,8 @@ async function* generate(prompt: string) {
 export const GET = (request: Request) =>
   createSseResponse(request, async (stream) => {
     const prompt = new URL(request.url).searchParams.get('q') ?? 'hello';
-    for await (const token of generate(prompt)) {
-      if (!stream.send({ event: 'token', data: token })) await stream.ready(); // backpressure
-    }
+    // Waits for a slow reader, and stops the model (return()) when the client leaves.
+    await stream.pipe(generate(prompt), (token) => ({ event: 'token', data: token }));
     stream.send({ event: 'done', data: '' });
     stream.close();
   });

@@ -40,7 +40,7 @@ describe('createSseResponse', () => {
       new Request('http://localhost/'),
       async (stream) => {
         for (let i = 0; i < 100; i++) {
-          if (!stream.send({ data: 'x'.repeat(100) })) await stream.ready();
+          await stream.write({ data: 'x'.repeat(100) });
         }
         stream.close();
       },

@@ -43,3 +43,33 @@ describe('typed events', () => {
     expectTypeOf<MessageOf<Events>['event']>().toEqualTypeOf<'tick' | 'alert'>();
   });
 });
+
+describe('write and pipe, typed by the event map', () => {
+  const stream = createSseStream<Events>();
+
+  it('write takes what send takes and resolves to a boolean', () => {
+    expectTypeOf(stream.write({ event: 'tick', data: { t: 1 } })).toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf(stream.write).toBeCallableWith(encodeEvent({ data: 'pre-encoded' }));
+    // @ts-expect-error the payload of tick is { t: number }
+    void stream.write({ event: 'tick', data: { t: 'one' } });
+  });
+
+  it('pipe takes messages of the map, or any items with a toMessage', async () => {
+    async function* ticks() {
+      yield { event: 'tick' as const, data: { t: 1 } };
+    }
+    expectTypeOf(stream.pipe(ticks())).toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf(stream.pipe([1, 2], (t) => ({ event: 'tick', data: { t } }))).toEqualTypeOf<
+      Promise<boolean>
+    >();
+    // @ts-expect-error numbers are not messages: a toMessage is needed
+    void stream.pipe([1, 2]);
+    // @ts-expect-error toMessage must build a message of the map
+    void stream.pipe(['x'], (text) => ({ event: 'tock', data: text }));
+  });
+
+  it('has no ready(): write replaces send + ready', () => {
+    // @ts-expect-error ready() left the public type
+    void stream.ready;
+  });
+});

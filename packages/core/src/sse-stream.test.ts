@@ -165,30 +165,36 @@ describe('SseStream lifecycle: one cleanup, whatever the cause', () => {
   it('never rejects or throws after close, even with writers waiting', async () => {
     const stream = open({ highWaterMark: 10, heartbeat: false });
     void stream.readable;
-    stream.send({ data: 'x'.repeat(20) });
-    const waiting = stream.ready();
+    const waiting = stream.write({ data: 'x'.repeat(20) });
     stream.close();
-    await expect(waiting).resolves.toBeUndefined();
-    await expect(stream.ready()).resolves.toBeUndefined();
+    await expect(waiting).resolves.toBe(false);
+    await expect(stream.write({ data: 'after' })).resolves.toBe(false);
   });
 });
 
 describe('SseStream backpressure', () => {
-  it('send() returns false above highWaterMark and ready() resolves once the reader drains', async () => {
+  it('send() returns false above highWaterMark; write() resolves true once the reader drains', async () => {
     const stream = open({ highWaterMark: 64, heartbeat: false });
     const reader = stream.readable.getReader();
     expect(stream.send({ data: 'a'.repeat(20) })).toBe(true);
     expect(stream.send({ data: 'b'.repeat(60) })).toBe(false);
-    let ready = false;
-    const waiting = stream.ready().then(() => {
-      ready = true;
+    let resolved: boolean | undefined;
+    const waiting = stream.write({ data: 'c' }).then((more) => {
+      resolved = more;
     });
     await sleep(5);
-    expect(ready).toBe(false);
+    expect(resolved).toBeUndefined();
     await reader.read();
     await waiting;
-    expect(ready).toBe(true);
+    expect(resolved).toBe(true);
+    expect(stream.bufferedBytes).toBeLessThan(64);
+  });
+
+  it('write() throws a TypeError synchronously for an invalid message, queuing nothing', () => {
+    const stream = open({ heartbeat: false });
+    expect(() => stream.write({ event: 'a\nb', data: 'x' })).toThrow(TypeError);
     expect(stream.bufferedBytes).toBe(0);
+    expect(stream.isClosed).toBe(false);
   });
 
   it('judges a reader that never reads once a turn has passed (close policy)', async () => {

@@ -1,100 +1,41 @@
-import { checkKnownKeys, positiveInteger } from './checks.js';
+/**
+ * One client connection: what it queues, when it can take more, and its one cleanup. The
+ * message types, the options, the queue's accounting and `pipe` each have their own module.
+ */
 import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
+import type { EventMap, MessageOf } from './message.js';
+import { openSource, type PipeSource, pipeInto } from './pipe.js';
 import { createReadableSink } from './readable-sink.js';
+import { SendQueue } from './send-queue.js';
 import { attachSink, type Sink, type SinkSource, type SinkTarget } from './sink.js';
-import { currentTurn } from './turn.js';
+import {
+  checkStreamOptions,
+  type OverflowPolicy,
+  type SseStreamOptions,
+} from './stream-options.js';
+import { WaitingWriters, whenWritable } from './waiting-writers.js';
 
-/** Event names mapped to their payload types, e.g. `{ tick: { t: number }; alert: Alert }`. */
-export type EventMap = Record<string, unknown>;
-
-interface MessageExtras {
-  id?: string;
-  retry?: number;
-  comment?: string;
-}
-
-type TypedMessage<Events extends EventMap> = {
-  [Name in keyof Events & string]: Name extends 'message'
-    ? MessageExtras & { event?: Name; data: Events[Name] }
-    : MessageExtras & { event: Name; data: Events[Name] };
-}[keyof Events & string];
-
-/**
- * The messages a stream typed with `Events` accepts: for a typed map, `event` must be one of its
- * names and `data` that event's payload; for the default map, any {@link EventMessage}.
- */
-export type MessageOf<Events extends EventMap> = string extends keyof Events
-  ? EventMessage
-  : TypedMessage<Events>;
-
-/** What happens when a client does not read and its buffer reaches `maxBufferedBytes`. */
-export type OverflowPolicy = 'close' | 'drop';
-
-/** Options of {@link createSseStream}. Every field is optional. */
-export interface SseStreamOptions {
-  /** Aborting it closes the stream and cleans up (wire the request's signal here). */
-  signal?: AbortSignal;
-  /** The client's `Last-Event-ID`, exposed as `stream.lastEventId`. */
-  lastEventId?: string;
-  /**
-   * The longest a connection stays silent: after this many ms without a write, a keep-alive
-   * comment is written. `false` disables. Default 5000, under the shortest idle timeout a
-   * server or proxy has by default (Bun's 10 s; the core README lists them).
-   */
-  heartbeat?: number | false;
-  /** Reconnection delay (ms) sent to the client once, when the stream opens. Default: none. */
-  retry?: number;
-  /** Serializer for non-string `data`. Default: `JSON.stringify`. */
-  serializer?: Serializer;
-  /** Extra response headers (CORS, for example). `Connection` and `Transfer-Encoding` are refused. */
-  headers?: HeadersInit;
-  /** Above this many buffered bytes, `send()` returns `false`. Default 65536 (64 KiB), at most `maxBufferedBytes`. */
-  highWaterMark?: number;
-  /**
-   * The most bytes a client may owe: bytes queued in an earlier turn of the event loop that it
-   * left unread, less its credit for bursts. A turn's bytes are a burst when they are more than
-   * the credit left; the burst is added to the credit (the client reaches it only by reading what
-   * is before it), and the credit shrinks to what the client has left unread as it reads, so a
-   * client that reads faster than events arrive owes nothing, and one that stops owes everything
-   * sent after. Bytes queued in the current turn never count. Memory held for a client is at most
-   * this, plus the bytes queued in one turn, plus a credit under twice the most bytes sent to it
-   * in one turn. Default 1048576 (1 MiB).
-   */
-  maxBufferedBytes?: number;
-  /** Once a client leaves more than `maxBufferedBytes` unread: `'close'` the connection (the client reconnects and can replay) or `'drop'` each event sent until it catches up. Default `'close'`. */
-  onOverflow?: OverflowPolicy;
-}
-
-/**
- * Every key of {@link SseStreamOptions}: any other is a misspelling and throws. A layer that
- * takes these options plus its own checks the union once, with {@link checkKnownKeys}.
- */
-export const SSE_STREAM_OPTION_KEYS: readonly (keyof SseStreamOptions)[] = [
-  'signal',
-  'lastEventId',
-  'heartbeat',
-  'retry',
-  'serializer',
-  'headers',
-  'highWaterMark',
-  'maxBufferedBytes',
-  'onOverflow',
-];
-
-/** @internal Also the Node bridge's grace for a client that stops reading after `close()`. */
-export const DEFAULT_HEARTBEAT_MS = 5000;
-const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
-const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export type { EventMap, MessageOf } from './message.js';
+export type { PipeSource } from './pipe.js';
+export {
+  type OverflowPolicy,
+  SSE_STREAM_OPTION_KEYS,
+  type SseStreamOptions,
+} from './stream-options.js';
 
 type State = 'open' | 'closing' | 'closed';
 
+const CAN_TAKE_MORE = Promise.resolve(true);
+const STREAM_CLOSED = Promise.resolve(false);
+
 /**
- * One client connection. Queue events with `send`; the bytes leave through `readable`
- * (or `toResponse()`), or through `@ssekit/core/node` straight to a Node response.
- * Closing, for whatever cause, runs one cleanup: no timer, listener or buffer outlives it.
+ * One client connection. `await write(message)` where backpressure matters, `pipe(source)` for
+ * an iterable, `send(message)` to fire and forget; the bytes leave through `readable` (or
+ * `toResponse()`), or through `@ssekit/core/node` straight to a Node response. Closing, for
+ * whatever cause, runs one cleanup: no timer, listener or buffer outlives it.
  */
 export class SseStream<Events extends EventMap = EventMap> implements SinkTarget {
   /** The id the client last saw (from `Last-Event-ID` or the `lastEventId` query parameter). */
@@ -104,19 +45,10 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   #headers: Headers | undefined;
   #state: State = 'open';
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
-  /** Every byte ever queued: positions in this count place the turn in the queue. */
-  #queuedTotal = 0;
-  /** The turn of the last enqueue, and where its bytes start. */
-  #turn = -1;
-  #turnStart = 0;
-  /** Unread bytes of bursts the client is not judged on: never more than it has left unread. */
-  #credit = 0;
+  readonly #queue = new SendQueue();
   #sink: Sink | undefined;
   #overflows = 0;
-  /** Resolvers of `ready()` calls; created by the first call that has to wait. */
-  #waiting: Array<() => void> | undefined;
+  readonly #writers = new WaitingWriters();
   readonly #highWaterMark: number;
   readonly #maxBufferedBytes: number;
   readonly #onOverflow: OverflowPolicy;
@@ -129,19 +61,10 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   readonly #beat: Beating | undefined;
 
   constructor(options: SseStreamOptions = {}) {
-    checkKnownKeys('createSseStream', options, SSE_STREAM_OPTION_KEYS);
-    const heartbeat = checkHeartbeat(options.heartbeat);
-    this.#maxBufferedBytes = positiveInteger('maxBufferedBytes', options.maxBufferedBytes, {
-      fallback: DEFAULT_MAX_BUFFERED_BYTES,
-    });
-    // A high-water mark above the cap would let writers run into the overflow policy unwarned.
-    this.#highWaterMark = Math.min(
-      this.#maxBufferedBytes,
-      positiveInteger('highWaterMark', options.highWaterMark, {
-        fallback: DEFAULT_HIGH_WATER_MARK,
-      }),
-    );
-    this.#onOverflow = checkPolicy(options.onOverflow);
+    const limits = checkStreamOptions(options);
+    this.#maxBufferedBytes = limits.maxBufferedBytes;
+    this.#highWaterMark = limits.highWaterMark;
+    this.#onOverflow = limits.onOverflow;
     this.#serializer = options.serializer;
     // Extra headers are checked now; the defaults alone are built at first read, since a Node
     // response takes the shared default record and never needs a Headers.
@@ -154,11 +77,11 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     this.#resolveClosed = resolveClosed;
     if (options.retry !== undefined)
       this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
-    if (heartbeat === false) {
+    if (limits.heartbeat === false) {
       this.#leaveHeartbeat = noop;
     } else {
       this.#beat = { idleTicks: 0, beat: () => this.comment() };
-      this.#leaveHeartbeat = joinHeartbeat(heartbeat, this.#beat);
+      this.#leaveHeartbeat = joinHeartbeat(limits.heartbeat, this.#beat);
     }
     this.#signal = options.signal;
     if (this.#signal?.aborted) {
@@ -182,7 +105,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   /** Bytes queued or handed to the connection but not yet taken by the client. */
   get bufferedBytes(): number {
-    return this.#queuedBytes + (this.#sink?.bufferedBytes ?? 0);
+    return this.#queue.bytes + (this.#sink?.bufferedBytes ?? 0);
   }
 
   /** How many times the buffer reached `maxBufferedBytes` (events dropped, or the close). */
@@ -206,8 +129,9 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   }
 
   /**
-   * Queues one event. Returns `false`, like `Writable.write`, when the client's buffer is above
-   * `highWaterMark` (await `ready()` before sending more) or when the stream is closed.
+   * Queues one event and does not wait: for fire-and-forget. Returns `false`, like
+   * `Writable.write`, when the client's buffer is above `highWaterMark` or the stream is closed;
+   * use {@link write} to wait for the client instead.
    * @throws {TypeError} when the message has an invalid field or data that cannot be serialized;
    * nothing is queued then and the stream stays usable.
    */
@@ -219,19 +143,45 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     return this.#enqueue(bytes);
   }
 
+  /**
+   * Queues one event, then waits for the client if its buffer is above `highWaterMark`:
+   * `await stream.write(message)` in a loop keeps memory bounded by a slow reader. Resolves
+   * `true` when the stream can take more, `false` once it is closed (never rejects for that).
+   * @throws {TypeError} synchronously, like {@link send}, when the message is invalid.
+   */
+  write(message: MessageOf<Events> | EncodedEvent): Promise<boolean> {
+    if (this.#state !== 'open') return STREAM_CLOSED;
+    if (this.send(message)) return CAN_TAKE_MORE;
+    return this[whenWritable]().then(() => this.#state === 'open');
+  }
+
+  /**
+   * Writes each item of `source` (an async iterable such as LLM tokens or a database cursor, or
+   * an iterable) with backpressure, mapped by `toMessage` when given. Stops when the stream
+   * closes and calls the source iterator's `return()`, so the source is released. Resolves
+   * `true` when the source ended, `false` when the stream closed first. When the source throws,
+   * the promise rejects with that error and the stream stays open for the caller to finish (in
+   * a handler, rethrowing closes it and reports the error to `onError`).
+   * @throws {TypeError} synchronously when `source` is not iterable or `toMessage` is not a
+   * function; the promise rejects with a TypeError when an item is not a valid message (the
+   * source is released first).
+   */
+  pipe(source: PipeSource<MessageOf<Events> | EncodedEvent>): Promise<boolean>;
+  pipe<Item>(
+    source: PipeSource<Item>,
+    toMessage: (item: Item) => MessageOf<Events> | EncodedEvent,
+  ): Promise<boolean>;
+  pipe<Item>(
+    source: PipeSource<Item>,
+    toMessage?: (item: Item) => MessageOf<Events> | EncodedEvent,
+  ): Promise<boolean> {
+    return pipeInto(this, openSource(source, toMessage), toMessage);
+  }
+
   /** Queues a comment line, which clients ignore. Returns like {@link send}. */
   comment(text?: string): boolean {
     if (this.#state !== 'open') return false;
     return this.#enqueue(encodeText(formatComment(text)));
-  }
-
-  /** Resolves when the buffer is below `highWaterMark` again, or when the stream closes. */
-  ready(): Promise<void> {
-    if (this.#state !== 'open' || this.bufferedBytes < this.#highWaterMark)
-      return Promise.resolve();
-    this.#waiting ??= [];
-    const waiting = this.#waiting;
-    return new Promise((resolve) => waiting.push(resolve));
   }
 
   /** Ends the stream after what is queued has been written. Idempotent. */
@@ -249,59 +199,36 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     return new Response(this.#attachReadable(true), { status: 200, ...init, headers });
   }
 
+  /** @internal Resolves when the buffer is below `highWaterMark` again, or the stream closes. */
+  [whenWritable](): Promise<void> {
+    if (this.#state !== 'open' || this.bufferedBytes < this.#highWaterMark) {
+      return Promise.resolve();
+    }
+    return this.#writers.wait();
+  }
+
   /** @internal Connects the stream to where its bytes go. */
   [attachSink](createSink: (source: SinkSource) => Sink): void {
     if (this.#sink !== undefined) {
       throw new TypeError('ssekit: this stream already has a reader; a stream has exactly one.');
     }
     this.#sink = createSink(this.#source());
-    if (this.#queuedBytes > 0) this.#sink.wake();
+    if (this.#queue.bytes > 0) this.#sink.wake();
     if (this.#state === 'closing') this.#sink.end();
     else if (this.#state === 'closed') this.#sink.destroy();
   }
 
   #enqueue(bytes: Uint8Array): boolean {
     const buffered = this.bufferedBytes;
-    if (this.#unreadDebt(buffered) > this.#maxBufferedBytes) {
+    if (this.#queue.unreadDebt(buffered) > this.#maxBufferedBytes) {
       this.#overflows += 1;
       if (this.#onOverflow === 'close') this.#shutDown(cutOff());
       return false;
     }
-    this.#queue.push(bytes);
-    this.#queuedBytes += bytes.byteLength;
-    this.#queuedTotal += bytes.byteLength;
+    const wasEmpty = this.#queue.push(bytes);
     if (this.#beat !== undefined) this.#beat.idleTicks = 0;
-    if (this.#queue.length === 1) this.#sink?.wake();
+    if (wasEmpty) this.#sink?.wake();
     return buffered + bytes.byteLength < this.#highWaterMark;
-  }
-
-  /**
-   * What the client owes: of the `buffered` bytes, those queued before this turn, less its
-   * credit. The credit grows by each burst (a turn's bytes above what is left of it) and shrinks
-   * to what the client left unread as it reads, so debt grows only while bytes arrive faster than
-   * the client takes them: a publisher's burst (one loop, a catch-up, a replay page), or several
-   * in a row, never counts against a client that reads.
-   */
-  #unreadDebt(buffered: number): number {
-    if (buffered === 0) {
-      this.#credit = 0;
-      return 0;
-    }
-    // Bytes before `read` in the count of every byte queued have left for the client.
-    const read = this.#queuedTotal - buffered;
-    const turn = currentTurn();
-    if (turn !== this.#turn) {
-      const credit = Math.min(this.#credit, unreadOf(0, this.#turnStart, read));
-      const lastTurn = unreadOf(this.#turnStart, this.#queuedTotal, read);
-      // Queued behind the earlier bursts, a new one is read after them: it adds to the time the
-      // client is given rather than taking the place of what it is still reading.
-      this.#credit = lastTurn > credit ? credit + lastTurn : credit;
-      this.#turn = turn;
-      this.#turnStart = this.#queuedTotal;
-    }
-    const earlier = unreadOf(0, this.#turnStart, read);
-    if (this.#credit > earlier) this.#credit = earlier;
-    return earlier - this.#credit;
   }
 
   #source(): SinkSource {
@@ -318,26 +245,13 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
     take(): Uint8Array[] | undefined {
       const stream = this.#stream;
-      const queue = stream.#queue;
-      if (queue.length === 0) return undefined;
-      // A sink copies what it takes into one chunk per client: taking at most a high-water
-      // mark's worth leaves a burst where it is, shared by every client the hub sent it to.
-      if (stream.#queuedBytes <= stream.#highWaterMark) {
-        stream.#queue = [];
-        stream.#queuedBytes = 0;
-        return queue;
-      }
-      let count = 0;
-      let bytes = 0;
-      while (bytes < stream.#highWaterMark) bytes += (queue[count++] as Uint8Array).byteLength;
-      stream.#queuedBytes -= bytes;
-      return queue.splice(0, count);
+      return stream.#queue.take(stream.#highWaterMark);
     }
 
     drained(): void {
       const stream = this.#stream;
-      if (stream.#waiting !== undefined && stream.bufferedBytes < stream.#highWaterMark) {
-        stream.#wakeWriters();
+      if (stream.#writers.any && stream.bufferedBytes < stream.#highWaterMark) {
+        stream.#writers.wakeAll();
       }
     }
 
@@ -351,8 +265,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (this.#state === 'closed') return;
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#queue.clear();
     if (wasOpen) this.#release();
     this.#sink?.destroy(reason);
   }
@@ -361,15 +274,8 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   #release(): void {
     this.#leaveHeartbeat();
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#wakeWriters();
+    this.#writers.wakeAll();
     this.#resolveClosed();
-  }
-
-  #wakeWriters(): void {
-    const waiting = this.#waiting;
-    if (waiting === undefined) return;
-    this.#waiting = undefined;
-    for (const resolve of waiting) resolve();
   }
 }
 
@@ -381,25 +287,6 @@ export function createSseStream<Events extends EventMap = EventMap>(
   options?: SseStreamOptions,
 ): SseStream<Events> {
   return new SseStream<Events>(options);
-}
-
-function checkHeartbeat(value: number | false | undefined): number | false {
-  if (value === undefined) return DEFAULT_HEARTBEAT_MS;
-  if (value === false) return false;
-  return positiveInteger('heartbeat', value, { fallback: DEFAULT_HEARTBEAT_MS });
-}
-
-function checkPolicy(value: OverflowPolicy | undefined): OverflowPolicy {
-  if (value === undefined) return 'close';
-  if (value !== 'close' && value !== 'drop') {
-    throw new TypeError(`ssekit: "onOverflow" must be 'close' or 'drop', got ${String(value)}.`);
-  }
-  return value;
-}
-
-/** How many bytes of the range [start, end) of the queued count are still unread at `read`. */
-function unreadOf(start: number, end: number, read: number): number {
-  return Math.max(0, end - Math.max(start, read));
 }
 
 /** Why a client is cut off by `onOverflow: 'close'`: what a fetch runtime aborts the response with. */

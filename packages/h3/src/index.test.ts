@@ -63,8 +63,7 @@ describe('through app.fetch(new Request(...))', () => {
       sseResponse(
         event,
         async (_event, stream) => {
-          stream.send({ data: 'x'.repeat(4096) });
-          await stream.ready();
+          await stream.write({ data: 'x'.repeat(4096) });
           stream.send({ data: 'after the wait' });
         },
         { highWaterMark: 1024, heartbeat: false },

@@ -67,6 +67,38 @@ export async function fetchStream(
   return { ...received, response, abort: () => controller.abort() };
 }
 
+/** A fetch client that reads only while let: it starts paused, as a reader that stalls. */
+export interface GatedStream extends Received {
+  /** Reads on, as fast as the body comes, or with `delayMs` between chunks. */
+  resume(delayMs?: number): void;
+  abort(): void;
+}
+
+/** Opens `url` with fetch and reads the body only after `resume()`. */
+export async function gatedFetchStream(url: string): Promise<GatedStream> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: SSE_HEADERS, signal: controller.signal });
+  const received = collector();
+  let open!: (delayMs: number) => void;
+  const resumed = new Promise<number>((resolve) => {
+    open = resolve;
+  });
+  void (async () => {
+    const decoder = new TextDecoder();
+    try {
+      const delayMs = await resumed;
+      for await (const chunk of response.body ?? []) {
+        received.push(decoder.decode(chunk, { stream: true }));
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    } catch {
+      // The connection dropped or was aborted: `ended` says so either way.
+    }
+    received.finish();
+  })();
+  return { ...received, resume: (delayMs = 0) => open(delayMs), abort: () => controller.abort() };
+}
+
 /** An `eventsource` client that records every message of the given event types. */
 export interface RecordedEventSource {
   messages: Array<{ type: string; data: string; lastEventId: string }>;

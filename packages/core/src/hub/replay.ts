@@ -3,6 +3,7 @@
  * under the stream's backpressure, then the live entries held meanwhile, skipping every id
  * already covered, so the client misses nothing and gets nothing twice.
  */
+import { whenWritable } from '../waiting-writers.js';
 import type { Broker, HubEntry } from './broker.js';
 import type { Delivery } from './delivery.js';
 import { compareIds, isHubId } from './ids.js';
@@ -36,7 +37,7 @@ export async function replayThenLive(
       cover(subscriber, entry.id);
       if (!owed(subscriber, entry)) continue;
       if (delivery.offer(subscriber, entry)) lastSent = entry.id;
-      if (subscriber.backedUp) await subscriber.stream.ready();
+      if (subscriber.backedUp) await subscriber.stream[whenWritable]();
       if (isGone(subscriber)) return;
     }
   }

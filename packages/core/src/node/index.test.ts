@@ -150,12 +150,12 @@ describe('openSseStream over a real node:http server', () => {
     await reader?.cancel().catch(() => {});
   });
 
-  it('a writer that awaits ready() delivers every event in order to a fetch reader', async () => {
+  it('a writer that awaits write() delivers every event in order to a fetch reader', async () => {
     const total = 2000;
     const { url } = await serve(
       async (stream) => {
         for (let i = 0; i < total; i++) {
-          if (!stream.send({ id: String(i), data: `token-${i}` })) await stream.ready();
+          await stream.write({ id: String(i), data: `token-${i}` });
         }
         stream.close();
       },
@@ -183,12 +183,11 @@ describe('openSseStream over a real node:http server', () => {
       response = res;
       const stream = openSseStream(req, res, { heartbeat: false, highWaterMark: 64 * 1024 });
       for (let i = 0; i < total; i++) {
-        if (!stream.send({ id: String(i), data: payload })) {
-          // The queued bytes are written on the next turn; then a full socket means waiting.
-          await new Promise((resolve) => setImmediate(resolve));
-          sawSocketFull ||= res.listenerCount('drain') > 0;
-          await stream.ready();
-        }
+        const written = stream.write({ id: String(i), data: payload });
+        // The queued bytes are written on the next turn; then a full socket means waiting.
+        await new Promise((resolve) => setImmediate(resolve));
+        sawSocketFull ||= res.listenerCount('drain') > 0;
+        await written;
       }
       stream.close();
     });

@@ -7,13 +7,8 @@ import { eventStreamAnswer } from '../accept.js';
 import { DEFAULT_HEADERS } from '../headers.js';
 import { readLastEventId } from '../last-event-id.js';
 import { attachSink } from '../sink.js';
-import {
-  createSseStream,
-  DEFAULT_HEARTBEAT_MS,
-  type EventMap,
-  type SseStream,
-  type SseStreamOptions,
-} from '../sse-stream.js';
+import { createSseStream, type EventMap, type SseStream } from '../sse-stream.js';
+import { DEFAULT_HEARTBEAT_MS, type SseStreamOptions } from '../stream-options.js';
 import { answerWithoutStream } from './answer-without-stream.js';
 import { http1Socket, isConnectionGone, isHeld } from './connection.js';
 import { ResponseSink } from './response-sink.js';

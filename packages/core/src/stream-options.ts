@@ -1,0 +1,113 @@
+/**
+ * The options of one stream: what each means, their defaults, and the one place they are
+ * checked. Bad values throw a TypeError naming the option and the fix, before anything opens.
+ */
+import { checkKnownKeys, positiveInteger } from './checks.js';
+import type { Serializer } from './format.js';
+
+/** What happens when a client does not read and its buffer reaches `maxBufferedBytes`. */
+export type OverflowPolicy = 'close' | 'drop';
+
+/** Options of {@link createSseStream}. Every field is optional. */
+export interface SseStreamOptions {
+  /** Aborting it closes the stream and cleans up (wire the request's signal here). */
+  signal?: AbortSignal;
+  /** The client's `Last-Event-ID`, exposed as `stream.lastEventId`. */
+  lastEventId?: string;
+  /**
+   * The longest a connection stays silent: after this many ms without a write, a keep-alive
+   * comment is written. `false` disables. Default 5000, under the shortest idle timeout a
+   * server or proxy has by default (Bun's 10 s; the core README lists them).
+   */
+  heartbeat?: number | false;
+  /** Reconnection delay (ms) sent to the client once, when the stream opens. Default: none. */
+  retry?: number;
+  /** Serializer for non-string `data`. Default: `JSON.stringify`. */
+  serializer?: Serializer;
+  /** Extra response headers (CORS, for example). `Connection` and `Transfer-Encoding` are refused. */
+  headers?: HeadersInit;
+  /**
+   * Above this many buffered bytes, `send()` returns `false` and `write()` waits for the client
+   * to read. Default 65536 (64 KiB), at most `maxBufferedBytes`.
+   */
+  highWaterMark?: number;
+  /**
+   * The most bytes a client may owe: bytes queued in an earlier turn of the event loop that it
+   * left unread, less its credit for bursts. A turn's bytes are a burst when they are more than
+   * the credit left; the burst is added to the credit (the client reaches it only by reading what
+   * is before it), and the credit shrinks to what the client has left unread as it reads, so a
+   * client that reads faster than events arrive owes nothing, and one that stops owes everything
+   * sent after. Bytes queued in the current turn never count. Memory held for a client is at most
+   * this, plus the bytes queued in one turn, plus a credit under twice the most bytes sent to it
+   * in one turn. Default 1048576 (1 MiB).
+   */
+  maxBufferedBytes?: number;
+  /** Once a client leaves more than `maxBufferedBytes` unread: `'close'` the connection (the client reconnects and can replay) or `'drop'` each event sent until it catches up. Default `'close'`. */
+  onOverflow?: OverflowPolicy;
+}
+
+/**
+ * Every key of {@link SseStreamOptions}: any other is a misspelling and throws. A layer that
+ * takes these options plus its own checks the union once, with {@link checkKnownKeys}.
+ */
+export const SSE_STREAM_OPTION_KEYS: readonly (keyof SseStreamOptions)[] = [
+  'signal',
+  'lastEventId',
+  'heartbeat',
+  'retry',
+  'serializer',
+  'headers',
+  'highWaterMark',
+  'maxBufferedBytes',
+  'onOverflow',
+];
+
+/** @internal Also the Node bridge's grace for a client that stops reading after `close()`. */
+export const DEFAULT_HEARTBEAT_MS = 5000;
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** The checked limits of one stream, defaults filled in. */
+export interface StreamLimits {
+  heartbeat: number | false;
+  highWaterMark: number;
+  maxBufferedBytes: number;
+  onOverflow: OverflowPolicy;
+}
+
+/**
+ * Checks the options' keys and the limits, and fills in the defaults.
+ * @throws {TypeError} naming the option and the fix.
+ */
+export function checkStreamOptions(options: SseStreamOptions): StreamLimits {
+  checkKnownKeys('createSseStream', options, SSE_STREAM_OPTION_KEYS);
+  const heartbeat = checkHeartbeat(options.heartbeat);
+  const maxBufferedBytes = positiveInteger('maxBufferedBytes', options.maxBufferedBytes, {
+    fallback: DEFAULT_MAX_BUFFERED_BYTES,
+  });
+  // A high-water mark above the cap would let writers run into the overflow policy unwarned.
+  const highWaterMark = Math.min(
+    maxBufferedBytes,
+    positiveInteger('highWaterMark', options.highWaterMark, { fallback: DEFAULT_HIGH_WATER_MARK }),
+  );
+  return {
+    heartbeat,
+    highWaterMark,
+    maxBufferedBytes,
+    onOverflow: checkPolicy(options.onOverflow),
+  };
+}
+
+function checkHeartbeat(value: number | false | undefined): number | false {
+  if (value === undefined) return DEFAULT_HEARTBEAT_MS;
+  if (value === false) return false;
+  return positiveInteger('heartbeat', value, { fallback: DEFAULT_HEARTBEAT_MS });
+}
+
+function checkPolicy(value: OverflowPolicy | undefined): OverflowPolicy {
+  if (value === undefined) return 'close';
+  if (value !== 'close' && value !== 'drop') {
+    throw new TypeError(`ssekit: "onOverflow" must be 'close' or 'drop', got ${String(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,145 @@
+/**
+ * One-call backpressure on every row of the server-factory table: `await stream.write()` waits
+ * for a reader that stalls and resumes, `stream.pipe()` bounds what a slow reader costs and
+ * releases its source when the client leaves. Real servers on 127.0.0.1, fetch clients parsed
+ * by eventsource-parser.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../support/wait.js';
+import { gatedFetchStream, settlesWithin } from './support/clients.js';
+import type { TestStream } from './support/scenario.js';
+import { type RunningServer, serverFactories } from './support/servers.js';
+
+const HIGH_WATER_MARK = 16 * 1024;
+const CHUNK = 'w'.repeat(64 * 1024);
+/** Enough to fill any socket and kernel buffers between a stalled reader and the server. */
+const MAX_WRITES = 512;
+/** Makes 10,000 items more than the socket buffers hold, so a stalled reader holds the pipe. */
+const PADDING = 'p'.repeat(1024);
+
+/**
+ * Writes until a write has to wait for the client, and returns that write (wrapped: an async
+ * function would otherwise wait for it).
+ */
+async function writeUntilWaiting(stream: TestStream): Promise<{ write?: Promise<boolean> }> {
+  for (let i = 0; i < MAX_WRITES; i++) {
+    stream.send({ data: CHUNK });
+    const write = stream.write({ data: 'marker' });
+    if (!(await settlesWithin(write, 50))) return { write };
+  }
+  return {};
+}
+
+/** Counts what a pipe pulls from its source, and whether the source was released. */
+function countedSource(limit: number) {
+  const state = { pulled: 0, released: false };
+  async function* items() {
+    try {
+      for (let i = 0; i < limit; i++) {
+        state.pulled = i + 1;
+        yield i;
+      }
+    } finally {
+      state.released = true;
+    }
+  }
+  return { state, items };
+}
+
+describe.each(serverFactories)('$name', (factory) => {
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('write() resolves only after a stalled reader resumes, then true', async () => {
+    let waiting: Promise<boolean> | undefined;
+    let settled = false;
+    server = await factory.start({
+      options: { heartbeat: false, highWaterMark: HIGH_WATER_MARK },
+      run: async (stream) => {
+        waiting = (await writeUntilWaiting(stream)).write;
+        waiting?.then(() => {
+          settled = true;
+        });
+      },
+    });
+    const client = await gatedFetchStream(server.url);
+    await until(() => waiting !== undefined, 'a write that waits for the client');
+    expect(await settlesWithin(waiting as Promise<boolean>, 200)).toBe(false);
+    expect(settled).toBe(false);
+    client.resume();
+    expect(await waiting).toBe(true);
+    await until(() => client.events.at(-1)?.data === 'marker', 'the last event');
+    client.abort();
+  });
+
+  it('write() resolves false when the client leaves while it waits', async () => {
+    let waiting: Promise<boolean> | undefined;
+    let stream: TestStream | undefined;
+    server = await factory.start({
+      options: { heartbeat: false, highWaterMark: HIGH_WATER_MARK },
+      run: async (opened) => {
+        stream = opened;
+        waiting = (await writeUntilWaiting(opened)).write;
+      },
+    });
+    const client = await gatedFetchStream(server.url);
+    await until(() => waiting !== undefined, 'a write that waits for the client');
+    client.abort();
+    expect(await waiting).toBe(false);
+    expect(stream?.isClosed).toBe(true);
+  });
+
+  it('pipe() delivers 10,000 items in order to a slow reader, never buffering past highWaterMark', async () => {
+    const total = 10_000;
+    const { state, items } = countedSource(total);
+    let mostBuffered = 0;
+    let piped: Promise<boolean> | undefined;
+    server = await factory.start({
+      options: { heartbeat: false, highWaterMark: HIGH_WATER_MARK },
+      run: async (stream) => {
+        piped = stream.pipe(items(), (n) => {
+          mostBuffered = Math.max(mostBuffered, stream.bufferedBytes);
+          return { id: String(n), data: `${n} ${PADDING}` };
+        });
+        if (await piped) stream.close();
+      },
+    });
+    const client = await gatedFetchStream(server.url);
+    await until(() => piped !== undefined, 'the pipe to start');
+    // Stalled, the reader holds the source back: the pipe pulls only what the buffers take.
+    await until(() => state.pulled > 0, 'the first item');
+    const pulledWhileStalled = state.pulled;
+    client.resume(1);
+    expect(await piped).toBe(true);
+    await client.ended;
+    expect(pulledWhileStalled).toBeLessThan(total);
+    expect(mostBuffered).toBeLessThan(HIGH_WATER_MARK);
+    expect(client.events).toHaveLength(total);
+    expect(client.events.every((event, n) => event.data === `${n} ${PADDING}`)).toBe(true);
+    expect(state.released).toBe(true);
+  });
+
+  it('pipe() stops and calls return() on its source when the client leaves mid-pipe', async () => {
+    const { state, items } = countedSource(Number.MAX_SAFE_INTEGER);
+    let piped: Promise<boolean> | undefined;
+    server = await factory.start({
+      options: { heartbeat: false, highWaterMark: HIGH_WATER_MARK },
+      run: (stream) => {
+        piped = stream.pipe(items(), (n) => ({ event: 'tick', data: { n } }));
+        return piped;
+      },
+    });
+    const client = await gatedFetchStream(server.url);
+    client.resume();
+    await until(() => client.events.length >= 100, 'a hundred items');
+    client.abort();
+    expect(await piped).toBe(false);
+    expect(state.released).toBe(true);
+    const pulled = state.pulled;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(state.pulled).toBe(pulled);
+  });
+});
