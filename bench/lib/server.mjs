@@ -1,7 +1,8 @@
 /**
  * One implementation's server, in its own process (run with --expose-gc). Loads
  * `bench/impls/<name>.mjs`, listens on 127.0.0.1, and obeys run.mjs over IPC: report the
- * subscriber count and memory, broadcast a burst, or broadcast latency probes on an interval.
+ * subscriber count and memory, broadcast a burst (one synchronous loop), broadcast one event per
+ * macrotask, or broadcast latency probes on an interval.
  */
 import { broadcastPayload, latencyPayload } from './workload.mjs';
 
@@ -26,10 +27,31 @@ function burst({ events }) {
 }
 
 /**
+ * Broadcasts `events` payloads, each from its own `setImmediate` callback: one publish per turn
+ * of the event loop, with I/O polled between two publishes, as an application publishing from
+ * separate I/O callbacks (a sensor reading, a chat message, a token) does. Returns the start
+ * time (µs) at once; the client notes when the last event reached the last connection.
+ */
+function paced({ events }) {
+  const payloads = Array.from({ length: events }, (_, seq) => broadcastPayload(seq));
+  const startedAt = nowMicros();
+  let seq = 0;
+  const publishOne = () => {
+    app.broadcast(payloads[seq]);
+    seq += 1;
+    if (seq < events) setImmediate(publishOne);
+  };
+  setImmediate(publishOne);
+  return { startedAt };
+}
+
+/**
  * One probe due every `intervalMs`, `events` in all, each stamped with the time it was due, not
- * the time the server got to it: a server that cannot keep the pace sends the overdue probes at
- * the next tick, and its lag shows in the latency instead of hiding in a slower schedule.
- * Resolves when the last one is sent, with the CPU the server used meanwhile (share of one core).
+ * the time the server got to it: a server that cannot keep the pace sends the overdue probes
+ * as soon as it can, and its lag shows in the latency instead of hiding in a slower schedule.
+ * Each probe is published from its own macrotask (a timer, or `setImmediate` for an overdue one),
+ * never two in one turn. Resolves when the last one is sent, with the CPU the server used
+ * meanwhile (share of one core).
  */
 function latency({ events, intervalMs }) {
   return new Promise((resolve) => {
@@ -39,11 +61,14 @@ function latency({ events, intervalMs }) {
     const dueAt = (seq) => startedAt + seq * intervalMicros;
     let seq = 0;
     const tick = () => {
-      const now = nowMicros();
-      for (; seq < events && dueAt(seq) <= now; seq++)
+      if (dueAt(seq) <= nowMicros()) {
         app.broadcast(latencyPayload(seq, dueAt(seq)));
-      if (seq === events) resolve({ sent: seq, cpu: cpuShare(cpuAtStart, startedAt) });
-      else setTimeout(tick, Math.max(0, (dueAt(seq) - nowMicros()) / 1000));
+        seq += 1;
+      }
+      if (seq === events) return resolve({ sent: seq, cpu: cpuShare(cpuAtStart, startedAt) });
+      const wait = (dueAt(seq) - nowMicros()) / 1000;
+      if (wait <= 0) setImmediate(tick);
+      else setTimeout(tick, wait);
     };
     tick();
   });
@@ -58,6 +83,7 @@ const commands = {
   subscribers: () => app.subscribers(),
   memory,
   burst,
+  paced,
   latency,
 };
 

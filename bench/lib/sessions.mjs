@@ -1,9 +1,14 @@
 /**
- * The scenarios, grouped in sessions that share one server and one client process:
- * - `crowd`: N idle clients, a burst (fan-out), then latency probes every 10 ms;
- * - `memory`: N idle clients, memory per connection, then a burst (fan-out at N);
+ * The scenarios, grouped in sessions that share one server and one client process. Fan-out runs
+ * in two workloads: `burst` (every broadcast in one synchronous loop) and `paced` (one broadcast
+ * per macrotask, I/O polled between two).
+ * - `crowd`: 1,000 idle clients: burst, paced, then latency probes every 10 ms;
+ * - `memory`: 5,000 idle clients: memory per connection, then burst and paced;
+ * - `large`: 10,000 idle clients: burst and paced;
+ * - `few`: 200 idle clients: latency probes every 10 ms;
  * - `stream`: one client reading as fast as backpressure allows;
  * - `redis`: two instances on one Redis stream, N clients each, publishing on the first.
+ * (The sizes are those of the full run; `--quick` shrinks them.)
  * Each returns plain figures; a figure marked `wrong` (an event lost or duplicated) or `late`
  * (events still missing at the deadline) is not a result.
  */
@@ -47,10 +52,13 @@ async function connectIdle(server, client, clients, config) {
   await sleep(config.settleMs);
 }
 
-/** One burst of `events` broadcasts to every connected client: events delivered per second. */
-async function fanOut(server, client, { events, timeoutMs }, graceMs) {
+/**
+ * `events` broadcasts to every connected client, sent by the server's `workload` command (`burst`
+ * or `paced`): events delivered per second, from the first broadcast to the last event.
+ */
+async function fanOut(server, client, workload, { events, timeoutMs }, graceMs) {
   await client.call('arm', { events, timeoutMs, graceMs });
-  const { startedAt } = await server.call('burst', { events });
+  const { startedAt } = await server.call(workload, { events });
   const result = await client.call('outcome');
   const figures = { lost: result.lost, duplicated: result.duplicated, expected: result.expected };
   const failure = verdict(result);
@@ -91,44 +99,62 @@ async function latency(
   return failure === undefined ? figures : { ...figures, ...failure };
 }
 
+/** Both fan-out workloads, one after the other, with a collection and a pause between. */
+async function bothWorkloads(server, client, fanOutConfig, config) {
+  const burst = await fanOut(server, client, 'burst', fanOutConfig, config.graceMs);
+  await server.call('memory');
+  await sleep(config.settleMs);
+  const paced = await fanOut(server, client, 'paced', fanOutConfig, config.graceMs);
+  return { burst, paced };
+}
+
+async function latencyPhase(server, client, clients, config) {
+  await sleep(config.settleMs);
+  await server.call('memory');
+  return latency(server, client, { ...config.latency, clients, graceMs: config.graceMs });
+}
+
 export function crowdSession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.crowdClients, config);
-    const fanout = await fanOut(server, client, config.crowdBurst, config.graceMs);
-    await sleep(config.settleMs);
-    await server.call('memory');
-    const probes = await latency(server, client, {
-      ...config.latency,
-      clients: config.crowdClients,
-      graceMs: config.graceMs,
-    });
-    return { fanout, latency: probes };
+    await connectIdle(server, client, config.crowd.clients, config);
+    const { burst, paced } = await bothWorkloads(server, client, config.crowd, config);
+    const probes = await latencyPhase(server, client, config.crowd.clients, config);
+    return { burst, paced, latency: probes };
   });
 }
 
 export function memorySession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.memoryClients, config);
+    const clients = config.memory.clients;
+    await connectIdle(server, client, clients, config);
     const loaded = await server.call('memory');
-    const clients = config.memoryClients;
     const memory = {
       rssPerConnection: (loaded.rss - server.empty.rss) / clients,
       heapPerConnection: (loaded.heapUsed - server.empty.heapUsed) / clients,
     };
-    const fanout = await fanOut(server, client, config.memoryBurst, config.graceMs);
-    return { memory, fanout };
+    return { memory, ...(await bothWorkloads(server, client, config.memory, config)) };
+  });
+}
+
+export function largeSession(impl, config, options) {
+  return withProcesses(impl, options, async (server, client) => {
+    await connectIdle(server, client, config.large.clients, config);
+    return bothWorkloads(server, client, config.large, config);
+  });
+}
+
+export function fewSession(impl, config, options) {
+  return withProcesses(impl, options, async (server, client) => {
+    await connectIdle(server, client, config.few.clients, config);
+    return { latency: await latencyPhase(server, client, config.few.clients, config) };
   });
 }
 
 export function streamSession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
-    const result = await client.call('stream', {
-      port: server.port,
-      events: config.streamEvents,
-      timeoutMs: config.streamTimeoutMs,
-    });
+    const result = await client.call('stream', { port: server.port, ...config.stream });
     const failure = verdict(result);
-    return failure === undefined ? result : { ...result, ...failure };
+    return { oneClient: failure === undefined ? result : { ...result, ...failure } };
   });
 }
 
@@ -140,16 +166,16 @@ export async function redisSession(impl, config, options) {
   let second;
   try {
     second = await startServer(impl, { ...options, env });
-    const perInstance = config.redisClients;
+    const perInstance = config.redis.clients;
     for (const server of [first, second]) await connectIdle(server, client, perInstance, config);
-    const fanout = await fanOut(first, client, config.redisBurst, config.graceMs);
+    const burst = await fanOut(first, client, 'burst', config.redis, config.graceMs);
     await sleep(config.settleMs);
     const probes = await latency(first, client, {
       ...config.latency,
       clients: perInstance * 2,
       graceMs: config.graceMs,
     });
-    return { fanout, latency: probes };
+    return { burst, latency: probes };
   } finally {
     await client.stop();
     await second?.stop();
