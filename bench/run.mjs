@@ -6,6 +6,7 @@
  *   npm run bench                       the full run (3 runs, medians), on this Node
  *   npm run bench -- --node=26          the same on /opt/node26 (22, 24 or 26; or a path to a node)
  *   npm run bench -- --quick            a small run, prints the tables, writes nothing
+ *   npm run bench -- --check            does every row deliver every event? (bench:ci; seconds a row)
  *   npm run bench -- --only=raw-node,ssekit-node --sessions=crowd --runs=1
  *   npm run bench -- --profile          also write a CPU profile of every server (bench/profiles/)
  *   npm run bench -- --no-build         use the packages' dist as it is
@@ -16,8 +17,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { buildReport, machine } from './lib/report.mjs';
+import { buildCheckReport, buildReport, machine } from './lib/report.mjs';
 import {
+  checkSession,
   crowdSession,
   fewSession,
   largeSession,
@@ -117,12 +119,13 @@ const QUICK = {
   settleMs: 100,
   graceMs: 100,
   crowd: { clients: 200, events: 20, timeoutMs: 10_000 },
-  memory: { clients: 500, events: 10, timeoutMs: 10_000 },
-  large: { clients: 1_000, events: 10, timeoutMs: 20_000 },
+  memory: { clients: 300, events: 10, timeoutMs: 10_000 },
+  large: { clients: 500, events: 10, timeoutMs: 20_000 },
   few: { clients: 50 },
-  latency: { warmup: 20, events: 50, intervalMs: 10, timeoutMs: 5_000 },
-  stream: { events: 20_000, timeoutMs: 20_000 },
+  latency: { warmup: 10, events: 30, intervalMs: 10, timeoutMs: 5_000 },
+  stream: { events: 5_000, timeoutMs: 20_000 },
   redis: { clients: 200, events: 20, timeoutMs: 10_000 },
+  check: { clients: 100, events: 10, timeoutMs: 10_000 },
 };
 
 const SESSIONS = {
@@ -132,7 +135,18 @@ const SESSIONS = {
   few: fewSession,
   stream: streamSession,
   redis: redisSession,
+  check: checkSession,
 };
+
+/**
+ * The sessions `impl` takes part in. `--check` runs one small session per row instead of all of
+ * them (the Redis row keeps its own): every phase once, in one server process.
+ */
+function sessionsOf(impl, check) {
+  const sessions = impl.sessions ?? DEFAULT_SESSIONS;
+  if (!check) return sessions;
+  return sessions.includes('redis') ? ['redis'] : ['check'];
+}
 
 function parseArgs(argv) {
   const flags = new Map();
@@ -140,20 +154,22 @@ function parseArgs(argv) {
     const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
     flags.set(key, value);
   }
-  const quick = flags.has('quick');
+  const check = flags.has('check');
+  const quick = check || flags.has('quick');
   const config = { ...(quick ? QUICK : FULL) };
   if (flags.has('runs')) config.runs = Number(flags.get('runs'));
   const list = (key, all) => (flags.has(key) ? flags.get(key).split(',') : all);
   return {
     quick,
+    check,
     config,
     only: list(
       'only',
       IMPLEMENTATIONS.map((impl) => impl.name),
     ),
-    sessions: list('sessions', Object.keys(SESSIONS)),
+    sessions: check ? ['check', 'redis'] : list('sessions', Object.keys(SESSIONS)),
     build: !flags.has('no-build'),
-    write: flags.has('write') || !(quick || flags.has('only') || flags.has('sessions')),
+    write: !check && (flags.has('write') || !(quick || flags.has('only') || flags.has('sessions'))),
     out: `${BENCH}${flags.get('out') ?? `RESULTS-node${process.versions.node.split('.')[0]}`}`,
     profileDir: flags.has('profile') ? `${BENCH}profiles` : undefined,
     node: flags.get('node'),
@@ -247,8 +263,7 @@ async function main() {
   for (let run = 1; run <= config.runs; run++) {
     for (const session of options.sessions) {
       for (const impl of runnable) {
-        if (broken.has(impl.name) || !(impl.sessions ?? DEFAULT_SESSIONS).includes(session))
-          continue;
+        if (broken.has(impl.name) || !sessionsOf(impl, options.check).includes(session)) continue;
         const label = `run ${run}/${config.runs} ${session} ${impl.name}`;
         raw[impl.name][session] ??= [];
         const runs = raw[impl.name][session];
@@ -256,6 +271,7 @@ async function main() {
         try {
           const result = await SESSIONS[session](impl.name, config, {
             profileDir: options.profileDir,
+            stream: sessionsOf(impl, false).includes('stream'),
           });
           runs.push(result);
           console.log(`${label} (${Date.now() - sessionStarted} ms): ${summarize(result)}`);
@@ -268,7 +284,8 @@ async function main() {
     }
   }
   const results = aggregate(raw);
-  const report = buildReport({
+  const build = options.check ? buildCheckReport : buildReport;
+  const report = build({
     config,
     quick: options.quick,
     results,

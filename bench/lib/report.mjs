@@ -359,3 +359,25 @@ export function buildReport({
     json: { machine: host, quick, config, labels, seconds, broken: [...broken], results },
   };
 }
+
+/**
+ * `--check` (`npm run bench:ci`): whether every row delivered every event in every phase. No
+ * speed is shown, since none is asserted.
+ */
+export function buildCheckReport({ results, implementations, labels, seconds, host = machine() }) {
+  const lines = [
+    `# ssekit bench check, ${stamp(host)}`,
+    '',
+    `Every phase once at a small size; ${Math.round(seconds)} s. Speed is not measured here.`,
+    '',
+    '| implementation | phase | every event, exactly once |',
+    '|---|---|---|',
+  ];
+  for (const impl of implementations) {
+    for (const [metric, entry] of Object.entries(results[impl] ?? {})) {
+      const outcome = entry.ok > 0 ? 'yes' : missingCell(entry);
+      lines.push(`| ${labels[impl] ?? impl} | ${metric} | ${outcome} |`);
+    }
+  }
+  return { markdown: `${lines.join('\n')}\n`, json: {} };
+}

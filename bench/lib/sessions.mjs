@@ -150,6 +150,22 @@ export function fewSession(impl, config, options) {
   });
 }
 
+/**
+ * Every fan-out and latency phase once, small, and the one-client stream when the row has one, in
+ * one server and one client process: whether every implementation delivers every event, in a few
+ * seconds each (`npm run bench:ci`).
+ */
+export function checkSession(impl, config, options) {
+  return withProcesses(impl, options, async (server, client) => {
+    await connectIdle(server, client, config.check.clients, config);
+    const fanOut = await bothWorkloads(server, client, config.check, config);
+    const probes = await latencyPhase(server, client, config.check.clients, config);
+    if (!options.stream) return { ...fanOut, latency: probes };
+    const oneClient = await client.call('stream', { port: server.port, ...config.stream });
+    return { ...fanOut, latency: probes, oneClient: { ...oneClient, ...verdict(oneClient) } };
+  });
+}
+
 export function streamSession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
     const result = await client.call('stream', { port: server.port, ...config.stream });
