@@ -50,7 +50,7 @@ export function formatEvent(message: EventMessage, options: FormatOptions = {}):
   checkKnownKeys('a message', message, MESSAGE_KEYS);
   let block = '';
   if (message.comment !== undefined) block += commentLine(message.comment);
-  if (message.event !== undefined) block += `event: ${singleLine('event', message.event)}\n`;
+  if (message.event !== undefined) block += `event: ${eventName(message.event)}\n`;
   if (message.id !== undefined) block += `id: ${eventId(message.id)}\n`;
   if (message.retry !== undefined) block += `retry: ${retryValue(message.retry)}\n`;
   if (message.data !== undefined) block += dataLines(message.data, options.serializer);
@@ -67,8 +67,25 @@ function commentLine(text: string): string {
   return checked === '' ? ':\n' : `: ${checked}\n`;
 }
 
-function dataLines(data: unknown, serializer: Serializer = JSON.stringify): string {
-  const text = typeof data === 'string' ? data : serialize(data, serializer);
+/**
+ * `name` when it is a valid event name: a string without CR or LF.
+ * @throws {TypeError} naming the field and the fix.
+ */
+export function eventName(name: unknown): string {
+  return singleLine('event', name);
+}
+
+/**
+ * The text an event's `data` is sent as: a string as is, anything else through `serializer`.
+ * The hub calls it once per publish; `formatEvent` once per event.
+ * @throws {TypeError} when the serializer throws or returns something other than a string.
+ */
+export function dataText(data: unknown, serializer: Serializer = JSON.stringify): string {
+  return typeof data === 'string' ? data : serialize(data, serializer);
+}
+
+function dataLines(data: unknown, serializer: Serializer | undefined): string {
+  const text = dataText(data, serializer);
   let lines = '';
   for (const line of text.split(LINE_BREAK)) lines += `data: ${line}\n`;
   return lines;

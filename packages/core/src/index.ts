@@ -17,7 +17,7 @@ export type {
   PublishedEntry,
   ReplayPage,
 } from './hub/broker.js';
-export { CURSOR_EVENT, MAX_HELD_EVENTS, RESET_EVENT } from './hub/delivery.js';
+export { MAX_HELD_EVENTS } from './hub/delivery.js';
 export type { History } from './hub/history.js';
 export { createHub, Hub } from './hub/hub.js';
 export type {
@@ -32,6 +32,7 @@ export type {
 export { compareIds, isHubId } from './hub/ids.js';
 export { type LocalBrokerOptions, localBroker } from './hub/local-broker.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';
+export { CURSOR_EVENT, type HubSignals, RESET_EVENT, type ResetReason } from './hub/signals.js';
 export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.js';
 export { isPromiseLike } from './promise-like.js';
 export { resolveStreamOptions } from './resolve-stream-options.js';

@@ -1,30 +1,24 @@
 /**
- * Getting entries to subscribers: each live entry encoded once for all of them, held for those
- * still replaying, passed through filters, and counted for `stats()`. Also the two signals the
- * hub sends of its own, the cursor and the reset.
+ * Getting entries to subscriptions: each live entry encoded once for all of them, held for those
+ * still replaying, passed through filters, and counted for `stats()`. Also the sending of the
+ * hub's own signals (`signals.ts`), the cursor and the reset.
  *
  * Hot path (one entry delivered by the broker): one `encodeEvent`, then one `stream.send` of the
- * same bytes per subscriber. No closure, promise or allocation per subscriber.
+ * same bytes per subscription. No closure, promise or allocation per subscription.
  */
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 import type { EventMap } from '../sse-stream.js';
 import type { HubEntry } from './broker.js';
-import type { HubDelivery, HubFilter } from './hub-types.js';
+import type { HubDelivery } from './hub-types.js';
 import { compareIds } from './ids.js';
-import { LIVE, type Subscriber } from './subscriber.js';
+import { cursorSignal, type ResetReason, resetSignal } from './signals.js';
+import type { Subscription } from './subscription.js';
 
-/** The event a client gets when its `Last-Event-ID` cannot be replayed: refetch your state. */
-export const RESET_EVENT = 'ssekit:reset';
-/** The event that hands a new subscriber its position, so a reconnect resumes from there. */
-export const CURSOR_EVENT = 'ssekit:cursor';
 /**
- * Live events held for one subscriber while its replay runs. A client that reads so slowly that
- * more pile up is closed; it reconnects with its last id and resumes from there.
+ * Live events held for one subscription while its replay runs. A client that reads so slowly
+ * that more pile up is closed; it reconnects with its last id and resumes from there.
  */
 export const MAX_HELD_EVENTS = 10_000;
-
-/** The `data` of a {@link RESET_EVENT}: why the client must refetch its state. */
-export type ResetReason = 'unknown-id' | 'events-lost';
 
 /** The last locally published message, to give filters the original data without a parse. */
 export interface LocalMessage {
@@ -43,14 +37,15 @@ export interface DeliveryCounts {
   resets: number;
 }
 
-export class Delivery {
+export class Delivery<Events extends EventMap> {
   readonly counts: DeliveryCounts = { delivered: 0, bytes: 0, overflows: 0, replays: 0, resets: 0 };
   readonly #deserializer: (text: string) => unknown;
   readonly #onError: (error: unknown) => void;
   /** Entries encoded for a replay or a hold, reused when many clients reconnect at once. */
   readonly #encoded = new WeakMap<HubEntry, EncodedEvent>();
   #local: LocalMessage | undefined;
-  #cursorEvent: EncodedEvent | undefined;
+  /** The last cursor encoded: every new subscription gets the same one until an event is published. */
+  #cursor: EncodedEvent | undefined;
 
   constructor(deserializer: (text: string) => unknown, onError: (error: unknown) => void) {
     this.#deserializer = deserializer;
@@ -67,54 +62,61 @@ export class Delivery {
     }
   }
 
-  /** One entry from the broker to the subscribers of its topic. */
-  live(entry: HubEntry, subscribers: Iterable<Subscriber>): void {
+  /** One entry from the broker to the subscriptions of its topic. */
+  live(entry: HubEntry, subscriptions: Iterable<Subscription<Events>>): void {
     const encoded = this.#encodeLive(entry);
     if (encoded === undefined) return;
-    let message: HubDelivery<EventMap> | undefined;
-    for (const subscriber of subscribers) {
-      const phase = subscriber.phase;
+    let message: HubDelivery<Events> | undefined;
+    for (const subscription of subscriptions) {
+      const phase = subscription.phase;
       if (phase.name !== 'live') {
-        if (phase.name === 'replaying') this.#hold(subscriber, phase.held, entry, encoded);
+        if (phase.name === 'replaying') this.#hold(subscription, phase.held, entry, encoded);
         continue;
       }
-      if (phase.sentUpTo !== undefined && this.#alreadySent(subscriber, phase.sentUpTo, entry)) {
-        continue;
-      }
-      if (subscriber.filter !== undefined) {
+      if (phase.sentUpTo !== undefined && subscription.sentByReplay(entry)) continue;
+      if (subscription.filter !== undefined) {
         message ??= this.#messageOf(entry);
-        if (!this.#accepts(subscriber, message)) continue;
+        if (!this.#accepts(subscription, message)) continue;
       }
-      this.#send(subscriber, encoded);
+      this.#send(subscription, encoded);
     }
   }
 
-  /** Sends one entry to one subscriber if its filter accepts it; `true` when sent. */
-  offer(subscriber: Subscriber, entry: HubEntry): boolean {
-    if (subscriber.filter !== undefined && !this.#accepts(subscriber, this.#messageOf(entry))) {
+  /** Sends one entry to one subscription if its filter accepts it; `true` when sent. */
+  offer(subscription: Subscription<Events>, entry: HubEntry): boolean {
+    if (subscription.filter !== undefined && !this.#accepts(subscription, this.#messageOf(entry))) {
       return false;
     }
-    this.#send(subscriber, this.#encodedOf(entry));
+    this.#send(subscription, this.#encodedOf(entry));
     return true;
   }
 
   /** Tells the client its position, unless this stream was already given it or a later one. */
-  sendCursor(subscriber: Subscriber, id: string): void {
-    const record = subscriber.record;
-    if (record.position !== undefined && compareIds(id, record.position) <= 0) return;
-    record.position = id;
-    if (this.#cursorEvent?.id !== id) {
-      this.#cursorEvent = encodeEvent({ event: CURSOR_EVENT, id, data: '' });
-    }
-    subscriber.stream.send(this.#cursorEvent);
+  sendCursor(subscription: Subscription<Events>, id: string): void {
+    const state = subscription.state;
+    if (state.position !== undefined && compareIds(id, state.position) <= 0) return;
+    state.position = id;
+    if (this.#cursor?.id !== id) this.#cursor = cursorSignal(id);
+    subscription.stream.send(this.#cursor);
   }
 
-  /** Tells the client to refetch its state; its position, and later replays, move to `cursor`. */
-  sendReset(subscriber: Subscriber, cursor: string | undefined, reason: ResetReason): void {
-    const record = subscriber.record;
-    if (record.resumeFrom !== undefined) record.resumeFrom = cursor;
-    this.counts.resets += 1;
-    subscriber.stream.send(encodeEvent({ event: RESET_EVENT, id: cursor, data: reason }));
+  /**
+   * Tells the clients of `subscriptions` to refetch their state; their position, and later
+   * replays, move to `cursor`. The event is encoded once for all of them.
+   */
+  sendReset(
+    subscriptions: Iterable<Subscription<Events>>,
+    cursor: string | undefined,
+    reason: ResetReason,
+  ): void {
+    let reset: EncodedEvent | undefined;
+    for (const subscription of subscriptions) {
+      const state = subscription.state;
+      if (state.resumeFrom !== undefined) state.resumeFrom = cursor;
+      this.counts.resets += 1;
+      reset ??= resetSignal(cursor, reason);
+      subscription.stream.send(reset);
+    }
   }
 
   /** The broker must not be thrown at: an entry no client could parse is reported and skipped. */
@@ -136,54 +138,58 @@ export class Delivery {
     return encoded;
   }
 
-  /** Live entries arrive in id order, so the watermark is dropped at the first newer one. */
-  #alreadySent(subscriber: Subscriber, sentUpTo: string, entry: HubEntry): boolean {
-    if (compareIds(entry.id, sentUpTo) <= 0) return true;
-    subscriber.phase = LIVE;
-    return false;
-  }
-
-  #hold(subscriber: Subscriber, held: HubEntry[], entry: HubEntry, encoded: EncodedEvent): void {
+  #hold(
+    subscription: Subscription<Events>,
+    held: HubEntry[],
+    entry: HubEntry,
+    encoded: EncodedEvent,
+  ): void {
     if (held.length < MAX_HELD_EVENTS) {
       held.push(entry);
       this.#encoded.set(entry, encoded);
       return;
     }
     this.counts.overflows += 1;
-    subscriber.stream.close();
+    subscription.stream.close();
   }
 
-  #accepts(subscriber: Subscriber, message: HubDelivery<EventMap>): boolean {
+  #accepts(subscription: Subscription<Events>, message: HubDelivery<Events>): boolean {
+    const filter = subscription.filter;
+    if (filter === undefined) return true;
     try {
-      return (subscriber.filter as HubFilter<EventMap>)(message, subscriber.stream) === true;
+      return filter(message, subscription.stream) === true;
     } catch (error) {
       this.#onError(error);
       return false;
     }
   }
 
-  #send(subscriber: Subscriber, encoded: EncodedEvent): void {
-    const stream = subscriber.stream;
+  #send(subscription: Subscription<Events>, encoded: EncodedEvent): void {
+    const stream = subscription.stream;
     const counts = this.counts;
     if (stream.send(encoded)) {
-      subscriber.backedUp = false;
+      subscription.backedUp = false;
       counts.delivered += 1;
       counts.bytes += encoded.bytes.byteLength;
       return;
     }
     // Refused, or queued above the high-water mark: only the rare path looks closer.
-    subscriber.backedUp = true;
+    subscription.backedUp = true;
     const overflows = stream.overflows;
-    if (overflows !== subscriber.overflowsSeen) {
-      counts.overflows += overflows - subscriber.overflowsSeen;
-      subscriber.overflowsSeen = overflows;
+    if (overflows !== subscription.overflowsSeen) {
+      counts.overflows += overflows - subscription.overflowsSeen;
+      subscription.overflowsSeen = overflows;
     } else if (!stream.isClosed) {
       counts.delivered += 1;
       counts.bytes += encoded.bytes.byteLength;
     }
   }
 
-  #messageOf(entry: HubEntry): HubDelivery<EventMap> {
+  /**
+   * The entry as a filter sees it. Stored data is what a `Hub<Events>` published, so it is typed
+   * as the published message was; this is where that trust is stated, once.
+   */
+  #messageOf(entry: HubEntry): HubDelivery<Events> {
     const local = this.#local;
     const data =
       local !== undefined &&
@@ -192,7 +198,8 @@ export class Delivery {
       local.event === entry.event
         ? local.data
         : this.#deserializer(entry.data);
-    return { id: entry.id, topic: entry.topic, event: entry.event, data };
+    const delivered = { id: entry.id, topic: entry.topic, event: entry.event, data };
+    return delivered as unknown as HubDelivery<Events>;
   }
 }
 

@@ -1,4 +1,5 @@
 /** Input checks of the hub: bad input throws a TypeError naming the field and the fix. */
+import type { EventMap } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 
 export function checkTopic(topic: unknown): asserts topic is string {
@@ -41,8 +42,10 @@ export function checkMessage(message: unknown): { event: string | undefined; dat
   return { event, data };
 }
 
-export function checkFilter(filter: unknown): HubFilter | undefined {
-  if (filter === undefined || typeof filter === 'function') return filter as HubFilter | undefined;
+export function checkFilter<Events extends EventMap>(
+  filter: HubFilter<Events> | undefined,
+): HubFilter<Events> | undefined {
+  if (filter === undefined || typeof filter === 'function') return filter;
   throw new TypeError(
     `ssekit: "filter" must be a function (message, stream) => boolean, got ${typeof filter}.`,
   );

@@ -8,14 +8,13 @@
 
 import { checkKnownKeys, optionalFunction, positiveInteger } from '../checks.js';
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
-import { formatEvent, type Serializer } from '../format.js';
+import { dataText, eventName, type Serializer } from '../format.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
-import type { Broker, BrokerListener } from './broker.js';
-import { CURSOR_EVENT, Delivery, RESET_EVENT } from './delivery.js';
+import type { Broker, BrokerListener, HubEntry } from './broker.js';
+import { Delivery, type LocalMessage } from './delivery.js';
 import { checkFilter, checkMessage, checkTopic, checkTopics } from './hub-checks.js';
 import type {
   HubCloseOptions,
-  HubFilter,
   HubMessage,
   HubOptions,
   HubStats,
@@ -24,6 +23,8 @@ import type {
 import { localBroker } from './local-broker.js';
 import { SubscriberRegistry } from './registry.js';
 import { replayThenLive } from './replay.js';
+import type { CURSOR_EVENT, RESET_EVENT } from './signals.js';
+import type { Subscription } from './subscription.js';
 
 const DEFAULT_BUSY_RETRY = 10_000;
 /** Every key of {@link HubOptions}: any other is a misspelling and throws. */
@@ -44,9 +45,13 @@ export class Hub<Events extends EventMap = EventMap> {
   readonly #busyRetry: number;
   readonly #serializer: Serializer | undefined;
   readonly #onError: (error: unknown) => void;
-  readonly #registry = new SubscriberRegistry();
-  readonly #delivery: Delivery;
+  readonly #registry = new SubscriberRegistry<Events>();
+  readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
+  /** An entry is being delivered: a publish from a filter now waits in `#waiting`. */
+  #delivering = false;
+  /** Publishes asked for during a delivery, stored in order once it is done. */
+  readonly #waiting: (() => void)[] = [];
   #closing: Promise<void> | undefined;
   #published = 0;
   #rejected = 0;
@@ -66,10 +71,7 @@ export class Hub<Events extends EventMap = EventMap> {
     this.#onError = options.onError ?? console.error;
     this.#delivery = new Delivery(options.deserializer ?? parseOrText, this.#onError);
     const listener: BrokerListener = {
-      entry: (entry) => {
-        const subscribers = this.#registry.of(entry.topic);
-        if (subscribers !== undefined) this.#delivery.live(entry, subscribers);
-      },
+      entry: (entry) => this.#deliver(entry),
       reset: () => this.#resetAll(),
     };
     this.#leaveBroker = this.#broker.subscribe(listener);
@@ -89,10 +91,13 @@ export class Hub<Events extends EventMap = EventMap> {
       return Promise.reject(new Error('ssekit: the hub is closed; publish before hub.close().'));
     }
     const { event, data } = checkMessage(message);
-    const text = this.#serialize(event, data);
-    const stored = this.#delivery.publishing({ topic, event, text, data }, () =>
-      this.#broker.publish({ topic, event, data: text }),
-    );
+    if (event !== undefined) eventName(event);
+    // The one serialization of this event: delivery frames the text, it does not serialize again.
+    const text = dataText(data, this.#serializer);
+    const local: LocalMessage = { topic, event, text, data };
+    const stored = this.#delivering
+      ? new Promise<string>((resolve) => this.#waiting.push(() => resolve(this.#store(local))))
+      : this.#store(local);
     return stored.then((id) => {
       this.#published += 1;
       return id;
@@ -120,31 +125,26 @@ export class Hub<Events extends EventMap = EventMap> {
   ): () => void {
     const topicList = checkTopics(topics);
     checkKnownKeys('hub.subscribe', options, ['filter']);
-    const filter = checkFilter(options.filter) as HubFilter<EventMap> | undefined;
-    const target = stream as unknown as SseStream<EventMap>;
-    if (target.isClosed) return noop;
-    this.#registry.checkSameFilter(target, topicList, filter);
-    if (this.#closing !== undefined || this.#isFull(target)) {
+    const filter = checkFilter(options.filter);
+    if (stream.isClosed) return noop;
+    this.#registry.checkSameFilter(stream, topicList, filter);
+    if (this.#closing !== undefined || this.#isFull(stream)) {
       this.#rejected += 1;
-      target.send({ retry: this.#busyRetry });
-      target.close();
+      stream.send(encodeEvent({ retry: this.#busyRetry }));
+      stream.close();
       return noop;
     }
-    const { live, replaying, unsubscribe } = this.#registry.add(target, topicList, filter);
+    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, filter);
     const cursor = this.#broker.cursor();
     // A resumed stream's position comes from its replay: a cursor now could skip part of it.
-    if (live !== undefined && cursor !== undefined && target.lastEventId === undefined) {
+    if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {
       this.#delivery.sendCursor(live, cursor);
     }
     if (replaying !== undefined) {
-      const afterId = replaying.record.resumeFrom as string;
-      const topicSet = new Set(replaying.topics);
-      replayThenLive(this.#broker, this.#delivery, replaying, afterId, topicSet, cursor).catch(
-        (error: unknown) => {
-          this.#onError(error);
-          target.close();
-        },
-      );
+      replayThenLive(this.#broker, this.#delivery, replaying, cursor).catch((error: unknown) => {
+        this.#onError(error);
+        stream.close();
+      });
     }
     return unsubscribe;
   }
@@ -180,37 +180,41 @@ export class Hub<Events extends EventMap = EventMap> {
     };
   }
 
-  /** The broker lost entries: live subscribers reset; replaying ones reconnect and find out. */
-  #resetAll(): void {
-    const cursor = this.#broker.cursor();
-    for (const subscriber of this.#registry.all()) {
-      if (subscriber.phase.name === 'replaying') subscriber.stream.close();
-      else this.#delivery.sendReset(subscriber, cursor, 'events-lost');
-    }
-  }
-
-  /** Serializes through the core formatter, so validation and errors match `stream.send`. */
-  #serialize(event: string | undefined, data: unknown): string {
-    if (typeof data === 'string') {
-      formatEvent({ event });
-      return data;
-    }
-    const serializer = this.#serializer ?? JSON.stringify;
-    let text = '';
-    formatEvent(
-      { event, data },
-      {
-        serializer: (value) => {
-          const result = serializer(value);
-          if (typeof result === 'string') text = result;
-          return result;
-        },
-      },
+  /** Hands `message` to the broker; filters of its entry get `data` as published, unparsed. */
+  #store(message: LocalMessage): Promise<string> {
+    const { topic, event, text } = message;
+    return this.#delivery.publishing(message, () =>
+      this.#broker.publish({ topic, event, data: text }),
     );
-    return text;
   }
 
-  #isFull(stream: SseStream<EventMap>): boolean {
+  /**
+   * One entry to the local subscriptions of its topic. A filter that publishes does not deliver
+   * a newer entry in the middle of this one: its publish waits until this delivery is done.
+   */
+  #deliver(entry: HubEntry): void {
+    const subscriptions = this.#registry.of(entry.topic);
+    if (subscriptions === undefined) return;
+    this.#delivering = true;
+    try {
+      this.#delivery.live(entry, subscriptions);
+    } finally {
+      this.#delivering = false;
+    }
+    for (let next = this.#waiting.shift(); next !== undefined; next = this.#waiting.shift()) next();
+  }
+
+  /** The broker lost entries: live subscriptions reset; replaying ones reconnect and find out. */
+  #resetAll(): void {
+    const live: Subscription<Events>[] = [];
+    for (const subscription of this.#registry.all()) {
+      if (subscription.phase.name === 'replaying') subscription.stream.close();
+      else live.push(subscription);
+    }
+    this.#delivery.sendReset(live, this.#broker.cursor(), 'events-lost');
+  }
+
+  #isFull(stream: SseStream<Events>): boolean {
     const streams = this.#registry.streams;
     return streams.size >= this.#maxConnections && !streams.has(stream);
   }

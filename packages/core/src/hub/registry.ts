@@ -1,43 +1,36 @@
 /**
- * Who is subscribed to what: the subscribers of each topic (for delivery), the streams
- * subscribed now (for `maxConnections` and `close`), and one record per stream, which makes a
- * second subscribe to a topic add nothing and lets each unsubscribe undo only its own call.
+ * Who is subscribed to what: the subscriptions of each topic (for delivery), the streams
+ * subscribed now (for `maxConnections` and `close`), and one {@link StreamState} per stream,
+ * which makes a second subscribe to a topic add nothing and lets each unsubscribe undo only its
+ * own call.
  */
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
-import { compareIds } from './ids.js';
-import {
-  GONE,
-  LIVE,
-  type Phase,
-  type StreamRecord,
-  type Subscriber,
-  type TopicHold,
-} from './subscriber.js';
+import { type StreamState, Subscription } from './subscription.js';
 
-/** What one `subscribe` call added: subscribers for the topics the stream did not have. */
-export interface Added {
+/** What one `subscribe` call added: subscriptions for the topics the stream did not have. */
+export interface Added<Events extends EventMap> {
   /** For topics that start live. */
-  readonly live: Subscriber | undefined;
+  readonly live: Subscription<Events> | undefined;
   /** For topics a resumed stream has not had replayed yet, in the `replaying` phase. */
-  readonly replaying: Subscriber | undefined;
+  readonly replaying: Subscription<Events> | undefined;
   /** Undoes this call, once. */
   readonly unsubscribe: () => void;
 }
 
-export class SubscriberRegistry {
-  readonly #topics = new Map<string, Set<Subscriber>>();
+export class SubscriberRegistry<Events extends EventMap> {
+  readonly #topics = new Map<string, Set<Subscription<Events>>>();
   /** Streams with at least one subscription now. */
-  readonly #streams = new Set<SseStream<EventMap>>();
-  readonly #records = new WeakMap<SseStream<EventMap>, StreamRecord>();
+  readonly #streams = new Set<SseStream<Events>>();
+  readonly #states = new WeakMap<SseStream<Events>, StreamState<Events>>();
 
-  /** The subscribers of `topic`, oldest first. */
-  of(topic: string): ReadonlySet<Subscriber> | undefined {
+  /** The subscriptions of `topic`, oldest first. */
+  of(topic: string): ReadonlySet<Subscription<Events>> | undefined {
     return this.#topics.get(topic);
   }
 
   /** Streams with at least one subscription now. */
-  get streams(): ReadonlySet<SseStream<EventMap>> {
+  get streams(): ReadonlySet<SseStream<Events>> {
     return this.#streams;
   }
 
@@ -48,14 +41,14 @@ export class SubscriberRegistry {
     return counts;
   }
 
-  /** Every subscriber once, whatever its number of topics. */
-  *all(): Iterable<Subscriber> {
-    const seen = new Set<Subscriber>();
+  /** Every subscription once, whatever its number of topics. */
+  *all(): Iterable<Subscription<Events>> {
+    const seen = new Set<Subscription<Events>>();
     for (const set of this.#topics.values()) {
-      for (const subscriber of set) {
-        if (seen.has(subscriber)) continue;
-        seen.add(subscriber);
-        yield subscriber;
+      for (const subscription of set) {
+        if (seen.has(subscription)) continue;
+        seen.add(subscription);
+        yield subscription;
       }
     }
   }
@@ -66,16 +59,16 @@ export class SubscriberRegistry {
    * @throws {TypeError} when `stream` has one of `topics` with another filter.
    */
   checkSameFilter(
-    stream: SseStream<EventMap>,
+    stream: SseStream<Events>,
     topics: readonly string[],
-    filter: HubFilter<EventMap> | undefined,
+    filter: HubFilter<Events> | undefined,
   ): void {
-    const record = this.#records.get(stream);
+    const state = this.#states.get(stream);
     for (const topic of topics) {
-      const hold = record?.topics.get(topic);
-      if (hold === undefined || hold.subscriber.filter === filter) continue;
+      const held = state?.topics.get(topic)?.subscription;
+      if (held === undefined || held.filter === filter) continue;
       throw new TypeError(
-        `ssekit: this stream is already subscribed to "${topic}" with ${hold.subscriber.filter === undefined ? 'no' : 'another'} filter; nothing was subscribed. A stream gets each event of a topic once, through one filter: pass the same filter, or call the unsubscribe function of the first subscribe before subscribing again.`,
+        `ssekit: this stream is already subscribed to "${topic}" with ${held.filter === undefined ? 'no' : 'another'} filter; nothing was subscribed. A stream gets each event of a topic once, through one filter: pass the same filter, or call the unsubscribe function of the first subscribe before subscribing again.`,
       );
     }
   }
@@ -86,74 +79,59 @@ export class SubscriberRegistry {
    * mid-replay is replayed again, after what that replay handed on.
    */
   add(
-    stream: SseStream<EventMap>,
+    stream: SseStream<Events>,
     topics: readonly string[],
-    filter: HubFilter<EventMap> | undefined,
-  ): Added {
-    const record = this.#records.get(stream) ?? this.#recordFor(stream);
+    filter: HubFilter<Events> | undefined,
+  ): Added<Events> {
+    const state = this.#states.get(stream) ?? this.#stateOf(stream);
     const live: string[] = [];
     const replay: string[] = [];
     for (const topic of topics) {
-      const hold = record.topics.get(topic);
+      const hold = state.topics.get(topic);
       if (hold !== undefined) hold.calls += 1;
-      else if (record.resumeFrom === undefined || record.replayed?.has(topic)) live.push(topic);
+      else if (state.resumeFrom === undefined || state.replayed?.has(topic)) live.push(topic);
       else replay.push(topic);
     }
     let undone = false;
     const unsubscribe = () => {
       if (undone) return;
       undone = true;
-      for (const topic of topics) this.#release(record, topic);
+      for (const topic of topics) this.#release(state, topic);
     };
     return {
-      live: live.length > 0 ? this.#start(record, live, filter, LIVE) : undefined,
-      replaying: replay.length > 0 ? this.#startReplay(record, replay, filter) : undefined,
+      live: live.length > 0 ? this.#start(state, live, filter, undefined) : undefined,
+      replaying:
+        replay.length > 0 ? this.#start(state, replay, filter, state.resumeFrom) : undefined,
       unsubscribe,
     };
   }
 
-  #startReplay(record: StreamRecord, topics: string[], filter: HubFilter<EventMap> | undefined) {
-    return this.#start(record, topics, filter, {
-      name: 'replaying',
-      held: [],
-      coveredTo: undefined,
-    });
-  }
-
   #start(
-    record: StreamRecord,
+    state: StreamState<Events>,
     topics: string[],
-    filter: HubFilter<EventMap> | undefined,
-    phase: Phase,
-  ): Subscriber {
-    const subscriber: Subscriber = {
-      stream: record.stream,
-      record,
-      topics: new Set(topics),
-      filter,
-      phase,
-      backedUp: false,
-      overflowsSeen: record.stream.overflows,
-    };
+    filter: HubFilter<Events> | undefined,
+    replayFrom: string | undefined,
+  ): Subscription<Events> {
+    const subscription = new Subscription(state, topics, filter, replayFrom);
     for (const topic of topics) {
       let set = this.#topics.get(topic);
       if (set === undefined) {
         set = new Set();
         this.#topics.set(topic, set);
       }
-      set.add(subscriber);
-      record.topics.set(topic, { subscriber, calls: 1 });
+      set.add(subscription);
+      state.topics.set(topic, { subscription, calls: 1 });
     }
-    this.#streams.add(record.stream);
-    return subscriber;
+    this.#streams.add(state.stream);
+    return subscription;
   }
 
   /**
-   * The record of a stream the hub has not served before. A promise continuation cannot be
+   * The state of a stream the hub has not served before. A promise continuation cannot be
    * detached, so the stream's `closed` gets one listener for its lifetime, never one per call.
    */
-  #recordFor(stream: SseStream<EventMap>): StreamRecord {
-    const record: StreamRecord = {
+  #stateOf(stream: SseStream<Events>): StreamState<Events> {
+    const state: StreamState<Events> = {
       stream,
       topics: new Map(),
       position: undefined,
@@ -161,38 +139,29 @@ export class SubscriberRegistry {
       replayed: undefined,
       replayedTo: undefined,
     };
-    this.#records.set(stream, record);
+    this.#states.set(stream, state);
     stream.closed.then(() => {
-      for (const topic of [...record.topics.keys()]) this.#drop(record, topic);
+      for (const topic of [...state.topics.keys()]) this.#drop(state, topic);
     });
-    return record;
+    return state;
   }
 
   /** One `subscribe` call lets go of `topic`; the last one to let go stops its delivery. */
-  #release(record: StreamRecord, topic: string): void {
-    const hold = record.topics.get(topic);
+  #release(state: StreamState<Events>, topic: string): void {
+    const hold = state.topics.get(topic);
     if (hold === undefined) return;
     hold.calls -= 1;
-    if (hold.calls === 0) this.#drop(record, topic);
+    if (hold.calls === 0) this.#drop(state, topic);
   }
 
-  #drop(record: StreamRecord, topic: string): void {
-    const subscriber = (record.topics.get(topic) as TopicHold).subscriber;
-    record.topics.delete(topic);
-    subscriber.topics.delete(topic);
+  #drop(state: StreamState<Events>, topic: string): void {
+    const hold = state.topics.get(topic);
+    if (hold === undefined) return;
+    state.topics.delete(topic);
     const set = this.#topics.get(topic);
-    set?.delete(subscriber);
+    set?.delete(hold.subscription);
     if (set?.size === 0) this.#topics.delete(topic);
-    const phase = subscriber.phase;
-    // Left mid-replay: not replayed yet, so a later subscribe replays the rest of it.
-    if (phase.name === 'replaying' && phase.coveredTo !== undefined) {
-      record.replayedTo ??= new Map();
-      const before = record.replayedTo.get(topic);
-      if (before === undefined || compareIds(phase.coveredTo, before) > 0) {
-        record.replayedTo.set(topic, phase.coveredTo);
-      }
-    }
-    if (subscriber.topics.size === 0) subscriber.phase = GONE;
-    if (record.topics.size === 0) this.#streams.delete(record.stream);
+    hold.subscription.leave(topic);
+    if (state.topics.size === 0) this.#streams.delete(state.stream);
   }
 }

@@ -1,32 +1,33 @@
 /**
- * Replay, then live, for one subscriber with a `Last-Event-ID`: the retained entries after it,
+ * Replay, then live, for one subscription with a `Last-Event-ID`: the retained entries after it,
  * under the stream's backpressure, then the live entries held meanwhile, skipping every id
  * already covered, so the client misses nothing and gets nothing twice.
  */
+import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
-import type { Broker, HubEntry } from './broker.js';
+import type { Broker } from './broker.js';
 import type { Delivery } from './delivery.js';
 import { compareIds, isHubId } from './ids.js';
-import { isGone, LIVE, type Subscriber } from './subscriber.js';
+import type { Subscription } from './subscription.js';
 
 /**
- * Runs the replay of a subscriber in the `replaying` phase and makes it live.
+ * Runs the replay of a subscription in the `replaying` phase and makes it live.
  * @param startCursor - the broker's cursor when the subscription started.
  */
-export async function replayThenLive(
+export async function replayThenLive<Events extends EventMap>(
   broker: Broker,
-  delivery: Delivery,
-  subscriber: Subscriber,
-  afterId: string,
-  topics: ReadonlySet<string>,
+  delivery: Delivery<Events>,
+  subscription: Subscription<Events>,
   startCursor: string | undefined,
 ): Promise<void> {
+  if (subscription.phase.name !== 'replaying') return;
+  const afterId = subscription.phase.from;
   let position: string | undefined = isHubId(afterId) ? afterId : undefined;
   let lastSent = position;
-  for await (const page of broker.replay(afterId, topics)) {
-    if (isGone(subscriber)) return;
+  for await (const page of broker.replay(afterId, new Set(subscription.topics))) {
+    if (subscription.isGone) return;
     if (page === 'reset') {
-      delivery.sendReset(subscriber, startCursor, 'unknown-id');
+      delivery.sendReset([subscription], startCursor, 'unknown-id');
       position = startCursor;
       lastSent = startCursor;
       break;
@@ -34,15 +35,15 @@ export async function replayThenLive(
     for (const entry of page) {
       if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
       position = entry.id;
-      cover(subscriber, entry.id);
-      if (!owed(subscriber, entry)) continue;
-      if (delivery.offer(subscriber, entry)) lastSent = entry.id;
-      if (subscriber.backedUp) await subscriber.stream[whenWritable]();
-      if (isGone(subscriber)) return;
+      subscription.cover(entry.id);
+      if (!subscription.owes(entry)) continue;
+      if (delivery.offer(subscription, entry)) lastSent = entry.id;
+      if (subscription.backedUp) await subscription.stream[whenWritable]();
+      if (subscription.isGone) return;
     }
   }
-  const phase = subscriber.phase;
-  if (isGone(subscriber) || phase.name !== 'replaying') return;
+  const phase = subscription.phase;
+  if (subscription.isGone || phase.name !== 'replaying') return;
   delivery.counts.replays += 1;
   // The replay covered at least up to the cursor taken when the subscription started.
   if (
@@ -57,41 +58,11 @@ export async function replayThenLive(
   for (const entry of phase.held) {
     if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
     position = entry.id;
-    cover(subscriber, entry.id);
-    if (!owed(subscriber, entry)) continue;
-    if (delivery.offer(subscriber, entry)) lastSent = entry.id;
+    subscription.cover(entry.id);
+    if (!subscription.owes(entry)) continue;
+    if (delivery.offer(subscription, entry)) lastSent = entry.id;
   }
-  if (isGone(subscriber)) return;
-  markReplayed(subscriber);
-  const live = broker.cursor();
-  subscriber.phase =
-    position !== undefined && live !== undefined && compareIds(position, live) > 0
-      ? { name: 'live', sentUpTo: position }
-      : LIVE;
-  if (position !== undefined && position !== lastSent) delivery.sendCursor(subscriber, position);
-}
-
-/** Notes how far the replay has gone, so leaving a topic now keeps what was already sent. */
-function cover(subscriber: Subscriber, id: string): void {
-  if (subscriber.phase.name === 'replaying') subscriber.phase.coveredTo = id;
-}
-
-/**
- * Whether the client still needs `entry`: not when its topic was left during this replay, nor
- * when an earlier replay of the topic, left halfway, already handed it on.
- */
-function owed(subscriber: Subscriber, entry: HubEntry): boolean {
-  if (!subscriber.topics.has(entry.topic)) return false;
-  const before = subscriber.record.replayedTo?.get(entry.topic);
-  return before === undefined || compareIds(entry.id, before) > 0;
-}
-
-/** The topics' replay is finished: subscribed again later, they continue live. */
-function markReplayed(subscriber: Subscriber): void {
-  const record = subscriber.record;
-  record.replayed ??= new Set();
-  for (const topic of subscriber.topics) {
-    record.replayed.add(topic);
-    record.replayedTo?.delete(topic);
-  }
+  if (subscription.isGone) return;
+  subscription.finishReplay(position, broker.cursor());
+  if (position !== undefined && position !== lastSent) delivery.sendCursor(subscription, position);
 }

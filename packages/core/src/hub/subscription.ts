@@ -1,0 +1,166 @@
+/**
+ * A stream's life in the hub. A `Subscription` delivers some topics to one stream through one
+ * filter, and is in one explicit phase: what delivery does with it depends on its phase alone,
+ * and each phase carries the data it needs. A stream whose topics have different filters, or
+ * that resumes some topics beside live ones, holds one subscription per group; what they share
+ * (its position, where its replays start, which topics were replayed) is its {@link StreamState}.
+ */
+import type { EventMap, SseStream } from '../sse-stream.js';
+import type { HubEntry } from './broker.js';
+import type { HubFilter } from './hub-types.js';
+import { compareIds } from './ids.js';
+
+/**
+ * - `replaying`: its replay of the entries after `from` runs; live entries wait in `held` (in id
+ *   order) until it is done; `coveredTo` is the last entry the replay has handed on (sent, or
+ *   refused by the filter).
+ * - `live`: gets entries as they come; with `sentUpTo`, its replay reached further than live
+ *   delivery had, so live entries up to that id were already sent and are skipped once.
+ * - `gone`: unsubscribed; a replay under way stops at its next step.
+ */
+export type Phase =
+  | {
+      readonly name: 'replaying';
+      readonly from: string;
+      readonly held: HubEntry[];
+      coveredTo: string | undefined;
+    }
+  | { readonly name: 'live'; readonly sentUpTo: string | undefined }
+  | { readonly name: 'gone' };
+
+/** The live phase of nearly every subscription: shared, since it carries nothing of its own. */
+const LIVE: Phase = Object.freeze({ name: 'live', sentUpTo: undefined });
+const GONE: Phase = Object.freeze({ name: 'gone' });
+
+/** A topic of one stream: delivered once, however many `subscribe` calls asked for it. */
+export interface TopicHold<Events extends EventMap> {
+  readonly subscription: Subscription<Events>;
+  /** The `subscribe` calls holding the topic whose unsubscribe function has not run yet. */
+  calls: number;
+}
+
+/**
+ * One stream as the hub knows it, kept (weakly) for as long as the stream exists, so its one
+ * `closed` listener is attached once however often the stream subscribes and unsubscribes.
+ */
+export interface StreamState<Events extends EventMap> {
+  readonly stream: SseStream<Events>;
+  /** Each topic the stream is subscribed to: the subscription delivering it, and its holders. */
+  readonly topics: Map<string, TopicHold<Events>>;
+  /** The last cursor sent, so another subscribe sends one only when the position moved on. */
+  position: string | undefined;
+  /**
+   * Where the replay of a topic new to this stream starts: its `Last-Event-ID`, or the position
+   * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
+   */
+  resumeFrom: string | undefined;
+  /**
+   * Topics whose replay reached live delivery on this stream: subscribed again, they continue
+   * live. A topic enters only once its replay has finished, never when it starts.
+   */
+  replayed: Set<string> | undefined;
+  /**
+   * Topics left while their replay ran, with the last entry that replay handed on: subscribed
+   * again, their replay continues after it, so nothing is lost and nothing sent twice.
+   */
+  replayedTo: Map<string, string> | undefined;
+}
+
+export class Subscription<Events extends EventMap> {
+  readonly stream: SseStream<Events>;
+  readonly state: StreamState<Events>;
+  /** The topics this subscription delivers; it is gone once none is left. */
+  readonly topics: Set<string>;
+  readonly filter: HubFilter<Events> | undefined;
+  phase: Phase;
+  /** The last send found the client's buffer above its high-water mark. */
+  backedUp = false;
+  /** `stream.overflows` when last looked at, to count new overflows without a read per send. */
+  overflowsSeen: number;
+
+  /** Starts live, or, with `replayFrom`, replaying the entries after that id first. */
+  constructor(
+    state: StreamState<Events>,
+    topics: readonly string[],
+    filter: HubFilter<Events> | undefined,
+    replayFrom: string | undefined,
+  ) {
+    this.stream = state.stream;
+    this.state = state;
+    this.topics = new Set(topics);
+    this.filter = filter;
+    this.phase =
+      replayFrom === undefined
+        ? LIVE
+        : { name: 'replaying', from: replayFrom, held: [], coveredTo: undefined };
+    this.overflowsSeen = state.stream.overflows;
+  }
+
+  /** Unsubscribed, or its stream closed: a replay under way stops at its next step. */
+  get isGone(): boolean {
+    return this.phase === GONE || this.stream.isClosed;
+  }
+
+  /** Notes how far the replay has gone, so leaving a topic now keeps what was already sent. */
+  cover(id: string): void {
+    if (this.phase.name === 'replaying') this.phase.coveredTo = id;
+  }
+
+  /**
+   * Whether the client still needs a replayed `entry`: not when its topic was left during this
+   * replay, nor when an earlier replay of the topic, left halfway, already handed it on.
+   */
+  owes(entry: HubEntry): boolean {
+    if (!this.topics.has(entry.topic)) return false;
+    const before = this.state.replayedTo?.get(entry.topic);
+    return before === undefined || compareIds(entry.id, before) > 0;
+  }
+
+  /**
+   * The replay is done, up to `position`: its topics count as replayed (subscribed again later,
+   * they continue live), and live entries up to `position` are skipped once if live delivery
+   * (at `cursor`) has not reached it yet.
+   */
+  finishReplay(position: string | undefined, cursor: string | undefined): void {
+    const state = this.state;
+    state.replayed ??= new Set();
+    for (const topic of this.topics) {
+      state.replayed.add(topic);
+      state.replayedTo?.delete(topic);
+    }
+    this.phase =
+      position !== undefined && cursor !== undefined && compareIds(position, cursor) > 0
+        ? { name: 'live', sentUpTo: position }
+        : LIVE;
+  }
+
+  /**
+   * Whether a live entry was already sent by the replay. Live entries arrive in id order, so the
+   * mark left by the replay is dropped at the first newer one.
+   */
+  sentByReplay(entry: HubEntry): boolean {
+    const phase = this.phase;
+    if (phase.name !== 'live' || phase.sentUpTo === undefined) return false;
+    if (compareIds(entry.id, phase.sentUpTo) <= 0) return true;
+    this.phase = LIVE;
+    return false;
+  }
+
+  /**
+   * Stops delivering `topic`. A topic left mid-replay is not replayed yet: the stream keeps how
+   * far that replay got, so a later subscribe replays the rest of it.
+   */
+  leave(topic: string): void {
+    this.topics.delete(topic);
+    const phase = this.phase;
+    if (phase.name === 'replaying' && phase.coveredTo !== undefined) {
+      const state = this.state;
+      state.replayedTo ??= new Map();
+      const before = state.replayedTo.get(topic);
+      if (before === undefined || compareIds(phase.coveredTo, before) > 0) {
+        state.replayedTo.set(topic, phase.coveredTo);
+      }
+    }
+    if (this.topics.size === 0) this.phase = GONE;
+  }
+}
