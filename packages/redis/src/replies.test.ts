@@ -4,7 +4,13 @@
  * mapping), read into the one shape the broker uses.
  */
 import { describe, expect, it } from 'vitest';
-import { isErrorReply, readEntries, readStreamState, readXreadEntries } from './replies.js';
+import {
+  isErrorReply,
+  isNoSuchKey,
+  readEntries,
+  readStreamState,
+  readXreadEntries,
+} from './replies.js';
 
 const key = 'ssekit:events';
 const entries = [
@@ -67,7 +73,68 @@ describe('readEntries and readStreamState', () => {
   });
 });
 
+describe('malformed replies', () => {
+  it.each([
+    ['a number', 42, /unexpected XRANGE reply/],
+    ['a string', 'OK', /unexpected XRANGE reply/],
+    ['an entry that is not an array', ['1-1'], /unexpected stream entry reply/],
+  ])('refuses an XRANGE reply that is %s, naming what it expected', (_shape, reply, message) => {
+    expect(() => readEntries(reply)).toThrow(message);
+  });
+
+  it('reads a missing XRANGE reply (null) as no entries', () => {
+    expect(readEntries(null)).toEqual([]);
+    expect(readEntries(undefined)).toEqual([]);
+  });
+
+  it('reads an XREAD Map or object of no entries as none, and refuses entries of no known shape', () => {
+    expect(readXreadEntries(new Map())).toEqual([]);
+    expect(readXreadEntries({ [key]: null })).toEqual([]);
+    expect(() => readXreadEntries({ [key]: 'entries' })).toThrow(/unexpected XRANGE reply/);
+  });
+
+  it('reads fields of no known shape as none, and drops a key left without a value', () => {
+    expect(readEntries([['1-1', null]])).toEqual([{ id: '1-1', fields: new Map() }]);
+    expect(readEntries([['1-1', ['topic', 'a', 'data']]])).toEqual([
+      { id: '1-1', fields: new Map([['topic', 'a']]) },
+    ]);
+  });
+
+  it('turns numbers into text and nested values into empty text', () => {
+    expect(readEntries([[5, ['n', 7, 'nested', ['x']]]])).toEqual([
+      {
+        id: '5',
+        fields: new Map([
+          ['n', '7'],
+          ['nested', ''],
+        ]),
+      },
+    ]);
+  });
+
+  it('refuses an XINFO STREAM reply without the last generated id, saying so', () => {
+    for (const reply of [['length', 2], {}, new Map(), null, 'OK']) {
+      expect(() => readStreamState(reply)).toThrow(/no "last-generated-id"/);
+    }
+  });
+});
+
+describe('isNoSuchKey', () => {
+  it('knows Redis saying the stream does not exist, in either case', () => {
+    expect(isNoSuchKey(new Error('ERR no such key'))).toBe(true);
+    expect(isNoSuchKey(new Error('ERR No Such Key'))).toBe(true);
+    expect(isNoSuchKey(new Error('WRONGTYPE Operation against a key'))).toBe(false);
+    expect(isNoSuchKey('ERR no such key')).toBe(false);
+  });
+});
+
 describe('isErrorReply', () => {
+  it('is false for what is not an Error, or an error of lower-case text', () => {
+    expect(isErrorReply('ERR wrong number of arguments')).toBe(false);
+    expect(isErrorReply(new Error('Err lowercase'))).toBe(false);
+    expect(isErrorReply(new Error('E'))).toBe(false);
+  });
+
   it.each([
     'ERR Invalid stream ID specified as stream command argument',
     'WRONGTYPE Operation against a key holding the wrong kind of value',
