@@ -71,7 +71,7 @@ const prototypesWithGetter = new WeakSet<object>();
  * on other objects of the same prototype, `sse` is `undefined`. The getter is defined once, on
  * the owner's prototype (`app.response`, `app.context`: where each framework lets apps add
  * members): a getter of its own on each owner would turn every open connection's object into a
- * dictionary of properties (0.5 KiB each, measured with Koa).
+ * dictionary of properties (bench/README.md, "Memory per idle connection", has the figure).
  */
 export function exposeAsSse(owner: object, lazy: LazySseStream): void {
   const prototype = (Object.getPrototypeOf(owner) as object | null) ?? owner;

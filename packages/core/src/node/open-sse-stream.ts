@@ -57,8 +57,7 @@ export function openSseStream<Events extends EventMap = EventMap>(
     );
     res.flushHeaders?.();
   }
-  const closeTimeoutMs =
-    typeof options.heartbeat === 'number' ? options.heartbeat : DEFAULT_HEARTBEAT_MS;
+  const closeTimeoutMs = closeGraceMs(options.heartbeat);
   const holds = gone || behindLiveStream ? undefined : socket;
   let sink!: ResponseSink;
   stream[attachSink]((source) => {
@@ -68,6 +67,16 @@ export function openSseStream<Events extends EventMap = EventMap>(
   if (gone) sink.connectionClosed();
   else if (behindLiveStream) stream.close();
   return stream;
+}
+
+/**
+ * How long a client may take nothing after `close()` before its socket is cut off: one heartbeat
+ * interval. While a stream is open, a client that reads takes something at least that often (a
+ * heartbeat when nothing else), so one that takes nothing for as long has stopped reading. With
+ * heartbeats off, the default interval.
+ */
+function closeGraceMs(heartbeat: number | false | undefined): number {
+  return typeof heartbeat === 'number' ? heartbeat : DEFAULT_HEARTBEAT_MS;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -26,8 +26,6 @@ export interface NodeResponseLike {
   readonly socket?: NodeSocketLike | null;
   /** The HTTP/2 stream (node:http2's compatibility API only); one connection carries many. */
   readonly stream?: { readonly destroyed: boolean; readonly closed: boolean };
-  statusCode: number;
-  setHeader(name: string, value: string): unknown;
   writeHead(statusCode: number, headers: Readonly<Record<string, string>>): unknown;
   write(chunk: Uint8Array): boolean;
   end(): unknown;
