@@ -204,9 +204,12 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
       proxy.refuse(true);
       const cut = proxy.cutNext('EVAL', 'before-reply');
       const publishing = broker.publish({ topic: 'a', data: 'outcome unknown' });
-      const settled = expect(publishing).rejects.toThrow(
-        /may or may not have been stored: Redis did not reply .* the broker closed/,
-      );
+      const settled = expect(publishing).rejects.toMatchObject({
+        code: 'ERR_SSE_PUBLISH_UNCERTAIN',
+        message: expect.stringMatching(
+          /may or may not have been stored: Redis did not reply .* the broker closed/,
+        ),
+      });
       await cut;
       await broker.close();
       await settled;
@@ -217,7 +220,11 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
     const broker = await start();
     await broker.close();
     await broker.close();
-    await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toThrow(/broker is closed/);
+    await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toMatchObject({
+      name: 'SsekitError',
+      code: 'ERR_SSE_BROKER_CLOSED',
+      message: expect.stringMatching(/broker is closed/),
+    });
   });
 
   it('creates its read connection with createReader, and closes it', async () => {
@@ -246,10 +253,12 @@ describe.skipIf(!available)('redisBroker without Redis', () => {
     const client = new Redis({ port: 1, lazyConnect: true, retryStrategy: () => null });
     client.on('error', () => {});
     const broker = redisBroker({ client, key: newKey(), onError: () => {} });
-    await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toThrow(
-      /cannot publish on ".*": Redis is not connected/,
-    );
+    await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toMatchObject({
+      code: 'ERR_SSE_BROKER_UNAVAILABLE',
+      message: expect.stringMatching(/cannot publish on ".*": Redis is not connected/),
+    });
     const replay = pages(broker.replay('1-1', new Set(['a'])));
+    await expect(replay).rejects.toMatchObject({ code: 'ERR_SSE_BROKER_UNAVAILABLE' });
     await expect(replay).rejects.toThrow(/cannot replay on ".*": Redis is not connected/);
     // Nothing is asked of the replaying client: it reconnects on its own.
     await expect(replay).rejects.toThrow(/stream was closed; it reconnects and resumes/);
@@ -258,6 +267,30 @@ describe.skipIf(!available)('redisBroker without Redis', () => {
     await broker.close();
     client.disconnect();
   });
+});
+
+describe.skipIf(!available)('redisBroker on a key that holds something else', () => {
+  it('refuses publish (ERR_SSE_PUBLISH_REFUSED), reports the failed read (ERR_SSE_BROKER_UNAVAILABLE) and, once the read loop has waited its 10 s for Redis, a replay (ERR_SSE_REPLAY_UNAVAILABLE)', async () => {
+    const client = new Redis(REDIS_URL);
+    const key = newKey();
+    await client.set(key, 'not a stream');
+    const reported: unknown[] = [];
+    const broker = redisBroker({ client, key, onError: (error) => reported.push(error) });
+    const replay = expect(pages(broker.replay('1-1', new Set(['a'])))).rejects.toMatchObject({
+      code: 'ERR_SSE_REPLAY_UNAVAILABLE',
+      message: expect.stringMatching(/Nothing was replayed/),
+    });
+    await expect(broker.publish({ topic: 'a', data: 'x' })).rejects.toMatchObject({
+      name: 'SsekitError',
+      code: 'ERR_SSE_PUBLISH_REFUSED',
+      message: expect.stringMatching(/Redis refused to store the event .*WRONGTYPE/),
+    });
+    await until(() => reported.length > 0, 'the failed read to be reported');
+    expect(reported[0]).toMatchObject({ code: 'ERR_SSE_BROKER_UNAVAILABLE' });
+    await replay;
+    await broker.close();
+    client.disconnect();
+  }, 30_000);
 });
 
 describe('redisBroker options', () => {

@@ -1,3 +1,4 @@
+import { inputError } from './errors.js';
 /**
  * Which requests get an event stream: the one decision every entry point (the fetch entry, the
  * Node bridge and through them every adapter) takes before opening a stream, so that all of them
@@ -51,7 +52,8 @@ export function eventStreamAnswer(
 export function acceptsEventStream(accept: string | null | undefined): boolean {
   if (accept === undefined || accept === null) return true;
   if (typeof accept !== 'string') {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: acceptsEventStream takes the Accept header's value, got ${typeof accept}; pass req.headers.accept (Node, Express, Fastify), ctx.get('accept') (Koa) or request.headers.get('accept') (fetch).`,
     );
   }

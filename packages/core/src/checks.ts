@@ -1,3 +1,5 @@
+import { inputError } from './errors.js';
+
 /** Option checks shared by the stream and the hub: bad input throws a TypeError naming the fix. */
 
 interface PositiveIntegerOptions {
@@ -29,7 +31,8 @@ export function positiveInteger(
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
     const name = owner === undefined ? `"${field}"` : `${owner} "${field}"`;
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_OPTION',
       `ssekit: ${name} must be a positive whole number, got ${String(value)}. Omit it for ${fallback ?? 'the default'}.`,
     );
   }
@@ -37,17 +40,37 @@ export function positiveInteger(
 }
 
 /**
+ * `value` when it is a reconnection delay (a non-negative whole number of milliseconds) or
+ * omitted.
+ * @throws {TypeError} (`ERR_SSE_INVALID_OPTION`) naming the option and what to pass.
+ */
+export function retryDelay(owner: string, value: number | undefined): number | undefined {
+  if (value === undefined || (Number.isSafeInteger(value) && value >= 0)) return value;
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
+    `ssekit: ${owner} "retry" must be a non-negative whole number of milliseconds, got ${String(value)}; omit it to send no reconnection delay.`,
+  );
+}
+
+/**
  * Throws when `value` has a key `known` does not list, so that a misspelled option (say
  * `filtr`) fails loudly instead of silently turning its feature off. Keys set to `undefined`
  * pass, as they do everywhere else options are read.
- * @throws {TypeError} naming the unknown key, the closest known one, and the known keys.
+ * @throws {TypeError} naming the unknown key, the closest known one, and the known keys; its
+ * `code` is `ERR_SSE_UNKNOWN_OPTION`, or `code` when given (a message's unknown key is a field).
  */
-export function checkKnownKeys(owner: string, value: object, known: readonly string[]): void {
+export function checkKnownKeys(
+  owner: string,
+  value: object,
+  known: readonly string[],
+  code: 'ERR_SSE_UNKNOWN_OPTION' | 'ERR_SSE_INVALID_FIELD' = 'ERR_SSE_UNKNOWN_OPTION',
+): void {
   for (const key in value) {
     if (!known.includes(key) && (value as Record<string, unknown>)[key] !== undefined) {
       const match = closestKey(key, known);
       const hint = match === undefined ? '' : ` did you mean "${match}"?`;
-      throw new TypeError(
+      throw inputError(
+        code,
         `ssekit: ${owner} has no option "${key}";${hint} Known options: ${known.join(', ')}. Nothing was set up; fix or remove "${key}".`,
       );
     }
@@ -95,7 +118,8 @@ function editDistance(a: string, b: string): number {
  */
 export function optionalFunction<T>(owner: string, field: string, value: T, shape: string): T {
   if (value === undefined || typeof value === 'function') return value;
-  throw new TypeError(
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
     `ssekit: ${owner} "${field}" must be a function ${shape}, got ${value === null ? 'null' : typeof value}; pass a function or leave it out for the default.`,
   );
 }

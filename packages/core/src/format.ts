@@ -4,6 +4,7 @@
  * https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
 import { checkKnownKeys } from './checks.js';
+import { inputError } from './errors.js';
 
 /** The fields of one event block. Every field is optional; `data` is serialized unless a string. */
 export interface EventMessage<Data = unknown, Name extends string = string> {
@@ -43,11 +44,12 @@ const HAS_LINE_BREAK = /[\r\n]/;
  */
 export function formatEvent(message: EventMessage, options: FormatOptions = {}): string {
   if (message === null || typeof message !== 'object') {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: the message must be an object like { data, event, id }, got ${describe(message)}.`,
     );
   }
-  checkKnownKeys('a message', message, MESSAGE_KEYS);
+  checkKnownKeys('a message', message, MESSAGE_KEYS, 'ERR_SSE_INVALID_FIELD');
   let block = '';
   if (message.comment !== undefined) block += commentLine(message.comment);
   if (message.event !== undefined) block += `event: ${eventName(message.event)}\n`;
@@ -96,14 +98,16 @@ function serialize(data: unknown, serializer: Serializer): string {
   try {
     text = serializer(data);
   } catch (cause) {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
       `ssekit: the serializer threw on this event's data (${errorText(cause)}). ` +
         'Send JSON-safe data (no cycles, no BigInt) or pass a serializer that handles it.',
       { cause },
     );
   }
   if (typeof text !== 'string') {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
       `ssekit: the serializer returned ${describe(text)} instead of a string for this event's data ` +
         `(${describe(data)}). Send a value it can serialize, or omit data.`,
     );
@@ -113,10 +117,14 @@ function serialize(data: unknown, serializer: Serializer): string {
 
 function singleLine(field: 'event' | 'comment' | 'id', value: unknown): string {
   if (typeof value !== 'string') {
-    throw new TypeError(`ssekit: "${field}" must be a string, got ${describe(value)}.`);
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
+      `ssekit: "${field}" must be a string, got ${describe(value)}.`,
+    );
   }
   if (HAS_LINE_BREAK.test(value)) {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
       `ssekit: "${field}" must not contain CR or LF (it would inject fields into the stream). ` +
         'Remove the line breaks, or put multi-line text in "data".',
     );
@@ -127,14 +135,18 @@ function singleLine(field: 'event' | 'comment' | 'id', value: unknown): string {
 function eventId(value: unknown): string {
   const id = singleLine('id', value);
   if (id.includes('\0')) {
-    throw new TypeError('ssekit: "id" must not contain NUL (clients ignore such ids). Remove it.');
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
+      'ssekit: "id" must not contain NUL (clients ignore such ids). Remove it.',
+    );
   }
   return id;
 }
 
 function retryValue(value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
       `ssekit: "retry" must be a non-negative whole number of milliseconds, got ${describe(value)}.`,
     );
   }

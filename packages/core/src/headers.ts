@@ -1,3 +1,4 @@
+import { inputError } from './errors.js';
 /**
  * The response headers of an event stream. `Connection` and `Transfer-Encoding` are never set:
  * both are forbidden in HTTP/2 and the server adds what HTTP/1.1 needs.
@@ -20,7 +21,8 @@ export function sseHeaders(extra?: HeadersInit): Headers {
   if (extra === undefined) return headers;
   new Headers(extra).forEach((value, name) => {
     if (FORBIDDEN.has(name)) {
-      throw new TypeError(
+      throw inputError(
+        'ERR_SSE_INVALID_OPTION',
         `ssekit: the header "${name}" must not be set on an event stream (it breaks HTTP/2); remove it from "headers".`,
       );
     }

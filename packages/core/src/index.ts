@@ -1,6 +1,7 @@
 export { acceptsEventStream } from './accept.js';
 export { checkKnownKeys, optionalFunction } from './checks.js';
 export { EncodedEvent, encodeEvent } from './encoded-event.js';
+export { SsekitError, type SsekitErrorCode } from './errors.js';
 export {
   type EventMessage,
   type FormatOptions,

@@ -1,3 +1,4 @@
+import { inputError } from './errors.js';
 /**
  * `stream.pipe(source)`: each item of an iterable written with backpressure, and the source
  * released (its iterator's `return()`) as soon as the stream closes, so an LLM response or a
@@ -28,7 +29,8 @@ const CLOSED = Symbol('closed');
  */
 export function openSource<Item>(source: PipeSource<Item>, toMessage: unknown): OpenedSource<Item> {
   if (toMessage !== undefined && typeof toMessage !== 'function') {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: pipe's "toMessage" must be a function from an item to a message, got ${typeof toMessage}; pass one or leave it out when the items are messages.`,
     );
   }
@@ -37,7 +39,8 @@ export function openSource<Item>(source: PipeSource<Item>, toMessage: unknown): 
   if (typeof openAsync === 'function') return { iterator: openAsync.call(iterable), async: true };
   const open = iterable?.[Symbol.iterator];
   if (typeof open === 'function') return { iterator: open.call(iterable), async: false };
-  throw new TypeError(
+  throw inputError(
+    'ERR_SSE_INVALID_ARGUMENT',
     `ssekit: pipe takes an async iterable or an iterable (an async generator, an array, an SDK stream), got ${source === null ? 'null' : typeof source}.`,
   );
 }

@@ -3,10 +3,15 @@
  * handler, `createSseResponse`), so that a bad value fails at startup rather than at the first
  * client, and without creating (and closing) a stream to find out.
  */
-import { checkKnownKeys, optionalFunction, positiveInteger } from './checks.js';
-import { formatEvent } from './format.js';
+
+import { checkKnownKeys, optionalFunction } from './checks.js';
+import { inputError } from './errors.js';
 import { sseHeaders } from './headers.js';
-import { SSE_STREAM_OPTION_KEYS, type SseStreamOptions } from './sse-stream.js';
+import {
+  checkStreamLimits,
+  SSE_STREAM_OPTION_KEYS,
+  type SseStreamOptions,
+} from './stream-options.js';
 
 /**
  * Checks `options` as every stream created with them will, and returns the stream's options
@@ -22,7 +27,8 @@ export function resolveStreamOptions(
   ownKeys: readonly string[] = [],
 ): SseStreamOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: ${where} takes an options object, got ${options === null ? 'null' : typeof options}; pass { heartbeat, retry, ... } or nothing.`,
     );
   }
@@ -36,18 +42,7 @@ export function resolveStreamOptions(
 }
 
 function checkValues(options: SseStreamOptions, where: string): void {
-  if (options.heartbeat !== false) {
-    positiveInteger('heartbeat', options.heartbeat, { owner: where });
-  }
-  positiveInteger('highWaterMark', options.highWaterMark, { owner: where });
-  positiveInteger('maxBufferedBytes', options.maxBufferedBytes, { owner: where });
-  const policy = options.onOverflow;
-  if (policy !== undefined && policy !== 'close' && policy !== 'drop') {
-    throw new TypeError(
-      `ssekit: ${where} "onOverflow" must be 'close' or 'drop', got ${String(policy)}.`,
-    );
-  }
-  if (options.retry !== undefined) formatEvent({ retry: options.retry });
+  checkStreamLimits(options, where);
   if (options.headers !== undefined) sseHeaders(options.headers);
   optionalFunction(where, 'serializer', options.serializer, '(data) => string');
 }

@@ -2,7 +2,9 @@
  * One client connection: what it queues, when it can take more, and its one cleanup. The
  * message types, the options, the queue's accounting and `pipe` each have their own module.
  */
+
 import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.js';
+import { inputError, SsekitError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
@@ -210,7 +212,10 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   /** @internal Connects the stream to where its bytes go. */
   [attachSink](createSink: (source: SinkSource) => Sink): void {
     if (this.#sink !== undefined) {
-      throw new TypeError('ssekit: this stream already has a reader; a stream has exactly one.');
+      throw inputError(
+        'ERR_SSE_READER_ATTACHED',
+        'ssekit: this stream already has a reader; a stream has exactly one.',
+      );
     }
     this.#sink = createSink(this.#source());
     if (this.#queue.bytes > 0) this.#sink.wake();
@@ -290,8 +295,9 @@ export function createSseStream<Events extends EventMap = EventMap>(
 }
 
 /** Why a client is cut off by `onOverflow: 'close'`: what a fetch runtime aborts the response with. */
-function cutOff(): Error {
-  return new Error(
+function cutOff(): SsekitError {
+  return new SsekitError(
+    'ERR_SSE_OVERFLOW',
     "ssekit: cut off a client that left more than maxBufferedBytes unread (onOverflow: 'close'); its connection was aborted to free it. It reconnects and resumes with Last-Event-ID.",
   );
 }

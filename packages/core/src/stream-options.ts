@@ -2,7 +2,9 @@
  * The options of one stream: what each means, their defaults, and the one place they are
  * checked. Bad values throw a TypeError naming the option and the fix, before anything opens.
  */
-import { checkKnownKeys, positiveInteger } from './checks.js';
+
+import { checkKnownKeys, positiveInteger, retryDelay } from './checks.js';
+import { inputError } from './errors.js';
 import type { Serializer } from './format.js';
 
 /** What happens when a client does not read and its buffer reaches `maxBufferedBytes`. */
@@ -76,38 +78,48 @@ export interface StreamLimits {
 }
 
 /**
- * Checks the options' keys and the limits, and fills in the defaults.
+ * Checks the options' keys and values, and fills in the defaults.
  * @throws {TypeError} naming the option and the fix.
  */
 export function checkStreamOptions(options: SseStreamOptions): StreamLimits {
   checkKnownKeys('createSseStream', options, SSE_STREAM_OPTION_KEYS);
-  const heartbeat = checkHeartbeat(options.heartbeat);
+  return checkStreamLimits(options);
+}
+
+/**
+ * Checks the values of the options that set a stream's limits, and fills in the defaults;
+ * `owner` names the layer in errors (`createSseStream` when omitted).
+ * @throws {TypeError} (`ERR_SSE_INVALID_OPTION`) naming the option and the fix.
+ */
+export function checkStreamLimits(options: SseStreamOptions, owner?: string): StreamLimits {
+  retryDelay(owner ?? 'createSseStream', options.retry);
+  const heartbeat =
+    options.heartbeat === false
+      ? false
+      : positiveInteger('heartbeat', options.heartbeat, { owner, fallback: DEFAULT_HEARTBEAT_MS });
   const maxBufferedBytes = positiveInteger('maxBufferedBytes', options.maxBufferedBytes, {
+    owner,
     fallback: DEFAULT_MAX_BUFFERED_BYTES,
   });
   // A high-water mark above the cap would let writers run into the overflow policy unwarned.
   const highWaterMark = Math.min(
     maxBufferedBytes,
-    positiveInteger('highWaterMark', options.highWaterMark, { fallback: DEFAULT_HIGH_WATER_MARK }),
+    positiveInteger('highWaterMark', options.highWaterMark, {
+      owner,
+      fallback: DEFAULT_HIGH_WATER_MARK,
+    }),
   );
-  return {
-    heartbeat,
-    highWaterMark,
-    maxBufferedBytes,
-    onOverflow: checkPolicy(options.onOverflow),
-  };
+  return { heartbeat, highWaterMark, maxBufferedBytes, onOverflow: checkPolicy(options, owner) };
 }
 
-function checkHeartbeat(value: number | false | undefined): number | false {
-  if (value === undefined) return DEFAULT_HEARTBEAT_MS;
-  if (value === false) return false;
-  return positiveInteger('heartbeat', value, { fallback: DEFAULT_HEARTBEAT_MS });
-}
-
-function checkPolicy(value: OverflowPolicy | undefined): OverflowPolicy {
-  if (value === undefined) return 'close';
-  if (value !== 'close' && value !== 'drop') {
-    throw new TypeError(`ssekit: "onOverflow" must be 'close' or 'drop', got ${String(value)}.`);
+function checkPolicy({ onOverflow }: SseStreamOptions, owner: string | undefined): OverflowPolicy {
+  if (onOverflow === undefined) return 'close';
+  if (onOverflow !== 'close' && onOverflow !== 'drop') {
+    const name = owner === undefined ? '"onOverflow"' : `${owner} "onOverflow"`;
+    throw inputError(
+      'ERR_SSE_INVALID_OPTION',
+      `ssekit: ${name} must be 'close' or 'drop', got ${String(onOverflow)}.`,
+    );
   }
-  return value;
+  return onOverflow;
 }

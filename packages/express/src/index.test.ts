@@ -83,6 +83,7 @@ describe.each([
     expect(response.status).toBe(404);
     expect(thrown).toBeInstanceOf(TypeError);
     expect(String(thrown)).toMatch(/res\.sse was read after the response was sent/);
+    expect(thrown).toMatchObject({ code: 'ERR_SSE_HEADERS_SENT' });
   });
 
   it('sends an error thrown before the stream opened to Express, as usual', async () => {

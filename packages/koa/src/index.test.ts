@@ -86,6 +86,7 @@ describe.each([
       .set('accept', SSE);
     expect(response.status).toBe(404);
     expect(String(thrown)).toMatch(/^TypeError: ssekit: ctx\.sse was read after the response/);
+    expect(thrown).toMatchObject({ code: 'ERR_SSE_HEADERS_SENT' });
   });
 
   it('keeps events readable on the wire with koa-compress mounted', async () => {

@@ -2,6 +2,7 @@
  * While Redis is down, clients report an error on every reconnect attempt. The broker reports
  * the first error of an outage and the recovery, not the hundreds in between.
  */
+import { SsekitError } from '@ssekit/core';
 export class OutageReporter {
   readonly #onError: (error: Error) => void;
   #down = false;
@@ -18,7 +19,8 @@ export class OutageReporter {
       .replace(/^ssekit\/redis: /, '')
       .replace(/\.$/, '');
     this.#onError(
-      new Error(
+      new SsekitError(
+        'ERR_SSE_BROKER_UNAVAILABLE',
         `ssekit/redis: ${context} (${cause}). Live delivery pauses and publish rejects until ` +
           'Redis is back; connected clients stay connected.',
         { cause: error },

@@ -8,8 +8,10 @@
  * command by itself (see `RedisConnection.duplicate`), so every send is one of these, all within
  * `RETRY_MS`, and the script remembers each key for longer than that.
  */
+
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SsekitError } from '@ssekit/core';
 import { appendEntry, type Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
 import { untilReady } from './connection/until-ready.js';
@@ -51,7 +53,8 @@ export async function publishOnce(request: PublishRequest): Promise<string> {
       // A refusal of the first send means nothing was stored. A refusal of a later one (LOADING
       // after a restart, READONLY during a failover) says nothing of the send whose reply was lost.
       if (lost === undefined && isErrorReply(error)) {
-        throw new Error(
+        throw new SsekitError(
+          'ERR_SSE_PUBLISH_REFUSED',
           `ssekit/redis: Redis refused to store the event on "${key}" (${errorText(error)}); ` +
             'nothing was stored.',
           { cause: error },
@@ -77,11 +80,12 @@ async function backAgain(
   return (await untilReady(connection, giveUpAt, signal)) && performance.now() < giveUpAt;
 }
 
-function unknownOutcome(key: string, error: unknown, signal: AbortSignal): Error {
+function unknownOutcome(key: string, error: unknown, signal: AbortSignal): SsekitError {
   const why = signal.aborted
     ? 'the broker closed before it could send it again'
     : `the connection did not come back within ${RETRY_MS / 1000} s to send it again`;
-  return new Error(
+  return new SsekitError(
+    'ERR_SSE_PUBLISH_UNCERTAIN',
     `ssekit/redis: the event on "${key}" may or may not have been stored: Redis did not reply ` +
       `(${errorText(error)}) and ${why}. Publishing it again may store it twice.`,
     { cause: error },

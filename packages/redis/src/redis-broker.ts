@@ -12,6 +12,7 @@ import {
   isHubId,
   type PublishedEntry,
   type ReplayPage,
+  SsekitError,
 } from '@ssekit/core';
 import type { Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
@@ -173,7 +174,10 @@ class RedisStreamBroker implements RedisBroker {
 
   async publish(entry: PublishedEntry): Promise<string> {
     if (this.#closing !== undefined) {
-      throw new Error('ssekit/redis: the broker is closed; publish before hub.close().');
+      throw new SsekitError(
+        'ERR_SSE_BROKER_CLOSED',
+        'ssekit/redis: the broker is closed; publish before hub.close().',
+      );
     }
     await this.#connected.ready('publish');
     const publishing = publishOnce({
@@ -226,7 +230,8 @@ class RedisStreamBroker implements RedisBroker {
     topics: ReadonlySet<string>,
   ): AsyncIterable<ReplayPage> {
     if (!(await this.#loop.started(START_WAIT_MS))) {
-      throw new Error(
+      throw new SsekitError(
+        'ERR_SSE_REPLAY_UNAVAILABLE',
         `ssekit/redis: cannot replay on "${this.#key}": the read loop has not reached Redis ` +
           `within ${START_WAIT_MS} ms of the client asking. Nothing was replayed; the client ` +
           'reconnects and resumes once Redis answers.',

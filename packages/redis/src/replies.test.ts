@@ -55,6 +55,9 @@ describe('readXreadEntries', () => {
 
   it('refuses a reply of no known shape with an error naming it', () => {
     expect(() => readXreadEntries([42])).toThrow(/unexpected XREAD reply/);
+    expect(() => readXreadEntries([42])).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_UNEXPECTED_REPLY' }),
+    );
   });
 });
 

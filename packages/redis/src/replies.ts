@@ -3,6 +3,7 @@
  * shapes (RESP2 arrays, RESP3 maps as `Map`s, plain objects or flat arrays, strings or buffers);
  * everything past this file sees one shape.
  */
+import { SsekitError } from '@ssekit/core';
 
 /** One stream entry: its id and its field-value pairs. */
 export interface StreamEntry {
@@ -51,7 +52,10 @@ export function readXreadEntries(reply: unknown): StreamEntry[] {
 export function readStreamState(reply: unknown): StreamState {
   const lastGeneratedId = readPairs(reply).get('last-generated-id');
   if (lastGeneratedId === undefined) {
-    throw new Error('ssekit/redis: unexpected XINFO STREAM reply (no "last-generated-id").');
+    throw new SsekitError(
+      'ERR_SSE_UNEXPECTED_REPLY',
+      'ssekit/redis: unexpected XINFO STREAM reply (no "last-generated-id").',
+    );
   }
   return { lastGeneratedId };
 }
@@ -103,7 +107,10 @@ function text(value: unknown): string {
 
 function asArray(value: unknown, what: string): unknown[] {
   if (!Array.isArray(value)) {
-    throw new Error(`ssekit/redis: unexpected ${what} reply from Redis (not an array).`);
+    throw new SsekitError(
+      'ERR_SSE_UNEXPECTED_REPLY',
+      `ssekit/redis: unexpected ${what} reply from Redis (not an array).`,
+    );
   }
   return value;
 }

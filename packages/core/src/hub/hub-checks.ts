@@ -1,10 +1,12 @@
 /** Input checks of the hub: bad input throws a TypeError naming the field and the fix. */
+import { inputError } from '../errors.js';
 import type { EventMap } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 
 export function checkTopic(topic: unknown): asserts topic is string {
   if (typeof topic !== 'string' || topic === '') {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: a topic must be a non-empty string, got ${topic === '' ? 'an empty string' : typeof topic}. Name the topic, e.g. 'prices'.`,
     );
   }
@@ -13,7 +15,8 @@ export function checkTopic(topic: unknown): asserts topic is string {
 export function checkTopics(topics: unknown): readonly string[] {
   const list = typeof topics === 'string' ? [topics] : topics;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       'ssekit: subscribe needs a topic or a non-empty array of topics, e.g. hub.subscribe(stream, ["prices"]).',
     );
   }
@@ -23,7 +26,8 @@ export function checkTopics(topics: unknown): readonly string[] {
 
 export function checkMessage(message: unknown): { event: string | undefined; data: unknown } {
   if (message === null || typeof message !== 'object') {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       'ssekit: publish takes a message like { event, data }; pass an object with at least "data".',
     );
   }
@@ -32,12 +36,16 @@ export function checkMessage(message: unknown): { event: string | undefined; dat
     (key) => (rest as Record<string, unknown>)[key] !== undefined,
   );
   if (extra.length > 0) {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
       `ssekit: publish takes only "event" and "data", got "${extra.join('", "')}". The hub assigns ids; send retry or comments with stream.send.`,
     );
   }
   if (data === undefined) {
-    throw new TypeError('ssekit: publish needs "data" (clients ignore an event without data).');
+    throw inputError(
+      'ERR_SSE_INVALID_FIELD',
+      'ssekit: publish needs "data" (clients ignore an event without data).',
+    );
   }
   return { event, data };
 }
@@ -46,7 +54,8 @@ export function checkFilter<Events extends EventMap>(
   filter: HubFilter<Events> | undefined,
 ): HubFilter<Events> | undefined {
   if (filter === undefined || typeof filter === 'function') return filter;
-  throw new TypeError(
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
     `ssekit: "filter" must be a function (message, stream) => boolean, got ${typeof filter}.`,
   );
 }

@@ -6,8 +6,9 @@
  * entries to them in `delivery.ts`, the replay of a reconnecting client in `replay.ts`.
  */
 
-import { checkKnownKeys, optionalFunction, positiveInteger } from '../checks.js';
+import { checkKnownKeys, optionalFunction, positiveInteger, retryDelay } from '../checks.js';
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
+import { inputError, SsekitError } from '../errors.js';
 import { dataText, eventName, type Serializer } from '../format.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
@@ -60,7 +61,8 @@ export class Hub<Events extends EventMap = EventMap> {
     checkKnownKeys('createHub', options, HUB_OPTION_KEYS);
     optionalFunction('createHub', 'onError', options.onError, '(error) => void');
     if (options.broker !== undefined && options.history !== undefined) {
-      throw new TypeError(
+      throw inputError(
+        'ERR_SSE_INVALID_OPTION',
         'ssekit: pass "history" or "broker" to createHub, not both; a broker keeps its own history.',
       );
     }
@@ -88,7 +90,12 @@ export class Hub<Events extends EventMap = EventMap> {
   publish(topic: string, message: HubMessage<Events>): Promise<string> {
     checkTopic(topic);
     if (this.#closing !== undefined) {
-      return Promise.reject(new Error('ssekit: the hub is closed; publish before hub.close().'));
+      return Promise.reject(
+        new SsekitError(
+          'ERR_SSE_HUB_CLOSED',
+          'ssekit: the hub is closed; publish before hub.close().',
+        ),
+      );
     }
     const { event, data } = checkMessage(message);
     if (event !== undefined) eventName(event);
@@ -157,6 +164,7 @@ export class Hub<Events extends EventMap = EventMap> {
    */
   close(options: HubCloseOptions = {}): Promise<void> {
     checkKnownKeys('hub.close', options, ['retry']);
+    retryDelay('hub.close', options.retry);
     if (this.#closing === undefined) {
       const hint = options.retry === undefined ? undefined : encodeEvent({ retry: options.retry });
       this.#closing = this.#shutDown(hint);

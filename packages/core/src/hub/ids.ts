@@ -1,3 +1,5 @@
+import { inputError } from '../errors.js';
+
 /**
  * Hub ids have the Redis stream id form `<ms>-<seq>`: two non-negative integers of any size,
  * ordered numerically, first part then second. Kept as strings: no BigInt, no precision loss.
@@ -23,7 +25,8 @@ export function compareIds(a: string, b: string): number {
 function parts(id: string): [string, string] {
   const match = ID.exec(id);
   if (match === null) {
-    throw new TypeError(
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: "${id}" is not a hub id; ids have the form <ms>-<seq>, like 1700000000000-3.`,
     );
   }

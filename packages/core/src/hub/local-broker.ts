@@ -4,6 +4,7 @@
  */
 
 import { checkKnownKeys } from '../checks.js';
+import { SsekitError } from '../errors.js';
 import type { Broker, BrokerListener, HubEntry, PublishedEntry, ReplayPage } from './broker.js';
 import type { History } from './history.js';
 import { compareIds, isHubId } from './ids.js';
@@ -48,7 +49,11 @@ class LocalBroker implements Broker {
   }
 
   publish(published: PublishedEntry): Promise<string> {
-    if (this.#closed) return Promise.reject(new Error('ssekit: this broker is closed.'));
+    if (this.#closed) {
+      return Promise.reject(
+        new SsekitError('ERR_SSE_BROKER_CLOSED', 'ssekit: this broker is closed.'),
+      );
+    }
     this.#sequence += 1;
     const id = this.#prefix + this.#sequence;
     const entry: HubEntry = {

@@ -4,6 +4,7 @@
  * which makes a second subscribe to a topic add nothing and lets each unsubscribe undo only its
  * own call.
  */
+import { inputError } from '../errors.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 import { type StreamState, Subscription } from './subscription.js';
@@ -67,7 +68,8 @@ export class SubscriberRegistry<Events extends EventMap> {
     for (const topic of topics) {
       const held = state?.topics.get(topic)?.subscription;
       if (held === undefined || held.filter === filter) continue;
-      throw new TypeError(
+      throw inputError(
+        'ERR_SSE_FILTER_CONFLICT',
         `ssekit: this stream is already subscribed to "${topic}" with ${held.filter === undefined ? 'no' : 'another'} filter; nothing was subscribed. A stream gets each event of a topic once, through one filter: pass the same filter, or call the unsubscribe function of the first subscribe before subscribing again.`,
       );
     }

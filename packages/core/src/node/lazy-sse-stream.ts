@@ -1,4 +1,5 @@
 /** The stream a framework adapter exposes as a property (`res.sse`, `ctx.sse`), opened at first use. */
+import { inputError } from '../errors.js';
 import type { EventMap, SseStream, SseStreamOptions } from '../sse-stream.js';
 import { openSseStream } from './open-sse-stream.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
@@ -40,7 +41,8 @@ export class LazySseStream<Events extends EventMap = EventMap> {
   open(): SseStream<Events> {
     if (this.#stream !== undefined) return this.#stream;
     if (this.#res.headersSent) {
-      throw new TypeError(
+      throw inputError(
+        'ERR_SSE_HEADERS_SENT',
         `ssekit: ${this.#name} was read after the response was sent; answer errors (401, 404) without touching ${this.#name}, and read it only to stream.`,
       );
     }

@@ -4,6 +4,7 @@
  * has been made (or has failed), a connection that is not ready is down, and commands fail at
  * once rather than wait for Redis to come back.
  */
+import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection.js';
 import { untilReady } from './until-ready.js';
 
@@ -33,7 +34,7 @@ export class FirstConnection {
   /**
    * Resolves when a command can be sent now, after waiting for the first connection if it is
    * still being made.
-   * @throws {Error} saying Redis is not connected, when it is down.
+   * @throws {SsekitError} (`ERR_SSE_BROKER_UNAVAILABLE`) saying Redis is not connected, when it is down.
    */
   async ready(what: 'publish' | 'replay'): Promise<void> {
     if (!this.#connection.isReady && !this.#settled) await this.#made;
@@ -42,7 +43,8 @@ export class FirstConnection {
       what === 'publish'
         ? 'Nothing was stored; retry once Redis is back.'
         : "The client's stream was closed; it reconnects and resumes from its last id once Redis is back.";
-    throw new Error(
+    throw new SsekitError(
+      'ERR_SSE_BROKER_UNAVAILABLE',
       `ssekit/redis: cannot ${what} on "${this.#key}": Redis is not connected (down or ` +
         `reconnecting). ${consequence}`,
     );

@@ -1,6 +1,7 @@
+/** The ioredis options the broker sets on the connection it duplicates for its read loop. */
+import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection.js';
 
-/** The ioredis options the broker sets on the connection it duplicates for its read loop. */
 interface ReaderOverrides {
   autoResendUnfulfilledCommands: boolean;
   enableOfflineQueue: boolean;
@@ -49,7 +50,10 @@ function wrap(client: IoredisClientLike, rejectOnClose: boolean): RedisConnectio
   const pending = new Set<(error: Error) => void>();
   if (rejectOnClose) {
     client.on('close', () => {
-      const error = new Error('ssekit/redis: the Redis connection closed before replying.');
+      const error = new SsekitError(
+        'ERR_SSE_BROKER_UNAVAILABLE',
+        'ssekit/redis: the Redis connection closed before replying.',
+      );
       for (const reject of pending) reject(error);
       pending.clear();
     });
