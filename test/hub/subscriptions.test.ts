@@ -103,8 +103,11 @@ describe('subscribing a stream to a topic it already has', () => {
     const { hub, reader, stream } = await oneClient('?topics=a,b');
     const mine = () => true;
     expect(() => hub.subscribe(stream, ['c', 'b'], { filter: mine })).toThrow(
-      new TypeError(
-        'ssekit: this stream is already subscribed to "b" with no filter; nothing was subscribed. A stream gets each event of a topic once, through one filter: pass the same filter, or call the unsubscribe function of the first subscribe before subscribing again.',
+      Object.assign(
+        new TypeError(
+          'ssekit: this stream is already subscribed to "b" with no filter; nothing was subscribed. A stream gets each event of a topic once, through one filter: pass the same filter, or call the unsubscribe function of the first subscribe before subscribing again.',
+        ),
+        { code: 'ERR_SSE_FILTER_CONFLICT' },
       ),
     );
     const filtered = hub.subscribe(stream, 'c', { filter: mine });
