@@ -3,6 +3,14 @@ import { type EventMessage, type FormatOptions, formatEvent } from './format.js'
 const encoder = new TextEncoder();
 
 /**
+ * Node's `Buffer` where the runtime has one. A Node socket takes a `Buffer` as it is but wraps
+ * any other `Uint8Array` in a new `Buffer` on every write: an event written to thousands of
+ * sockets is better made a `Buffer` once.
+ */
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } })
+  .Buffer;
+
+/**
  * Marks an `EncodedEvent`. A registered symbol, not `instanceof`: an app can hold two copies of
  * this class (CommonJS and ESM builds, or two installs of @ssekit/core) and a stream from one
  * copy must still send the bytes of an event encoded by the other.
@@ -23,7 +31,7 @@ export class EncodedEvent {
   readonly [encodedEventBrand] = true;
 
   constructor(message: EventMessage, options?: FormatOptions) {
-    this.bytes = encoder.encode(formatEvent(message, options));
+    this.bytes = encodeText(formatEvent(message, options));
     this.id = message.id;
   }
 }
@@ -47,5 +55,5 @@ export function isEncodedEvent(value: unknown): value is EncodedEvent {
 
 /** Encodes text that is already a valid event-stream fragment (built by `formatEvent`). */
 export function encodeText(text: string): Uint8Array {
-  return encoder.encode(text);
+  return NodeBuffer === undefined ? encoder.encode(text) : NodeBuffer.from(text, 'utf8');
 }
