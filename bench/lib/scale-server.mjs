@@ -1,0 +1,101 @@
+/**
+ * One server process of `bench/scale.mjs` (run with --expose-gc): idle SSE connections with a
+ * heartbeat, either raw node:http or ssekit (hub + `openSseStream`). Obeys the driver over IPC:
+ * count subscribers, report memory, broadcast one event, and measure the CPU the heartbeats take.
+ *
+ *   node --expose-gc bench/lib/scale-server.mjs <raw|ssekit> <heartbeat ms>
+ */
+import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHub } from '@ssekit/core';
+import { openSseStream } from '@ssekit/core/node';
+import { RAW_HEADERS } from './raw-writes.mjs';
+import { SCALE_MARKER } from './scale-marker.mjs';
+
+const [kind, heartbeatArg] = process.argv.slice(2);
+const heartbeatMs = Number(heartbeatArg);
+const TOPIC = 'scale';
+const HEARTBEAT = Buffer.from(':\n\n');
+
+/** node:http by hand: one Set of responses, one timer writing a comment to each. */
+function rawApp() {
+  const subscribers = new Set();
+  const timer = setInterval(() => {
+    for (const res of subscribers) res.write(HEARTBEAT);
+  }, heartbeatMs);
+  return {
+    server: http.createServer((_req, res) => {
+      res.writeHead(200, RAW_HEADERS);
+      res.flushHeaders();
+      subscribers.add(res);
+      res.on('close', () => subscribers.delete(res));
+    }),
+    subscribers: () => subscribers.size,
+    broadcast(payload) {
+      const bytes = Buffer.from(`data: ${JSON.stringify(payload)}\n\n`);
+      for (const res of subscribers) res.write(bytes);
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** ssekit as its README shows it: `openSseStream` with its shared heartbeat, on one hub topic. */
+function ssekitApp() {
+  const hub = createHub();
+  return {
+    server: http.createServer((req, res) => {
+      hub.subscribe(openSseStream(req, res, { heartbeat: heartbeatMs }), TOPIC);
+    }),
+    subscribers: () => hub.stats().openStreams,
+    broadcast: (payload) => void hub.publish(TOPIC, { data: payload }),
+    stop: () => hub.close(),
+  };
+}
+
+const app = kind === 'ssekit' ? ssekitApp() : rawApp();
+const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+function memory() {
+  for (let i = 0; i < 3; i++) globalThis.gc();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
+}
+
+/** One event to every connection; the client notes when the last one got it. */
+function broadcast({ seq }) {
+  const startedAt = nowMicros();
+  app.broadcast({ seq, marker: SCALE_MARKER, note: 'one event to every idle connection' });
+  return { startedAt, syncMicros: nowMicros() - startedAt };
+}
+
+/**
+ * The CPU this process uses over `ms` of idle connections, where the heartbeats are the only
+ * work, and the longest the event loop was held up meanwhile (the longest tick, plus any wait
+ * for a core on a busy machine).
+ */
+async function heartbeats({ ms }) {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const cpuAtStart = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const { user, system } = process.cpuUsage(cpuAtStart);
+  delay.disable();
+  return { cpuMicros: user + system, maxStallMs: delay.max / 1e6 };
+}
+
+const commands = { subscribers: () => app.subscribers(), memory, broadcast, heartbeats };
+
+await new Promise((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+const empty = memory();
+process.on('message', async ({ id, cmd, args }) => {
+  try {
+    process.send({ id, result: await commands[cmd](args) });
+  } catch (error) {
+    process.send({ id, error: error.stack ?? String(error) });
+  }
+});
+process.on('disconnect', async () => {
+  await app.stop();
+  process.exit(0);
+});
+process.send({ ready: true, port: app.server.address().port, empty });
