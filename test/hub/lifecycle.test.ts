@@ -4,6 +4,7 @@ import {
   heartbeatRegistry,
   localBroker,
   RESET_EVENT,
+  type SseStream,
 } from '@ssekit/core';
 import { describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
@@ -68,7 +69,10 @@ describe('hub.close()', () => {
     }
     expect(hub.stats().openStreams).toBe(0);
     expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 });
-    await expect(hub.publish('t', { data: { seq: 2 } })).rejects.toThrow(/closed/);
+    await expect(hub.publish('t', { data: { seq: 2 } })).rejects.toMatchObject({
+      code: 'ERR_SSE_HUB_CLOSED',
+      message: expect.stringMatching(/closed/),
+    });
 
     await until(() => hub.stats().connectionsRejected >= 1, 'the EventSource to come back');
     expect(source.source.readyState).not.toBe(CLOSED);
@@ -76,6 +80,27 @@ describe('hub.close()', () => {
     const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
     server.server.closeIdleConnections();
     await closed;
+  });
+
+  it("stops a pipe on a subscribed stream and calls its source's return()", async () => {
+    const { hub, server } = await serve({}, { stream: { heartbeat: false } });
+    const reader = fetchReader(server.url);
+    readers.push(reader);
+    await until(() => hub.stats().openStreams === 1, 'the stream');
+    const state = { pulled: 0, released: false };
+    async function* ticks() {
+      try {
+        for (;;) yield { event: 'tick', data: String(++state.pulled) };
+      } finally {
+        state.released = true;
+      }
+    }
+    const piped = (server.streams[0] as SseStream).pipe(ticks());
+    await until(() => reader.events.length >= 50, 'piped events');
+    await hub.close();
+    expect(await piped).toBe(false);
+    expect(state.released).toBe(true);
+    await reader.done;
   });
 
   it('stops a replay that is under way, without errors', async () => {

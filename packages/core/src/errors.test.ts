@@ -14,20 +14,12 @@ import { createSseStream } from './sse-stream.js';
 
 const quiet = () => createSseStream({ heartbeat: false });
 
-/** What `run` throws, for its `code`, `name` and class. */
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
-
+/** `run` throws a TypeError carrying `code`, with a message of ssekit's. */
 function expectInput(run: () => unknown, code: SsekitErrorCode): void {
-  const error = thrown(run);
-  expect(error).toBeInstanceOf(TypeError);
-  expect(error).toMatchObject({ code, message: expect.stringMatching(/^ssekit: /) });
+  expect(run).toThrow(TypeError);
+  expect(run).toThrow(
+    expect.objectContaining({ code, message: expect.stringMatching(/^ssekit: /) }),
+  );
 }
 
 describe('bad input is a TypeError with a code', () => {
