@@ -240,4 +240,26 @@ describe('the cursor of a new subscriber', () => {
     expect(sequence(again.events)).toEqual([1]);
     expect(hub.stats().resetsSent).toBe(0);
   });
+
+  it('is not sent to a subscription that asked for none, new or resumed; the reset still is', async () => {
+    const { hub, server } = await serve({}, { subscribe: () => ({ cursor: false }) });
+    const plain = fetchReader(server.url);
+    readers.push(plain);
+    await until(() => hub.stats().openStreams === 1, 'the subscription');
+    await hub.publish('t', { data: { seq: 1 } });
+    await until(() => plain.events.length === 1, 'the published event');
+    expect(plain.events.map((event) => event.event)).toEqual([undefined]);
+    // Resumed on a quiet topic while another moved on: no cursor at the end of its replay.
+    for (let seq = 2; seq <= 4; seq++) await hub.publish('busy', { data: { seq } });
+    const resumed = fetchReader(`${server.url}?topics=quiet`, lastId(plain));
+    readers.push(resumed);
+    await until(() => hub.stats().replaysServed === 1, 'the replay');
+    await hub.publish('quiet', { data: { seq: 5 } });
+    await until(() => resumed.events.length === 1, 'the live event');
+    expect(resumed.events.map((event) => event.event)).toEqual([undefined]);
+    const unknown = fetchReader(server.url, 'not-an-id');
+    readers.push(unknown);
+    await until(() => unknown.events.length === 1, 'the reset');
+    expect(unknown.events[0]?.event).toBe(RESET_EVENT);
+  });
 });

@@ -91,8 +91,12 @@ export class Delivery<Events extends EventMap> {
     return true;
   }
 
-  /** Tells the client its position, unless this stream was already given it or a later one. */
+  /**
+   * Tells the client its position, unless this stream was already given it or a later one, or
+   * the subscription asked for no cursor.
+   */
   sendCursor(subscription: Subscription<Events>, id: string): void {
+    if (!subscription.tellsPosition) return;
     const state = subscription.state;
     if (state.position !== undefined && compareIds(id, state.position) <= 0) return;
     state.position = id;

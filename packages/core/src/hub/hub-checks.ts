@@ -50,6 +50,14 @@ export function checkMessage(message: unknown): { event: string | undefined; dat
   return { event, data };
 }
 
+export function checkCursor(cursor: unknown): boolean {
+  if (cursor === undefined) return true;
+  if (typeof cursor === 'boolean') return cursor;
+  throw new TypeError(
+    `ssekit: hub.subscribe "cursor" must be true or false, got ${cursor === null ? 'null' : typeof cursor}; pass false for clients that never resume, or leave it out.`,
+  );
+}
+
 export function checkFilter<Events extends EventMap>(
   filter: HubFilter<Events> | undefined,
 ): HubFilter<Events> | undefined {

@@ -30,6 +30,15 @@ export type HubFilter<Events extends EventMap = EventMap> = (
 export interface SubscribeOptions<Events extends EventMap = EventMap> {
   /** Returns `false` to skip an event for this subscriber. Called once per event and subscriber. */
   filter?: HubFilter<Events>;
+  /**
+   * Whether the stream is told its position with the `ssekit:cursor` event (`CURSOR_EVENT`).
+   * Default `true`: an EventSource (or `@ssekit/client`) that connects, gets nothing and
+   * reconnects would otherwise miss what was published meanwhile, and the hub cannot tell such
+   * a client from one that never reconnects. Pass `false` for clients that never resume (a
+   * one-shot `fetch` reader, `curl`, a server reading a feed), so they get only what is
+   * published; the reset signal is sent either way.
+   */
+  cursor?: boolean;
 }
 
 /** Options of {@link createHub}. Every field is optional. */

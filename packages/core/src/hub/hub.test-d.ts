@@ -1,6 +1,7 @@
 import { expectTypeOf, test } from 'vitest';
-import { createSseStream } from '../sse-stream.js';
+import { createSseStream, type EventMap } from '../sse-stream.js';
 import { createHub } from './hub.js';
+import { type CURSOR_EVENT, type HubSignals, RESET_EVENT } from './signals.js';
 
 type Events = {
   tick: { n: number };
@@ -27,4 +28,19 @@ test('an untyped hub takes any event and data', () => {
   const hub = createHub();
   hub.publish('t', { event: 'anything', data: { any: true } });
   hub.subscribe(createSseStream(), ['a', 'b']);
+});
+
+test('the hub signals are typed events a client of a subscription sees beside the published ones', () => {
+  type Seen = Events & HubSignals;
+  expectTypeOf<Seen[typeof RESET_EVENT]>().toEqualTypeOf<'unknown-id' | 'events-lost'>();
+  expectTypeOf<Seen[typeof CURSOR_EVENT]>().toEqualTypeOf<''>();
+  expectTypeOf<typeof RESET_EVENT>().toEqualTypeOf<'ssekit:reset'>();
+  expectTypeOf<typeof CURSOR_EVENT>().toEqualTypeOf<'ssekit:cursor'>();
+  expectTypeOf<keyof Seen>().toEqualTypeOf<'tick' | 'message' | 'ssekit:reset' | 'ssekit:cursor'>();
+  // The merged map is an event map like any other (what a typed client takes).
+  expectTypeOf<Seen>().toExtend<EventMap>();
+  const hub = createHub<Events>();
+  hub.subscribe(createSseStream<Events>(), 't', { cursor: false });
+  // @ts-expect-error: the hub sends its signals itself; a typed hub does not publish them
+  hub.publish('t', { event: RESET_EVENT, data: 'unknown-id' });
 });

@@ -66,6 +66,15 @@ describe('hub.subscribe input checks', () => {
     expect(() => hub.subscribe(quiet(), 't', { filter: 'yes' as never })).toThrow(/filter/);
   });
 
+  it('needs a boolean as cursor, and subscribes nothing otherwise', () => {
+    const stream = quiet();
+    expect(() => hub.subscribe(stream, 't', { cursor: 'no' as never })).toThrow(
+      /"cursor" must be true or false/,
+    );
+    expect(hub.stats().openStreams).toBe(0);
+    stream.close();
+  });
+
   it('ignores a stream that is already closed', () => {
     const stream = quiet();
     stream.close();

@@ -13,7 +13,7 @@ import { dataText, eventName, type Serializer } from '../format.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
 import { Delivery, type LocalMessage } from './delivery.js';
-import { checkFilter, checkMessage, checkTopic, checkTopics } from './hub-checks.js';
+import { checkCursor, checkFilter, checkMessage, checkTopic, checkTopics } from './hub-checks.js';
 import type {
   HubCloseOptions,
   HubMessage,
@@ -24,7 +24,7 @@ import type {
 import { localBroker } from './local-broker.js';
 import { SubscriberRegistry } from './registry.js';
 import { replayThenLive } from './replay.js';
-import type { CURSOR_EVENT, RESET_EVENT } from './signals.js';
+import type { CURSOR_EVENT, HubSignals, RESET_EVENT } from './signals.js';
 import type { Subscription } from './subscription.js';
 
 const DEFAULT_BUSY_RETRY = 10_000;
@@ -115,7 +115,9 @@ export class Hub<Events extends EventMap = EventMap> {
    * Delivers the events of `topics` to `stream` until the stream closes or the returned function
    * is called. With `stream.lastEventId` set, every retained event after it is replayed first,
    * then delivery continues live with nothing lost or repeated; an id that cannot be replayed
-   * gets the {@link RESET_EVENT}. Without it, the stream gets its position ({@link CURSOR_EVENT}).
+   * gets the {@link RESET_EVENT}. Without it, the stream gets its position ({@link CURSOR_EVENT}),
+   * unless `cursor: false`. The stream's client sees these signals beside the published events:
+   * type it with the {@link HubSignals} merged in, `Events & HubSignals`.
    * Past `maxConnections`, or once the hub is closing, the stream gets a `retry` hint and is
    * closed (the client reconnects later, as EventSource does after any stream ends).
    *
@@ -131,8 +133,9 @@ export class Hub<Events extends EventMap = EventMap> {
     options: SubscribeOptions<Events> = {},
   ): () => void {
     const topicList = checkTopics(topics);
-    checkKnownKeys('hub.subscribe', options, ['filter']);
+    checkKnownKeys('hub.subscribe', options, ['filter', 'cursor']);
     const filter = checkFilter(options.filter);
+    const cursorWanted = checkCursor(options.cursor);
     if (stream.isClosed) return noop;
     this.#registry.checkSameFilter(stream, topicList, filter);
     if (this.#closing !== undefined || this.#isFull(stream)) {
@@ -141,7 +144,10 @@ export class Hub<Events extends EventMap = EventMap> {
       stream.close();
       return noop;
     }
-    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, filter);
+    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, {
+      filter,
+      cursor: cursorWanted,
+    });
     const cursor = this.#broker.cursor();
     // A resumed stream's position comes from its replay: a cursor now could skip part of it.
     if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {

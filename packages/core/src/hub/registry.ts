@@ -7,7 +7,7 @@
 import { inputError } from '../errors.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
-import { type StreamState, Subscription } from './subscription.js';
+import { type DeliveryOptions, type StreamState, Subscription } from './subscription.js';
 
 /** What one `subscribe` call added: subscriptions for the topics the stream did not have. */
 export interface Added<Events extends EventMap> {
@@ -83,7 +83,7 @@ export class SubscriberRegistry<Events extends EventMap> {
   add(
     stream: SseStream<Events>,
     topics: readonly string[],
-    filter: HubFilter<Events> | undefined,
+    options: DeliveryOptions<Events>,
   ): Added<Events> {
     const state = this.#states.get(stream) ?? this.#stateOf(stream);
     const live: string[] = [];
@@ -101,9 +101,9 @@ export class SubscriberRegistry<Events extends EventMap> {
       for (const topic of topics) this.#release(state, topic);
     };
     return {
-      live: live.length > 0 ? this.#start(state, live, filter, undefined) : undefined,
+      live: live.length > 0 ? this.#start(state, live, options, undefined) : undefined,
       replaying:
-        replay.length > 0 ? this.#start(state, replay, filter, state.resumeFrom) : undefined,
+        replay.length > 0 ? this.#start(state, replay, options, state.resumeFrom) : undefined,
       unsubscribe,
     };
   }
@@ -111,10 +111,10 @@ export class SubscriberRegistry<Events extends EventMap> {
   #start(
     state: StreamState<Events>,
     topics: string[],
-    filter: HubFilter<Events> | undefined,
+    options: DeliveryOptions<Events>,
     replayFrom: string | undefined,
   ): Subscription<Events> {
-    const subscription = new Subscription(state, topics, filter, replayFrom);
+    const subscription = new Subscription(state, topics, options, replayFrom);
     for (const topic of topics) {
       let set = this.#topics.get(topic);
       if (set === undefined) {

@@ -19,12 +19,12 @@ export type ResetReason = 'unknown-id' | 'events-lost';
  * subscription sees: `Events & HubSignals` (a typed client, or `addEventListener` names).
  * Both carry an `id`, the position a reconnect resumes from.
  */
-export interface HubSignals {
+export type HubSignals = {
   /** Refetch the state the events were updating; the `data` says why. */
   [RESET_EVENT]: ResetReason;
   /** Nothing to act on: the block exists so every client records its `id`. Its `data` is empty. */
   [CURSOR_EVENT]: '';
-}
+};
 
 /** The reset event, positioned at `id` (`undefined` while the broker has no position). */
 export function resetSignal(id: string | undefined, reason: ResetReason): EncodedEvent {

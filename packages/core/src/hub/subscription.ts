@@ -66,12 +66,21 @@ export interface StreamState<Events extends EventMap> {
   replayedTo: Map<string, string> | undefined;
 }
 
+/** How a subscription delivers, as its `subscribe` call asked. */
+export interface DeliveryOptions<Events extends EventMap> {
+  readonly filter: HubFilter<Events> | undefined;
+  /** Whether the stream is told its position (the cursor signal). */
+  readonly cursor: boolean;
+}
+
 export class Subscription<Events extends EventMap> {
   readonly stream: SseStream<Events>;
   readonly state: StreamState<Events>;
   /** The topics this subscription delivers; it is gone once none is left. */
   readonly topics: Set<string>;
   readonly filter: HubFilter<Events> | undefined;
+  /** Whether the stream is told its position (the cursor signal): not for clients that never resume. */
+  readonly tellsPosition: boolean;
   phase: Phase;
   /** The last send found the client's buffer above its high-water mark. */
   backedUp = false;
@@ -82,13 +91,14 @@ export class Subscription<Events extends EventMap> {
   constructor(
     state: StreamState<Events>,
     topics: readonly string[],
-    filter: HubFilter<Events> | undefined,
+    { filter, cursor }: DeliveryOptions<Events>,
     replayFrom: string | undefined,
   ) {
     this.stream = state.stream;
     this.state = state;
     this.topics = new Set(topics);
     this.filter = filter;
+    this.tellsPosition = cursor;
     this.phase =
       replayFrom === undefined
         ? LIVE
