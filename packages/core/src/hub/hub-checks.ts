@@ -53,7 +53,8 @@ export function checkMessage(message: unknown): { event: string | undefined; dat
 export function checkCursor(cursor: unknown): boolean {
   if (cursor === undefined) return true;
   if (typeof cursor === 'boolean') return cursor;
-  throw new TypeError(
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
     `ssekit: hub.subscribe "cursor" must be true or false, got ${cursor === null ? 'null' : typeof cursor}; pass false for clients that never resume, or leave it out.`,
   );
 }

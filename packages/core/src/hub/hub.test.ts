@@ -69,7 +69,11 @@ describe('hub.subscribe input checks', () => {
   it('needs a boolean as cursor, and subscribes nothing otherwise', () => {
     const stream = quiet();
     expect(() => hub.subscribe(stream, 't', { cursor: 'no' as never })).toThrow(
-      /"cursor" must be true or false/,
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_SSE_INVALID_OPTION',
+        message: expect.stringMatching(/"cursor" must be true or false/),
+      }),
     );
     expect(hub.stats().openStreams).toBe(0);
     stream.close();
