@@ -131,6 +131,45 @@ describe.each(LAYOUTS)('the built packages, $name', ({ ownCore, scenarios }) => 
   });
 });
 
+/** Runs the client fixture `entry` in `app` against `url`; resolves with its printed events. */
+async function readWithClient(app: string, entry: string, url: string): Promise<unknown[]> {
+  const child = spawn(process.execPath, [entry, url], {
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => stop(child));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+describe.each(['client.mjs', 'client.cjs'])('the built @ssekit/client from %s', (entry) => {
+  it('reads a hub stream whole, and exits once closed (nothing left open)', async () => {
+    const app = apps.get(false) as string;
+    const server = await start(app, 'run.mjs', 'node');
+    const events = await readWithClient(app, entry, server.url);
+    expect(events).toEqual(
+      EVENTS.map(({ event, data }) => ({
+        event,
+        data: JSON.stringify(data),
+        id: expect.stringMatching(/^\d+-\d+$/),
+      })),
+    );
+  });
+});
+
 /** Which files of `dist` ending in `extension` define each class, by class name. */
 function classDefinitions(dist: string, extension: string): Map<string, string[]> {
   const files = new Map<string, string[]>();

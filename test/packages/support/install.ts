@@ -14,7 +14,7 @@ export const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixture/', import.meta.url));
 
 /** The folders under packages/ that are published. */
-export const PACKAGES = ['core', 'express', 'koa', 'fastify', 'h3', 'redis'] as const;
+export const PACKAGES = ['core', 'express', 'koa', 'fastify', 'h3', 'redis', 'client'] as const;
 
 /**
  * What the scenarios load besides ssekit (and what ssekit packages depend on), and the folder of
@@ -28,6 +28,7 @@ const LINKED = {
   h3: 'h3',
   srvx: 'srvx',
   ioredis: 'ioredis',
+  'eventsource-parser': 'eventsource-parser',
 };
 
 /** Files of `dir` (recursively), as paths relative to `dir`; none when `dir` does not exist. */

@@ -1,0 +1,137 @@
+/**
+ * One connection: the request (fresh headers, `Last-Event-ID`), what its response means, and its
+ * body read through eventsource-parser, with a watchdog that gives up on a silent connection and
+ * a cap on what one unfinished event may buffer.
+ */
+import { createParser } from 'eventsource-parser';
+import { SseClientError } from './errors.js';
+import type { Host } from './host.js';
+
+/** How one connection ended; the reconnect loop decides what comes next. */
+export type Outcome =
+  /** The server ended the stream, the network failed, or the watchdog fired: may reconnect. */
+  | { kind: 'lost'; cleanly: boolean }
+  /** 408, 429 or 5xx: may reconnect. */
+  | { kind: 'unavailable'; status: number }
+  | { kind: 'unauthorized'; response: Response }
+  /** Reconnecting cannot help: close, with the error if there is one. */
+  | { kind: 'stop'; error?: SseClientError }
+  /** Aborted from outside (`close()`, a pause). */
+  | { kind: 'aborted' };
+
+export interface AttemptEvents {
+  onOpen(): void;
+  onRetry(ms: number): void;
+}
+
+const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
+
+async function requestHeaders(host: Host): Promise<Headers> {
+  const source = host.options.headers;
+  const headers = new Headers(typeof source === 'function' ? await source() : source);
+  headers.set('Accept', 'text/event-stream');
+  const position = host.position();
+  if (position) headers.set('Last-Event-ID', position);
+  return headers;
+}
+
+/** What a response that is not a stream to read means. */
+function classify(response: Response): Outcome | undefined {
+  const { status } = response;
+  if (status === 401 || status === 403) return { kind: 'unauthorized', response };
+  if (status === 204) return { kind: 'stop' };
+  if (RETRYABLE(status)) return { kind: 'unavailable', status };
+  const type = response.headers.get('content-type') ?? '';
+  if (status >= 200 && status < 300) {
+    if (/^text\/event-stream\s*(;|$)/i.test(type)) return undefined;
+    const error = new SseClientError(
+      'ERR_SSE_NOT_EVENT_STREAM',
+      `ssekit/client: ${response.url} answered ${status} with content-type "${type}", not text/event-stream. The client closed and will not retry; point it at an SSE endpoint.`,
+      { status },
+    );
+    return { kind: 'stop', error };
+  }
+  const error = new SseClientError(
+    'ERR_SSE_HTTP_STATUS',
+    `ssekit/client: ${response.url} answered ${status}. The client closed: retrying cannot fix this status.`,
+    { status },
+  );
+  return { kind: 'stop', error };
+}
+
+/** Connects once and reads until the stream ends; `signal` aborts it from outside. */
+export async function attempt(
+  host: Host,
+  signal: AbortSignal,
+  events: AttemptEvents,
+): Promise<Outcome> {
+  const { options } = host;
+  const connection = new AbortController();
+  const abort = () => connection.abort();
+  signal.addEventListener('abort', abort);
+  let silent = false;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  // Armed before the request too: a server that accepts the socket and never answers is as dead.
+  const arm = () => {
+    clearTimeout(watchdog);
+    if (options.silenceLimit > 0) {
+      watchdog = setTimeout(() => {
+        silent = true;
+        abort();
+      }, options.silenceLimit);
+    }
+  };
+  let tooLarge = false;
+  const parser = createParser({
+    maxBufferSize: options.maxEventSize,
+    onEvent: ({ event, data, id }) => host.receive({ event, data, id }),
+    onRetry: events.onRetry,
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') tooLarge = true;
+    },
+  });
+  try {
+    arm();
+    const response = await (options.fetch ?? fetch)(options.url, {
+      method: options.method,
+      headers: await requestHeaders(host),
+      body: options.body ?? null,
+      credentials: options.credentials ?? 'same-origin',
+      cache: 'no-store',
+      signal: connection.signal,
+    });
+    const outcome = classify(response);
+    if (outcome !== undefined || response.body === null) {
+      await response.body?.cancel().catch(() => {});
+      return outcome ?? { kind: 'lost', cleanly: true };
+    }
+    events.onOpen();
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) return { kind: 'aborted' };
+      if (done) return { kind: 'lost', cleanly: true };
+      arm();
+      parser.feed(decoder.decode(value, { stream: true }));
+      if (tooLarge) {
+        await reader.cancel().catch(() => {});
+        return { kind: 'stop', error: tooLargeError(options.maxEventSize) };
+      }
+    }
+  } catch {
+    if (signal.aborted && !silent) return { kind: 'aborted' };
+    return { kind: 'lost', cleanly: false };
+  } finally {
+    clearTimeout(watchdog);
+    signal.removeEventListener('abort', abort);
+    connection.abort();
+  }
+}
+
+function tooLargeError(limit: number): SseClientError {
+  return new SseClientError(
+    'ERR_SSE_EVENT_TOO_LARGE',
+    `ssekit/client: an event (or a line without a newline) passed maxEventSize, ${limit} characters. The client closed rather than buffer without bound; raise maxEventSize if the server really sends events that large.`,
+  );
+}

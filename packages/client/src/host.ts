@@ -1,0 +1,33 @@
+/**
+ * What the connection side (one connection, the reconnect loop, the tab sharing) needs from the
+ * client: its options, its position in the stream, and where to put what arrives. A small seam,
+ * so that a tab following another tab feeds the client through the same three calls.
+ */
+import type { SseClientError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+
+/** Where the client is; `paused` only with `pauseWhenHidden`. */
+export type ClientState = 'connecting' | 'open' | 'retrying' | 'paused' | 'closed';
+
+/** One event as it came off the wire: its data still text. */
+export interface WireEvent {
+  event: string | undefined;
+  data: string;
+  id: string | undefined;
+}
+
+export interface Host {
+  readonly options: ResolvedOptions;
+  /** The last id received, sent as `Last-Event-ID`. */
+  position(): string | undefined;
+  receive(event: WireEvent): void;
+  setState(state: ClientState): void;
+}
+
+/**
+ * How connecting ended for good: with the error that closed it, or quietly (a 204, or a request
+ * with a body whose stream ended and must not be resent).
+ */
+export interface Ending {
+  error?: SseClientError;
+}

@@ -1,0 +1,9 @@
+export {
+  type ClientEvent,
+  createClient,
+  type EventHandler,
+  SseClient,
+} from './client.js';
+export { SseClientError, type SseClientErrorCode } from './errors.js';
+export type { ClientState } from './host.js';
+export type { ClientOptions, HeadersSource } from './options.js';

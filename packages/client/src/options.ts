@@ -1,0 +1,166 @@
+/**
+ * The options of `createClient`, checked once at creation: a misspelled key or a wrong value is
+ * a TypeError naming the option and the fix, before any request is made.
+ */
+import { checkKnownKeys } from '@ssekit/core';
+import type { SseClientError } from './errors.js';
+
+/** Request headers, or a function giving them, run before every connect (a fresh token). */
+export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+
+/** Options of `createClient`. Every field is optional. */
+export interface ClientOptions {
+  /** HTTP method. Default `GET`. */
+  method?: string;
+  /** Request body, sent on every connect (see `retryWithBody`). Not a stream: it is resent. */
+  body?: string | Blob | ArrayBuffer | ArrayBufferView<ArrayBuffer> | FormData | URLSearchParams;
+  /** Headers, or a (sync or async) function run before every connect. */
+  headers?: HeadersSource;
+  /** `fetch`'s credentials mode. Default `same-origin`. */
+  credentials?: RequestCredentials;
+  /** The `fetch` to use. Default the global one. */
+  fetch?: typeof fetch;
+  /** Turns an event's `data` into its payload. Default `JSON.parse`. */
+  decode?: (data: string, event: string) => unknown;
+  /** The id to resume after on the first connect (sent as `Last-Event-ID`). */
+  lastEventId?: string;
+  /** `'session'`: keep the last id in sessionStorage, so a page reload resumes from it. */
+  resume?: 'session';
+  /** Base of the reconnect backoff in ms, until the server sends `retry:`. Default 1000. */
+  retryDelay?: number;
+  /** Cap of the reconnect backoff in ms. Default 30000. */
+  maxRetryDelay?: number;
+  /** Resend `body` on reconnect even when the server sent no ids. Default false. */
+  retryWithBody?: boolean;
+  /** The server's heartbeat interval in ms, or `false` when it sends none. Default 15000. */
+  heartbeat?: number | false;
+  /** Reconnect after this many heartbeat intervals without a byte. Default 2. */
+  missedHeartbeats?: number;
+  /** Close when one event (its lines and data) passes this many characters. Default 1048576. */
+  maxEventSize?: number;
+  /** Share one connection among the tabs of this origin; a string names the channel. */
+  shared?: boolean | string;
+  /** Disconnect after the page was hidden this many ms; reconnect when it is visible. */
+  pauseWhenHidden?: number;
+  /** Closes the client when aborted. */
+  signal?: AbortSignal;
+  /** 401 or 403: refresh credentials here; return true to retry once with fresh headers. */
+  onUnauthorized?: (response: Response) => boolean | undefined | Promise<boolean | undefined>;
+  /** The hub lost this client's position: refetch your state. `reason` says why. */
+  onReset?: (reason: string) => void;
+  /** What went wrong: a skipped event, a failed handler, or the reason the client closed. */
+  onError?: (error: SseClientError) => void;
+}
+
+/** What the client reads from {@link ClientOptions}, defaults applied. */
+export interface ResolvedOptions extends ClientOptions {
+  url: string;
+  method: string;
+  retryDelay: number;
+  maxRetryDelay: number;
+  /** Milliseconds of silence after which the connection is taken for dead; 0: never. */
+  silenceLimit: number;
+  maxEventSize: number;
+  /** The BroadcastChannel and lock name when shared, else undefined. */
+  channel: string | undefined;
+}
+
+const KEYS: Array<keyof ClientOptions> = [
+  'method',
+  'body',
+  'headers',
+  'credentials',
+  'fetch',
+  'decode',
+  'lastEventId',
+  'resume',
+  'retryDelay',
+  'maxRetryDelay',
+  'retryWithBody',
+  'heartbeat',
+  'missedHeartbeats',
+  'maxEventSize',
+  'shared',
+  'pauseWhenHidden',
+  'signal',
+  'onUnauthorized',
+  'onReset',
+  'onError',
+];
+
+const FUNCTIONS = ['fetch', 'decode', 'onUnauthorized', 'onReset', 'onError'] as const;
+
+function invalid(field: string, value: unknown, fix: string): TypeError {
+  const error = new TypeError(
+    `ssekit/client: createClient "${field}" ${fix}, got ${describe(value)}. No connection was made.`,
+  );
+  return Object.assign(error, { code: 'ERR_SSE_INVALID_OPTION' });
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function positive(field: keyof ClientOptions, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw invalid(field, value, `must be a positive whole number (omit it for ${fallback})`);
+  }
+  return value;
+}
+
+/** The absolute http(s) URL of `url`, relative to the page when there is one. */
+function resolveUrl(url: unknown): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(String(url), globalThis.location?.href);
+  } catch {}
+  if (typeof url !== 'string' || !/^https?:$/.test(parsed?.protocol ?? '')) {
+    throw invalid('url', url, 'must be an http(s) URL, absolute or relative to the page');
+  }
+  return String(parsed);
+}
+
+/**
+ * Checks `options` and applies the defaults.
+ * @throws {TypeError} naming the unknown key or the invalid value, and the fix.
+ */
+export function resolveOptions(url: unknown, options: ClientOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw invalid('options', options, 'must be an object');
+  }
+  checkKnownKeys('createClient', options, KEYS);
+  for (const key of FUNCTIONS) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') {
+      throw invalid(key, options[key], 'must be a function');
+    }
+  }
+  if (options.resume !== undefined && options.resume !== 'session') {
+    throw invalid('resume', options.resume, "must be 'session' (or omitted)");
+  }
+  if (options.shared !== undefined && options.pauseWhenHidden !== undefined) {
+    throw invalid('pauseWhenHidden', options.pauseWhenHidden, 'cannot be combined with "shared"');
+  }
+  const heartbeat =
+    options.heartbeat === false ? 0 : positive('heartbeat', options.heartbeat, 15_000);
+  const shared = options.shared;
+  if (
+    shared !== undefined &&
+    typeof shared !== 'boolean' &&
+    (typeof shared !== 'string' || shared === '')
+  ) {
+    throw invalid('shared', shared, 'must be true, false or a channel name');
+  }
+  const href = resolveUrl(url);
+  positive('pauseWhenHidden', options.pauseWhenHidden, 1);
+  return {
+    ...options,
+    url: href,
+    method: (options.method ?? 'GET').toUpperCase(),
+    retryDelay: positive('retryDelay', options.retryDelay, 1000),
+    maxRetryDelay: positive('maxRetryDelay', options.maxRetryDelay, 30_000),
+    silenceLimit: heartbeat * positive('missedHeartbeats', options.missedHeartbeats, 2),
+    maxEventSize: positive('maxEventSize', options.maxEventSize, 1_048_576),
+    channel: shared === true ? `ssekit:${href}` : shared || undefined,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Reconnecting: after every connection is cut mid-stream, the client comes back with its
+ * `Last-Event-ID` and the hub replays the gap: every event exactly once, in order, on every
+ * ssekit server entry. The server's `retry:` sets the delay; the backoff never exceeds its cap.
+ */
+import { createClient } from '@ssekit/client';
+import { createSseResponse } from '@ssekit/core';
+import { toNodeHandler } from 'srvx/node';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { until } from '../support/wait.js';
+import { ADAPTERS, hubServer, type PriceEvents, plainServer, TOPIC } from './support/servers.js';
+
+describe.each(Object.keys(ADAPTERS))('%s', (name) => {
+  it('resumes with Last-Event-ID after the connection is cut: no loss, no duplicate', async () => {
+    const server = await hubServer(ADAPTERS[name]);
+    const client = createClient<PriceEvents>(server.url, { retryDelay: 20 });
+    onTestFinished(() => client.close());
+    const seen: number[] = [];
+    client.on('price', (price) => seen.push(price.n));
+    await until(() => client.state === 'open', 'the client to open');
+    // Publish while the client is connected, cut, publish while it is away, then once more.
+    for (let n = 1; n <= 5; n++)
+      await server.hub.publish(TOPIC, { event: 'price', data: { symbol: 'A', n } });
+    await until(
+      () => seen.length === 5,
+      () => `5 events, got ${seen}`,
+    );
+    server.cut();
+    for (let n = 6; n <= 10; n++)
+      await server.hub.publish(TOPIC, { event: 'price', data: { symbol: 'A', n } });
+    await until(
+      () => seen.length >= 10,
+      () => `10 events, got ${seen}`,
+    );
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(server.requests.length).toBeGreaterThanOrEqual(2);
+    const resumed = server.requests.at(-1)?.lastEventId;
+    expect(resumed).toMatch(/^\d+-\d+$/);
+    expect(client.lastEventId).not.toBe(resumed);
+  });
+});
+
+describe('reconnect timing', () => {
+  it("waits what the server's retry: field says, not the client's own base delay", async () => {
+    let connections = 0;
+    const server = await plainServer(
+      toNodeHandler((request: Request) =>
+        createSseResponse(request, (stream) => {
+          connections += 1;
+          stream.send({ retry: 10, data: 'hi' });
+          stream.close();
+        }),
+      ) as never,
+    );
+    // A base of one minute: only the server's 10 ms can bring three connections within the wait.
+    const client = createClient(server.url, { retryDelay: 60_000, decode: (data) => data });
+    onTestFinished(() => client.close());
+    await until(
+      () => connections >= 3,
+      () => `3 connections, got ${connections}`,
+      5_000,
+    );
+  });
+
+  it('never waits longer than maxRetryDelay, however many failures', async () => {
+    const server = await plainServer((_req, res) => {
+      res.writeHead(503).end();
+    });
+    const client = createClient(server.url, { retryDelay: 1, maxRetryDelay: 50 });
+    onTestFinished(() => client.close());
+    // 2^20 ms after twenty failures without the cap; with it, at most 50 ms a wait.
+    await until(
+      () => server.requests.length >= 25,
+      () => `25 requests, got ${server.requests.length}`,
+      5_000,
+    );
+    expect(client.state).not.toBe('closed');
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * The watchdog: a connection on which nothing arrives, not even the heartbeat comment, for
+ * `missedHeartbeats` heartbeat intervals is taken for dead and replaced, and the new connection
+ * resumes from the last id. Heartbeats alone keep a quiet connection alive.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@ssekit/client';
+import { openSseStream } from '@ssekit/core/node';
+import { expect, it, onTestFinished } from 'vitest';
+import { sleep, until } from '../support/wait.js';
+import { freezingProxy } from './support/freezing-proxy.js';
+import { hubServer, type PriceEvents, plainServer, TOPIC } from './support/servers.js';
+
+const price = (n: number) => ({ event: 'price' as const, data: { symbol: 'A', n } });
+
+it('replaces a connection that went silent behind a proxy, and loses nothing', async () => {
+  const server = await hubServer(undefined, { stream: { heartbeat: 50 } });
+  const proxy = await freezingProxy(server.url);
+  const client = createClient<PriceEvents>(proxy.url, {
+    heartbeat: 100,
+    missedHeartbeats: 2,
+    retryDelay: 10,
+  });
+  onTestFinished(() => client.close());
+  const seen: number[] = [];
+  client.on('price', (p) => seen.push(p.n));
+  await until(() => client.state === 'open', 'the client to open');
+  const first = await server.hub.publish(TOPIC, price(1));
+  await until(() => seen.length === 1, 'the first event');
+  const before = proxy.connections();
+  proxy.freeze();
+  // Published while the old connection is silent: it never reaches the client that way.
+  await server.hub.publish(TOPIC, price(2));
+  await until(() => seen.length === 2, 'the event, through a new connection', 5_000);
+  expect(seen).toEqual([1, 2]);
+  expect(proxy.connections()).toBeGreaterThan(before);
+  expect(server.requests.at(-1)?.lastEventId).toBe(first);
+});
+
+it('keeps a quiet connection that the server heartbeats', async () => {
+  const server = await plainServer((req, res) => {
+    openSseStream(req, res, { heartbeat: 50 });
+  });
+  const client = createClient(server.url, { heartbeat: 200, missedHeartbeats: 5 });
+  onTestFinished(() => client.close());
+  await until(() => client.state === 'open', 'the client to open');
+  // Well past the 1 s limit of silence, with no event at all: only comments arrive.
+  await sleep(2_500);
+  expect(client.state).toBe('open');
+  expect(server.requests).toHaveLength(1);
+});
+
+it('reconnects to a server process that was stopped (SIGSTOP), once it runs again', async () => {
+  const script = fileURLToPath(new URL('./support/hub-process.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  onTestFinished(() => {
+    child.kill('SIGCONT');
+    child.kill();
+  });
+  const lines = createInterface({ input: child.stdout });
+  const [line] = (await once(lines, 'line')) as [string];
+  const { url } = JSON.parse(line) as { url: string };
+  const states: string[] = [];
+  const client = createClient<PriceEvents>(url, {
+    heartbeat: 100,
+    missedHeartbeats: 2,
+    retryDelay: 10,
+  });
+  onTestFinished(() => client.close());
+  client.subscribe(() => states.push(client.state));
+  const seen: number[] = [];
+  client.on('price', (p) => seen.push(p.n));
+  await until(() => seen.length >= 1, 'the first event of the child');
+  child.kill('SIGSTOP');
+  await until(() => states.includes('retrying'), 'the watchdog to give the connection up', 5_000);
+  child.kill('SIGCONT');
+  // The child publishes one event every 50 ms; after the resume none is missing.
+  await until(
+    () => seen.length >= 30,
+    () => `30 events, got ${seen.length}`,
+    10_000,
+  );
+  expect(seen.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+});
