@@ -179,6 +179,19 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
       ]);
     });
 
+    it('a replay whose read is cut while Redis refuses connections rejects with ERR_SSE_BROKER_UNAVAILABLE', async () => {
+      const { broker, from } = await startThroughProxy();
+      proxy.refuse(true);
+      const cut = proxy.cutNext('XRANGE', 'before-reply');
+      const replay = pages(broker.replay(from, new Set(['a'])));
+      await cut;
+      await expect(replay).rejects.toMatchObject({
+        name: 'SsekitError',
+        code: 'ERR_SSE_BROKER_UNAVAILABLE',
+        message: expect.stringMatching(/the replay on ".*" stopped: Redis failed/),
+      });
+    });
+
     it('stores it once when Redis refuses the send after the lost reply for a while', async () => {
       const { broker, seen } = await startThroughProxy();
       const cut = proxy.cutNext('EVAL', 'before-reply');

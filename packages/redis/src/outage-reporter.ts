@@ -2,7 +2,9 @@
  * While Redis is down, clients report an error on every reconnect attempt. The broker reports
  * the first error of an outage and the recovery, not the hundreds in between.
  */
+
 import { SsekitError } from '@ssekit/core';
+import { errorText } from './error-text.js';
 export class OutageReporter {
   readonly #onError: (error: Error) => void;
   #down = false;
@@ -15,7 +17,7 @@ export class OutageReporter {
   failed(error: unknown, context: string): void {
     if (this.#down) return;
     this.#down = true;
-    const cause = (error instanceof Error ? error.message : String(error))
+    const cause = errorText(error)
       .replace(/^ssekit\/redis: /, '')
       .replace(/\.$/, '');
     this.#onError(

@@ -15,6 +15,7 @@ import { SsekitError } from '@ssekit/core';
 import { appendEntry, type Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
 import { untilReady } from './connection/until-ready.js';
+import { errorText } from './error-text.js';
 import { isErrorReply } from './replies.js';
 
 /** How long a publish whose reply was lost waits for the connection to come back to send again. */
@@ -90,8 +91,4 @@ function unknownOutcome(key: string, error: unknown, signal: AbortSignal): Sseki
       `(${errorText(error)}) and ${why}. Publishing it again may store it twice.`,
     { cause: error },
   );
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

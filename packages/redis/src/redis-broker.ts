@@ -5,6 +5,7 @@
  * instance. The broker sends its commands on two connections of its own, duplicated from the
  * client: one for publish and replay, one for the blocking read.
  */
+
 import {
   type Broker,
   type BrokerListener,
@@ -20,6 +21,7 @@ import { FirstConnection } from './connection/first-connection.js';
 import { type RedisClientLike, toConnection } from './connection/to-connection.js';
 import { isReadablePosition } from './counted-ids.js';
 import { toFields } from './entry-fields.js';
+import { errorText } from './error-text.js';
 import { OutageReporter } from './outage-reporter.js';
 import { publishOnce } from './publish.js';
 import { ReadLoop } from './read-loop.js';
@@ -212,12 +214,24 @@ class RedisStreamBroker implements RedisBroker {
    * A replay cut short by close() (which closes its connection) ends quietly: its stream closes.
    */
   async *#replayConnected(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
+    let asked = false;
     try {
       await this.#connected.ready('replay');
+      asked = true;
       if (this.#loop.cursor === undefined) yield* this.#replayOnceStarted(afterId, topics);
       else yield* this.#replayUntilCursor(afterId, topics);
     } catch (error) {
-      if (!this.#stop.signal.aborted) throw error;
+      if (this.#stop.signal.aborted) return;
+      // Refused before asking Redis anything: the error already says so.
+      if (!asked || (error instanceof SsekitError && error.code === 'ERR_SSE_REPLAY_UNAVAILABLE')) {
+        throw error;
+      }
+      throw new SsekitError(
+        'ERR_SSE_BROKER_UNAVAILABLE',
+        `ssekit/redis: the replay on "${this.#key}" stopped: Redis failed (${errorText(error)}). ` +
+          "The client's stream was closed; it reconnects and resumes from its last id.",
+        { cause: error },
+      );
     }
   }
 
