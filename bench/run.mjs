@@ -301,7 +301,15 @@ function summarize(result) {
 }
 
 /** The figures every phase may report; each metric's median is taken field by field. */
-const FIELDS = ['rate', 'p50', 'p99', 'rssPerConnection', 'heapPerConnection', 'serverCpu'];
+const FIELDS = [
+  'rate',
+  'cpuPerEvent',
+  'p50',
+  'p99',
+  'rssPerConnection',
+  'heapPerConnection',
+  'serverCpu',
+];
 
 /**
  * Medians over the runs that were right, per metric `<session>.<phase>` (`crowd.paced`,

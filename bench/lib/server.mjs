@@ -11,6 +11,14 @@ const impl = await import(new URL(`../impls/${name}.mjs`, import.meta.url));
 const app = await impl.start();
 
 const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
+/** The CPU use at the start of the last burst or paced phase. */
+let cpuAtPhaseStart = process.cpuUsage();
+
+/** CPU time (µs) this process used since the last burst or paced phase began. */
+function cpuSincePhase() {
+  const { user, system } = process.cpuUsage(cpuAtPhaseStart);
+  return { cpuMicros: user + system };
+}
 
 function memory() {
   for (let i = 0; i < 3; i++) globalThis.gc();
@@ -21,6 +29,7 @@ function memory() {
 /** Broadcasts `events` payloads in one synchronous loop; returns the start time (µs). */
 function burst({ events }) {
   const payloads = Array.from({ length: events }, (_, seq) => broadcastPayload(seq));
+  cpuAtPhaseStart = process.cpuUsage();
   const startedAt = nowMicros();
   for (const payload of payloads) app.broadcast(payload);
   return { startedAt };
@@ -34,6 +43,7 @@ function burst({ events }) {
  */
 function paced({ events }) {
   const payloads = Array.from({ length: events }, (_, seq) => broadcastPayload(seq));
+  cpuAtPhaseStart = process.cpuUsage();
   const startedAt = nowMicros();
   let seq = 0;
   const publishOne = () => {
@@ -84,6 +94,7 @@ const commands = {
   memory,
   burst,
   paced,
+  cpuSincePhase,
   latency,
 };
 

@@ -60,11 +60,15 @@ async function fanOut(server, client, workload, { events, timeoutMs }, graceMs) 
   await client.call('arm', { events, timeoutMs, graceMs });
   const { startedAt } = await server.call(workload, { events });
   const result = await client.call('outcome');
+  const { cpuMicros } = await server.call('cpuSincePhase');
   const figures = { lost: result.lost, duplicated: result.duplicated, expected: result.expected };
   const failure = verdict(result);
   if (failure !== undefined) return { ...figures, ...failure };
   const seconds = (result.doneAt - startedAt) / 1e6;
-  return { ...figures, seconds, rate: result.expected / seconds };
+  // The client shares the machine's cores: the server's own CPU per event is the figure it
+  // cannot blur.
+  const cpuPerEvent = (cpuMicros * 1000) / result.expected;
+  return { ...figures, seconds, rate: result.expected / seconds, cpuPerEvent };
 }
 
 /**
