@@ -150,6 +150,11 @@ function sessionsOf(impl, check) {
   return sessions.includes('redis') ? ['redis'] : ['check'];
 }
 
+/** The major version `--node` names (a number), or this Node's. */
+function major(node) {
+  return /^\d+$/.test(node ?? '') ? node : process.versions.node.split('.')[0];
+}
+
 function parseArgs(argv) {
   const flags = new Map();
   for (const arg of argv) {
@@ -172,7 +177,7 @@ function parseArgs(argv) {
     sessions: check ? ['check', 'redis'] : list('sessions', Object.keys(SESSIONS)),
     build: !flags.has('no-build'),
     write: !check && (flags.has('write') || !(quick || flags.has('only') || flags.has('sessions'))),
-    out: `${BENCH}${flags.get('out') ?? `RESULTS-node${process.versions.node.split('.')[0]}`}`,
+    out: `${BENCH}${flags.get('out') ?? `RESULTS-node${major(flags.get('node'))}`}`,
     profileDir: flags.has('profile') ? `${BENCH}profiles` : undefined,
     node: flags.get('node'),
   };
@@ -222,6 +227,7 @@ function rewriteFromJson(out) {
   writeFileSync(`${out}.md`, report.markdown);
   writeFileSync(`${out}.json`, `${JSON.stringify({ ...report.json, raw: saved.raw }, null, 2)}\n`);
   console.log(`bench: rewrote ${out}.md from ${out}.json`);
+  writeHeadline();
 }
 
 async function main() {

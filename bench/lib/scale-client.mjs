@@ -45,43 +45,58 @@ function onData(connection, chunk) {
   if (phase !== undefined && connection.count === connection.target) phase.reached();
 }
 
+/** Times a connection may be reset during its handshake and tried again (a full accept queue). */
+const RETRIES = 3;
+
 /**
  * Opens `count` connections, from `localAddresses` in turn, at most `concurrency` handshakes at a
- * time.
+ * time. A connection reset before its response headers is tried again, at most RETRIES times.
  */
 function connect({ port, localAddresses, count, concurrency = 100, timeoutMs = 120_000 }) {
   const started = Date.now();
   let next = 0;
   let opened = 0;
+  let retried = 0;
   return new Promise((resolve, reject) => {
     const deadline = setTimeout(
       () => reject(new Error(`connect: ${opened}/${count} open after ${timeoutMs} ms`)),
       timeoutMs,
     );
-    const openOne = () => {
-      if (next >= count) return;
-      const localAddress = localAddresses[next % localAddresses.length];
-      next += 1;
+    const attempt = (localAddress, triesLeft) => {
       const socket = net.connect({ port, host: '127.0.0.1', localAddress, noDelay: true });
       const connection = { socket, open: false, count: 0, target: 0, tail: undefined };
-      connections.push(connection);
+      socket.on('data', (chunk) => {
+        const wasOpen = connection.open;
+        onData(connection, chunk);
+        if (wasOpen || !connection.open) return;
+        connections.push(connection);
+        opened += 1;
+        if (opened === count) {
+          clearTimeout(deadline);
+          resolve({ connected: opened, retried, ms: Date.now() - started });
+        } else openNext();
+      });
       socket.on('connect', () => {
         socket.write(
           `GET /sse HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`,
         );
-        opened += 1;
-        if (opened === count) {
-          clearTimeout(deadline);
-          resolve({ connected: opened, ms: Date.now() - started });
-        } else openOne();
       });
-      socket.on('data', (chunk) => onData(connection, chunk));
       socket.on('error', (error) => {
-        clearTimeout(deadline);
-        reject(new Error(`connect from ${localAddress}: ${error.code ?? error.message}`));
+        if (connection.open || triesLeft === 0) {
+          clearTimeout(deadline);
+          reject(new Error(`connect from ${localAddress}: ${error.code ?? error.message}`));
+          return;
+        }
+        retried += 1;
+        attempt(localAddress, triesLeft - 1);
       });
     };
-    for (let i = 0; i < Math.min(concurrency, count); i++) openOne();
+    const openNext = () => {
+      if (next >= count) return;
+      attempt(localAddresses[next % localAddresses.length], RETRIES);
+      next += 1;
+    };
+    for (let i = 0; i < Math.min(concurrency, count); i++) openNext();
   });
 }
 

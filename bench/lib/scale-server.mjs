@@ -85,7 +85,11 @@ async function heartbeats({ ms }) {
 
 const commands = { subscribers: () => app.subscribers(), memory, broadcast, heartbeats };
 
-await new Promise((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+// A deep accept queue: thousands of clients connect at once, and an overflowing queue drops
+// handshakes that the clients then retry seconds later.
+await new Promise((resolve) =>
+  app.server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve),
+);
 const empty = memory();
 process.on('message', async ({ id, cmd, args }) => {
   try {
