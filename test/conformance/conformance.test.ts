@@ -294,6 +294,41 @@ describe.each(serverFactories)('$name', (factory) => {
     expect(source.errors).toBeGreaterThanOrEqual(1);
   });
 
+  it('ends a stream at maxAge with a spread reconnection delay, and an EventSource resumes from its last id', async () => {
+    const { url } = await start({
+      options: { heartbeat: false, retry: 40, maxAge: 150 },
+      run: (stream) => {
+        // Each connection sends the two events after the last one its client saw.
+        const last = Number(stream.lastEventId ?? 0);
+        stream.send({ id: String(last + 1), data: `event ${last + 1}` });
+        stream.send({ id: String(last + 2), data: `event ${last + 2}` });
+      },
+    });
+    const fetched = await fetchStream(url);
+    expect(await settlesWithin(fetched.ended, 5000)).toBe(true);
+    expect(fetched.events.map((event) => event.id)).toEqual(['1', '2']);
+    const [opening, rotation] = fetched.retries;
+    expect(opening).toBe(40);
+    expect(rotation).toBeGreaterThanOrEqual(20);
+    expect(rotation).toBeLessThanOrEqual(60);
+
+    const source = recordEventSource(url);
+    try {
+      await until(() => source.messages.length >= 6, 'three lifetimes of events');
+    } finally {
+      source.close();
+    }
+    expect(source.messages.slice(0, 6).map((message) => message.lastEventId)).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+    ]);
+    expect(source.opens).toBeGreaterThanOrEqual(3);
+  });
+
   it.each(['close', 'drop'] as const)(
     'bounds the memory of a client that does not read (onOverflow: %s)',
     async (onOverflow) => {

@@ -8,6 +8,7 @@ import { inputError, SsekitError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
+import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetime.js';
 import type { EventMap, MessageOf } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
 import { createReadableSink } from './readable-sink.js';
@@ -56,6 +57,8 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   readonly #onOverflow: OverflowPolicy;
   readonly #serializer: Serializer | undefined;
   readonly #signal: AbortSignal | undefined;
+  readonly #retry: number | undefined;
+  #lifetime: LifetimeTimer | undefined;
   readonly #resolveClosed: () => void;
   readonly #leaveHeartbeat: () => void;
   // Created only when needed: every closure here is paid once per idle connection.
@@ -77,8 +80,10 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
       resolveClosed = resolve;
     });
     this.#resolveClosed = resolveClosed;
+    this.#retry = options.retry;
     if (options.retry !== undefined)
       this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
+    if (limits.maxAge !== undefined) this.closeAt(Date.now() + limits.maxAge);
     if (limits.heartbeat === false) {
       this.#leaveHeartbeat = noop;
     } else {
@@ -186,6 +191,25 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     return this.#enqueue(encodeText(formatComment(text)));
   }
 
+  /**
+   * Bounds the stream's life: it ends by `time` (a `Date` or epoch milliseconds, such as the
+   * expiry of the token that opened it), at a random point of the last tenth of its life (at most
+   * a minute early), with a reconnection delay of 0.5x to 1.5x `retry` (default 1 s): the client
+   * reconnects with fresh credentials and resumes from its last id, and streams opened together
+   * do not all reconnect at once. A later call can only bring the end closer.
+   * @throws {TypeError} (`ERR_SSE_INVALID_ARGUMENT`) unless `time` is a valid Date or number.
+   */
+  closeAt(time: Date | number): void {
+    const now = Date.now();
+    const end = jitteredEnd(deadlineOf(time), now, Math.random);
+    if (this.#state !== 'open') return;
+    if (this.#lifetime === undefined) {
+      this.#lifetime = new LifetimeTimer(end, () => this.#endOfLife());
+    } else {
+      this.#lifetime.shorten(end);
+    }
+  }
+
   /** Ends the stream after what is queued has been written. Idempotent. */
   close(): void {
     if (this.#state !== 'open') return;
@@ -236,6 +260,13 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     return buffered + bytes.byteLength < this.#highWaterMark;
   }
 
+  /** The lifetime is over: a reconnection delay for the client, then the ordinary close. */
+  #endOfLife(): void {
+    if (this.#state !== 'open') return;
+    this.#enqueue(encodeText(formatEvent({ retry: rotationRetry(this.#retry, Math.random) })));
+    this.close();
+  }
+
   #source(): SinkSource {
     return new SseStream.#Source(this);
   }
@@ -278,6 +309,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   /** The single cleanup: runs once, on the first of close, abort, cancel, overflow or error. */
   #release(): void {
     this.#leaveHeartbeat();
+    this.#lifetime?.cancel();
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#writers.wakeAll();
     this.#resolveClosed();

@@ -44,6 +44,14 @@ export interface SseStreamOptions {
    * in one turn. Default 1048576 (1 MiB).
    */
   maxBufferedBytes?: number;
+  /**
+   * The longest the stream stays open, in ms: then it ends with a reconnection delay and the
+   * client reconnects (with fresh credentials) and resumes from its last id. The end is spread
+   * over the last tenth of the stream's life, at most a minute early, so streams opened together
+   * do not reconnect together. For a per-stream deadline (a token's expiry) use
+   * `stream.closeAt(time)`. Default: no limit.
+   */
+  maxAge?: number;
   /** Once a client leaves more than `maxBufferedBytes` unread: `'close'` the connection (the client reconnects and can replay) or `'drop'` each event sent until it catches up. Default `'close'`. */
   onOverflow?: OverflowPolicy;
 }
@@ -62,6 +70,7 @@ export const SSE_STREAM_OPTION_KEYS: readonly (keyof SseStreamOptions)[] = [
   'highWaterMark',
   'maxBufferedBytes',
   'onOverflow',
+  'maxAge',
 ];
 
 /** @internal Also the Node bridge's grace for a client that stops reading after `close()`. */
@@ -75,6 +84,7 @@ export interface StreamLimits {
   highWaterMark: number;
   maxBufferedBytes: number;
   onOverflow: OverflowPolicy;
+  maxAge: number | undefined;
 }
 
 /**
@@ -109,7 +119,13 @@ export function checkStreamLimits(options: SseStreamOptions, owner?: string): St
       fallback: DEFAULT_HIGH_WATER_MARK,
     }),
   );
-  return { heartbeat, highWaterMark, maxBufferedBytes, onOverflow: checkPolicy(options, owner) };
+  return {
+    heartbeat,
+    highWaterMark,
+    maxBufferedBytes,
+    onOverflow: checkPolicy(options, owner),
+    maxAge: positiveInteger('maxAge', options.maxAge, { owner }),
+  };
 }
 
 function checkPolicy({ onOverflow }: SseStreamOptions, owner: string | undefined): OverflowPolicy {
