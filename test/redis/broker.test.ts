@@ -4,10 +4,16 @@
  * filtering, the reset cases, failures and cleanup.
  */
 import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core';
-import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
+import {
+  nodeRedisConnection,
+  type RedisBroker,
+  type RedisConnection,
+  redisBroker,
+} from '@ssekit/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toConnection } from '../../packages/redis/src/connection/to-connection.js';
 import { until } from '../support/wait.js';
 import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
 import { type CuttingProxy, cuttingProxy } from './support/cutting-proxy.js';
@@ -192,6 +198,16 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
       });
     });
 
+    it('stores each publish of a turn once when the reply of their shared call was lost', async () => {
+      const { broker, seen } = await startThroughProxy();
+      const cut = proxy.cutNext('EVAL', 'before-reply');
+      const data = ['one', 'two', 'three', 'four'];
+      const ids = await Promise.all(data.map((text) => broker.publish({ topic: 'a', data: text })));
+      await cut;
+      expect(await delivered(broker, seen)).toEqual([...data, 'marker']);
+      expect(seen.entries.slice(0, 4).map((entry) => entry.id)).toEqual(ids);
+    });
+
     it('stores it once when Redis refuses the send after the lost reply for a while', async () => {
       const { broker, seen } = await startThroughProxy();
       const cut = proxy.cutNext('EVAL', 'before-reply');
@@ -227,6 +243,43 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
       await broker.close();
       await settled;
     });
+  });
+
+  it('sends the publishes of one turn in one script call, each settling with its own id', async () => {
+    const client = await library.connected(REDIS_URL);
+    const calls: string[][] = [];
+    const connection = toConnection(client, 'client');
+    const counting = (inner: RedisConnection): RedisConnection => ({
+      get isReady() {
+        return inner.isReady;
+      },
+      command: (args) => {
+        calls.push([...args]);
+        return inner.command(args);
+      },
+      onError: (listener) => inner.onError(listener),
+      duplicate: () => counting(inner.duplicate()),
+      connect: () => inner.connect(),
+      destroy: () => inner.destroy(),
+    });
+    const broker = redisBroker({ client: counting(connection), key: newKey(), onError: () => {} });
+    open.push({ broker, client });
+    await broker.ready();
+    await broker.publish({ topic: 'a', data: 'loads the script' });
+    const seen = collect(broker);
+    calls.length = 0;
+    const ids = await Promise.all(
+      Array.from({ length: 200 }, (_, n) => broker.publish({ topic: 'a', data: String(n) })),
+    );
+    const appends = calls.filter(([name]) => name === 'EVALSHA' || name === 'EVAL');
+    expect(appends).toHaveLength(1);
+    expect(ids.map((id) => Number(id.split('-')[1]))).toEqual(
+      Array.from({ length: 200 }, (_, n) => n + 2),
+    );
+    await until(() => seen.entries.length === 200, '200 entries');
+    expect(seen.entries.map((entry) => [entry.id, entry.data])).toEqual(
+      ids.map((id, n) => [id, String(n)]),
+    );
   });
 
   it('rejects publish with a clear error once closed, and closes idempotently', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  appendEntry,
+  appendEntries,
   type PublishKey,
   type Retention,
 } from '../../packages/redis/src/append-script.js';
@@ -39,6 +39,19 @@ const variants: Record<string, [ClientName, LibraryOptions]> = {
   'ioredis 6 (RESP3, resp3 replies)': ['ioredis 6', { replyMapping: 'resp3' }],
   'ioredis 6 (RESP2)': ['ioredis 6', { protocol: 2 }],
 };
+
+/** Appends one entry alone; resolves to its id, rejects with Redis's refusal. */
+async function appendEntry(
+  connection: RedisConnection,
+  key: string,
+  fields: ReadonlyArray<readonly [string, string]>,
+  retention: Retention,
+  publish: PublishKey,
+): Promise<string> {
+  const [outcome] = await appendEntries(connection, key, [{ fields, publish }], retention);
+  if (outcome instanceof Error) throw outcome;
+  return outcome as string;
+}
 
 async function open(variant: string): Promise<Opened> {
   const [name, options] = variants[variant] as [ClientName, LibraryOptions];
@@ -119,6 +132,33 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
     await sleep(ttl + 50);
     expect(Number(await connection.command(['EXISTS', record]))).toBe(0);
     expect(await appendEntry(connection, key, fields, keep, publish)).toMatch(/-2$/);
+  });
+
+  it('appends a batch in one call, answering each entry: its id, its earlier id, or its refusal', async () => {
+    const key = newKey();
+    const again = once();
+    const outcomes = await appendEntries(
+      connection,
+      key,
+      [
+        { fields: [['n', '1']], publish: once() },
+        { fields: [['n', '2']], publish: again },
+        { fields: [], publish: once() },
+        { fields: [['n', '2']], publish: again },
+        { fields: [['n', '3']], publish: once() },
+      ],
+      keep,
+    );
+    expect(outcomes.slice(0, 2)).toEqual([
+      expect.stringMatching(/-1$/),
+      expect.stringMatching(/-2$/),
+    ]);
+    expect(outcomes[2]).toBeInstanceOf(Error);
+    expect((outcomes[2] as Error).message).toMatch(/^ERR Wrong number of args/);
+    expect(outcomes[3]).toBe(outcomes[1]);
+    expect(outcomes[4]).toMatch(/-3$/);
+    const entries = await readRange(connection, key, '-', '+', 10);
+    expect(entries.map((entry) => entry.fields.get('n'))).toEqual(['1', '2', '3']);
   });
 
   it('reads ranges inclusive or exclusive, bounded by COUNT, and the current position', async () => {

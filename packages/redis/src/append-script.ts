@@ -1,17 +1,20 @@
 /**
- * Appending an entry. The broker gives every entry an id whose second part is a counter of all
+ * Appending entries. The broker gives every entry an id whose second part is a counter of all
  * entries ever appended to the stream (`<redis ms>-<n>`), instead of Redis's per-millisecond
  * sequence. With that, "were entries lost between two ids?" is plain arithmetic: the entry after
  * `<ms>-<n>` must be numbered n + 1. Redis trims silently (XINFO does not record trimmed ids), so
  * without this a trimmed gap could not be told from no gap. One Lua script keeps the read of the
- * last id and the XADD atomic.
+ * last id and the XADDs atomic.
  *
- * Each append also carries its publish's key (random, one per publish). The script remembers it
+ * One script call appends a whole batch (the publishes of one turn), so that they share one round
+ * trip. Each entry carries its publish's key (random, one per publish). The script remembers it
  * with the entry's id for a while, under `<stream key>:publish:<publish key>`; appending with a
  * key it remembers returns that id and stores nothing. So a publish sent again, because its reply
- * was lost, is stored once (see `publish.ts`).
+ * was lost, is stored once (see `publish.ts`). Each entry's XADD runs under `pcall`: an entry
+ * Redis refuses is answered with its own error while the others of the batch are stored.
  */
 import { createHash } from 'node:crypto';
+import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
 
 /** How much history the stream keeps. */
@@ -22,9 +25,10 @@ export interface Retention {
   maxAgeMs: number | undefined;
 }
 
+/** Prefix of a refused entry's reply element; ids start with a digit. */
+const REFUSED = '!';
+
 const SCRIPT = `
-local stored = redis.call('GET', KEYS[2])
-if stored then return stored end
 local key = KEYS[1]
 local last = '0-0'
 local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
@@ -38,24 +42,38 @@ elseif redis.call('EXISTS', key) == 1 then
 end
 local dash = string.find(last, '-', 1, true)
 local lastMs = tonumber(string.sub(last, 1, dash - 1))
-local lastCount = tonumber(string.sub(last, dash + 1))
+local count = tonumber(string.sub(last, dash + 1))
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if ms < lastMs then ms = lastMs end
-local args = { 'XADD', key }
-if ARGV[1] ~= '' then
-  args[#args + 1] = 'MAXLEN'
-  args[#args + 1] = '~'
-  args[#args + 1] = ARGV[1]
+local ids = {}
+local at = 4
+for k = 2, #KEYS do
+  local pairs = tonumber(ARGV[at])
+  local stored = redis.call('GET', KEYS[k])
+  if stored then
+    ids[#ids + 1] = stored
+  else
+    local args = { 'XADD', key, string.format('%.0f-%.0f', ms, count + 1) }
+    for i = at + 1, at + 2 * pairs do args[#args + 1] = ARGV[i] end
+    local added = redis.pcall(unpack(args))
+    if type(added) == 'table' and added.err then
+      ids[#ids + 1] = '${REFUSED}' .. added.err
+    else
+      count = count + 1
+      redis.call('SET', KEYS[k], added, 'PX', ARGV[3])
+      ids[#ids + 1] = added
+    end
+  end
+  at = at + 1 + 2 * pairs
 end
-args[#args + 1] = string.format('%.0f-%.0f', ms, lastCount + 1)
-for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
-local id = redis.call(unpack(args))
-redis.call('SET', KEYS[2], id, 'PX', ARGV[3])
+if ARGV[1] ~= '' then
+  redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
+end
 if ARGV[2] ~= '' then
   redis.call('XTRIM', key, 'MINID', '~', string.format('%.0f-0', ms - tonumber(ARGV[2])))
 end
-return id
+return ids
 `;
 
 const SHA = createHash('sha1').update(SCRIPT).digest('hex');
@@ -68,31 +86,63 @@ export interface PublishKey {
   rememberMs: number;
 }
 
+/** One entry to append: its field-value pairs and the publish it belongs to. */
+export interface Append {
+  readonly fields: ReadonlyArray<readonly [string, string]>;
+  readonly publish: PublishKey;
+}
+
 /**
- * Appends one entry with its counted id, trimming as `retention` says; resolves to the id, or to
- * the id already stored under `publish.key` (then nothing is appended). Uses EVALSHA and falls
- * back to EVAL once when the server does not have the script yet.
+ * Appends the entries in order with their counted ids, trimming as `retention` says, in one
+ * script call. Resolves to one outcome per entry: its id (or the id already stored under its
+ * publish key; then nothing was appended), or the `Error` Redis refused that entry with. Rejects
+ * when the call itself failed (no reply, or Redis refused the whole script). Uses EVALSHA and
+ * falls back to EVAL once when the server does not have the script yet. Every entry of a batch
+ * must share one `rememberMs`.
  */
-export async function appendEntry(
+export async function appendEntries(
   connection: RedisConnection,
   key: string,
-  fields: ReadonlyArray<readonly [string, string]>,
+  appends: readonly Append[],
   retention: Retention,
-  publish: PublishKey,
-): Promise<string> {
+): Promise<Array<string | Error>> {
+  const keys = [key];
   const args = [
-    '2',
-    key,
-    `${key}:publish:${publish.key}`,
     retention.maxEvents === undefined ? '' : String(retention.maxEvents),
     retention.maxAgeMs === undefined ? '' : String(retention.maxAgeMs),
-    String(publish.rememberMs),
+    String(appends[0]?.publish.rememberMs ?? 0),
   ];
-  for (const [field, value] of fields) args.push(field, value);
+  for (const { fields, publish } of appends) {
+    keys.push(publishRecordKey(key, publish.key));
+    args.push(String(fields.length));
+    for (const [field, value] of fields) args.push(field, value);
+  }
+  const tail = [String(keys.length), ...keys, ...args];
+  let reply: unknown;
   try {
-    return String(await connection.command(['EVALSHA', SHA, ...args]));
+    reply = await connection.command(['EVALSHA', SHA, ...tail]);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-    return String(await connection.command(['EVAL', SCRIPT, ...args]));
+    reply = await connection.command(['EVAL', SCRIPT, ...tail]);
   }
+  return readOutcomes(reply, appends.length);
+}
+
+/** Where the script remembers one publish: beside its stream, in the same hash slot. */
+export function publishRecordKey(key: string, publishKey: string): string {
+  return `${key}:publish:${publishKey}`;
+}
+
+function readOutcomes(reply: unknown, expected: number): Array<string | Error> {
+  if (!Array.isArray(reply) || reply.length !== expected) {
+    throw new SsekitError(
+      'ERR_SSE_UNEXPECTED_REPLY',
+      `ssekit/redis: unexpected reply from the append script (expected ${expected} ids).`,
+    );
+  }
+  return reply.map((element: unknown) => {
+    const text =
+      typeof element === 'string' ? element : new TextDecoder().decode(element as Uint8Array);
+    return text.startsWith(REFUSED) ? new Error(text.slice(REFUSED.length)) : text;
+  });
 }

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SsekitError } from '@ssekit/core';
-import { appendEntry, type Retention } from './append-script.js';
+import type { AppendBatches } from './append-batches.js';
 import type { RedisConnection } from './connection/connection.js';
 import { untilReady } from './connection/until-ready.js';
 import { errorText } from './error-text.js';
@@ -29,10 +29,11 @@ const PAUSE_MS = 50;
 
 /** What one publish needs. */
 export interface PublishRequest {
+  /** The connection the batches are sent on, watched to know when to send again. */
   connection: RedisConnection;
+  batches: AppendBatches;
   key: string;
   fields: ReadonlyArray<readonly [string, string]>;
-  retention: Retention;
   /** Aborts the wait for the connection (the broker closed). */
   signal: AbortSignal;
 }
@@ -43,15 +44,16 @@ export interface PublishRequest {
  * `RETRY_MS` (or the broker closed): then the error says the entry may have been stored.
  */
 export async function publishOnce(request: PublishRequest): Promise<string> {
-  const { connection, key, fields, retention, signal } = request;
+  const { connection, batches, key, fields, signal } = request;
   const publish = { key: randomBytes(12).toString('base64url'), rememberMs: REMEMBER_MS };
   const giveUpAt = performance.now() + RETRY_MS;
   let lost: unknown;
   for (;;) {
     try {
-      return await appendEntry(connection, key, fields, retention, publish);
+      return await batches.append(key, { fields, publish });
     } catch (error) {
-      // A refusal of the first send means nothing was stored. A refusal of a later one (LOADING
+      // A refusal of the first send means nothing was stored (of this entry: the others of its
+      // batch are answered one by one). A refusal of a later one (LOADING
       // after a restart, READONLY during a failover) says nothing of the send whose reply was lost.
       if (lost === undefined && isErrorReply(error)) {
         throw new SsekitError(

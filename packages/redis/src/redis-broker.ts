@@ -15,6 +15,7 @@ import {
   type ReplayPage,
   SsekitError,
 } from '@ssekit/core';
+import { AppendBatches } from './append-batches.js';
 import type { Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
 import { FirstConnection } from './connection/first-connection.js';
@@ -135,7 +136,7 @@ class RedisStreamBroker implements RedisBroker {
   /** Publishes sent and not yet settled: close() lets them settle before closing the connection. */
   readonly #publishing = new Set<Promise<string>>();
   readonly #key: string;
-  readonly #retention: Retention;
+  readonly #batches: AppendBatches;
   readonly #pageSize: number;
   readonly #loop: ReadLoop;
   readonly #unwatch: Array<() => void>;
@@ -152,7 +153,7 @@ class RedisStreamBroker implements RedisBroker {
   ) {
     this.#connection = connection;
     this.#key = key;
-    this.#retention = retention;
+    this.#batches = new AppendBatches(connection, retention);
     this.#pageSize = tuning.pageSize;
     const reporter = new OutageReporter(tuning.onError);
     this.#unwatch = [client, connection].map((watched) =>
@@ -184,9 +185,9 @@ class RedisStreamBroker implements RedisBroker {
     await this.#connected.ready('publish');
     const publishing = publishOnce({
       connection: this.#connection,
+      batches: this.#batches,
       key: this.#key,
       fields: toFields(entry),
-      retention: this.#retention,
       signal: this.#stop.signal,
     });
     this.#publishing.add(publishing);
