@@ -4,18 +4,14 @@
  * filtering, the reset cases, failures and cleanup.
  */
 import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core';
-import {
-  nodeRedisConnection,
-  type RedisBroker,
-  type RedisConnection,
-  redisBroker,
-} from '@ssekit/redis';
+import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toConnection } from '../../packages/redis/src/connection/to-connection.js';
 import { until } from '../support/wait.js';
 import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
+import { countingConnection } from './support/counting.js';
 import { type CuttingProxy, cuttingProxy } from './support/cutting-proxy.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
@@ -247,22 +243,8 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
 
   it('sends the publishes of one turn in one script call, each settling with its own id', async () => {
     const client = await library.connected(REDIS_URL);
-    const calls: string[][] = [];
-    const connection = toConnection(client, 'client');
-    const counting = (inner: RedisConnection): RedisConnection => ({
-      get isReady() {
-        return inner.isReady;
-      },
-      command: (args) => {
-        calls.push([...args]);
-        return inner.command(args);
-      },
-      onError: (listener) => inner.onError(listener),
-      duplicate: () => counting(inner.duplicate()),
-      connect: () => inner.connect(),
-      destroy: () => inner.destroy(),
-    });
-    const broker = redisBroker({ client: counting(connection), key: newKey(), onError: () => {} });
+    const { connection, commands: calls } = countingConnection(toConnection(client, 'client'));
+    const broker = redisBroker({ client: connection, key: newKey(), onError: () => {} });
     open.push({ broker, client });
     await broker.ready();
     await broker.publish({ topic: 'a', data: 'loads the script' });
@@ -368,6 +350,10 @@ describe('redisBroker options', () => {
     [{ client, maxEvents: 0 }, /"maxEvents" must be a positive whole number, got 0/],
     [{ client, maxAgeMs: 1.5 }, /"maxAgeMs" must be a positive whole number/],
     [{ client, blockMs: -1 }, /"blockMs" must be a positive whole number/],
+    [{ client, partitions: 0 }, /"partitions" must be a positive whole number, got 0/],
+    [{ client, partitions: 2.5 }, /"partitions" must be a positive whole number, got 2.5/],
+    [{ client, partitions: '4' }, /"partitions" must be a positive whole number, got "4"/],
+    [{ client, partitions: 1000 }, /"partitions" must be at most 999, got 1000/],
     [{ client, createReader: 'no' }, /"createReader" must be a function/],
     [{ client, onError: 1 }, /"onError" must be a function/],
     [{ client, pagesize: 10 }, /redisBroker has no option "pagesize"; did you mean "pageSize"\?/],

@@ -217,12 +217,50 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
     await until(() => reader.isReady, 'the reader to be ready');
     try {
       const before = await append(key, 0);
-      expect(await readAfter(reader, key, before, 10, 50)).toEqual([]);
-      const waiting = readAfter(reader, key, before, 10, 5000);
+      expect((await readAfter(reader, [[key, before]], 10, 50)).size).toBe(0);
+      const waiting = readAfter(reader, [[key, before]], 10, 5000);
       const added = await append(key, 1);
-      const woken = await waiting;
+      const woken = (await waiting).get(key) ?? [];
       expect(woken.map((entry) => entry.id)).toEqual([added]);
       expect(woken[0]?.fields.get('n')).toBe('1');
+    } finally {
+      reader.destroy();
+    }
+  });
+
+  it('blocks on several streams at once and answers by key', async () => {
+    const [quiet, busy] = [newKey(), newKey()];
+    const reader = connection.duplicate();
+    reader.connect();
+    await until(() => reader.isReady, 'the reader to be ready');
+    try {
+      const quietAt = await append(quiet, 0);
+      const busyAt = await append(busy, 0);
+      const waiting = readAfter(
+        reader,
+        [
+          [quiet, quietAt],
+          [busy, busyAt],
+        ],
+        10,
+        5000,
+      );
+      const added = await append(busy, 1);
+      const woken = await waiting;
+      expect(woken.get(busy)?.map((entry) => entry.id)).toEqual([added]);
+      expect(woken.get(quiet) ?? []).toEqual([]);
+      const second = await append(quiet, 2);
+      const both = await readAfter(
+        reader,
+        [
+          [quiet, quietAt],
+          [busy, busyAt],
+        ],
+        10,
+        undefined,
+      );
+      expect(both.get(quiet)?.map((entry) => entry.id)).toEqual([second]);
+      expect(both.get(busy)?.map((entry) => entry.id)).toEqual([added]);
     } finally {
       reader.destroy();
     }
@@ -232,7 +270,7 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
     const reader = connection.duplicate();
     reader.connect();
     await until(() => reader.isReady, 'the reader to be ready');
-    const waiting = readAfter(reader, newKey(), '0-0', 10, 10_000);
+    const waiting = readAfter(reader, [[newKey(), '0-0']], 10, 10_000);
     const started = Date.now();
     reader.destroy();
     await expect(waiting).rejects.toThrow();

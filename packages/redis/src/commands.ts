@@ -8,7 +8,7 @@ import {
   MISSING_STREAM,
   readEntries,
   readStreamState,
-  readXreadEntries,
+  readXreadStreams,
   type StreamEntry,
   type StreamState,
 } from './replies.js';
@@ -25,30 +25,38 @@ export async function readRange(
 }
 
 /**
- * The id of the newest entry, or when the stream is empty the last id it ever gave (`0-0` for a
- * stream never written): the position after which every entry is still to come.
+ * The last id the stream ever gave (the newest entry's, as the broker appends; `0-0` for a stream
+ * never written): the position after which every entry is still to come. One command, so that
+ * an entry appended meanwhile cannot fall between two reads and be skipped.
  */
 export async function readPosition(connection: RedisConnection, key: string): Promise<string> {
-  const newest = readEntries(
-    await connection.command(['XREVRANGE', key, '+', '-', 'COUNT', '1']),
-  )[0];
-  return newest?.id ?? (await readState(connection, key)).lastGeneratedId;
+  return (await readState(connection, key)).lastGeneratedId;
 }
 
 /**
- * `XREAD COUNT count [BLOCK blockMs] STREAMS key afterId`: the entries after `afterId`, waiting up
- * to `blockMs` for the first one (not at all without it). Resolves to none when there were none.
+ * `XREAD COUNT count [BLOCK blockMs] STREAMS key... afterId...`: the entries after each stream's
+ * id, by key, waiting up to `blockMs` for the first one on any of them (not at all without it).
+ * Resolves to no entries when there were none.
  */
 export async function readAfter(
   connection: RedisConnection,
-  key: string,
-  afterId: string,
+  streams: ReadonlyArray<readonly [key: string, afterId: string]>,
   count: number,
   blockMs: number | undefined,
-): Promise<StreamEntry[]> {
+): Promise<Map<string, StreamEntry[]>> {
   const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-  return readXreadEntries(
-    await connection.command(['XREAD', 'COUNT', String(count), ...block, 'STREAMS', key, afterId]),
+  const keys = streams.map(([key]) => key);
+  const ids = streams.map(([, afterId]) => afterId);
+  return readXreadStreams(
+    await connection.command([
+      'XREAD',
+      'COUNT',
+      String(count),
+      ...block,
+      'STREAMS',
+      ...keys,
+      ...ids,
+    ]),
   );
 }
 

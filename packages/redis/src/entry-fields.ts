@@ -13,10 +13,13 @@ export function toFields(entry: PublishedEntry): Array<readonly [string, string]
   return fields;
 }
 
-/** The hub entry stored in a stream entry; `undefined` for an entry not written by the broker. */
-export function toHubEntry(entry: StreamEntry): HubEntry | undefined {
+/**
+ * The hub entry stored in a stream entry, under the id clients see for it; `undefined` for an
+ * entry not written by the broker.
+ */
+export function toHubEntry(entry: StreamEntry, id: string): HubEntry | undefined {
   const topic = entry.fields.get('topic');
   const data = entry.fields.get('data');
   if (topic === undefined || data === undefined) return undefined;
-  return { id: entry.id, topic, event: entry.fields.get('event'), data };
+  return { id, topic, event: entry.fields.get('event'), data };
 }

@@ -1,15 +1,20 @@
 /**
- * One `XREAD BLOCK` loop per broker, on its own connection: every entry appended by any instance
- * is handed to the local listeners once, in id order. The loop survives Redis outages: it waits
- * for the connection to come back and resumes from its cursor; if entries it never delivered were
- * trimmed meanwhile (their counted ids skip), it moves the cursor and signals the loss.
+ * One `XREAD BLOCK` loop per broker, on its own connection, over the partitions it reads: every
+ * entry appended to them by any instance is handed on once, in id order within its partition.
+ * With one partition the loop reads it always. With more, it reads only the partitions it is
+ * asked for (those with local subscribers), all of them in one blocking read; a partition asked
+ * for while that read waits ends the wait (`CLIENT UNBLOCK`, sent by the broker), and is read
+ * from its position at the moment it was asked for (read then, on the broker's other connection).
+ * With none asked for, the loop sends nothing.
+ *
+ * The loop survives Redis outages: it waits for the connection to come back and resumes from its
+ * cursors; if entries it never delivered were trimmed meanwhile (their counted ids skip), it
+ * moves the cursor and signals the loss.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HubEntry } from '@ssekit/core';
 import { readAfter, readPosition } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { follows, positionBefore } from './counted-ids.js';
-import { toHubEntry } from './entry-fields.js';
 import type { OutageReporter } from './outage-reporter.js';
 import { nextCount, sizeOf } from './page-size.js';
 import type { StreamEntry } from './replies.js';
@@ -17,12 +22,23 @@ import type { StreamEntry } from './replies.js';
 /** What the loop needs; `reader` is a dedicated connection the loop owns. */
 export interface ReadLoopOptions {
   reader: RedisConnection;
-  key: string;
+  /**
+   * Reads a partition's position on another connection the moment it is wanted, without waiting
+   * for the blocking read to end, so that everything published after that is delivered.
+   * `undefined` when it could not: the loop reads it itself.
+   */
+  readStart(partition: number): Promise<string | undefined>;
+  /** The stream key of each partition. */
+  keys: readonly string[];
+  /** `true`: every partition is read always; `false`: only those asked for with `want`. */
+  readsAll: boolean;
   batchSize: number;
   blockMs: number;
   reporter: OutageReporter;
-  /** One entry, in id order. */
-  deliver(entry: HubEntry): void;
+  /** Ends the blocking read of the reader whose `CLIENT ID` is `clientId`, from another connection. */
+  unblock(clientId: string): void;
+  /** One entry of `partition`, in id order within it. */
+  deliver(partition: number, entry: StreamEntry): void;
   /** Entries were lost; the cursor has already moved past them. */
   lost(): void;
 }
@@ -33,57 +49,109 @@ const READ_BYTES = 1024 * 1024;
 const CATCH_UP_BYTES = 32 * 1024 * 1024;
 const RETRY_MS = 100;
 const MAX_RETRY_MS = 2000;
+/** How soon an unblock is sent again while the read it was meant for still waits. */
+const UNBLOCK_AGAIN_MS = 50;
+
+/** The entries of one read, by partition, and the cursor each partition was read from. */
+interface Read {
+  readonly from: ReadonlyMap<number, string>;
+  readonly entries: Map<number, StreamEntry[]>;
+}
 
 export class ReadLoop {
   readonly #options: ReadLoopOptions;
+  readonly #partitionOf: ReadonlyMap<string, number>;
   readonly #stop = new AbortController();
   readonly #unwatch: () => void;
   readonly #done: Promise<void>;
-  /** Settles once the cursor is first known, or the loop stops before. */
-  readonly #known: Promise<void>;
-  #settleKnown!: () => void;
-  #cursor: string | undefined;
+  /** Partitions to read; their cursors are in `#cursors` once known. */
+  readonly #wanted = new Set<number>();
+  /** The id of the last entry delivered, per partition being read. */
+  readonly #cursors = new Map<number, string>();
+  /** The position of each partition wanted and not read yet, asked for when it was wanted. */
+  readonly #starts = new Map<number, Promise<string | undefined>>();
+  /** Callers waiting for a position to be known (or the loop to stop). */
+  #waiters: Array<() => void> = [];
+  /** Wakes the loop while it waits for a partition to be wanted. */
+  #wake: (() => void) | undefined;
+  #clientId: string | undefined;
+  /** A blocking read is on the wire, over the partitions known when it was sent. */
+  #blocking = false;
+  /** A partition was wanted since the current blocking read was sent. */
+  #stale = false;
+  /** The loop has read the positions it was asked for at least once. */
+  #begun = false;
   /** Entries the next read asks for, sized from the last read. */
   #count: number;
 
   constructor(options: ReadLoopOptions) {
     this.#options = options;
+    this.#partitionOf = new Map(options.keys.map((key, partition) => [key, partition]));
     this.#count = options.batchSize;
+    if (options.readsAll) for (let p = 0; p < options.keys.length; p++) this.#wanted.add(p);
     this.#unwatch = options.reader.onError((error) =>
       options.reporter.failed(error, 'the read connection failed'),
     );
-    this.#known = new Promise((resolve) => {
-      this.#settleKnown = resolve;
-    });
     options.reader.connect();
-    this.#done = this.#run().finally(this.#settleKnown);
+    this.#done = this.#run().finally(() => this.#settleWaiters());
   }
 
-  /** The id of the last entry delivered; `undefined` until the loop has read its start. */
-  get cursor(): string | undefined {
-    return this.#cursor;
+  /** The id of the last entry delivered on `partition`; `undefined` while it is not read. */
+  cursor(partition: number): string | undefined {
+    return this.#cursors.get(partition);
+  }
+
+  /** `true` while `partition` is read (asked for, or every partition is). */
+  reads(partition: number): boolean {
+    return this.#wanted.has(partition);
+  }
+
+  /** Starts (`true`) or stops (`false`) reading `partition`. Ignored when every partition is read. */
+  want(partition: number, wanted: boolean): void {
+    if (this.#options.readsAll) return;
+    if (!wanted) {
+      this.#wanted.delete(partition);
+      this.#cursors.delete(partition);
+      this.#starts.delete(partition);
+      return;
+    }
+    if (this.#wanted.has(partition)) return;
+    this.#wanted.add(partition);
+    this.#starts.set(partition, this.#options.readStart(partition));
+    this.#wake?.();
+    if (this.#blocking) {
+      this.#stale = true;
+      void this.#unblockWhileStale();
+    }
   }
 
   /**
-   * Resolves once the loop knows its position, or was closed first, or `timeoutMs` passed:
-   * to `true` when the position is known.
+   * Resolves once the loop knows the position of `partition` (of every partition it reads, when
+   * omitted), or was closed first, or `timeoutMs` passed: to `true` when it is known.
    */
-  async started(timeoutMs?: number): Promise<boolean> {
-    if (this.#cursor === undefined) {
+  async started(partition?: number, timeoutMs?: number): Promise<boolean> {
+    const known = () => (partition === undefined ? this.#begun : this.#cursors.has(partition));
+    if (!known() && !this.#stop.signal.aborted) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<void>((resolve) => {
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (known() || this.#stop.signal.aborted) {
+            clearTimeout(timer);
+            resolve();
+          } else this.#waiters.push(check);
+        };
         if (timeoutMs !== undefined) timer = setTimeout(resolve, timeoutMs);
+        check();
       });
-      await Promise.race([this.#known, timedOut]);
-      clearTimeout(timer);
     }
-    return this.#cursor !== undefined;
+    return known();
   }
 
   /** Stops the loop and closes its connection; resolves when the loop has exited. */
   async close(): Promise<void> {
     if (!this.#stop.signal.aborted) {
       this.#stop.abort();
+      this.#wake?.();
       this.#options.reader.destroy();
       this.#unwatch();
     }
@@ -91,7 +159,7 @@ export class ReadLoop {
   }
 
   async #run(): Promise<void> {
-    const { reader, key, reporter } = this.#options;
+    const { reader, reporter } = this.#options;
     let retryMs = RETRY_MS;
     while (!this.#stop.signal.aborted) {
       if (!reader.isReady) {
@@ -99,15 +167,19 @@ export class ReadLoop {
         continue;
       }
       try {
-        if (this.#cursor === undefined) {
-          this.#cursor = await readPosition(reader, key);
-          this.#settleKnown();
+        if (!this.#options.readsAll)
+          this.#clientId ??= String(await reader.command(['CLIENT', 'ID']));
+        await this.#startWanted();
+        if (this.#cursors.size === 0) {
+          await this.#idle();
+          continue;
         }
-        const entries = await this.#readAll(this.#cursor);
+        const read = await this.#readAll();
         reporter.recovered();
         retryMs = RETRY_MS;
-        this.#handle(entries);
+        this.#handle(read);
       } catch (error) {
+        this.#clientId = undefined;
         if (this.#stop.signal.aborted) return;
         reporter.failed(error, 'reading the stream failed');
         await this.#pause(retryMs);
@@ -116,41 +188,111 @@ export class ReadLoop {
     }
   }
 
-  /**
-   * Reads what there is after `cursor`. A full batch means the loop is behind (it stalled, or a
-   * burst was published): it reads on without waiting until it has caught up, and the caller
-   * hands all of it out in one turn. To clients a catch-up is then one burst, which the
-   * slow-client policy gives a reader the time to take, not many bursts in a row that add up
-   * to a debt only a slow client should have.
-   */
-  async #readAll(cursor: string): Promise<StreamEntry[]> {
-    const { reader, key, batchSize, blockMs } = this.#options;
-    let count = this.#count;
-    let batch = await readAfter(reader, key, cursor, count, blockMs);
-    const entries = [...batch];
-    let size = sizeOf(batch);
-    while (batch.length === count && size < CATCH_UP_BYTES && !this.#stop.signal.aborted) {
-      count = nextCount(batch, READ_BYTES, batchSize);
-      const last = (batch.at(-1) as StreamEntry).id;
-      batch = await readAfter(reader, key, last, count, undefined);
-      for (const entry of batch) entries.push(entry);
-      size += sizeOf(batch);
-    }
-    this.#count = batch.length === 0 ? count : nextCount(batch, READ_BYTES, batchSize);
-    return entries;
+  /** Reads the position of each wanted partition not read yet: it is read from there on. */
+  async #startWanted(): Promise<void> {
+    const { reader, keys } = this.#options;
+    const missing = [...this.#wanted].filter((partition) => !this.#cursors.has(partition));
+    const positions = await Promise.all(
+      missing.map(
+        async (partition) =>
+          (await this.#starts.get(partition)) ?? readPosition(reader, keys[partition] as string),
+      ),
+    );
+    missing.forEach((partition, i) => {
+      if (!this.#wanted.has(partition)) return;
+      this.#cursors.set(partition, positions[i] as string);
+      this.#starts.delete(partition);
+    });
+    this.#begun = true;
+    this.#settleWaiters();
   }
 
-  #handle(entries: readonly StreamEntry[]): void {
-    for (const raw of entries) {
-      if (this.#stop.signal.aborted) return;
-      if (!follows(raw.id, this.#cursor as string)) {
-        this.#cursor = positionBefore(raw.id);
-        this.#options.lost();
-      }
-      this.#cursor = raw.id;
-      const entry = toHubEntry(raw);
-      if (entry !== undefined) this.#options.deliver(entry);
+  /**
+   * Reads what there is after the cursors. A full batch means the loop is behind (it stalled, or
+   * a burst was published): it reads on without waiting until it has caught up, and the caller
+   * hands all of it out in one turn. To clients a catch-up is then one burst, which the
+   * slow-client policy gives a reader the time to take, not many bursts in a row that add up to
+   * a debt only a slow client should have.
+   */
+  async #readAll(): Promise<Read> {
+    const { reader, keys, batchSize, blockMs } = this.#options;
+    const from = new Map(this.#cursors);
+    const after = new Map(from);
+    const entries = new Map<number, StreamEntry[]>();
+    const streams = () => [...after].map(([p, id]) => [keys[p] as string, id] as const);
+    // A partition wanted since its position was read is read next time round: no wait now.
+    const block = this.#wanted.size === from.size ? blockMs : undefined;
+    let count = this.#count;
+    this.#blocking = true;
+    this.#stale = false;
+    let batch: Map<string, StreamEntry[]>;
+    try {
+      batch = await readAfter(reader, streams(), count, block);
+    } finally {
+      this.#blocking = false;
     }
+    let size = 0;
+    for (;;) {
+      let full = false;
+      let largest: StreamEntry[] = [];
+      for (const [key, read] of batch) {
+        const partition = this.#partitionOf.get(key);
+        if (partition === undefined || read.length === 0) continue;
+        entries.set(partition, [...(entries.get(partition) ?? []), ...read]);
+        after.set(partition, (read.at(-1) as StreamEntry).id);
+        size += sizeOf(read);
+        if (read.length === count) full = true;
+        if (read.length > largest.length) largest = read;
+      }
+      this.#count = largest.length === 0 ? count : nextCount(largest, READ_BYTES, batchSize);
+      if (!full || size >= CATCH_UP_BYTES || this.#stop.signal.aborted) break;
+      count = this.#count;
+      batch = await readAfter(reader, streams(), count, undefined);
+    }
+    return { from, entries };
+  }
+
+  #handle(read: Read): void {
+    for (const [partition, entries] of read.entries) {
+      for (const raw of entries) {
+        if (this.#stop.signal.aborted) return;
+        // A partition no longer wanted, or wanted again since (read from a new position): the
+        // entries of this read are not its to deliver.
+        const cursor = this.#cursors.get(partition);
+        if (cursor === undefined || (raw === entries[0] && cursor !== read.from.get(partition))) {
+          break;
+        }
+        if (!follows(raw.id, cursor)) {
+          this.#cursors.set(partition, positionBefore(raw.id));
+          this.#options.lost();
+        }
+        this.#cursors.set(partition, raw.id);
+        this.#options.deliver(partition, raw);
+      }
+    }
+  }
+
+  /** Asks Redis to end the blocking read, again while it still waits (the ask may come first). */
+  async #unblockWhileStale(): Promise<void> {
+    while (this.#blocking && this.#stale && !this.#stop.signal.aborted) {
+      if (this.#clientId !== undefined) this.#options.unblock(this.#clientId);
+      await this.#pause(UNBLOCK_AGAIN_MS);
+    }
+  }
+
+  /** Waits until a partition is wanted or the loop is closed. */
+  async #idle(): Promise<void> {
+    if (this.#wanted.size > 0 || this.#stop.signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+    this.#wake = undefined;
+  }
+
+  #settleWaiters(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const check of waiters) check();
   }
 
   async #pause(ms: number): Promise<void> {

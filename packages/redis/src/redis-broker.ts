@@ -1,9 +1,10 @@
 /**
- * `redisBroker`: the hub's {@link Broker} on one Redis stream shared by every instance. Publish is
- * one atomic append, stored exactly once; each instance reads the stream with one blocking loop
- * and hands entries to its local subscribers; replay reads the stream from the client's id, on any
- * instance. The broker sends its commands on two connections of its own, duplicated from the
- * client: one for publish and replay, one for the blocking read.
+ * `redisBroker`: the hub's {@link Broker} on Redis streams shared by every instance, one stream
+ * per partition (one by default). Publish is one atomic append, stored exactly once; each
+ * instance reads the partitions its subscribers need with one blocking loop and hands entries to
+ * its local subscribers; replay reads the client's partition from its id, on any instance. The
+ * broker sends its commands on two connections of its own, duplicated from the client: one for
+ * publish and replay, one for the blocking read.
  */
 
 import {
@@ -17,13 +18,16 @@ import {
 } from '@ssekit/core';
 import { AppendBatches } from './append-batches.js';
 import type { Retention } from './append-script.js';
+import { readPosition } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { FirstConnection } from './connection/first-connection.js';
 import { type RedisClientLike, toConnection } from './connection/to-connection.js';
 import { isReadablePosition } from './counted-ids.js';
-import { toFields } from './entry-fields.js';
+import { toFields, toHubEntry } from './entry-fields.js';
 import { errorText } from './error-text.js';
 import { OutageReporter } from './outage-reporter.js';
+import { fromClientId, MAX_PARTITIONS, toClientId } from './partition-ids.js';
+import { type PartitionLayout, partitionLayout } from './partitions.js';
 import { publishOnce } from './publish.js';
 import { ReadLoop } from './read-loop.js';
 import { replayAfter } from './replay.js';
@@ -42,8 +46,15 @@ export interface RedisBrokerOptions {
    * Default: `client.duplicate()`, same server and settings.
    */
   createReader?: () => RedisClientLike;
-  /** The stream's key; one stream per hub. Default `'ssekit:events'`. */
+  /** The stream's key; one stream per hub (and partition). Default `'ssekit:events'`. */
   key?: string;
+  /**
+   * How many streams the hub's topics are spread over, 1 to 999. Each topic belongs to one, by a
+   * stable hash of its hash tag (`user:{42}:inbox`) or of the whole topic, and an instance reads
+   * only the partitions its subscribers need. Default 1: one stream, `key` itself, which every
+   * instance reads. Changing it later resets clients that resume with an id from before.
+   */
+  partitions?: number;
   /** Keep about this many entries (all topics together), trimmed with `MAXLEN ~`. Default 10000 unless `maxAgeMs` is set. */
   maxEvents?: number;
   /** Trim entries older than this many milliseconds (Redis's clock), with `MINID ~` on each publish. Default: none. */
@@ -75,6 +86,7 @@ const REDIS_BROKER_OPTION_KEYS: readonly (keyof RedisBrokerOptions)[] = [
   'client',
   'createReader',
   'key',
+  'partitions',
   'maxEvents',
   'maxAgeMs',
   'batchSize',
@@ -99,6 +111,12 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
   checkKnownKeys('redisBroker', options, REDIS_BROKER_OPTION_KEYS);
   const client = toConnection(options.client, 'client');
   const key = checkKey(options.key);
+  const partitions = positiveInteger('partitions', options.partitions) ?? 1;
+  if (partitions > MAX_PARTITIONS) {
+    throw new TypeError(
+      `ssekit/redis: "partitions" must be at most ${MAX_PARTITIONS}, got ${partitions}.`,
+    );
+  }
   const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs);
   const retention: Retention = {
     maxEvents:
@@ -118,7 +136,8 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
     createReader === undefined
       ? client.duplicate()
       : toConnection(createReader(), 'createReader()');
-  return new RedisStreamBroker(client, client.duplicate(), reader, key, retention, tuning);
+  const layout = partitionLayout(key, partitions);
+  return new RedisStreamBroker(client, client.duplicate(), reader, layout, retention, tuning);
 }
 
 interface Tuning {
@@ -135,7 +154,10 @@ class RedisStreamBroker implements RedisBroker {
   readonly #stop = new AbortController();
   /** Publishes sent and not yet settled: close() lets them settle before closing the connection. */
   readonly #publishing = new Set<Promise<string>>();
-  readonly #key: string;
+  readonly #layout: PartitionLayout;
+  readonly #partitions: number;
+  /** Per partition, how many of its topics have local subscribers. */
+  readonly #interested: number[];
   readonly #batches: AppendBatches;
   readonly #pageSize: number;
   readonly #loop: ReadLoop;
@@ -147,12 +169,15 @@ class RedisStreamBroker implements RedisBroker {
     client: RedisConnection,
     connection: RedisConnection,
     reader: RedisConnection,
-    key: string,
+    layout: PartitionLayout,
     retention: Retention,
     tuning: Tuning,
   ) {
     this.#connection = connection;
-    this.#key = key;
+    this.#layout = layout;
+    this.#partitions = layout.keys.length;
+    this.#interested = layout.keys.map(() => 0);
+    const key = layout.key;
     this.#batches = new AppendBatches(connection, retention);
     this.#pageSize = tuning.pageSize;
     const reporter = new OutageReporter(tuning.onError);
@@ -162,11 +187,18 @@ class RedisStreamBroker implements RedisBroker {
     this.#connected = new FirstConnection(connection, key, this.#stop.signal);
     this.#loop = new ReadLoop({
       reader,
-      key,
+      readStart: (partition) => this.#readStart(partition),
+      keys: layout.keys,
+      readsAll: this.#partitions === 1,
       batchSize: tuning.batchSize,
       blockMs: tuning.blockMs,
       reporter,
-      deliver: (entry) => {
+      unblock: (clientId) => {
+        connection.command(['CLIENT', 'UNBLOCK', clientId]).catch(() => {});
+      },
+      deliver: (partition, raw) => {
+        const entry = toHubEntry(raw, toClientId(this.#partitions, partition, raw.id));
+        if (entry === undefined) return;
         for (const listener of this.#listeners) listener.entry(entry);
       },
       lost: () => {
@@ -183,19 +215,41 @@ class RedisStreamBroker implements RedisBroker {
       );
     }
     await this.#connected.ready('publish');
+    const partition = this.#layout.partitionOf(entry.topic);
     const publishing = publishOnce({
       connection: this.#connection,
       batches: this.#batches,
-      key: this.#key,
+      key: this.#layout.keys[partition] as string,
       fields: toFields(entry),
       signal: this.#stop.signal,
     });
     this.#publishing.add(publishing);
     try {
-      return await publishing;
+      return toClientId(this.#partitions, partition, await publishing);
     } finally {
       this.#publishing.delete(publishing);
     }
+  }
+
+  /**
+   * The position of a partition its first local subscriber starts from, read on the broker's
+   * connection: sent before any publish asked for after the subscriber came, it sees none of them.
+   */
+  async #readStart(partition: number): Promise<string | undefined> {
+    try {
+      await this.#connected.ready('replay');
+      return await readPosition(this.#connection, this.#layout.keys[partition] as string);
+    } catch {
+      return undefined;
+    }
+  }
+
+  interest(topic: string, subscribed: boolean): void {
+    const partition = this.#layout.partitionOf(topic);
+    const before = this.#interested[partition] as number;
+    const after = Math.max(0, before + (subscribed ? 1 : -1));
+    this.#interested[partition] = after;
+    if ((before === 0) !== (after === 0)) this.#loop.want(partition, after > 0);
   }
 
   subscribe(listener: BrokerListener): () => void {
@@ -205,22 +259,47 @@ class RedisStreamBroker implements RedisBroker {
     };
   }
 
+  /**
+   * A client's id names its partition: its topics must all be there, under the same partition
+   * count, or nothing could be replayed without a gap. Anything else is a reset.
+   */
   replay(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
-    if (!isHubId(afterId) || !isReadablePosition(afterId)) return single('reset');
-    return this.#replayConnected(afterId, topics);
+    if (!isHubId(afterId)) return single('reset');
+    const { partitions, partition, streamId } = fromClientId(afterId);
+    if (
+      partitions !== this.#partitions ||
+      (partitions > 1 && this.#partitionOf(topics) !== partition) ||
+      !isReadablePosition(streamId)
+    ) {
+      return single('reset');
+    }
+    return this.#replayConnected(partition, streamId, topics);
   }
 
   /**
    * Waits for the broker's connection if it is still being made; fails at once if Redis is down.
    * A replay cut short by close() (which closes its connection) ends quietly: its stream closes.
    */
-  async *#replayConnected(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
+  async *#replayConnected(
+    partition: number,
+    afterId: string,
+    topics: ReadonlySet<string>,
+  ): AsyncIterable<ReplayPage> {
     let asked = false;
     try {
       await this.#connected.ready('replay');
       asked = true;
-      if (this.#loop.cursor === undefined) yield* this.#replayOnceStarted(afterId, topics);
-      else yield* this.#replayUntilCursor(afterId, topics);
+      if (this.#loop.reads(partition)) await this.#untilReadLoopStarted(partition);
+      yield* replayAfter({
+        connection: this.#connection,
+        key: this.#layout.keys[partition] as string,
+        afterId,
+        topics,
+        // A partition the loop does not read has no live delivery to meet: replay to its end.
+        until: this.#loop.cursor(partition),
+        clientId: (streamId) => toClientId(this.#partitions, partition, streamId),
+        pageSize: this.#pageSize,
+      });
     } catch (error) {
       if (this.#stop.signal.aborted) return;
       // Refused before asking Redis anything: the error already says so.
@@ -229,7 +308,7 @@ class RedisStreamBroker implements RedisBroker {
       }
       throw new SsekitError(
         'ERR_SSE_BROKER_UNAVAILABLE',
-        `ssekit/redis: the replay on "${this.#key}" stopped: Redis failed (${errorText(error)}). ` +
+        `ssekit/redis: the replay on "${this.#layout.keys[partition]}" stopped: Redis failed (${errorText(error)}). ` +
           "The client's stream was closed; it reconnects and resumes from its last id.",
         { cause: error },
       );
@@ -237,37 +316,42 @@ class RedisStreamBroker implements RedisBroker {
   }
 
   /**
-   * Before the read loop knows its position, a replay could not tell where live delivery will
-   * start: events published meanwhile would be in neither. It waits for the position instead.
+   * Before the read loop knows the partition's position, a replay could not tell where live
+   * delivery will start: events published meanwhile would be in neither. It waits for the
+   * position instead.
    */
-  async *#replayOnceStarted(
-    afterId: string,
-    topics: ReadonlySet<string>,
-  ): AsyncIterable<ReplayPage> {
-    if (!(await this.#loop.started(START_WAIT_MS))) {
+  async #untilReadLoopStarted(partition: number): Promise<void> {
+    if (!(await this.#loop.started(partition, START_WAIT_MS))) {
       throw new SsekitError(
         'ERR_SSE_REPLAY_UNAVAILABLE',
-        `ssekit/redis: cannot replay on "${this.#key}": the read loop has not reached Redis ` +
-          `within ${START_WAIT_MS} ms of the client asking. Nothing was replayed; the client ` +
-          'reconnects and resumes once Redis answers.',
+        `ssekit/redis: cannot replay on "${this.#layout.keys[partition]}": the read loop has not ` +
+          `reached Redis within ${START_WAIT_MS} ms of the client asking. Nothing was replayed; ` +
+          'the client reconnects and resumes once Redis answers.',
       );
     }
-    yield* this.#replayUntilCursor(afterId, topics);
   }
 
-  #replayUntilCursor(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
-    return replayAfter({
-      connection: this.#connection,
-      key: this.#key,
-      afterId,
-      topics,
-      until: this.#loop.cursor,
-      pageSize: this.#pageSize,
-    });
+  /**
+   * With one partition, the position of every subscriber. With more, the position in the one
+   * partition of `topics`; `undefined` when they span several (no single id can say where such a
+   * client is) or the partition is not read yet.
+   */
+  cursor(topics?: ReadonlySet<string>): string | undefined {
+    const partition = this.#partitions === 1 ? 0 : this.#partitionOf(topics);
+    if (partition === undefined) return undefined;
+    const cursor = this.#loop.cursor(partition);
+    return cursor === undefined ? undefined : toClientId(this.#partitions, partition, cursor);
   }
 
-  cursor(): string | undefined {
-    return this.#loop.cursor;
+  /** The one partition of all `topics`; `undefined` when none are given or they span several. */
+  #partitionOf(topics: ReadonlySet<string> | undefined): number | undefined {
+    let partition: number | undefined;
+    for (const topic of topics ?? []) {
+      const its = this.#layout.partitionOf(topic);
+      if (partition !== undefined && its !== partition) return undefined;
+      partition = its;
+    }
+    return partition;
   }
 
   async ready(): Promise<void> {

@@ -16,13 +16,18 @@ import { nextCount } from './page-size.js';
 /** About the most bytes of entries one page holds; each page is sized from the one before. */
 export const REPLAY_PAGE_BYTES = 64 * 1024;
 
-/** One replay's inputs. `afterId` is a well-formed id; `until` the loop's cursor at the start. */
+/**
+ * One replay's inputs, on one stream (partition). `afterId` is a well-formed id of that stream;
+ * `until` the loop's cursor there at the start (`undefined`: to the end).
+ */
 export interface ReplayRequest {
   connection: RedisConnection;
   key: string;
   afterId: string;
   topics: ReadonlySet<string>;
   until: string | undefined;
+  /** The id clients see for an id of this stream. */
+  clientId: (streamId: string) => string;
   /** The most entries one page holds. */
   pageSize: number;
 }
@@ -33,7 +38,7 @@ export interface ReplayRequest {
  * lost) or when `afterId` is beyond anything the stream ever held.
  */
 export async function* replayAfter(request: ReplayRequest): AsyncIterable<ReplayPage> {
-  const { connection, key, topics, until, pageSize } = request;
+  const { connection, key, topics, until, pageSize, clientId } = request;
   let previous = request.afterId;
   // The first page is one entry: nothing is known of the entries' size yet.
   let count = 1;
@@ -54,7 +59,7 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
         return;
       }
       previous = raw.id;
-      const entry = toHubEntry(raw);
+      const entry = toHubEntry(raw, clientId(raw.id));
       if (entry !== undefined && topics.has(entry.topic)) entries.push(entry);
     }
     if (entries.length > 0) yield entries;

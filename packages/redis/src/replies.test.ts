@@ -9,7 +9,7 @@ import {
   isNoSuchKey,
   readEntries,
   readStreamState,
-  readXreadEntries,
+  readXreadStreams,
 } from './replies.js';
 
 const key = 'ssekit:events';
@@ -34,7 +34,10 @@ const expected = [
   },
 ];
 
-describe('readXreadEntries', () => {
+const other = 'ssekit:other';
+const otherEntries = [['1-3', ['topic', 'c', 'data', 'three']]];
+
+describe('readXreadStreams', () => {
   it.each([
     ['RESP2 (node-redis RESP2, ioredis 5, ioredis 6.1 legacy mapping)', [[key, entries]]],
     ['RESP3 as a plain object (node-redis RESP3, ioredis 6 resp3 mapping)', { [key]: entries }],
@@ -42,7 +45,31 @@ describe('readXreadEntries', () => {
     ['RESP3 flattened to [key, entries] (ioredis 6.0 call())', [key, entries]],
     ['buffers for the key', [Buffer.from(key), entries]],
   ])('reads %s', (_shape, reply) => {
-    expect(readXreadEntries(reply)).toEqual(expected);
+    expect(readXreadStreams(reply)).toEqual(new Map([[key, expected]]));
+  });
+
+  it.each([
+    [
+      'RESP2',
+      [
+        [key, entries],
+        [other, otherEntries],
+      ],
+    ],
+    ['RESP3 as a plain object', { [key]: entries, [other]: otherEntries }],
+    [
+      'RESP3 as a Map',
+      new Map<string, unknown>([
+        [key, entries],
+        [other, otherEntries],
+      ]),
+    ],
+    ['RESP3 flattened', [key, entries, other, otherEntries]],
+  ])('reads the entries of several streams by key, %s', (_shape, reply) => {
+    const streams = readXreadStreams(reply);
+    expect([...streams.keys()]).toEqual([key, other]);
+    expect(streams.get(key)).toEqual(expected);
+    expect(streams.get(other)?.map((entry) => entry.id)).toEqual(['1-3']);
   });
 
   it.each([
@@ -50,12 +77,12 @@ describe('readXreadEntries', () => {
     ['an empty array', []],
     ['an empty object', {}],
   ])('reads a timed-out read (%s) as no entries', (_shape, reply) => {
-    expect(readXreadEntries(reply)).toEqual([]);
+    expect(readXreadStreams(reply).size).toBe(0);
   });
 
   it('refuses a reply of no known shape with an error naming it', () => {
-    expect(() => readXreadEntries([42])).toThrow(/unexpected XREAD reply/);
-    expect(() => readXreadEntries([42])).toThrow(
+    expect(() => readXreadStreams([42])).toThrow(/unexpected XREAD reply/);
+    expect(() => readXreadStreams([42])).toThrow(
       expect.objectContaining({ code: 'ERR_SSE_UNEXPECTED_REPLY' }),
     );
   });
@@ -91,9 +118,9 @@ describe('malformed replies', () => {
   });
 
   it('reads an XREAD Map or object of no entries as none, and refuses entries of no known shape', () => {
-    expect(readXreadEntries(new Map())).toEqual([]);
-    expect(readXreadEntries({ [key]: null })).toEqual([]);
-    expect(() => readXreadEntries({ [key]: 'entries' })).toThrow(/unexpected XRANGE reply/);
+    expect(readXreadStreams(new Map()).size).toBe(0);
+    expect(readXreadStreams({ [key]: null })).toEqual(new Map([[key, []]]));
+    expect(() => readXreadStreams({ [key]: 'entries' })).toThrow(/unexpected XRANGE reply/);
   });
 
   it('reads fields of no known shape as none, and drops a key left without a value', () => {

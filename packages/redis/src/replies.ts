@@ -32,20 +32,30 @@ export function readEntries(reply: unknown): StreamEntry[] {
 }
 
 /**
- * The entries of an `XREAD` reply on one stream; none when it timed out. The reply maps the
- * stream's key to its entries, in one of four shapes: `[[key, entries]]` (RESP2), a `Map` or a
- * plain object (RESP3), or the RESP3 map flattened to `[key, entries]` (ioredis 6.0 `call()`).
+ * The entries of an `XREAD` reply, by stream key; empty when it timed out. The reply maps each
+ * stream's key to its entries, in one of four shapes: `[[key, entries], ...]` (RESP2), a `Map` or
+ * a plain object (RESP3), or the RESP3 map flattened to `[key, entries, ...]` (ioredis 6.0
+ * `call()`). Streams without entries may be left out.
  */
-export function readXreadEntries(reply: unknown): StreamEntry[] {
-  if (reply === null || reply === undefined) return [];
+export function readXreadStreams(reply: unknown): Map<string, StreamEntry[]> {
+  const streams = new Map<string, StreamEntry[]>();
+  if (reply === null || reply === undefined) return streams;
   if (Array.isArray(reply)) {
-    if (reply.length === 0) return [];
-    const [first, second] = reply as [unknown, unknown];
-    if (isText(first)) return readEntries(second);
-    return readEntries(asArray(first, 'XREAD')[1]);
+    if (reply.length > 0 && isText(reply[0])) {
+      for (let i = 0; i + 1 < reply.length; i += 2) {
+        streams.set(text(reply[i]), readEntries(reply[i + 1]));
+      }
+      return streams;
+    }
+    for (const stream of reply) {
+      const [key, entries] = asArray(stream, 'XREAD');
+      streams.set(text(key), readEntries(entries));
+    }
+    return streams;
   }
-  const values = reply instanceof Map ? [...reply.values()] : Object.values(reply as object);
-  return values.length === 0 ? [] : readEntries(values[0]);
+  const pairs = reply instanceof Map ? [...reply] : Object.entries(reply as object);
+  for (const [key, entries] of pairs) streams.set(text(key), readEntries(entries));
+  return streams;
 }
 
 /** The state in an `XINFO STREAM` reply. */

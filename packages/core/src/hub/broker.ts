@@ -66,8 +66,17 @@ export interface Broker {
   /**
    * The id of the last entry handed to listeners: every later entry will be handed to them.
    * A new subscriber starts after it. `undefined` while the broker does not know its position yet.
+   * With `topics`, the position of a subscriber of those topics, for a broker whose ids are
+   * ordered per group of topics (a partitioned one); `undefined` when no one id can be.
    */
-  cursor(): string | undefined;
+  cursor(topics?: ReadonlySet<string>): string | undefined;
+  /**
+   * Optional. The hub calls it when `topic` gains its first local subscriber (`true`) and when it
+   * loses its last one (`false`), so that a broker can read only what local subscribers need. A
+   * broker that implements it still hands listeners every entry of a topic from the `true` call
+   * on, once {@link Broker.cursor} for the topic is defined.
+   */
+  interest?(topic: string, subscribed: boolean): void;
   /** Stops delivery and releases connections and timers. Idempotent. */
   close(): Promise<void>;
 }

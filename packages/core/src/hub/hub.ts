@@ -46,7 +46,7 @@ export class Hub<Events extends EventMap = EventMap> {
   readonly #busyRetry: number;
   readonly #serializer: Serializer | undefined;
   readonly #onError: (error: unknown) => void;
-  readonly #registry = new SubscriberRegistry<Events>();
+  readonly #registry: SubscriberRegistry<Events>;
   readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
   /** An entry is being delivered: a publish from a filter now waits in `#waiting`. */
@@ -67,6 +67,10 @@ export class Hub<Events extends EventMap = EventMap> {
       );
     }
     this.#broker = options.broker ?? localBroker({ history: options.history });
+    const broker = this.#broker;
+    this.#registry = new SubscriberRegistry<Events>((topic, subscribed) =>
+      broker.interest?.(topic, subscribed),
+    );
     this.#maxConnections = positiveInteger('maxConnections', options.maxConnections) ?? Infinity;
     this.#busyRetry = positiveInteger('busyRetry', options.busyRetry) ?? DEFAULT_BUSY_RETRY;
     this.#serializer = options.serializer;
@@ -148,7 +152,7 @@ export class Hub<Events extends EventMap = EventMap> {
       filter,
       cursor: cursorWanted,
     });
-    const cursor = this.#broker.cursor();
+    const cursor = this.#broker.cursor(new Set(topicList));
     // A resumed stream's position comes from its replay: a cursor now could skip part of it.
     if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {
       this.#delivery.sendCursor(live, cursor);
@@ -220,12 +224,21 @@ export class Hub<Events extends EventMap = EventMap> {
 
   /** The broker lost entries: live subscriptions reset; replaying ones reconnect and find out. */
   #resetAll(): void {
-    const live: Subscription<Events>[] = [];
+    // One reset per position: a partitioned broker has one per group of topics.
+    const live = new Map<string | undefined, Subscription<Events>[]>();
     for (const subscription of this.#registry.all()) {
-      if (subscription.phase.name === 'replaying') subscription.stream.close();
-      else live.push(subscription);
+      if (subscription.phase.name === 'replaying') {
+        subscription.stream.close();
+        continue;
+      }
+      const cursor = this.#broker.cursor(subscription.topics);
+      const same = live.get(cursor);
+      if (same === undefined) live.set(cursor, [subscription]);
+      else same.push(subscription);
     }
-    this.#delivery.sendReset(live, this.#broker.cursor(), 'events-lost');
+    for (const [cursor, subscriptions] of live) {
+      this.#delivery.sendReset(subscriptions, cursor, 'events-lost');
+    }
   }
 
   #isFull(stream: SseStream<Events>): boolean {

@@ -21,6 +21,12 @@ export interface Added<Events extends EventMap> {
 
 export class SubscriberRegistry<Events extends EventMap> {
   readonly #topics = new Map<string, Set<Subscription<Events>>>();
+  /** Told when a topic gains its first subscription (`true`) or loses its last (`false`). */
+  readonly #interest: (topic: string, subscribed: boolean) => void;
+
+  constructor(interest: (topic: string, subscribed: boolean) => void = () => {}) {
+    this.#interest = interest;
+  }
   /** Streams with at least one subscription now. */
   readonly #streams = new Set<SseStream<Events>>();
   readonly #states = new WeakMap<SseStream<Events>, StreamState<Events>>();
@@ -120,6 +126,7 @@ export class SubscriberRegistry<Events extends EventMap> {
       if (set === undefined) {
         set = new Set();
         this.#topics.set(topic, set);
+        this.#interest(topic, true);
       }
       set.add(subscription);
       state.topics.set(topic, { subscription, calls: 1 });
@@ -162,7 +169,10 @@ export class SubscriberRegistry<Events extends EventMap> {
     state.topics.delete(topic);
     const set = this.#topics.get(topic);
     set?.delete(hold.subscription);
-    if (set?.size === 0) this.#topics.delete(topic);
+    if (set?.size === 0) {
+      this.#topics.delete(topic);
+      this.#interest(topic, false);
+    }
     hold.subscription.leave(topic);
     if (state.topics.size === 0) this.#streams.delete(state.stream);
   }

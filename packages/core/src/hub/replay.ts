@@ -24,7 +24,8 @@ export async function replayThenLive<Events extends EventMap>(
   const afterId = subscription.phase.from;
   let position: string | undefined = isHubId(afterId) ? afterId : undefined;
   let lastSent = position;
-  for await (const page of broker.replay(afterId, new Set(subscription.topics))) {
+  const topics = new Set(subscription.topics);
+  for await (const page of broker.replay(afterId, topics)) {
     if (subscription.isGone) return;
     if (page === 'reset') {
       delivery.sendReset([subscription], startCursor, 'unknown-id');
@@ -63,6 +64,6 @@ export async function replayThenLive<Events extends EventMap>(
     if (delivery.offer(subscription, entry)) lastSent = entry.id;
   }
   if (subscription.isGone) return;
-  subscription.finishReplay(position, broker.cursor());
+  subscription.finishReplay(position, broker.cursor(topics));
   if (position !== undefined && position !== lastSent) delivery.sendCursor(subscription, position);
 }
