@@ -21,7 +21,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { rpc, stopper } from './lib/processes.mjs';
 import { reexecWhenNeeded } from './lib/reexec.mjs';
-import { machine, stamp, times } from './lib/report.mjs';
+import { machine, stamp, times, verdict } from './lib/report.mjs';
 import { median } from './lib/stats.mjs';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
@@ -263,11 +263,6 @@ function targetLines(byKey, options) {
   const raw = byKey.get(`raw:${total}`);
   const ssekit = byKey.get(`ssekit:${total}`);
   if (raw === undefined || ssekit === undefined) return [];
-  const check = (ratio, bound, atMost = true) => {
-    if (atMost)
-      return ratio <= bound ? 'met' : `**missed** by ${Math.round((ratio / bound - 1) * 100)}%`;
-    return ratio >= bound ? 'met' : `**missed** by ${Math.round((1 - ratio / bound) * 100)}%`;
-  };
   const rss = ssekit.rssPerConnection / raw.rssPerConnection;
   const heap = ssekit.heapPerConnection / raw.heapPerConnection;
   const broadcast = ssekit.broadcastMs / raw.broadcastMs;
@@ -276,11 +271,11 @@ function targetLines(byKey, options) {
     '',
     '| target | measured | verdict |',
     '|---|---:|---|',
-    `| RSS per connection ≤ 1.15x raw | ${times(rss)} | ${check(rss, 1.15)} |`,
-    `| heap per connection ≤ 1.15x raw | ${times(heap)} | ${check(heap, 1.15)} |`,
-    `| heartbeat CPU per interval under 50 ms, all processes | ${ms(ssekit.heartbeatCpuMs)} ms | ${check(ssekit.heartbeatCpuMs, 50)} |`,
-    `| heartbeat, longest event-loop stall under 50 ms | ${ms(ssekit.maxStallMs)} ms | ${check(ssekit.maxStallMs, 50)} |`,
-    `| broadcast to all within 2x raw | ${times(broadcast)} | ${check(broadcast, 2)} |`,
+    `| RSS per connection ≤ 1.15x raw | ${times(rss)} | ${verdict(rss, { atMost: 1.15 })} |`,
+    `| heap per connection ≤ 1.15x raw | ${times(heap)} | ${verdict(heap, { atMost: 1.15 })} |`,
+    `| heartbeat CPU per interval under 50 ms, all processes | ${ms(ssekit.heartbeatCpuMs)} ms | ${verdict(ssekit.heartbeatCpuMs, { atMost: 50 })} |`,
+    `| heartbeat, longest event-loop stall under 50 ms | ${ms(ssekit.maxStallMs)} ms | ${verdict(ssekit.maxStallMs, { atMost: 50 })} |`,
+    `| broadcast to all within 2x raw | ${times(broadcast)} | ${verdict(broadcast, { atMost: 2 })} |`,
   ];
 }
 

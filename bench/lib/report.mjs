@@ -8,7 +8,7 @@ import os from 'node:os';
 import { TARGETS } from './targets.mjs';
 
 /** Each adapter's framework writing the same bytes by hand. */
-export const FRAMEWORK_OF = {
+const FRAMEWORK_OF = {
   'ssekit-express': 'raw-express',
   'ssekit-hub-express': 'raw-express',
   'ssekit-koa': 'raw-koa',
@@ -18,7 +18,7 @@ export const FRAMEWORK_OF = {
 };
 
 /** The two fan-out workloads, as every table names them. */
-export const WORKLOADS = {
+const WORKLOADS = {
   paced: 'one publish per macrotask',
   burst: 'burst (one synchronous loop)',
 };
@@ -116,7 +116,7 @@ export function verdict(ratio, target) {
 }
 
 /** Every target checked against every measured pair it names, with its verdict. */
-export function checkTargets(results, targets = TARGETS) {
+function checkTargets(results, targets = TARGETS) {
   const checks = [];
   for (const target of targets) {
     for (const metric of target.metrics) {
@@ -148,7 +148,7 @@ function targetLines(results, labels, config) {
 }
 
 /** "one publish per macrotask, 1,000 clients": what a metric measured. */
-export function describeMetric(metric, config) {
+function describeMetric(metric, config) {
   const [session, phase] = metric.split('.');
   const clients = config[session]?.clients;
   const size = clients === undefined ? '' : `, ${count(clients)} clients`;
