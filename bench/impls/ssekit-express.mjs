@@ -11,11 +11,11 @@ export function start(options) {
   const app = express();
   app.get(
     '/sse',
-    sseHandler((_req, res) => fanOut.add(res.sse), OPTIONS),
+    sseHandler((_req, res) => fanOut.add(res.sse.open()), OPTIONS),
   );
   app.get(
     '/stream',
-    sseHandler((req, res) => streamTokens(req.url, res.sse), OPTIONS),
+    sseHandler((req, res) => streamTokens(req.url, res.sse.open()), OPTIONS),
   );
   return {
     server: http.createServer(app),

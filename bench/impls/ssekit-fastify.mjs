@@ -8,10 +8,10 @@ export async function start(options) {
   const { app, server } = fastifyApp();
   await app.register(sse, { heartbeat: false });
   app.get('/sse', { sse: true }, (_request, reply) => {
-    fanOut.add(reply.sse);
+    fanOut.add(reply.sse.open());
   });
   app.get('/stream', { sse: true }, (request, reply) => {
-    void streamTokens(request.url, reply.sse);
+    void streamTokens(request.url, reply.sse.open());
   });
   await app.ready();
   return { server, subscribers: fanOut.subscribers, broadcast: fanOut.broadcast };

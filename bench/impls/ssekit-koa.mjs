@@ -10,8 +10,8 @@ export function start(options) {
   app.use(sse({ heartbeat: false }));
   app.use((ctx) => {
     // Routed on the raw URL, as the raw rows do: ctx.path would parse and keep a URL per request.
-    if (ctx.url.startsWith('/stream')) streamTokens(ctx.url, ctx.sse);
-    else fanOut.add(ctx.sse);
+    if (ctx.url.startsWith('/stream')) streamTokens(ctx.url, ctx.sse.open());
+    else fanOut.add(ctx.sse.open());
   });
   return {
     server: http.createServer(app.callback()),

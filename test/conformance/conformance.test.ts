@@ -456,39 +456,48 @@ describe.each(serverFactories)('$name', (factory) => {
     expect(client.events[1]?.data).toBe('after the wait');
   });
 
-  it('closes the stream and reports a handler error, never to the framework', async () => {
-    const running = await start({
-      options: { heartbeat: false },
-      run: async (stream) => {
-        stream.send({ data: 'before' });
-        await sleep(20);
-        throw new Error('boom');
-      },
-    });
-    const client = await fetchStream(running.url);
-    expect(await settlesWithin(client.ended, 5000)).toBe(true);
-    expect(client.events.map((event) => event.data)).toEqual(['before']);
-    expect(running.reported).toEqual([expect.objectContaining({ message: 'boom' })]);
-    expect(running.frameworkErrors).toEqual([]);
+  it.each(['rejects', 'throws'] as const)(
+    'closes the stream and reports to onError a handler that %s after it opened, never to the framework',
+    async (how) => {
+      const running = await start({
+        options: { heartbeat: false },
+        run: (stream) => {
+          stream.send({ data: 'before' });
+          if (how === 'throws') throw new Error('boom');
+          return sleep(20).then(() => {
+            throw new Error('boom');
+          });
+        },
+      });
+      const client = await fetchStream(running.url);
+      expect(await settlesWithin(client.ended, 5000)).toBe(true);
+      expect(client.events.map((event) => event.data)).toEqual(['before']);
+      expect(running.reported).toEqual([expect.objectContaining({ message: 'boom' })]);
+      expect(running.frameworkErrors).toEqual([]);
 
-    const again = await fetchStream(running.url);
-    expect(await settlesWithin(again.ended, 5000)).toBe(true);
-    expect(again.events.map((event) => event.data)).toEqual(['before']);
-  });
+      const again = await fetchStream(running.url);
+      expect(await settlesWithin(again.ended, 5000)).toBe(true);
+      expect(again.events.map((event) => event.data)).toEqual(['before']);
+    },
+  );
 
-  it('lets the route answer 401 before the stream opens', async () => {
+  it('lets a route that read its stream answer 401 JSON: reading opens nothing', async () => {
     const { origin } = await start({
       guard: true,
-      options: { heartbeat: false },
+      options: { heartbeat: 60_000 },
       run: (stream) => {
         stream.send({ data: 'authorized' });
         stream.close();
       },
     });
+    const before = heartbeatRegistry();
     const refused = await request(origin).get(EVENTS_PATH).set('accept', 'text/event-stream');
     expect(refused.status).toBe(401);
     expect(refused.headers['content-type']).toMatch(/^application\/json/);
+    expect(refused.headers['cache-control']).not.toBe('no-cache, no-transform');
+    expect(refused.headers['x-accel-buffering']).toBeUndefined();
     expect(refused.body).toEqual(UNAUTHORIZED);
+    expect(heartbeatRegistry()).toEqual(before);
 
     const allowed = await request(origin)
       .get(EVENTS_PATH)
@@ -498,15 +507,42 @@ describe.each(serverFactories)('$name', (factory) => {
     expect(allowed.text).toBe('data: authorized\n\n');
   });
 
+  it.each(['open()', 'hub.subscribe'] as const)(
+    'opens the stream on %s, before any event: status and headers reach the client at once',
+    async (how) => {
+      const hub = createHub<TestEvents>();
+      const { url } = await start({
+        options: { heartbeat: false },
+        run: async (stream) => {
+          // The stream rows hand the route an open stream; the handle rows open it here, and
+          // the route stays pending, so nothing else (a write, the route returning) opens it.
+          if (how === 'hub.subscribe') hub.subscribe(stream, 'room');
+          else if ('open' in stream) stream.open();
+          await stream.closed;
+        },
+      });
+      const client = await fetchStream(url);
+      expect(client.response.status).toBe(200);
+      expect(client.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      if (how === 'hub.subscribe') {
+        await until(() => hub.stats().openStreams === 1, 'the stream to subscribe');
+        void hub.publish('room', { data: 'live' });
+        await until(() => client.events.some((event) => event.data === 'live'), 'the event');
+      }
+      client.abort();
+      await hub.close();
+    },
+  );
+
   describe('which requests get a stream', () => {
-    /** A scenario that writes one event and closes, recording whether each stream it got was open. */
+    /** A scenario that writes one event and closes, recording whether each stream took it. */
     const recording = () => {
       const seen: boolean[] = [];
       const scenario: Scenario = {
         options: { heartbeat: false },
         run: (stream) => {
-          seen.push(!stream.isClosed);
-          stream.send({ data: 'hello' });
+          // A handle (res.sse) opens at this send, which is false when opening answered 406.
+          seen.push(stream.send({ data: 'hello' }));
           stream.close();
         },
       };

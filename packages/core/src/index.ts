@@ -52,3 +52,4 @@ export {
   SseStream,
   type SseStreamOptions,
 } from './sse-stream.js';
+export type { SseStreamHandle } from './sse-stream-handle.js';

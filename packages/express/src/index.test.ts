@@ -66,7 +66,7 @@ describe.each([
     expect((await plainRequest(url)).body).toBe('data: tick\n\n');
   });
 
-  it('refuses res.sse after the route already answered, with a TypeError naming the fix', async () => {
+  it('refuses to open res.sse after the route already answered, with a TypeError naming the fix', async () => {
     const app = express();
     let thrown: unknown;
     app.get('/events', sse(), (_req, res) => {
@@ -82,7 +82,7 @@ describe.each([
       .set('accept', SSE);
     expect(response.status).toBe(404);
     expect(thrown).toBeInstanceOf(TypeError);
-    expect(String(thrown)).toMatch(/res\.sse was read after the response was sent/);
+    expect(String(thrown)).toMatch(/res\.sse was used after the response was sent/);
     expect(thrown).toMatchObject({ code: 'ERR_SSE_HEADERS_SENT' });
   });
 
@@ -156,6 +156,12 @@ describe('option checks', () => {
   ])('%s rejects a misspelled option, naming it and the fix', (_name, call, key, suggestion) => {
     expect(call).toThrow(TypeError);
     expect(call).toThrow(`has no option "${key}"; did you mean "${suggestion}"?`);
+  });
+
+  it('sse() says where onError goes instead: Express hands route errors to next(error)', () => {
+    expect(() => sse({ onError: () => {} } as never)).toThrow(
+      /sse\(\) takes no onError: Express hands a route's errors to next\(error\).*sseHandler\(handler, \{ onError \}\)/,
+    );
   });
 
   it('sseHandler rejects an onError that is not a function', () => {

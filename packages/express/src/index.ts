@@ -9,7 +9,6 @@ import {
   isPromiseLike,
   optionalFunction,
   resolveStreamOptions,
-  type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core';
 import { exposeAsSse, LazySseStream } from '@ssekit/core/node';
@@ -27,26 +26,32 @@ declare global {
     interface Response {
       /**
        * The request's event stream, on routes behind `sse()` or `sseHandler` (elsewhere it is
-       * `undefined`, whatever this type says). Reading it opens the stream: status 200 and the
-       * headers go out at once, so answer errors such as 401 before touching it. A HEAD request
-       * gets the headers and an already closed stream, a request whose `Accept` refuses
-       * `text/event-stream` gets 406 and an already closed stream; to serve it something else
-       * instead, check `acceptsEventStream(req.headers.accept)` before reading `res.sse`.
+       * `undefined`, whatever this type says). Reading it opens nothing: the stream opens
+       * (status 200 and the headers go out) at the first `send`, `write`, `pipe`, `comment` or
+       * `close`, at `hub.subscribe(res.sse, …)`, or with `res.sse.open()`, which returns the
+       * `SseStream`. Until then the route may answer otherwise (401, 404). Opening answers a
+       * HEAD request with the headers and a request whose `Accept` refuses `text/event-stream`
+       * with 406, without a stream; to serve the latter something else, check
+       * `acceptsEventStream(req.headers.accept)`.
        */
-      readonly sse: SseStream;
+      readonly sse: LazySseStream;
     }
   }
 }
 
 /** Options of {@link sseHandler}: the stream's options plus error reporting. */
 export interface SseOptions extends SseStreamOptions {
-  /** Receives what a handler threw after its stream opened (the stream is closed). Default `console.error`. */
+  /**
+   * Receives what the handler threw or rejected with after its stream opened (the stream is
+   * closed by then). Default `console.error`. Before the stream opened, errors go to
+   * `next(error)`, Express's own error flow.
+   */
   onError?: (error: unknown) => void;
 }
 
 /** A response whose `sse` is typed with the route's events. */
 export type SseResponse<Events extends EventMap = EventMap> = Omit<Response, 'sse'> & {
-  readonly sse: SseStream<Events>;
+  readonly sse: LazySseStream<Events>;
 };
 
 /** A route that streams events; may be async. */
@@ -62,10 +67,18 @@ export type Http2Listener = (req: Http2ServerRequest, res: Http2ServerResponse) 
 export type SseMiddleware = (req: Request, res: Response, next: NextFunction) => void;
 
 /**
- * Middleware that gives every request a lazily opened `res.sse`. Nothing happens until a route
- * reads it, so `app.use(sse())` is safe to mount globally.
+ * Middleware that gives every request a `res.sse` opened at first use. Nothing happens on a
+ * route that does not use it, so `app.use(sse())` is safe to mount globally. A route's errors
+ * follow Express's own flow (`next(error)`; Express 5 forwards rejected promises there itself):
+ * middleware in front of a route never sees them, so `onError` is {@link sseHandler}'s.
+ * @throws {TypeError} at once when an option is invalid.
  */
 export function sse(options: SseStreamOptions = {}): SseMiddleware {
+  if ((options as SseOptions).onError !== undefined) {
+    throw new TypeError(
+      "ssekit: sse() takes no onError: Express hands a route's errors to next(error), past the middleware in front of it. Wrap the route instead: app.get(path, sseHandler(handler, { onError })), or handle them in your error middleware.",
+    );
+  }
   const streamOptions = resolveStreamOptions(options, 'sse');
   return (req, res, next) => {
     defineLazyStream(req, res, streamOptions);
@@ -74,10 +87,12 @@ export function sse(options: SseStreamOptions = {}): SseMiddleware {
 }
 
 /**
- * A route handler with a typed `res.sse`. What the handler throws or rejects with after the
- * stream opened closes the stream and goes to `onError`; before that it goes to `next(error)`,
- * so Express answers it as usual. HEAD and refusing `Accept` headers are answered when the
- * handler reads `res.sse`, as with `sse()`.
+ * Advanced: a route handler that owns its errors, for routes that can fail after their stream
+ * opened. Express hands a route's errors to `next(error)`, whose final handler destroys a
+ * started response; `sseHandler` calls the handler itself, so an error after the stream opened
+ * closes the stream cleanly (the client gets a normal end and reconnects) and goes to
+ * `onError`; before that it goes to `next(error)`, so Express answers it as usual. `res.sse`
+ * behaves as with `sse()`.
  */
 export function sseHandler<Events extends EventMap = EventMap>(
   handler: SseRouteHandler<Events>,
@@ -96,7 +111,11 @@ export function sseHandler<Events extends EventMap = EventMap>(
     };
     try {
       const result = handler(req, res as unknown as SseResponse<Events>);
-      if (isPromiseLike(result)) result.then(undefined, fail);
+      // An async route that read res.sse and resolved unanswered kept it to stream: open it now,
+      // as Koa and Fastify do. A sync one may still answer from a callback, as Express allows.
+      if (isPromiseLike(result)) {
+        result.then(() => LazySseStream.openIfKept(lazy, res.headersSent), fail);
+      }
     } catch (error) {
       fail(error);
     }
@@ -125,7 +144,7 @@ function reparent(target: object, base: object): void {
   );
 }
 
-/** Makes `res.sse` the stream, opened at first read; returns its lazy holder. */
+/** Makes `res.sse` the request's handle; returns it. */
 function defineLazyStream(req: Request, res: Response, options: SseStreamOptions): LazySseStream {
   const lazy = new LazySseStream(req, res, options, 'res.sse');
   exposeAsSse(res, lazy);

@@ -1,4 +1,5 @@
-import type { SseStream } from '@ssekit/core';
+import { createHub, type SseStream } from '@ssekit/core';
+import type { LazySseStream } from '@ssekit/core/node';
 import Fastify from 'fastify';
 import { expectTypeOf, test } from 'vitest';
 import { sse } from './index.js';
@@ -9,7 +10,7 @@ test('reply.sse is declared on every reply, so { sse: true } routes use it witho
   const app = Fastify();
   await app.register(sse, { heartbeat: 15_000 });
   app.get('/events', { sse: true }, (_request, reply) => {
-    expectTypeOf(reply.sse).toEqualTypeOf<SseStream>();
+    expectTypeOf(reply.sse).toEqualTypeOf<LazySseStream>();
     reply.sse.send({ data: 'no undefined check needed' });
   });
 });
@@ -21,7 +22,9 @@ test('the route generic Events types reply.sse, without casts', () => {
     { sse: { retry: 1000 } },
     async (request, reply) => {
       expectTypeOf(request.query.room).toEqualTypeOf<string>();
-      expectTypeOf(reply.sse).toEqualTypeOf<SseStream<Events>>();
+      expectTypeOf(reply.sse).toEqualTypeOf<LazySseStream<Events>>();
+      expectTypeOf(reply.sse.open()).toEqualTypeOf<SseStream<Events>>();
+      createHub<Events>().subscribe(reply.sse, 'ticks');
       reply.sse.send({ event: 'tick', data: { n: 1 } });
       reply.sse.send({ data: 'a message' });
       // @ts-expect-error the payload of tick is { n: number }
@@ -35,7 +38,7 @@ test('the route generic Events types reply.sse, without casts', () => {
 
 test('Events alone is a route generic', () => {
   Fastify().get<{ Events: Events }>('/events', { sse: true }, (_request, reply) => {
-    expectTypeOf(reply.sse).toEqualTypeOf<SseStream<Events>>();
+    expectTypeOf(reply.sse).toEqualTypeOf<LazySseStream<Events>>();
   });
 });
 

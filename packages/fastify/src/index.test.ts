@@ -85,6 +85,23 @@ describe('@ssekit/fastify', () => {
     expect(response.text).toBe('data: hi\n\n');
   });
 
+  it('opens the stream of an async route that read reply.sse and resolved unanswered', async () => {
+    const fastify = await app();
+    fastify.get('/events', { sse: true }, async (_request, reply) => {
+      const stream = reply.sse;
+      setTimeout(() => {
+        stream.send({ data: 'later' });
+        stream.close();
+      }, 20);
+    });
+    const response = await request(await listen(fastify)).get('/events');
+    expect([response.status, response.headers['content-type'], response.text]).toEqual([
+      200,
+      'text/event-stream; charset=utf-8',
+      'data: later\n\n',
+    ]);
+  });
+
   it('a route’s sse options take precedence over the plugin’s', async () => {
     const fastify = await app({ heartbeat: false, retry: 1000 });
     fastify.get('/events', { sse: { retry: 250 } }, (_request, reply) => {

@@ -3,7 +3,8 @@
  * its heartbeat, buffering, disconnect detection, `Accept` and HEAD answers and `Last-Event-ID`
  * come from `@ssekit/core/node`.
  */
-import type { EventMap, SseStream } from '@ssekit/core';
+import type { EventMap } from '@ssekit/core';
+import type { LazySseStream } from '@ssekit/core/node';
 import type { SseOptions } from './plugin.js';
 
 export {
@@ -33,14 +34,17 @@ declare module 'fastify' {
   interface FastifyReply<RouteGeneric> {
     /**
      * The request's event stream, on routes declared with the `sse` option (elsewhere reading it
-     * throws a TypeError saying so). Reading it opens the stream: status 200 and the headers go
-     * out at once and Fastify stops answering this request, so answer errors such as 401 before
-     * touching it. A HEAD request gets the headers and an already closed stream, a request whose
-     * `Accept` refuses `text/event-stream` gets 406 and an already closed stream; to serve it
-     * something else instead, check `acceptsEventStream(request.headers.accept)` first.
+     * throws a TypeError saying so). Reading it opens nothing: the stream opens (status 200 and
+     * the headers go out, Fastify stops answering this request) at the first `send`, `write`,
+     * `pipe`, `comment` or `close`, at `hub.subscribe(reply.sse, …)`, or with
+     * `reply.sse.open()`, which returns the `SseStream`; an async route that read it and
+     * resolves with nothing, unanswered, has it opened then. Until then the route may answer
+     * otherwise (401, 404). Opening answers a HEAD request with the headers and a request whose
+     * `Accept` refuses `text/event-stream` with 406, without a stream; to serve the latter
+     * something else, check `acceptsEventStream(request.headers.accept)`.
      * Typed with the route generic's `Events`: `app.get<{ Events: MyEvents }>(...)`.
      */
-    readonly sse: SseStream<RouteEvents<RouteGeneric>>;
+    readonly sse: LazySseStream<RouteEvents<RouteGeneric>>;
   }
 
   interface RouteShorthandOptions {

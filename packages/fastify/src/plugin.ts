@@ -40,9 +40,9 @@ const plugin: FastifyPluginAsync<SseOptions> = async (app, options) => {
 
 /**
  * The Fastify plugin: `await app.register(sse, options)`, then declare streaming routes with
- * `{ sse: true }` (or `{ sse: { ...options } }`) and read `reply.sse` in them. Reading it opens
- * the stream (status 200 and the headers go out at once, Fastify stops answering this request),
- * so answer errors such as 401 with `reply.code(401).send(...)` before touching it.
+ * `{ sse: true }` (or `{ sse: { ...options } }`) and use `reply.sse` in them. Reading it opens
+ * nothing; the stream opens at its first use (status 200 and the headers go out, Fastify stops
+ * answering this request), so a route may still answer 401 with `reply.code(401).send(...)`.
  */
 export const sse = fastifyPlugin(plugin, { fastify: '5.x', name: '@ssekit/fastify' });
 

@@ -1,5 +1,5 @@
 /** `reply.sse`: the getter every reply has, and where a `{ sse: true }` route keeps its stream. */
-import type { SseStream } from '@ssekit/core';
+import { LazySseStream } from '@ssekit/core/node';
 import type { FastifyReply } from 'fastify';
 import type { ReplyStream } from './reply-stream.js';
 
@@ -10,13 +10,14 @@ export interface ReplyWithStream {
   [REPLY_STREAM]: ReplyStream | null;
 }
 
-/** The getter of `reply.sse`: opens the route's stream, or says how to get one. */
-export function replySse(this: FastifyReply): SseStream {
+/** The getter of `reply.sse`: the route's handle (opening nothing), or how to get one. */
+export function replySse(this: FastifyReply): LazySseStream {
   const stream = (this as unknown as ReplyWithStream)[REPLY_STREAM];
   if (stream === null) {
     throw new TypeError(
       `ssekit: reply.sse was read on ${this.request.method} ${this.request.routeOptions.url ?? this.request.url}, a route without the sse option, so no stream was opened. Declare the route with { sse: true }: app.get(path, { sse: true }, handler).`,
     );
   }
-  return stream.open();
+  LazySseStream.markRead(stream);
+  return stream;
 }

@@ -1,5 +1,5 @@
 /**
- * A reply's event stream, opened at the first read of `reply.sse`: the core's lazy Node stream,
+ * A reply's event stream, opened at its first use: the core's lazy Node stream,
  * plus what Fastify needs when it opens. The stream, its headers, HEAD and `Accept` answers all
  * come from `@ssekit/core/node`; this file only hands Fastify's reply over to it.
  */

@@ -5,6 +5,7 @@
  * stream closes and the error goes to `onError`.
  */
 import { isPromiseLike, type SseStreamOptions } from '@ssekit/core';
+import { LazySseStream } from '@ssekit/core/node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REPLY_STREAM, type ReplyWithStream } from './reply-sse.js';
 import { ReplyStream } from './reply-stream.js';
@@ -36,7 +37,12 @@ export function streamingHandler(
     };
     try {
       const result = handler.call(this, request, reply);
-      return isPromiseLike(result) ? Promise.resolve(result).catch(fail) : result;
+      if (!isPromiseLike(result)) return result;
+      return Promise.resolve(result).then((value) => {
+        // Fastify answers a route that resolves with nothing; one that kept reply.sse streams.
+        if (value === undefined) LazySseStream.openIfKept(stream, reply.sent);
+        return value;
+      }, fail);
     } catch (error) {
       return fail(error);
     }

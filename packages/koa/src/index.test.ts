@@ -37,6 +37,26 @@ describe.each([
     expect((await request(origin).get('/data').set('accept', SSE)).body).toEqual({ ok: true });
   });
 
+  it('opens the stream of a route that read ctx.sse and returned without a body, to use later', async () => {
+    const app = new KoaApp();
+    app.use(sse({ heartbeat: false }));
+    app.use<object, SseContext>((ctx) => {
+      const stream = ctx.sse;
+      setTimeout(() => {
+        stream.send({ data: 'later' });
+        stream.close();
+      }, 20);
+    });
+    const response = await request(await listenForTest(app.callback()))
+      .get('/events')
+      .set('accept', SSE);
+    expect([response.status, response.headers['content-type'], response.text]).toEqual([
+      200,
+      'text/event-stream; charset=utf-8',
+      'data: later\n\n',
+    ]);
+  });
+
   it('lets a route serve JSON to clients that refuse SSE, checking acceptsEventStream first', async () => {
     const app = new KoaApp();
     app.use(sse({ heartbeat: false }));
@@ -69,7 +89,7 @@ describe.each([
     expect(reported).toEqual([]);
   });
 
-  it('refuses ctx.sse after the response was sent, with a TypeError naming the fix', async () => {
+  it('refuses to open ctx.sse after the response was sent, with a TypeError naming the fix', async () => {
     const app = new KoaApp();
     let thrown: unknown;
     app.use(sse());
@@ -85,7 +105,7 @@ describe.each([
       .get('/events')
       .set('accept', SSE);
     expect(response.status).toBe(404);
-    expect(String(thrown)).toMatch(/^TypeError: ssekit: ctx\.sse was read after the response/);
+    expect(String(thrown)).toMatch(/^TypeError: ssekit: ctx\.sse was used after the response/);
     expect(thrown).toMatchObject({ code: 'ERR_SSE_HEADERS_SENT' });
   });
 

@@ -6,7 +6,6 @@ import {
   type EventMap,
   optionalFunction,
   resolveStreamOptions,
-  type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core';
 import { exposeAsSse, LazySseStream } from '@ssekit/core/node';
@@ -31,22 +30,27 @@ export interface SseOptions extends SseStreamOptions {
  */
 export interface SseContext<Events extends EventMap = EventMap> {
   /**
-   * The request's event stream. Reading it opens the stream (status 200 and headers go out at
-   * once, Koa stops responding for this request), so answer errors such as 401 before touching
-   * it. A HEAD request gets the headers and an already closed stream, a request whose `Accept`
-   * refuses `text/event-stream` gets 406 and an already closed stream; to serve it something
-   * else instead, check `acceptsEventStream(ctx.get('accept'))` before reading `ctx.sse`.
+   * The request's event stream. Reading it opens nothing: the stream opens (status 200 and the
+   * headers go out, Koa stops responding for this request) at the first `send`, `write`,
+   * `pipe`, `comment` or `close`, at `hub.subscribe(ctx.sse, …)`, or with `ctx.sse.open()`,
+   * which returns the `SseStream`; a route that read it and returns without a body has it
+   * opened then, since it kept the stream to use later. Until then the route may answer
+   * otherwise (401, 404). Opening answers a HEAD request with the headers and a request whose
+   * `Accept` refuses `text/event-stream` with 406, without a stream; to serve the latter
+   * something else, check `acceptsEventStream(ctx.get('accept'))`.
    */
-  readonly sse: SseStream<Events>;
+  readonly sse: LazySseStream<Events>;
 }
 
 /** Koa middleware (context, next). */
 export type SseMiddleware = (ctx: Context, next: Next) => Promise<void>;
 
 /**
- * Middleware that gives every request a lazily opened `ctx.sse`; nothing happens until
- * downstream middleware reads it. What downstream middleware throws after the stream opened
- * closes the stream and goes to `onError`; before that, Koa handles it as usual.
+ * Middleware that gives every request a `ctx.sse` opened at first use; nothing happens on a
+ * route that does not use it, so `app.use(sse())` is safe to mount globally. What downstream
+ * middleware throws after the stream opened closes the stream and goes to `onError`; before
+ * that, Koa handles it as usual.
+ * @throws {TypeError} at once when an option is invalid.
  */
 export function sse(options: SseOptions = {}): SseMiddleware {
   // Fail at startup, not at the first client, on an invalid option.
@@ -57,6 +61,11 @@ export function sse(options: SseOptions = {}): SseMiddleware {
     const lazy = defineLazyStream(ctx, streamOptions);
     try {
       await next();
+      // Koa answers 404 for a route that sets no body; one that read ctx.sse streams instead.
+      LazySseStream.openIfKept(
+        lazy,
+        ctx.body != null || ctx.status !== 404 || ctx.respond === false,
+      );
     } catch (error) {
       const stream = lazy.opened;
       if (stream === undefined) throw error;
@@ -73,7 +82,7 @@ interface ContextReportingErrors {
   [REPORT_ERROR]?: Context['onerror'];
 }
 
-/** Makes `ctx.sse` the stream, opened at first read; returns its lazy holder. */
+/** Makes `ctx.sse` the request's handle; returns it. */
 function defineLazyStream(ctx: Context, options: SseStreamOptions): LazySseStream {
   const lazy = new KoaLazyStream(ctx, options);
   exposeAsSse(ctx, lazy);

@@ -3,6 +3,7 @@
  * stream is open. Every adapter's factory mounts the same scenario the same way.
  */
 import type { SseStream, SseStreamOptions } from '@ssekit/core';
+import type { LazySseStream } from '@ssekit/core/node';
 
 /** The typed events of the suite: the adapters must accept them without casts. */
 export type TestEvents = {
@@ -10,7 +11,11 @@ export type TestEvents = {
   tick: { n: number };
 };
 
-export type TestStream = SseStream<TestEvents>;
+/**
+ * What a route writes to: the stream itself (fetch entry, node:http, h3), or the handle a
+ * framework adapter exposes (`res.sse`, `ctx.sse`, `reply.sse`), opened at first use.
+ */
+export type TestStream = SseStream<TestEvents> | LazySseStream<TestEvents>;
 
 export interface Scenario {
   /** The stream's options, passed to the adapter. */

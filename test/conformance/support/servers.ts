@@ -172,12 +172,14 @@ function expressFactory(name: string, express: ExpressFactory): ServerFactory {
         negotiate,
         sseHandler<TestEvents>(
           async (req, res) => {
+            // Read first, as a route may: reading opens nothing, so the guard can still answer.
+            const stream = res.sse;
             if (scenario.guard && !hasAuthorization(req.headers.authorization)) {
               res.status(401).json(UNAUTHORIZED);
               return;
             }
             await scenario.before?.();
-            return scenario.run(res.sse);
+            return scenario.run(stream);
           },
           { ...scenario.options, onError: (error) => reported.push(error) },
         ),
@@ -215,6 +217,8 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
         EVENTS_PATH,
         sse({ ...scenario.options, onError: (error) => reported.push(error) }),
         async (ctx) => {
+          // Read first, as a route may: reading opens nothing, so the guard can still answer.
+          const stream = ctx.sse;
           if (scenario.guard && !hasAuthorization(ctx.get('authorization'))) {
             ctx.status = 401;
             ctx.body = UNAUTHORIZED;
@@ -225,7 +229,7 @@ function koaFactory(name: string, KoaApp: KoaClass): ServerFactory {
             return;
           }
           await scenario.before?.();
-          await scenario.run(ctx.sse);
+          await scenario.run(stream);
         },
       );
       app.use(router.routes());
@@ -264,12 +268,14 @@ const fastify: ServerFactory = {
       onError: (error) => reported.push(error),
     });
     app.get<{ Events: TestEvents }>(EVENTS_PATH, { sse: true }, async (request, reply) => {
+      // Read first, as a route may: reading opens nothing, so the guard can still answer.
+      const stream = reply.sse;
       if (scenario.guard && !hasAuthorization(request.headers.authorization))
         return reply.code(401).send(UNAUTHORIZED);
       if (scenario.negotiate && !fastifyAccepts(request.headers.accept))
         return reply.send(JSON_ANSWER);
       await scenario.before?.();
-      await scenario.run(reply.sse);
+      await scenario.run(stream);
     });
     await app.ready();
     const handler = listener as NodeListener;

@@ -66,7 +66,7 @@ function expressTarget(name: string, express: typeof express4 | typeof express5)
     start: (handler, options = {}) => {
       const app = express();
       app.use(
-        sseHandler((req, res) => handler(res.sse, req.originalUrl), {
+        sseHandler((req, res) => handler(res.sse.open(), req.originalUrl), {
           ...options.stream,
           onError: options.onError ?? ((error) => console.error(error)),
         }),
@@ -89,7 +89,7 @@ function koaTarget(name: string, Koa: typeof Koa2 | typeof Koa3): Target {
       });
       app.use(sse({ ...options.stream, onError: report }));
       app.use((ctx) => {
-        handler((ctx as unknown as SseContext).sse, ctx.url);
+        handler((ctx as unknown as SseContext).sse.open(), ctx.url);
       });
       return startNodeServer(app.callback(), options);
     },

@@ -11,6 +11,7 @@ import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 import { inputError, SsekitError } from '../errors.js';
 import { dataText, eventName, type Serializer } from '../format.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
+import { type SseStreamHandle, streamOf } from '../sse-stream-handle.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
 import { Delivery, type LocalMessage } from './delivery.js';
 import { checkCursor, checkFilter, checkMessage, checkTopic, checkTopics } from './hub-checks.js';
@@ -123,7 +124,9 @@ export class Hub<Events extends EventMap = EventMap> {
    * unless `cursor: false`. The stream's client sees these signals beside the published events:
    * type it with the {@link HubSignals} merged in, `Events & HubSignals`.
    * Past `maxConnections`, or once the hub is closing, the stream gets a `retry` hint and is
-   * closed (the client reconnects later, as EventSource does after any stream ends).
+   * closed (the client reconnects later, as EventSource does after any stream ends). An
+   * adapter's handle (`res.sse`, `ctx.sse`, `reply.sse`) opens here, once the arguments are
+   * checked: the client sees the stream open before the first event.
    *
    * A stream gets each event once: subscribing it again to a topic it already has adds nothing
    * for that topic, and the topic stays until every `subscribe` call that asked for it has been
@@ -132,7 +135,7 @@ export class Hub<Events extends EventMap = EventMap> {
    * or when the stream already has one of `topics` with a different `filter`.
    */
   subscribe(
-    stream: SseStream<Events>,
+    target: SseStream<Events> | SseStreamHandle<Events>,
     topics: string | readonly string[],
     options: SubscribeOptions<Events> = {},
   ): () => void {
@@ -140,6 +143,8 @@ export class Hub<Events extends EventMap = EventMap> {
     checkKnownKeys('hub.subscribe', options, ['filter', 'cursor']);
     const filter = checkFilter(options.filter);
     const cursorWanted = checkCursor(options.cursor);
+    // An adapter's handle (res.sse) opens here: the client sees the stream open at once.
+    const stream = streamOf(target);
     if (stream.isClosed) return noop;
     this.#registry.checkSameFilter(stream, topicList, filter);
     if (this.#closing !== undefined || this.#isFull(stream)) {

@@ -1,17 +1,36 @@
-/** The stream a framework adapter exposes as a property (`res.sse`, `ctx.sse`), opened at first use. */
+/**
+ * The handle a framework adapter exposes as a property (`res.sse`, `ctx.sse`, `reply.sse`):
+ * reading it opens nothing, so a route can still answer 401 or 404 after reading it.
+ */
+import type { EncodedEvent } from '../encoded-event.js';
 import { inputError } from '../errors.js';
-import type { EventMap, SseStream, SseStreamOptions } from '../sse-stream.js';
+import { sseHeaders } from '../headers.js';
+import type { EventMap, MessageOf } from '../message.js';
+import type { PipeSource } from '../pipe.js';
+import type { SseStream } from '../sse-stream.js';
+import type { SseStreamHandle } from '../sse-stream-handle.js';
+import type { SseStreamOptions } from '../stream-options.js';
 import { openSseStream } from './open-sse-stream.js';
+import { requestLastEventId } from './request-last-event-id.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
 /**
- * An event stream that opens at first use, so a route can still answer 401 or 404 before it.
+ * One request's event stream, opened at first use: the first `send`, `write`, `pipe`,
+ * `comment` or `close`, `hub.subscribe(handle, …)`, or `open()`. Opening writes status 200 and
+ * the headers, or answers HEAD and a refusing `Accept` (406) without a stream, as
+ * `openSseStream` does. Until then the response is the route's to answer otherwise; the handle
+ * reads the request (`lastEventId`) without opening anything.
+ *
  * `name` is how the adapter exposes it, named in the error when it is opened after the response
  * was sent. A class rather than closures: every request that may stream holds one, and
  * thousands stay open. An adapter that must do more when the stream opens overrides `opening`.
  */
-export class LazySseStream<Events extends EventMap = EventMap> {
+export class LazySseStream<Events extends EventMap = EventMap> implements SseStreamHandle<Events> {
   #stream: SseStream<Events> | undefined;
+  /** What `closed` returned before the stream opened, settled by the stream's own. */
+  #closed: Promise<void> | undefined;
+  #settleClosed: (() => void) | undefined;
+  #read = false;
   readonly #req: NodeRequestLike;
   readonly #res: NodeResponseLike;
   readonly #options: SseStreamOptions;
@@ -29,65 +48,131 @@ export class LazySseStream<Events extends EventMap = EventMap> {
     this.#name = name;
   }
 
+  /**
+   * Opens the stream of a route that read `handle` through the property exposing it, then
+   * returned without opening it or answering otherwise (`answered`): it kept the stream to use
+   * later (a timer, a subscription after an await), and its framework would now answer the
+   * request itself (Koa's 404, Fastify's empty reply). Adapters call it when the route returns.
+   */
+  static openIfKept(handle: LazySseStream, answered: boolean): void {
+    if (handle.#stream === undefined && handle.#read && !answered && !handle.#res.headersSent) {
+      handle.open();
+    }
+  }
+
+  /** Marks `handle` as read by a route: what the exposing property calls. */
+  static markRead(handle: LazySseStream): void {
+    handle.#read = true;
+  }
+
   /** The stream if it was opened, else `undefined`. */
   get opened(): SseStream<Events> | undefined {
     return this.#stream;
   }
 
   /**
-   * Opens the stream on first call (status 200 and headers go out at once) and returns it.
-   * @throws {TypeError} when the response was already sent.
+   * Opens the stream on first call (status 200 and headers go out at once, so the browser's
+   * `onopen` fires) and returns it; later calls return the same stream.
+   * @throws {TypeError} when the route already answered the request otherwise.
    */
   open(): SseStream<Events> {
     if (this.#stream !== undefined) return this.#stream;
     if (this.#res.headersSent) {
       throw inputError(
         'ERR_SSE_HEADERS_SENT',
-        `ssekit: ${this.#name} was read after the response was sent; answer errors (401, 404) without touching ${this.#name}, and read it only to stream.`,
+        `ssekit: ${this.#name} was used after the response was sent; a route that answers otherwise (401, 404) must not send to ${this.#name}, subscribe it or open it.`,
       );
     }
-    this.#stream = openSseStream<Events>(this.#req, this.#res, this.#options);
+    const stream = openSseStream<Events>(this.#req, this.#res, this.#options);
+    this.#stream = stream;
+    if (this.#settleClosed !== undefined) {
+      this.#res.off('close', this.#settleClosed);
+      stream.closed.then(this.#settleClosed);
+    }
     this.opening();
-    return this.#stream;
+    return stream;
   }
 
   /** Runs once, right after `open()` opened the stream (status and headers are out). */
   protected opening(): void {}
-}
 
-/**
- * Where the object that exposes a stream as `sse` keeps it. Registered, so that two copies of
- * this module (two installs of @ssekit/core) defining the getter on one prototype read one key.
- */
-const LAZY_STREAM = Symbol.for('ssekit.lazyStream');
-
-interface ExposesLazyStream {
-  [LAZY_STREAM]?: LazySseStream;
-}
-
-/** The prototypes that already have the `sse` getter. */
-const prototypesWithGetter = new WeakSet<object>();
-
-/**
- * Makes `owner.sse` (Express's `res`, Koa's `ctx`) the stream of `lazy`, opened at first read;
- * on other objects of the same prototype, `sse` is `undefined`. The getter is defined once, on
- * the owner's prototype (`app.response`, `app.context`: where each framework lets apps add
- * members): a getter of its own on each owner would turn every open connection's object into a
- * dictionary of properties (bench/README.md, "Memory per idle connection", has the figure).
- */
-export function exposeAsSse(owner: object, lazy: LazySseStream): void {
-  const prototype = (Object.getPrototypeOf(owner) as object | null) ?? owner;
-  if (!prototypesWithGetter.has(prototype)) {
-    Object.defineProperty(prototype, 'sse', {
-      configurable: true,
-      enumerable: false,
-      get: openExposedStream,
-    });
-    prototypesWithGetter.add(prototype);
+  /** Opens the stream and queues one event; see `SseStream.send`. */
+  send(message: MessageOf<Events> | EncodedEvent): boolean {
+    return this.open().send(message);
   }
-  (owner as ExposesLazyStream)[LAZY_STREAM] = lazy;
-}
 
-function openExposedStream(this: ExposesLazyStream): SseStream | undefined {
-  return this[LAZY_STREAM]?.open();
+  /** Opens the stream and writes one event, waiting for a slow client; see `SseStream.write`. */
+  write(message: MessageOf<Events> | EncodedEvent): Promise<boolean> {
+    return this.open().write(message);
+  }
+
+  /** Opens the stream and writes each item of `source`; see `SseStream.pipe`. */
+  pipe(source: PipeSource<MessageOf<Events> | EncodedEvent>): Promise<boolean>;
+  pipe<Item>(
+    source: PipeSource<Item>,
+    toMessage: (item: Item) => MessageOf<Events> | EncodedEvent,
+  ): Promise<boolean>;
+  pipe<Item>(
+    source: PipeSource<Item>,
+    toMessage?: (item: Item) => MessageOf<Events> | EncodedEvent,
+  ): Promise<boolean> {
+    const stream = this.open();
+    return toMessage === undefined
+      ? stream.pipe(source as PipeSource<MessageOf<Events> | EncodedEvent>)
+      : stream.pipe(source, toMessage);
+  }
+
+  /** Opens the stream and queues a comment line; see `SseStream.comment`. */
+  comment(text?: string): boolean {
+    return this.open().comment(text);
+  }
+
+  /**
+   * Ends the stream after what is queued has been written. Unopened, it opens it first (the
+   * client gets an empty stream and reconnects), unless the route answered otherwise or the
+   * client left: then there is nothing to close.
+   */
+  close(): void {
+    if (this.#stream === undefined && (this.#res.headersSent || this.#res.destroyed)) return;
+    this.open().close();
+  }
+
+  /** The id the client last saw (`Last-Event-ID` or `?lastEventId=`); reading it opens nothing. */
+  get lastEventId(): string | undefined {
+    return this.#stream?.lastEventId ?? requestLastEventId(this.#req, this.#options.lastEventId);
+  }
+
+  /** `true` once the stream is closing or closed, or, unopened, once the response is over. */
+  get isClosed(): boolean {
+    if (this.#stream !== undefined) return this.#stream.isClosed;
+    return this.#res.writableEnded || this.#res.destroyed;
+  }
+
+  /**
+   * Resolves once the stream has closed, or, if it never opens, once the response is over
+   * (answered otherwise, or the client left). Never rejects; reading it opens nothing.
+   */
+  get closed(): Promise<void> {
+    if (this.#stream !== undefined) return this.#stream.closed;
+    this.#closed ??= new Promise((resolve) => {
+      this.#settleClosed = resolve;
+      this.#res.on('close', resolve);
+    });
+    return this.#closed;
+  }
+
+  /** The response headers the stream sends (or sent). */
+  get headers(): Headers {
+    return this.#stream?.headers ?? sseHeaders(this.#options.headers);
+  }
+
+  /** Bytes queued but not yet taken by the client; 0 before the stream opens. */
+  get bufferedBytes(): number {
+    return this.#stream?.bufferedBytes ?? 0;
+  }
+
+  /** How many times the buffer reached `maxBufferedBytes`; 0 before the stream opens. */
+  get overflows(): number {
+    return this.#stream?.overflows ?? 0;
+  }
 }

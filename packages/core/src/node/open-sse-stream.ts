@@ -5,12 +5,12 @@
  */
 import { eventStreamAnswer } from '../accept.js';
 import { DEFAULT_HEADERS } from '../headers.js';
-import { readLastEventId } from '../last-event-id.js';
 import { attachSink } from '../sink.js';
 import { createSseStream, type EventMap, type SseStream } from '../sse-stream.js';
 import { DEFAULT_HEARTBEAT_MS, type SseStreamOptions } from '../stream-options.js';
 import { answerWithoutStream } from './answer-without-stream.js';
 import { http1Socket, isConnectionGone, isHeld } from './connection.js';
+import { headerValue, requestLastEventId } from './request-last-event-id.js';
 import { ResponseSink } from './response-sink.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
@@ -38,8 +38,7 @@ export function openSseStream<Events extends EventMap = EventMap>(
 ): SseStream<Events> {
   const stream = createSseStream<Events>({
     ...options,
-    lastEventId:
-      options.lastEventId ?? readLastEventId(headerValue(req.headers['last-event-id']), req.url),
+    lastEventId: requestLastEventId(req, options.lastEventId),
   });
   const answer = eventStreamAnswer(req.method, headerValue(req.headers.accept));
   if (answer !== 'stream') {
@@ -77,8 +76,4 @@ export function openSseStream<Events extends EventMap = EventMap>(
  */
 function closeGraceMs(heartbeat: number | false | undefined): number {
   return typeof heartbeat === 'number' ? heartbeat : DEFAULT_HEARTBEAT_MS;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
