@@ -75,8 +75,11 @@ export type SseMiddleware = (req: Request, res: Response, next: NextFunction) =>
  */
 export function sse(options: SseStreamOptions = {}): SseMiddleware {
   if ((options as SseOptions).onError !== undefined) {
-    throw new TypeError(
-      "ssekit: sse() takes no onError: Express hands a route's errors to next(error), past the middleware in front of it. Wrap the route instead: app.get(path, sseHandler(handler, { onError })), or handle them in your error middleware.",
+    throw Object.assign(
+      new TypeError(
+        "ssekit: sse() takes no onError: Express hands a route's errors to next(error), past the middleware in front of it. Wrap the route instead: app.get(path, sseHandler(handler, { onError })), or handle them in your error middleware.",
+      ),
+      { code: 'ERR_SSE_UNKNOWN_OPTION' },
     );
   }
   const streamOptions = resolveStreamOptions(options, 'sse');

@@ -12,7 +12,7 @@ import {
   type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core';
-import { openSseStream } from '@ssekit/core/node';
+import { type LazySseStream, openSseStream } from '@ssekit/core/node';
 import { sseHandler } from '@ssekit/express';
 import { defineSseHandler } from '@ssekit/h3';
 import { sse as koaSse } from '@ssekit/koa';
@@ -56,14 +56,14 @@ export const ADAPTERS: Record<string, Open> = {
     const app = express();
     app.get(
       '/events',
-      sseHandler<PriceEvents>((_req, res) => follow(res.sse), options),
+      sseHandler<PriceEvents>((_req, res) => follow(res.sse.open()), options),
     );
     return app;
   },
   koa: (follow, options) => {
     const app = new Koa();
     app.use(koaSse(options));
-    app.use((ctx) => follow(ctx.sse as SseStream<PriceEvents>));
+    app.use((ctx) => follow((ctx.sse as LazySseStream<PriceEvents>).open()));
     return app.callback();
   },
   h3: (follow, options) => {
