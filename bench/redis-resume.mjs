@@ -62,9 +62,10 @@ async function run(count) {
     for (let i = 0; i < 1000 && sent < entries; i++, sent++) {
       turn.push(broker.publish({ topic: `feed:${sent % 1000}`, data }));
     }
-    if (sent % (entries / 5) < 1000) turn.push(broker.publish({ topic: QUIET, data: 'quiet' }));
+    const quiet = sent % (entries / 5) < 1000;
+    if (quiet) turn.push(broker.publish({ topic: QUIET, data: 'quiet' }));
     const ids = await Promise.all(turn);
-    from ??= ids.at(-1);
+    if (quiet) from ??= ids.at(-1);
   }
   const fillSeconds = (performance.now() - fillStarted) / 1000;
   // `from` is the first quiet event's id: its resume owes the four after it.
