@@ -19,6 +19,7 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeHeadline } from './headline.mjs';
 import { rpc, stopper } from './lib/processes.mjs';
 import { reexecWhenNeeded } from './lib/reexec.mjs';
 import { machine, stamp, times, verdict } from './lib/report.mjs';
@@ -307,6 +308,7 @@ async function main() {
     writeFileSync(`${out}.md`, markdown);
     writeFileSync(`${out}.json`, `${JSON.stringify({ machine: host, options, rows }, null, 2)}\n`);
     console.log(`bench:scale: wrote ${out}.md and ${out}.json`);
+    writeHeadline();
   }
 }
 
