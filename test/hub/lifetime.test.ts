@@ -52,7 +52,7 @@ async function serveWithTokens(hub: Hub, tokens: ReturnType<typeof tokenIssuer>)
       return;
     }
     tokensSeen.push(token);
-    const stream = openSseStream<Events>(req, res, { retry: 20, heartbeat: false });
+    const stream = openSseStream(req, res, { retry: 20, heartbeat: false });
     stream.closeAt(expiresAt);
     hub.subscribe(stream, 'news');
   });
