@@ -5,8 +5,8 @@
  */
 import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core';
 import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toConnection } from '../../packages/redis/src/connection/to-connection.js';
 import { until } from '../support/wait.js';
@@ -361,6 +361,18 @@ describe('redisBroker options', () => {
   ])('refuses %o with a TypeError naming the field', (options, message) => {
     expect(() => redisBroker(options as never)).toThrow(TypeError);
     expect(() => redisBroker(options as never)).toThrow(message);
+  });
+
+  it('refuses a Redis Cluster client of either library with a TypeError saying it is not supported yet', () => {
+    const ioredisCluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
+    const nodeRedisCluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] });
+    for (const cluster of [ioredisCluster, nodeRedisCluster]) {
+      expect(() => redisBroker({ client: cluster as never })).toThrow(TypeError);
+      expect(() => redisBroker({ client: cluster as never })).toThrow(
+        /"client" is a Redis Cluster client .* does not support yet/,
+      );
+    }
+    ioredisCluster.disconnect();
   });
 
   it.skipIf(!available)('accepts a RedisConnection in place of a client', async () => {

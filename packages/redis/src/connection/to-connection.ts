@@ -10,12 +10,30 @@ export type RedisClientLike = NodeRedisClientLike | IoredisClientLike | RedisCon
  * @throws {TypeError} naming `field` when the value is none of the supported clients.
  */
 export function toConnection(client: RedisClientLike, field: string): RedisConnection {
+  if (isClusterClient(client)) {
+    throw new TypeError(
+      `ssekit/redis: "${field}" is a Redis Cluster client (createCluster() or new Redis.Cluster()), ` +
+        'which the broker does not support yet: its blocking read over several partitions is one ' +
+        'multi-key XREAD, refused across slots. Pass a client of one Redis node (createClient() ' +
+        'or new Redis()).',
+    );
+  }
   if (isNodeRedisClient(client)) return nodeRedisConnection(client);
   if (isIoredisClient(client)) return ioredisConnection(client);
   if (isConnection(client)) return client;
   throw new TypeError(
     `ssekit/redis: "${field}" must be a node-redis client (createClient() from "redis"), an ` +
       'ioredis client (new Redis()), or a RedisConnection; got something else.',
+  );
+}
+
+/** ioredis marks its `Cluster` with `isCluster`; a node-redis cluster has `masters` and `nodeClient`. */
+function isClusterClient(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { isCluster?: unknown; nodeClient?: unknown };
+  return (
+    candidate.isCluster === true ||
+    (typeof candidate.nodeClient === 'function' && 'masters' in value)
   );
 }
 
