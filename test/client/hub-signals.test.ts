@@ -4,12 +4,17 @@
  * `for await` loop. The signal names are core's constants, imported, not copied.
  */
 import { createClient } from '@ssekit/client';
-import { memoryHistory } from '@ssekit/core';
+import { CURSOR_EVENT, memoryHistory, RESET_EVENT } from '@ssekit/core';
 import { expect, it, onTestFinished } from 'vitest';
 import { until } from '../support/wait.js';
 import { hubServer, type PriceEvents, TOPIC } from './support/servers.js';
 
 const price = (n: number) => ({ event: 'price' as const, data: { symbol: 'A', n } });
+
+it("carries the core's signal names (copies, to keep core code out of the browser build)", async () => {
+  const copies = await import('../../packages/client/src/signals.js');
+  expect([copies.RESET_EVENT, copies.CURSOR_EVENT]).toEqual([RESET_EVENT, CURSOR_EVENT]);
+});
 
 it('reports a reset through onReset, resumes from its cursor, and keeps it from the handlers', async () => {
   const server = await hubServer(undefined, { hub: { history: memoryHistory({ maxEvents: 2 }) } });

@@ -46,14 +46,14 @@ function classify(response: Response): Outcome | undefined {
     if (/^text\/event-stream\s*(;|$)/i.test(type)) return undefined;
     const error = new SseClientError(
       'ERR_SSE_NOT_EVENT_STREAM',
-      `ssekit/client: ${response.url} answered ${status} with content-type "${type}", not text/event-stream. The client closed and will not retry; point it at an SSE endpoint.`,
+      `${response.url} answered ${status} "${type}", not text/event-stream. Closed, not retried: is it the SSE endpoint?`,
       { status },
     );
     return { kind: 'stop', error };
   }
   const error = new SseClientError(
     'ERR_SSE_HTTP_STATUS',
-    `ssekit/client: ${response.url} answered ${status}. The client closed: retrying cannot fix this status.`,
+    `${response.url} answered ${status}. Closed: retrying cannot fix that status.`,
     { status },
   );
   return { kind: 'stop', error };
@@ -132,6 +132,6 @@ export async function attempt(
 function tooLargeError(limit: number): SseClientError {
   return new SseClientError(
     'ERR_SSE_EVENT_TOO_LARGE',
-    `ssekit/client: an event (or a line without a newline) passed maxEventSize, ${limit} characters. The client closed rather than buffer without bound; raise maxEventSize if the server really sends events that large.`,
+    `an event (or a line) passed maxEventSize, ${limit} characters. Closed rather than buffer without bound; raise maxEventSize for larger events.`,
   );
 }

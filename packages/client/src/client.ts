@@ -3,7 +3,7 @@
  * handled, its state for rendering, and `close()`. How it connects (alone, pausing while hidden,
  * or shared with other tabs) is chosen once at creation; each way lives in its own module.
  */
-import { CURSOR_EVENT, type EventMap, RESET_EVENT } from '@ssekit/core';
+import type { EventMap } from '@ssekit/core';
 import { SseClientError } from './errors.js';
 import type { ClientState, Ending, Host, WireEvent } from './host.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -11,6 +11,7 @@ import { pauseWhileHidden } from './page-visibility.js';
 import { connectUntilDone } from './reconnect.js';
 import { loadPosition, savePosition } from './session-position.js';
 import { canShare, shareConnection } from './shared-connection.js';
+import { CURSOR_EVENT, RESET_EVENT } from './signals.js';
 
 /** One decoded event, as `for await` yields it: the name tells the payload's type. */
 export type ClientEvent<Events extends EventMap = EventMap> = {
@@ -87,9 +88,7 @@ export class SseClient<Events extends EventMap = EventMap> {
     handler: EventHandler<Events, Name>,
   ): () => void {
     if (typeof name !== 'string' || name === '' || typeof handler !== 'function') {
-      throw new TypeError(
-        `ssekit/client: client.on(name, handler) needs an event name (a non-empty string) and a function, got ${typeof name === 'string' ? JSON.stringify(name) : String(name)} and ${typeof handler}.`,
-      );
+      throw new TypeError(`ssekit/client: client.on needs an event name and a function`);
     }
     const set = this.#handlers.get(name) ?? new Set();
     this.#handlers.set(name, set);
@@ -192,7 +191,7 @@ export class SseClient<Events extends EventMap = EventMap> {
       const decode = this.#options.decode;
       payload = decode === undefined ? JSON.parse(data) : decode(data, event);
     } catch (cause) {
-      const message = `ssekit/client: the data of a "${event}" event${id ? ` (id ${id})` : ''} could not be decoded: ${String(cause)}. The event was skipped; pass a decode option for data that is not JSON.`;
+      const message = `"${event}" event ${id ?? ''} not decoded (${cause}): skipped. Pass decode for data that is not JSON.`;
       this.#report(new SseClientError('ERR_SSE_DECODE', message, { cause }));
       return;
     }
@@ -208,7 +207,7 @@ export class SseClient<Events extends EventMap = EventMap> {
     try {
       callback();
     } catch (cause) {
-      const message = `ssekit/client: a handler threw: ${String(cause)}. The other handlers and the stream went on.`;
+      const message = `a handler threw (${cause}); the stream went on.`;
       this.#report(new SseClientError('ERR_SSE_HANDLER', message, { cause }));
     }
   }

@@ -27,12 +27,13 @@ export class SseClientError extends Error {
   /** The HTTP status, for the errors a response caused. */
   readonly status: number | undefined;
 
+  /** `message` is prefixed with `ssekit/client: `. */
   constructor(
     code: SseClientErrorCode,
     message: string,
     options: { status?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(`ssekit/client: ${message}`, { cause: options.cause });
     this.code = code;
     this.status = options.status;
   }

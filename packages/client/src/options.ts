@@ -2,7 +2,6 @@
  * The options of `createClient`, checked once at creation: a misspelled key or a wrong value is
  * a TypeError naming the option and the fix, before any request is made.
  */
-import { checkKnownKeys } from '@ssekit/core';
 import type { SseClientError } from './errors.js';
 
 /** Request headers, or a function giving them, run before every connect (a fresh token). */
@@ -65,48 +64,39 @@ export interface ResolvedOptions extends ClientOptions {
   channel: string | undefined;
 }
 
-const KEYS: Array<keyof ClientOptions> = [
-  'method',
-  'body',
-  'headers',
-  'credentials',
-  'fetch',
-  'decode',
-  'lastEventId',
-  'resume',
-  'retryDelay',
-  'maxRetryDelay',
-  'retryWithBody',
-  'heartbeat',
-  'missedHeartbeats',
-  'maxEventSize',
-  'shared',
-  'pauseWhenHidden',
-  'signal',
-  'onUnauthorized',
-  'onReset',
-  'onError',
-];
+/**
+ * What each option must be: `fn` a function, a number its default (a positive whole number),
+ * `any` whatever fetch takes. One table, so that a key is known exactly when it is checked.
+ */
+const KINDS: Record<keyof ClientOptions, 'fn' | 'any' | number> = {
+  method: 'any',
+  body: 'any',
+  headers: 'any',
+  credentials: 'any',
+  fetch: 'fn',
+  decode: 'fn',
+  lastEventId: 'any',
+  resume: 'any',
+  retryDelay: 1000,
+  maxRetryDelay: 30_000,
+  retryWithBody: 'any',
+  heartbeat: 15_000,
+  missedHeartbeats: 2,
+  maxEventSize: 1_048_576,
+  shared: 'any',
+  pauseWhenHidden: 1,
+  signal: 'any',
+  onUnauthorized: 'fn',
+  onReset: 'fn',
+  onError: 'fn',
+};
 
-const FUNCTIONS = ['fetch', 'decode', 'onUnauthorized', 'onReset', 'onError'] as const;
-
-function invalid(field: string, value: unknown, fix: string): TypeError {
+function invalid(field: string, value: unknown, fix: string, code = 'ERR_SSE_INVALID_OPTION') {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : value;
   const error = new TypeError(
-    `ssekit/client: createClient "${field}" ${fix}, got ${describe(value)}. No connection was made.`,
+    `ssekit/client: createClient "${field}" ${fix}, got ${shown}. No connection was made.`,
   );
-  return Object.assign(error, { code: 'ERR_SSE_INVALID_OPTION' });
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
-function positive(field: keyof ClientOptions, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw invalid(field, value, `must be a positive whole number (omit it for ${fallback})`);
-  }
-  return value;
+  return Object.assign(error, { code });
 }
 
 /** The absolute http(s) URL of `url`, relative to the page when there is one. */
@@ -129,38 +119,51 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
   if (typeof options !== 'object' || options === null) {
     throw invalid('options', options, 'must be an object');
   }
-  checkKnownKeys('createClient', options, KEYS);
-  for (const key of FUNCTIONS) {
-    if (options[key] !== undefined && typeof options[key] !== 'function') {
-      throw invalid(key, options[key], 'must be a function');
+  const known = Object.keys(KINDS);
+  const numbers: Record<string, number> = {};
+  for (const key of known) numbers[key] = KINDS[key as keyof ClientOptions] as number;
+  for (const [key, value] of Object.entries(options)) {
+    const kind = KINDS[key as keyof ClientOptions];
+    if (kind === undefined) {
+      throw invalid(
+        key,
+        'a key',
+        `is not an option (known: ${known.join(', ')})`,
+        'ERR_SSE_UNKNOWN_OPTION',
+      );
     }
+    if (value === undefined || kind === 'any' || (key === 'heartbeat' && value === false)) continue;
+    if (kind === 'fn' ? typeof value !== 'function' : !(Number.isSafeInteger(value) && value > 0)) {
+      throw invalid(
+        key,
+        value,
+        kind === 'fn' ? 'must be a function' : 'must be a positive whole number',
+      );
+    }
+    numbers[key] = value;
   }
-  if (options.resume !== undefined && options.resume !== 'session') {
-    throw invalid('resume', options.resume, "must be 'session' (or omitted)");
+  const { resume, shared } = options;
+  if (resume !== undefined && resume !== 'session') {
+    throw invalid('resume', resume, "must be 'session' (or omitted)");
   }
-  if (options.shared !== undefined && options.pauseWhenHidden !== undefined) {
-    throw invalid('pauseWhenHidden', options.pauseWhenHidden, 'cannot be combined with "shared"');
-  }
-  const heartbeat =
-    options.heartbeat === false ? 0 : positive('heartbeat', options.heartbeat, 15_000);
-  const shared = options.shared;
-  if (
-    shared !== undefined &&
-    typeof shared !== 'boolean' &&
-    (typeof shared !== 'string' || shared === '')
-  ) {
+  if (shared !== undefined && (shared === '' || !/^[bs]/.test(typeof shared))) {
     throw invalid('shared', shared, 'must be true, false or a channel name');
   }
+  if (shared && options.pauseWhenHidden !== undefined) {
+    throw invalid('pauseWhenHidden', options.pauseWhenHidden, 'cannot be combined with "shared"');
+  }
   const href = resolveUrl(url);
-  positive('pauseWhenHidden', options.pauseWhenHidden, 1);
   return {
     ...options,
     url: href,
     method: (options.method ?? 'GET').toUpperCase(),
-    retryDelay: positive('retryDelay', options.retryDelay, 1000),
-    maxRetryDelay: positive('maxRetryDelay', options.maxRetryDelay, 30_000),
-    silenceLimit: heartbeat * positive('missedHeartbeats', options.missedHeartbeats, 2),
-    maxEventSize: positive('maxEventSize', options.maxEventSize, 1_048_576),
+    retryDelay: numbers.retryDelay as number,
+    maxRetryDelay: numbers.maxRetryDelay as number,
+    silenceLimit:
+      options.heartbeat === false
+        ? 0
+        : (numbers.heartbeat as number) * (numbers.missedHeartbeats as number),
+    maxEventSize: numbers.maxEventSize as number,
     channel: shared === true ? `ssekit:${href}` : shared || undefined,
   };
 }

@@ -62,7 +62,7 @@ async function refresh(host: Host, response: Response): Promise<boolean> {
 function unauthorized(status: number): SseClientError {
   return new SseClientError(
     'ERR_SSE_UNAUTHORIZED',
-    `ssekit/client: the server answered ${status}${status === 401 ? ' (not signed in)' : ' (forbidden)'}, and onUnauthorized did not fix it. The client closed; sign in again, then create a new client.`,
+    `the server answered ${status} and onUnauthorized did not fix it. Closed; sign in again and create a new client.`,
     { status },
   );
 }
@@ -70,6 +70,6 @@ function unauthorized(status: number): SseClientError {
 function lost(): SseClientError {
   return new SseClientError(
     'ERR_SSE_CONNECTION_LOST',
-    'ssekit/client: the connection was lost, and the request has a body while the server sent no ids, so sending it again could repeat its effect. The client closed; set retryWithBody: true if resending is safe.',
+    'connection lost; the request has a body and the stream no ids, so it was not resent. Closed; set retryWithBody if resending is safe.',
   );
 }
