@@ -34,6 +34,7 @@ export const TOPIC = 'prices';
 /** What a server saw of one request. */
 export interface LoggedRequest {
   method: string;
+  url: string;
   lastEventId: string | undefined;
   authorization: string | undefined;
   body: string;
@@ -95,6 +96,7 @@ export function logging(
     };
     const entry: LoggedRequest = {
       method: req.method ?? '',
+      url: req.url ?? '',
       lastEventId: header('last-event-id'),
       authorization: header('authorization'),
       body: '',
@@ -110,16 +112,20 @@ export function logging(
 /** A hub on `adapter`, serving /events, for the rest of the test. */
 export async function hubServer(
   adapter: Open = ADAPTERS['node:http openSseStream'] as Open,
-  options: { hub?: HubOptions; stream?: SseStreamOptions } = {},
+  options: {
+    hub?: HubOptions;
+    stream?: SseStreamOptions;
+    /** Wraps the server's listener (to serve a page beside the stream). */
+    around?: (listener: http.RequestListener) => http.RequestListener;
+  } = {},
 ) {
   const hub = createHub<PriceEvents>(options.hub);
   const requests: LoggedRequest[] = [];
-  const server = http.createServer(
-    logging(
-      requests,
-      adapter((stream) => hub.subscribe(stream, TOPIC), options.stream),
-    ),
+  const listener = logging(
+    requests,
+    adapter((stream) => hub.subscribe(stream, TOPIC), options.stream),
   );
+  const server = http.createServer(options.around?.(listener) ?? listener);
   onTestFinished(async () => {
     await stop(server);
     await hub.close();
@@ -134,9 +140,13 @@ export async function hubServer(
 }
 
 /** Serves `listener` (logged) on a free port for the rest of the test. */
-export async function plainServer(listener: http.RequestListener) {
+export async function plainServer(
+  listener: http.RequestListener,
+  around?: (listener: http.RequestListener) => http.RequestListener,
+) {
   const requests: LoggedRequest[] = [];
-  const server = http.createServer(logging(requests, listener));
+  const logged = logging(requests, listener);
+  const server = http.createServer(around?.(logged) ?? logged);
   onTestFinished(() => stop(server));
   const origin = await listen(server);
   return { url: `${origin}/events`, requests, cut: () => server.closeAllConnections() };
