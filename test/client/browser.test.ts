@@ -4,7 +4,7 @@
  * 204, non-SSE answers, a silent connection, offline/online and a reload with `resume: 'session'`.
  * The shared-tabs and page-lifecycle behaviour has its own file (browser-tabs.test.ts).
  */
-import { createHub } from '@ssekit/core';
+import { memoryHistory } from '@ssekit/core';
 import { openSseStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
 import { Redis } from 'ioredis';
@@ -86,7 +86,6 @@ describeInChromium('@ssekit/client in Chromium', () => {
   });
 
   it("reports the hub's reset through onReset", async () => {
-    const { memoryHistory } = await import('@ssekit/core');
     const server = await hubServer(undefined, {
       hub: { history: memoryHistory({ maxEvents: 2 }) },
       around: servingPage(bundle),
