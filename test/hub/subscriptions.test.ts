@@ -191,6 +191,21 @@ describe('more subscribe calls on a stream that resumed with a Last-Event-ID', (
     expect(received(reader.events)).toEqual(['t1', 'u1', 'u2']);
   });
 
+  it('topics replayed for subscribe calls made in a row go out in id order, each event once', async () => {
+    const { hub, server } = await serve();
+    const first = await hub.publish('a', { data: { seq: 0 } });
+    for (let seq = 1; seq <= 6; seq++) await hub.publish(seq % 2 ? 'a' : 'b', { data: { seq } });
+    const reader = fetchReader(`${server.url}?topics=a;b`, first);
+    readers.push(reader);
+    await until(() => sequence(reader.events).length === 6, 'the replay');
+    await hub.publish('b', { data: { seq: 7 } });
+    await until(() => sequence(reader.events).length === 7, 'the live event');
+    expect(sequence(reader.events)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // No id older than one the client already has: its Last-Event-ID never skips an event.
+    const counts = reader.events.map((event) => Number(event.id?.split('-')[1]));
+    expect(counts).toEqual([...counts].sort((x, y) => x - y));
+  });
+
   it('an id that cannot be replayed gets one reset, however many subscribe calls follow', async () => {
     const { hub, reader, stream } = await resumed(() => '1-1');
     for (let i = 0; i < 100; i++) hub.subscribe(stream, 'u')();

@@ -24,7 +24,7 @@ export interface HubServer {
   close(): Promise<void>;
 }
 
-/** Serves `hub` at `/?topics=a,b` (default topic `t`). */
+/** Serves `hub` at `/?topics=a,b` (default topic `t`; `;` separates `subscribe` calls). */
 export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubServer> {
   const streams: SseStream[] = [];
   const lastEventIds: Array<string | undefined> = [];
@@ -42,8 +42,10 @@ export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubS
     lastEventIds.push(typeof header === 'string' ? header : undefined);
     const stream = openSseStream(req, res, { retry: 20, ...options.stream });
     streams.push(stream);
-    const topics = (url.searchParams.get('topics') ?? 't').split(',');
-    hub.subscribe(stream, topics, options.subscribe?.(url));
+    // `?topics=a,b;c` subscribes the stream to [a, b], then to [c] in a second call.
+    for (const call of (url.searchParams.get('topics') ?? 't').split(';')) {
+      hub.subscribe(stream, call.split(','), options.subscribe?.(url));
+    }
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

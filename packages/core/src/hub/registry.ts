@@ -147,6 +147,7 @@ export class SubscriberRegistry<Events extends EventMap> {
       resumeFrom: stream.lastEventId,
       replayed: undefined,
       replayedTo: undefined,
+      replayBatch: undefined,
     };
     this.#states.set(stream, state);
     stream.closed.then(() => {

@@ -1,52 +1,64 @@
 /**
- * Replay, then live, for one subscription with a `Last-Event-ID`: the retained entries after it,
- * under the stream's backpressure, then the live entries held meanwhile, skipping every id
- * already covered, so the client misses nothing and gets nothing twice.
+ * Replay, then live, for the subscriptions a stream with a `Last-Event-ID` asked for in one turn:
+ * the retained entries after it on all their topics, in id order, under the stream's
+ * backpressure, then the live entries held meanwhile, skipping every id already covered, so the
+ * client misses nothing, gets nothing twice, and never sees an id older than one it already has.
  */
 import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
-import type { Broker } from './broker.js';
+import type { Broker, HubEntry } from './broker.js';
 import type { Delivery } from './delivery.js';
 import { compareIds, isHubId } from './ids.js';
 import type { Subscription } from './subscription.js';
 
 /**
- * Runs the replay of a subscription in the `replaying` phase and makes it live.
- * @param startCursor - the broker's cursor when the subscription started.
+ * Runs one replay for `subscriptions` (of one stream, each in the `replaying` phase after the
+ * same id) and makes them live. Their entries go out merged in id order: replayed one after the
+ * other, a topic's older entries would follow another's newer ones, and a position given at the
+ * end of the first replay would skip what the second had not sent yet.
  */
 export async function replayThenLive<Events extends EventMap>(
   broker: Broker,
   delivery: Delivery<Events>,
-  subscription: Subscription<Events>,
-  startCursor: string | undefined,
+  subscriptions: readonly Subscription<Events>[],
 ): Promise<void> {
-  if (subscription.phase.name !== 'replaying') return;
-  const afterId = subscription.phase.from;
+  const leader = subscriptions.find((subscription) => !subscription.isGone);
+  if (leader === undefined || leader.phase.name !== 'replaying') return;
+  const stream = leader.stream;
+  const afterId = leader.phase.from;
+  const allGone = () => subscriptions.every((subscription) => subscription.isGone);
+  const owner = (entry: HubEntry) =>
+    subscriptions.find((subscription) => subscription.topics.has(entry.topic));
+  const topics = new Set(subscriptions.flatMap((subscription) => [...subscription.topics]));
+  // The replay covers at least up to the cursor when it starts (the broker's promise).
+  const startCursor = broker.cursor(topics);
   let position: string | undefined = isHubId(afterId) ? afterId : undefined;
   let lastSent = position;
-  const topics = new Set(subscription.topics);
+  /** Hands one entry on, once, to the subscription of its topic; `true` when it was sent. */
+  const handOn = (entry: HubEntry): boolean => {
+    if (position !== undefined && compareIds(entry.id, position) <= 0) return false;
+    position = entry.id;
+    const subscription = owner(entry);
+    if (subscription === undefined) return false;
+    subscription.cover(entry.id);
+    if (!subscription.owes(entry) || !delivery.offer(subscription, entry)) return false;
+    lastSent = entry.id;
+    return subscription.backedUp;
+  };
   for await (const page of broker.replay(afterId, topics)) {
-    if (subscription.isGone) return;
+    if (allGone()) return;
     if (page === 'reset') {
-      delivery.sendReset([subscription], startCursor, 'unknown-id');
+      delivery.sendReset([leader], startCursor, 'unknown-id');
       position = startCursor;
       lastSent = startCursor;
       break;
     }
     for (const entry of page) {
-      if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
-      position = entry.id;
-      subscription.cover(entry.id);
-      if (!subscription.owes(entry)) continue;
-      if (delivery.offer(subscription, entry)) lastSent = entry.id;
-      if (subscription.backedUp) await subscription.stream[whenWritable]();
-      if (subscription.isGone) return;
+      if (handOn(entry)) await stream[whenWritable]();
+      if (allGone()) return;
     }
   }
-  const phase = subscription.phase;
-  if (subscription.isGone || phase.name !== 'replaying') return;
-  delivery.counts.replays += 1;
-  // The replay covered at least up to the cursor taken when the subscription started.
+  if (stream.isClosed) return;
   if (
     position !== undefined &&
     startCursor !== undefined &&
@@ -54,16 +66,46 @@ export async function replayThenLive<Events extends EventMap>(
   ) {
     position = startCursor;
   }
-  // Held entries are in id order; those up to `position` were covered by the replay. Entries
-  // held while this loop sends (a filter that publishes) are appended and sent in turn.
-  for (const entry of phase.held) {
-    if (position !== undefined && compareIds(entry.id, position) <= 0) continue;
-    position = entry.id;
-    subscription.cover(entry.id);
-    if (!subscription.owes(entry)) continue;
-    if (delivery.offer(subscription, entry)) lastSent = entry.id;
+  // Held entries are in id order in each list; those up to `position` were covered by the
+  // replay. Entries held while this loop sends (a filter that publishes) are taken in turn.
+  const taken = subscriptions.map(() => 0);
+  for (let entry = nextHeld(subscriptions, taken); entry !== undefined; ) {
+    handOn(entry);
+    entry = nextHeld(subscriptions, taken);
   }
-  if (subscription.isGone) return;
-  subscription.finishReplay(position, broker.cursor(topics));
-  if (position !== undefined && position !== lastSent) delivery.sendCursor(subscription, position);
+  if (stream.isClosed) return;
+  const live = broker.cursor(topics);
+  for (const subscription of subscriptions) {
+    if (subscription.isGone || subscription.phase.name !== 'replaying') continue;
+    delivery.counts.replays += 1;
+    subscription.finishReplay(position, live);
+  }
+  const teller = subscriptions.find(
+    (subscription) => !subscription.isGone && subscription.tellsPosition,
+  );
+  if (teller !== undefined && position !== undefined && position !== lastSent) {
+    delivery.sendCursor(teller, position);
+  }
+}
+
+/**
+ * The oldest entry held by any of `subscriptions` not taken yet (`taken[i]` counts what was
+ * taken from the i-th), or `undefined` when none is left.
+ */
+function nextHeld<Events extends EventMap>(
+  subscriptions: readonly Subscription<Events>[],
+  taken: number[],
+): HubEntry | undefined {
+  let oldest: HubEntry | undefined;
+  let from = -1;
+  subscriptions.forEach((subscription, index) => {
+    const phase = subscription.phase;
+    const head = phase.name === 'replaying' ? phase.held[taken[index] as number] : undefined;
+    if (head !== undefined && (oldest === undefined || compareIds(head.id, oldest.id) < 0)) {
+      oldest = head;
+      from = index;
+    }
+  });
+  if (from >= 0) taken[from] = (taken[from] as number) + 1;
+  return oldest;
 }

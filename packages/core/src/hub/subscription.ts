@@ -64,6 +64,8 @@ export interface StreamState<Events extends EventMap> {
    * again, their replay continues after it, so nothing is lost and nothing sent twice.
    */
   replayedTo: Map<string, string> | undefined;
+  /** Subscriptions whose replay starts at the end of this turn, as one (see `replay.ts`). */
+  replayBatch: Subscription<Events>[] | undefined;
 }
 
 /** How a subscription delivers, as its `subscribe` call asked. */
@@ -104,6 +106,11 @@ export class Subscription<Events extends EventMap> {
         ? LIVE
         : { name: 'replaying', from: replayFrom, held: [], coveredTo: undefined };
     this.overflowsSeen = state.stream.overflows;
+  }
+
+  /** Where its replay starts, while it is replaying. */
+  get replayFrom(): string | undefined {
+    return this.phase.name === 'replaying' ? this.phase.from : undefined;
   }
 
   /** Unsubscribed, or its stream closed: a replay under way stops at its next step. */
