@@ -345,22 +345,65 @@ describe('redisBroker options', () => {
   const client = createClient({ url: REDIS_URL });
 
   it.each([
-    [{ client: {} }, /"client" must be a node-redis client/],
-    [{ client, key: '' }, /"key" must be a non-empty string/],
-    [{ client, maxEvents: 0 }, /"maxEvents" must be a positive whole number, got 0/],
-    [{ client, maxAgeMs: 1.5 }, /"maxAgeMs" must be a positive whole number/],
-    [{ client, blockMs: -1 }, /"blockMs" must be a positive whole number/],
-    [{ client, partitions: 0 }, /"partitions" must be a positive whole number, got 0/],
-    [{ client, partitions: 2.5 }, /"partitions" must be a positive whole number, got 2.5/],
-    [{ client, partitions: '4' }, /"partitions" must be a positive whole number, got "4"/],
-    [{ client, partitions: 1000 }, /"partitions" must be at most 999, got 1000/],
-    [{ client, createReader: 'no' }, /"createReader" must be a function/],
-    [{ client, onError: 1 }, /"onError" must be a function/],
-    [{ client, pagesize: 10 }, /redisBroker has no option "pagesize"; did you mean "pageSize"\?/],
-    [{ client, maxEvent: 10 }, /redisBroker has no option "maxEvent"; did you mean "maxEvents"\?/],
-  ])('refuses %o with a TypeError naming the field', (options, message) => {
+    [{ client: {} }, /"client" must be a node-redis client/, 'ERR_SSE_INVALID_OPTION'],
+    [{ client, key: '' }, /"key" must be a non-empty string/, 'ERR_SSE_INVALID_OPTION'],
+    [
+      { client, maxEvents: 0 },
+      /"maxEvents" must be a positive whole number, got 0/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
+    [
+      { client, maxAgeMs: 1.5 },
+      /"maxAgeMs" must be a positive whole number/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
+    [
+      { client, blockMs: -1 },
+      /"blockMs" must be a positive whole number/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
+    [
+      { client, partitions: 0 },
+      /"partitions" must be a positive whole number, got 0/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
+    [
+      { client, partitions: 2.5 },
+      /"partitions" must be a positive whole number, got 2.5/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
+    [
+      { client, partitions: '4' },
+      /"partitions" must be a positive whole number, got "4"/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
+    [
+      { client, partitions: 1000 },
+      /"partitions" must be at most 999, got 1000/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
+    [{ client, createReader: 'no' }, /"createReader" must be a function/, 'ERR_SSE_INVALID_OPTION'],
+    [{ client, onError: 1 }, /"onError" must be a function/, 'ERR_SSE_INVALID_OPTION'],
+    [
+      { client, pagesize: 10 },
+      /redisBroker has no option "pagesize"; did you mean "pageSize"\?/,
+      'ERR_SSE_UNKNOWN_OPTION',
+    ],
+    [
+      { client, maxEvent: 10 },
+      /redisBroker has no option "maxEvent"; did you mean "maxEvents"\?/,
+      'ERR_SSE_UNKNOWN_OPTION',
+    ],
+  ])('refuses %o with a TypeError naming the field, with its code', (options, message, code) => {
     expect(() => redisBroker(options as never)).toThrow(TypeError);
     expect(() => redisBroker(options as never)).toThrow(message);
+    expect(() => redisBroker(options as never)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('refuses options that are not an object (ERR_SSE_INVALID_ARGUMENT)', () => {
+    expect(() => redisBroker(null as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SSE_INVALID_ARGUMENT' }),
+    );
   });
 
   it('refuses a Redis Cluster client of either library with a TypeError saying it is not supported yet', () => {
@@ -370,6 +413,9 @@ describe('redisBroker options', () => {
       expect(() => redisBroker({ client: cluster as never })).toThrow(TypeError);
       expect(() => redisBroker({ client: cluster as never })).toThrow(
         /"client" is a Redis Cluster client .* does not support yet/,
+      );
+      expect(() => redisBroker({ client: cluster as never })).toThrow(
+        expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION' }),
       );
     }
     ioredisCluster.disconnect();

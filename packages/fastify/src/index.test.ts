@@ -119,6 +119,7 @@ describe('@ssekit/fastify', () => {
     expect(response.body.message).toMatch(
       /GET \/plain, a route without the sse option.*\{ sse: true \}/,
     );
+    expect(response.body.code).toBe('ERR_SSE_ROUTE_NOT_SSE');
   });
 
   it('leaves routes without the sse option to Fastify', async () => {

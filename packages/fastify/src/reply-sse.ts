@@ -14,8 +14,11 @@ export interface ReplyWithStream {
 export function replySse(this: FastifyReply): LazySseStream {
   const stream = (this as unknown as ReplyWithStream)[REPLY_STREAM];
   if (stream === null) {
-    throw new TypeError(
-      `ssekit: reply.sse was read on ${this.request.method} ${this.request.routeOptions.url ?? this.request.url}, a route without the sse option, so no stream was opened. Declare the route with { sse: true }: app.get(path, { sse: true }, handler).`,
+    throw Object.assign(
+      new TypeError(
+        `ssekit: reply.sse was read on ${this.request.method} ${this.request.routeOptions.url ?? this.request.url}, a route without the sse option, so no stream was opened. Declare the route with { sse: true }: app.get(path, { sse: true }, handler).`,
+      ),
+      { code: 'ERR_SSE_ROUTE_NOT_SSE' },
     );
   }
   LazySseStream.markRead(stream);

@@ -106,15 +106,21 @@ const DEFAULT_MAX_EVENTS = 10_000;
  */
 export function redisBroker(options: RedisBrokerOptions): RedisBroker {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('ssekit/redis: redisBroker takes options like { client, key }.');
+    throw Object.assign(
+      new TypeError('ssekit/redis: redisBroker takes options like { client, key }.'),
+      { code: 'ERR_SSE_INVALID_ARGUMENT' },
+    );
   }
   checkKnownKeys('redisBroker', options, REDIS_BROKER_OPTION_KEYS);
   const client = toConnection(options.client, 'client');
   const key = checkKey(options.key);
   const partitions = positiveInteger('partitions', options.partitions) ?? 1;
   if (partitions > MAX_PARTITIONS) {
-    throw new TypeError(
-      `ssekit/redis: "partitions" must be at most ${MAX_PARTITIONS}, got ${partitions}.`,
+    throw Object.assign(
+      new TypeError(
+        `ssekit/redis: "partitions" must be at most ${MAX_PARTITIONS}, got ${partitions}.`,
+      ),
+      { code: 'ERR_SSE_INVALID_OPTION' },
     );
   }
   const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs);
@@ -380,8 +386,11 @@ async function* single(page: ReplayPage): AsyncIterable<ReplayPage> {
 function checkKey(key: unknown): string {
   if (key === undefined) return DEFAULT_KEY;
   if (typeof key !== 'string' || key === '') {
-    throw new TypeError(
-      `ssekit/redis: "key" must be a non-empty string like 'ssekit:chat', got ${describe(key)}.`,
+    throw Object.assign(
+      new TypeError(
+        `ssekit/redis: "key" must be a non-empty string like 'ssekit:chat', got ${describe(key)}.`,
+      ),
+      { code: 'ERR_SSE_INVALID_OPTION' },
     );
   }
   return key;
@@ -390,8 +399,11 @@ function checkKey(key: unknown): string {
 function positiveInteger(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(
-      `ssekit/redis: "${field}" must be a positive whole number, got ${describe(value)}. Omit it for the default.`,
+    throw Object.assign(
+      new TypeError(
+        `ssekit/redis: "${field}" must be a positive whole number, got ${describe(value)}. Omit it for the default.`,
+      ),
+      { code: 'ERR_SSE_INVALID_OPTION' },
     );
   }
   return value;
@@ -399,7 +411,10 @@ function positiveInteger(field: string, value: unknown): number | undefined {
 
 function checkFunction<T>(field: string, value: T | undefined): T | undefined {
   if (value === undefined || typeof value === 'function') return value;
-  throw new TypeError(`ssekit/redis: "${field}" must be a function, got ${describe(value)}.`);
+  throw Object.assign(
+    new TypeError(`ssekit/redis: "${field}" must be a function, got ${describe(value)}.`),
+    { code: 'ERR_SSE_INVALID_OPTION' },
+  );
 }
 
 function describe(value: unknown): string {

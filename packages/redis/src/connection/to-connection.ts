@@ -11,19 +11,25 @@ export type RedisClientLike = NodeRedisClientLike | IoredisClientLike | RedisCon
  */
 export function toConnection(client: RedisClientLike, field: string): RedisConnection {
   if (isClusterClient(client)) {
-    throw new TypeError(
-      `ssekit/redis: "${field}" is a Redis Cluster client (createCluster() or new Redis.Cluster()), ` +
-        'which the broker does not support yet: its blocking read over several partitions is one ' +
-        'multi-key XREAD, refused across slots. Pass a client of one Redis node (createClient() ' +
-        'or new Redis()).',
+    throw Object.assign(
+      new TypeError(
+        `ssekit/redis: "${field}" is a Redis Cluster client (createCluster() or new Redis.Cluster()), ` +
+          'which the broker does not support yet: its blocking read over several partitions is one ' +
+          'multi-key XREAD, refused across slots. Pass a client of one Redis node (createClient() ' +
+          'or new Redis()).',
+      ),
+      { code: 'ERR_SSE_INVALID_OPTION' },
     );
   }
   if (isNodeRedisClient(client)) return nodeRedisConnection(client);
   if (isIoredisClient(client)) return ioredisConnection(client);
   if (isConnection(client)) return client;
-  throw new TypeError(
-    `ssekit/redis: "${field}" must be a node-redis client (createClient() from "redis"), an ` +
-      'ioredis client (new Redis()), or a RedisConnection; got something else.',
+  throw Object.assign(
+    new TypeError(
+      `ssekit/redis: "${field}" must be a node-redis client (createClient() from "redis"), an ` +
+        'ioredis client (new Redis()), or a RedisConnection; got something else.',
+    ),
+    { code: 'ERR_SSE_INVALID_OPTION' },
   );
 }
 
