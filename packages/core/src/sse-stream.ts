@@ -31,6 +31,14 @@ export {
 
 type State = 'open' | 'closing' | 'closed';
 
+/** @internal What {@link whenClosed} tells: one object for many streams, not a closure per stream. */
+export interface ClosedListener {
+  streamClosed(stream: object): void;
+}
+
+/** @internal The hub's way to learn that a stream closed. */
+export const whenClosed = Symbol.for('ssekit.whenClosed');
+
 const CAN_TAKE_MORE = Promise.resolve(true);
 const STREAM_CLOSED = Promise.resolve(false);
 
@@ -43,8 +51,6 @@ const STREAM_CLOSED = Promise.resolve(false);
 export class SseStream<Events extends EventMap = EventMap> implements SinkTarget {
   /** The id the client last saw (from `Last-Event-ID` or the `lastEventId` query parameter). */
   readonly lastEventId: string | undefined;
-  /** Resolves once the stream has closed, whatever the cause. Never rejects. */
-  readonly closed: Promise<void>;
 
   #headers: Headers | undefined;
   #state: State = 'open';
@@ -59,7 +65,11 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   readonly #signal: AbortSignal | undefined;
   readonly #retry: number | undefined;
   #lifetime: LifetimeTimer | undefined;
-  readonly #resolveClosed: () => void;
+  // Made at first read: an idle stream nobody awaits holds no promise and no resolver.
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  /** Told once the stream has closed, without a promise continuation per stream (the hub). */
+  #closedListener: ClosedListener | undefined;
   readonly #leaveHeartbeat: () => void;
   // Created only when needed: every closure here is paid once per idle connection.
   readonly #onAbort: (() => void) | undefined;
@@ -75,11 +85,6 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     // response takes the shared default record and never needs a Headers.
     if (options.headers !== undefined) this.#headers = sseHeaders(options.headers);
     this.lastEventId = options.lastEventId;
-    let resolveClosed!: () => void;
-    this.closed = new Promise((resolve) => {
-      resolveClosed = resolve;
-    });
-    this.#resolveClosed = resolveClosed;
     this.#retry = options.retry;
     if (options.retry !== undefined)
       this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
@@ -97,6 +102,29 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
       this.#onAbort = () => this.#shutDown();
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+  }
+
+  /** Resolves once the stream has closed, whatever the cause. Never rejects. */
+  get closed(): Promise<void> {
+    this.#closed ??=
+      this.#state === 'open'
+        ? new Promise((resolve) => {
+            this.#resolveClosed = resolve;
+          })
+        : Promise.resolve();
+    return this.#closed;
+  }
+
+  /**
+   * @internal Tells `listener` once the stream has closed (at once if it has), in a microtask
+   * that runs before the continuations of `closed`. One listener per stream.
+   */
+  [whenClosed](listener: ClosedListener): void {
+    if (this.#closedListener !== undefined) {
+      throw new Error('ssekit: a stream takes one closed listener.');
+    }
+    this.#closedListener = listener;
+    if (this.#state !== 'open') queueMicrotask(() => listener.streamClosed(this));
   }
 
   /** The response headers: the event-stream defaults plus `options.headers`. */
@@ -312,7 +340,9 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     this.#lifetime?.cancel();
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#writers.wakeAll();
-    this.#resolveClosed();
+    const listener = this.#closedListener;
+    if (listener !== undefined) queueMicrotask(() => listener.streamClosed(this));
+    this.#resolveClosed?.();
   }
 }
 

@@ -5,7 +5,7 @@
  * own call.
  */
 import { inputError } from '../errors.js';
-import type { EventMap, SseStream } from '../sse-stream.js';
+import { type ClosedListener, type EventMap, type SseStream, whenClosed } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 import { type DeliveryOptions, type StreamState, Subscription } from './subscription.js';
 
@@ -19,7 +19,7 @@ export interface Added<Events extends EventMap> {
   readonly unsubscribe: () => void;
 }
 
-export class SubscriberRegistry<Events extends EventMap> {
+export class SubscriberRegistry<Events extends EventMap> implements ClosedListener {
   readonly #topics = new Map<string, Set<Subscription<Events>>>();
   /** Told when a topic gains its first subscription (`true`) or loses its last (`false`). */
   readonly #interest: (topic: string, subscribed: boolean) => void;
@@ -135,9 +135,16 @@ export class SubscriberRegistry<Events extends EventMap> {
     return subscription;
   }
 
+  /** A stream the registry served closed: every topic it still has is dropped. */
+  streamClosed(stream: object): void {
+    const state = this.#states.get(stream as SseStream<Events>);
+    if (state === undefined) return;
+    for (const topic of [...state.topics.keys()]) this.#drop(state, topic);
+  }
+
   /**
-   * The state of a stream the hub has not served before. A promise continuation cannot be
-   * detached, so the stream's `closed` gets one listener for its lifetime, never one per call.
+   * The state of a stream the hub has not served before. The stream tells the registry itself
+   * when it closes, once for its lifetime: no promise continuation or closure per stream.
    */
   #stateOf(stream: SseStream<Events>): StreamState<Events> {
     const state: StreamState<Events> = {
@@ -150,9 +157,7 @@ export class SubscriberRegistry<Events extends EventMap> {
       replayBatch: undefined,
     };
     this.#states.set(stream, state);
-    stream.closed.then(() => {
-      for (const topic of [...state.topics.keys()]) this.#drop(state, topic);
-    });
+    stream[whenClosed](this);
     return state;
   }
 
