@@ -24,7 +24,7 @@ import type {
 } from './hub-types.js';
 import { localBroker } from './local-broker.js';
 import { SubscriberRegistry } from './registry.js';
-import { replayThenLive } from './replay.js';
+import { replayAtEndOfTurn } from './replay.js';
 import type { CURSOR_EVENT, HubSignals, RESET_EVENT } from './signals.js';
 import type { Subscription } from './subscription.js';
 
@@ -162,7 +162,9 @@ export class Hub<Events extends EventMap = EventMap> {
     if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {
       this.#delivery.sendCursor(live, cursor);
     }
-    if (replaying !== undefined) this.#replay(replaying);
+    if (replaying !== undefined) {
+      replayAtEndOfTurn(this.#broker, this.#delivery, replaying, this.#onError);
+    }
     return unsubscribe;
   }
 
@@ -196,29 +198,6 @@ export class Hub<Events extends EventMap = EventMap> {
       resetsSent: counts.resets,
       connectionsRejected: this.#rejected,
     };
-  }
-
-  /**
-   * Starts the replay of `subscription` once this turn is over, as one with every other replay
-   * its stream asks for in the same turn (several `subscribe` calls in a row): one replay in id
-   * order across their topics, so the stream's ids never go back from one topic to another.
-   */
-  #replay(subscription: Subscription<Events>): void {
-    const state = subscription.state;
-    const batch = state.replayBatch;
-    if (batch !== undefined && batch[0]?.replayFrom === subscription.replayFrom) {
-      batch.push(subscription);
-      return;
-    }
-    const subscriptions = [subscription];
-    state.replayBatch = subscriptions;
-    queueMicrotask(() => {
-      if (state.replayBatch === subscriptions) state.replayBatch = undefined;
-      replayThenLive(this.#broker, this.#delivery, subscriptions).catch((error: unknown) => {
-        this.#onError(error);
-        state.stream.close();
-      });
-    });
   }
 
   /** Hands `message` to the broker; filters of its entry get `data` as published, unparsed. */

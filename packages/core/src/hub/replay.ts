@@ -12,6 +12,34 @@ import { compareIds, isHubId } from './ids.js';
 import type { Subscription } from './subscription.js';
 
 /**
+ * Starts the replay of `subscription` once this turn is over, as one with every other replay
+ * its stream asks for in the same turn (several `subscribe` calls in a row). A replay that fails
+ * (a backend outage) goes to `onError` and closes the stream: its client resumes later.
+ */
+export function replayAtEndOfTurn<Events extends EventMap>(
+  broker: Broker,
+  delivery: Delivery<Events>,
+  subscription: Subscription<Events>,
+  onError: (error: unknown) => void,
+): void {
+  const state = subscription.state;
+  const batch = state.replayBatch;
+  if (batch !== undefined && batch[0]?.replayFrom === subscription.replayFrom) {
+    batch.push(subscription);
+    return;
+  }
+  const subscriptions = [subscription];
+  state.replayBatch = subscriptions;
+  queueMicrotask(() => {
+    if (state.replayBatch === subscriptions) state.replayBatch = undefined;
+    replayThenLive(broker, delivery, subscriptions).catch((error: unknown) => {
+      onError(error);
+      state.stream.close();
+    });
+  });
+}
+
+/**
  * Runs one replay for `subscriptions` (of one stream, each in the `replaying` phase after the
  * same id) and makes them live. Their entries go out merged in id order: replayed one after the
  * other, a topic's older entries would follow another's newer ones, and a position given at the
