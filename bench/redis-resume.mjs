@@ -55,6 +55,19 @@ async function run(count) {
     onError: console.error,
   });
   await broker.ready();
+  const keys =
+    count === 1 ? [key] : Array.from({ length: count }, (_, p) => key.replace(/\}$/, `:${p}}`));
+  try {
+    return await measure(broker, commands, count);
+  } finally {
+    await broker.close();
+    await client.del(keys);
+    client.destroy();
+  }
+}
+
+/** Fills the hub, then times the quiet topic's replay. */
+async function measure(broker, commands, count) {
   let from;
   const fillStarted = performance.now();
   for (let sent = 0; sent < entries; ) {
@@ -79,11 +92,6 @@ async function run(count) {
   const ms = performance.now() - started;
   const sent = {};
   for (const name of commands) sent[name] = (sent[name] ?? 0) + 1;
-  await broker.close();
-  const keys =
-    count === 1 ? [key] : Array.from({ length: count }, (_, p) => key.replace(/\}$/, `:${p}}`));
-  await client.del(keys);
-  client.destroy();
   return {
     partitions: count,
     replayed,
