@@ -3,6 +3,7 @@
  * policy judges progress, not position, so a burst (one loop, a catch-up, a replay page) never
  * counts against a client that reads, and a client that stops owes everything sent after.
  */
+import { SsekitError } from './errors.js';
 import { currentTurn } from './turn.js';
 
 export class SendQueue {
@@ -82,6 +83,14 @@ export class SendQueue {
     if (this.#credit > earlier) this.#credit = earlier;
     return earlier - this.#credit;
   }
+}
+
+/** Why a client is cut off by `onOverflow: 'close'`: what a fetch runtime aborts the response with. */
+export function cutOff(): SsekitError {
+  return new SsekitError(
+    'ERR_SSE_OVERFLOW',
+    "ssekit: cut off a client that left more than maxBufferedBytes unread (onOverflow: 'close'); its connection was aborted to free it. It reconnects and resumes with Last-Event-ID.",
+  );
 }
 
 /** How many bytes of the range [start, end) of the queued count are still unread at `read`. */

@@ -3,8 +3,9 @@
  * message types, the options, the queue's accounting and `pipe` each have their own module.
  */
 
+import { type ClosedListener, whenClosed } from './closed-listener.js';
 import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.js';
-import { inputError, SsekitError } from './errors.js';
+import { inputError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
@@ -12,7 +13,7 @@ import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetim
 import type { EventMap, MessageOf } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
 import { createReadableSink } from './readable-sink.js';
-import { SendQueue } from './send-queue.js';
+import { cutOff, SendQueue } from './send-queue.js';
 import { attachSink, type Sink, type SinkSource, type SinkTarget } from './sink.js';
 import {
   checkStreamOptions,
@@ -30,14 +31,6 @@ export {
 } from './stream-options.js';
 
 type State = 'open' | 'closing' | 'closed';
-
-/** @internal What {@link whenClosed} tells: one object for many streams, not a closure per stream. */
-export interface ClosedListener {
-  streamClosed(stream: object): void;
-}
-
-/** @internal The hub's way to learn that a stream closed. */
-export const whenClosed = Symbol.for('ssekit.whenClosed');
 
 const CAN_TAKE_MORE = Promise.resolve(true);
 const STREAM_CLOSED = Promise.resolve(false);
@@ -269,7 +262,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
         'ssekit: this stream already has a reader; a stream has exactly one.',
       );
     }
-    this.#sink = createSink(this.#source());
+    this.#sink = createSink(new SseStream.#Source(this));
     if (this.#queue.bytes > 0) this.#sink.wake();
     if (this.#state === 'closing') this.#sink.end();
     else if (this.#state === 'closed') this.#sink.destroy();
@@ -293,10 +286,6 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (this.#state !== 'open') return;
     this.#enqueue(encodeText(formatEvent({ retry: rotationRetry(this.#retry, Math.random) })));
     this.close();
-  }
-
-  #source(): SinkSource {
-    return new SseStream.#Source(this);
   }
 
   /** The sink's view of a stream: one small object per connection, no closures. */
@@ -354,14 +343,6 @@ export function createSseStream<Events extends EventMap = EventMap>(
   options?: SseStreamOptions,
 ): SseStream<Events> {
   return new SseStream<Events>(options);
-}
-
-/** Why a client is cut off by `onOverflow: 'close'`: what a fetch runtime aborts the response with. */
-function cutOff(): SsekitError {
-  return new SsekitError(
-    'ERR_SSE_OVERFLOW',
-    "ssekit: cut off a client that left more than maxBufferedBytes unread (onOverflow: 'close'); its connection was aborted to free it. It reconnects and resumes with Last-Event-ID.",
-  );
 }
 
 function noop(): void {}

@@ -4,8 +4,10 @@
  * which makes a second subscribe to a topic add nothing and lets each unsubscribe undo only its
  * own call.
  */
+
+import { type ClosedListener, whenClosed } from '../closed-listener.js';
 import { inputError } from '../errors.js';
-import { type ClosedListener, type EventMap, type SseStream, whenClosed } from '../sse-stream.js';
+import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 import { type DeliveryOptions, type StreamState, Subscription } from './subscription.js';
 
