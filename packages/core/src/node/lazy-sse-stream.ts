@@ -16,8 +16,8 @@ import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
 /**
  * One request's event stream, opened at first use: the first `send`, `write`, `pipe`,
- * `comment` or `close`, `hub.subscribe(handle, …)`, or `open()`. Opening writes status 200 and
- * the headers, or answers HEAD and a refusing `Accept` (406) without a stream, as
+ * `comment`, `closeAt` or `close`, `hub.subscribe(handle, …)`, or `open()`. Opening writes
+ * status 200 and the headers, or answers HEAD and a refusing `Accept` (406) without a stream, as
  * `openSseStream` does. Until then the response is the route's to answer otherwise; the handle
  * reads the request (`lastEventId`) without opening anything.
  *
@@ -25,7 +25,19 @@ import type { NodeRequestLike, NodeResponseLike } from './types.js';
  * was sent. A class rather than closures: every request that may stream holds one, and
  * thousands stay open. An adapter that must do more when the stream opens overrides `opening`.
  */
-export class LazySseStream<Events extends EventMap = EventMap> implements SseStreamHandle<Events> {
+/**
+ * What a handle offers of its stream: every public member but the body (`readable`,
+ * `toResponse`), which a Node response does not need. Implementing it makes a member added to
+ * `SseStream` a type error here until the handle has it too.
+ */
+type StreamMembers<Events extends EventMap> = Pick<
+  SseStream<Events>,
+  Exclude<keyof SseStream<Events> & string, 'readable' | 'toResponse'>
+>;
+
+export class LazySseStream<Events extends EventMap = EventMap>
+  implements SseStreamHandle<Events>, StreamMembers<Events>
+{
   #stream: SseStream<Events> | undefined;
   /** What `closed` returned before the stream opened, settled by the stream's own. */
   #closed: Promise<void> | undefined;
@@ -120,6 +132,11 @@ export class LazySseStream<Events extends EventMap = EventMap> implements SseStr
     return toMessage === undefined
       ? stream.pipe(source as PipeSource<MessageOf<Events> | EncodedEvent>)
       : stream.pipe(source, toMessage);
+  }
+
+  /** Opens the stream and bounds its life, ending it by `time`; see `SseStream.closeAt`. */
+  closeAt(time: Date | number): void {
+    this.open().closeAt(time);
   }
 
   /** Opens the stream and queues a comment line; see `SseStream.comment`. */
