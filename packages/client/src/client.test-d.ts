@@ -32,6 +32,12 @@ describe('createClient types', () => {
     untyped.on('anything', (data) => expectTypeOf(data).toEqualTypeOf<unknown>());
   });
 
+  it("types onReset's reason with the core's HubSignals", () => {
+    createClient('http://localhost/events', {
+      onReset: (reason) => expectTypeOf(reason).toEqualTypeOf<'unknown-id' | 'events-lost'>(),
+    });
+  });
+
   it('rejects unknown options', () => {
     // @ts-expect-error: misspelled
     createClient('http://localhost/events', { retyDelay: 1 });

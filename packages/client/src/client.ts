@@ -3,7 +3,7 @@
  * handled, its state for rendering, and `close()`. How it connects (alone, pausing while hidden,
  * or shared with other tabs) is chosen once at creation; each way lives in its own module.
  */
-import type { EventMap } from '@ssekit/core';
+import type { EventMap, HubSignals } from '@ssekit/core';
 import { SseClientError } from './errors.js';
 import type { ClientState, Ending, Host, WireEvent } from './host.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -181,7 +181,7 @@ export class SseClient<Events extends EventMap = EventMap> {
     // The hub's signals are for the client: the cursor only moves the position.
     if (event === CURSOR_EVENT) return;
     if (event === RESET_EVENT) {
-      this.#call(() => this.#options.onReset?.(data));
+      this.#call(() => this.#options.onReset?.(data as HubSignals['ssekit:reset']));
       return;
     }
     const handlers = this.#handlers.get(event);

@@ -2,6 +2,7 @@
  * The options of `createClient`, checked once at creation: a misspelled key or a wrong value is
  * a TypeError naming the option and the fix, before any request is made.
  */
+import type { HubSignals } from '@ssekit/core';
 import type { SseClientError } from './errors.js';
 
 /** Request headers, or a function giving them, run before every connect (a fresh token). */
@@ -46,7 +47,7 @@ export interface ClientOptions {
   /** 401 or 403: refresh credentials here; return true to retry once with fresh headers. */
   onUnauthorized?: (response: Response) => boolean | undefined | Promise<boolean | undefined>;
   /** The hub lost this client's position: refetch your state. `reason` says why. */
-  onReset?: (reason: string) => void;
+  onReset?: (reason: HubSignals['ssekit:reset']) => void;
   /** What went wrong: a skipped event, a failed handler, or the reason the client closed. */
   onError?: (error: SseClientError) => void;
 }
