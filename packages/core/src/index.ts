@@ -33,7 +33,7 @@ export type {
 export { compareIds, isHubId } from './hub/ids.js';
 export { type LocalBrokerOptions, localBroker } from './hub/local-broker.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';
-export { CURSOR_EVENT, type HubSignals, RESET_EVENT } from './hub/signals.js';
+export { CURSOR_EVENT, DENIED_EVENT, type HubSignals, RESET_EVENT } from './hub/signals.js';
 export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.js';
 export { isPromiseLike } from './promise-like.js';
 export { resolveStreamOptions } from './resolve-stream-options.js';

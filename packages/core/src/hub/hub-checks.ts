@@ -1,7 +1,19 @@
 /** Input checks of the hub: bad input throws a TypeError naming the field and the fix. */
 import { inputError } from '../errors.js';
 import type { EventMap } from '../sse-stream.js';
-import type { HubFilter } from './hub-types.js';
+import type { HubFilter, HubOptions } from './hub-types.js';
+
+/** Every key of {@link HubOptions}: any other is a misspelling and throws. */
+export const HUB_OPTION_KEYS: readonly (keyof HubOptions)[] = [
+  'authorize',
+  'history',
+  'broker',
+  'maxConnections',
+  'busyRetry',
+  'serializer',
+  'deserializer',
+  'onError',
+];
 
 export function checkTopic(topic: unknown): asserts topic is string {
   if (typeof topic !== 'string' || topic === '') {

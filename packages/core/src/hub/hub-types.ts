@@ -27,7 +27,12 @@ export type HubFilter<Events extends EventMap = EventMap> = (
 ) => boolean;
 
 /** Options of {@link Hub.subscribe}. */
-export interface SubscribeOptions<Events extends EventMap = EventMap> {
+export interface SubscribeOptions<Events extends EventMap = EventMap, Context = unknown> {
+  /**
+   * What the hub's `authorize` is asked with for each topic of this call: the user, the token's
+   * claims. Required by nothing; `authorize` gets `undefined` without it.
+   */
+  context?: Context;
   /** Returns `false` to skip an event for this subscriber. Called once per event and subscriber. */
   filter?: HubFilter<Events>;
   /**
@@ -42,7 +47,17 @@ export interface SubscribeOptions<Events extends EventMap = EventMap> {
 }
 
 /** Options of {@link createHub}. Every field is optional. */
-export interface HubOptions {
+export interface HubOptions<Context = unknown> {
+  /**
+   * Asked about every topic of every `subscribe` call, a resume included, before anything of the
+   * topic is replayed or delivered, with the call's `context`. Return (or resolve to) `true` to
+   * allow; anything else, a throw or a rejection refuses: the client gets a `ssekit:denied`
+   * event (`DENIED_EVENT`) whose data is the topic, and nothing of it. A stream left with no
+   * topic is closed with the `busyRetry` hint. With a synchronous answer the subscription starts
+   * at once; with an async one it starts once every topic is decided (a resuming client replays
+   * from its id then, so it misses nothing). For rules per event, use the subscription's `filter`.
+   */
+  authorize?: (topic: string, context: Context) => boolean | Promise<boolean>;
   /** Where events are kept for replay. Default `memoryHistory()`. Not with `broker`. */
   history?: History;
   /** Storage and fan-out, e.g. `redisBroker()` from `@ssekit/redis`; `hub.close()` closes it. Default: in-process. */

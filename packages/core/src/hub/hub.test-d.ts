@@ -1,7 +1,7 @@
 import { expectTypeOf, test } from 'vitest';
 import { createSseStream, type EventMap } from '../sse-stream.js';
 import { createHub } from './hub.js';
-import { type CURSOR_EVENT, type HubSignals, RESET_EVENT } from './signals.js';
+import { type CURSOR_EVENT, type DENIED_EVENT, type HubSignals, RESET_EVENT } from './signals.js';
 
 type Events = {
   tick: { n: number };
@@ -36,11 +36,25 @@ test('the hub signals are typed events a client of a subscription sees beside th
   expectTypeOf<Seen[typeof CURSOR_EVENT]>().toEqualTypeOf<''>();
   expectTypeOf<typeof RESET_EVENT>().toEqualTypeOf<'ssekit:reset'>();
   expectTypeOf<typeof CURSOR_EVENT>().toEqualTypeOf<'ssekit:cursor'>();
-  expectTypeOf<keyof Seen>().toEqualTypeOf<'tick' | 'message' | 'ssekit:reset' | 'ssekit:cursor'>();
+  expectTypeOf<Seen[typeof DENIED_EVENT]>().toEqualTypeOf<string>();
+  expectTypeOf<keyof Seen>().toEqualTypeOf<
+    'tick' | 'message' | 'ssekit:reset' | 'ssekit:cursor' | 'ssekit:denied'
+  >();
   // The merged map is an event map like any other (what a typed client takes).
   expectTypeOf<Seen>().toExtend<EventMap>();
   const hub = createHub<Events>();
   hub.subscribe(createSseStream<Events>(), 't', { cursor: false });
   // @ts-expect-error: the hub sends its signals itself; a typed hub does not publish them
   hub.publish('t', { event: RESET_EVENT, data: 'unknown-id' });
+});
+
+test('authorize gets the context type every subscribe passes', () => {
+  type User = { id: string; rooms: string[] };
+  const hub = createHub<Events, User>({
+    authorize: (topic, user) => user.rooms.includes(topic),
+  });
+  hub.subscribe(createSseStream<Events>(), 't', { context: { id: 'u1', rooms: ['t'] } });
+  // @ts-expect-error: the context is the hub's Context type
+  hub.subscribe(createSseStream<Events>(), 't', { context: { id: 42 } });
+  createHub<Events, User>({ authorize: async (topic, user) => user.id === topic });
 });

@@ -12,9 +12,17 @@ import { inputError, SsekitError } from '../errors.js';
 import { dataText, eventName, type Serializer } from '../format.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import { type SseStreamHandle, streamOf } from '../sse-stream-handle.js';
+import { type Authorize, whenAuthorized } from './authorization.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
 import { Delivery, type LocalMessage } from './delivery.js';
-import { checkCursor, checkFilter, checkMessage, checkTopic, checkTopics } from './hub-checks.js';
+import {
+  checkCursor,
+  checkFilter,
+  checkMessage,
+  checkTopic,
+  checkTopics,
+  HUB_OPTION_KEYS,
+} from './hub-checks.js';
 import type {
   HubCloseOptions,
   HubMessage,
@@ -23,30 +31,23 @@ import type {
   SubscribeOptions,
 } from './hub-types.js';
 import { localBroker } from './local-broker.js';
+import { resetAfterLoss } from './losses.js';
+import { parseOrText } from './parse-or-text.js';
 import { SubscriberRegistry } from './registry.js';
 import { replayAtEndOfTurn } from './replay.js';
-import type { CURSOR_EVENT, HubSignals, RESET_EVENT } from './signals.js';
-import type { Subscription } from './subscription.js';
+import { type CURSOR_EVENT, deniedSignal, type RESET_EVENT } from './signals.js';
+import type { DeliveryOptions } from './subscription.js';
 
 const DEFAULT_BUSY_RETRY = 10_000;
-/** Every key of {@link HubOptions}: any other is a misspelling and throws. */
-const HUB_OPTION_KEYS: readonly (keyof HubOptions)[] = [
-  'history',
-  'broker',
-  'maxConnections',
-  'busyRetry',
-  'serializer',
-  'deserializer',
-  'onError',
-];
 
 /** Topics, publishing, and replay-then-live subscriptions. Create it with {@link createHub}. */
-export class Hub<Events extends EventMap = EventMap> {
+export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   readonly #broker: Broker;
   readonly #maxConnections: number;
   readonly #busyRetry: number;
   readonly #serializer: Serializer | undefined;
   readonly #onError: (error: unknown) => void;
+  readonly #authorize: Authorize<Context> | undefined;
   readonly #registry: SubscriberRegistry<Events>;
   readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
@@ -58,9 +59,11 @@ export class Hub<Events extends EventMap = EventMap> {
   #published = 0;
   #rejected = 0;
 
-  constructor(options: HubOptions = {}) {
+  constructor(options: HubOptions<Context> = {}) {
     checkKnownKeys('createHub', options, HUB_OPTION_KEYS);
     optionalFunction('createHub', 'onError', options.onError, '(error) => void');
+    optionalFunction('createHub', 'authorize', options.authorize, '(topic, context) => boolean');
+    this.#authorize = options.authorize;
     if (options.broker !== undefined && options.history !== undefined) {
       throw inputError(
         'ERR_SSE_INVALID_OPTION',
@@ -77,11 +80,10 @@ export class Hub<Events extends EventMap = EventMap> {
     this.#serializer = options.serializer;
     this.#onError = options.onError ?? console.error;
     this.#delivery = new Delivery(options.deserializer ?? parseOrText, this.#onError);
-    const listener: BrokerListener = {
+    this.#leaveBroker = this.#broker.subscribe({
       entry: (entry) => this.#deliver(entry),
       reset: () => this.#resetAll(),
-    };
-    this.#leaveBroker = this.#broker.subscribe(listener);
+    } satisfies BrokerListener);
   }
 
   /**
@@ -119,44 +121,73 @@ export class Hub<Events extends EventMap = EventMap> {
   /**
    * Delivers the events of `topics` to `stream` until the stream closes or the returned function
    * is called. With `stream.lastEventId` set, every retained event after it is replayed first,
-   * then delivery continues live with nothing lost or repeated; an id that cannot be replayed
-   * gets the {@link RESET_EVENT}. Without it, the stream gets its position ({@link CURSOR_EVENT}),
-   * unless `cursor: false`. The stream's client sees these signals beside the published events:
-   * type it with the {@link HubSignals} merged in, `Events & HubSignals`.
-   * Past `maxConnections`, or once the hub is closing, the stream gets a `retry` hint and is
-   * closed (the client reconnects later, as EventSource does after any stream ends). An
-   * adapter's handle (`res.sse`, `ctx.sse`, `reply.sse`) opens here, once the arguments are
-   * checked: the client sees the stream open before the first event.
-   *
-   * A stream gets each event once: subscribing it again to a topic it already has adds nothing
-   * for that topic, and the topic stays until every `subscribe` call that asked for it has been
-   * undone. Each returned function undoes its own call only, and does nothing the second time.
+   * then live, nothing lost or repeated; an id that cannot be replayed gets the
+   * {@link RESET_EVENT}. Without it, the stream gets its position ({@link CURSOR_EVENT}) unless
+   * `cursor: false`. Type the client's events `Events & HubSignals`. With `authorize`, each topic
+   * is decided first (with `options.context`). Past `maxConnections`, or once the hub is closing,
+   * the stream gets a `retry` hint and is closed. An adapter's handle (`res.sse`) opens here.
+   * A stream gets each event once: a topic it already has adds nothing, and stays until every
+   * call that asked for it is undone; each returned function undoes its own call only.
    * @throws {TypeError} when `topics` is empty or holds something other than non-empty strings,
    * or when the stream already has one of `topics` with a different `filter`.
    */
   subscribe(
     target: SseStream<Events> | SseStreamHandle<Events>,
     topics: string | readonly string[],
-    options: SubscribeOptions<Events> = {},
+    options: SubscribeOptions<Events, Context> = {},
   ): () => void {
     const topicList = checkTopics(topics);
-    checkKnownKeys('hub.subscribe', options, ['filter', 'cursor']);
+    checkKnownKeys('hub.subscribe', options, ['filter', 'cursor', 'context']);
     const filter = checkFilter(options.filter);
     const cursorWanted = checkCursor(options.cursor);
-    // An adapter's handle (res.sse) opens here: the client sees the stream open at once.
     const stream = streamOf(target);
     if (stream.isClosed) return noop;
     this.#registry.checkSameFilter(stream, topicList, filter);
     if (this.#closing !== undefined || this.#isFull(stream)) {
       this.#rejected += 1;
-      stream.send(encodeEvent({ retry: this.#busyRetry }));
+      return this.#turnAway(stream);
+    }
+    const delivery = { filter, cursor: cursorWanted };
+    if (this.#authorize === undefined) return this.#start(stream, topicList, delivery);
+    return whenAuthorized(this.#authorize, topicList, options.context as Context, {
+      onError: this.#onError,
+      stillWanted: () => !stream.isClosed,
+      admit: (allowed) => this.#admit(stream, topicList, allowed, delivery),
+    });
+  }
+
+  /** Starts the allowed topics; a refused one gets the denied signal, a stream left bare closes. */
+  #admit(
+    stream: SseStream<Events>,
+    topics: readonly string[],
+    allowed: boolean[],
+    delivery: DeliveryOptions<Events>,
+  ): () => void {
+    // The hub closed while the application decided: the stream closes as the others did.
+    if (this.#closing !== undefined) {
       stream.close();
       return noop;
     }
-    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, {
-      filter,
-      cursor: cursorWanted,
-    });
+    const granted = topics.filter((_, i) => allowed[i]);
+    for (const topic of topics) if (!granted.includes(topic)) stream.send(deniedSignal(topic));
+    if (granted.length > 0) return this.#start(stream, granted, delivery);
+    return this.#registry.streams.has(stream) ? noop : this.#turnAway(stream);
+  }
+
+  /** Closes `stream` with the `busyRetry` hint: its client comes back later. */
+  #turnAway(stream: SseStream<Events>): () => void {
+    stream.send(encodeEvent({ retry: this.#busyRetry }));
+    stream.close();
+    return noop;
+  }
+
+  /** Replay (for a resumed stream) then live delivery of `topics` to `stream`. */
+  #start(
+    stream: SseStream<Events>,
+    topicList: readonly string[],
+    delivery: DeliveryOptions<Events>,
+  ): () => void {
+    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, delivery);
     const cursor = this.#broker.cursor(new Set(topicList));
     // A resumed stream's position comes from its replay: a cursor now could skip part of it.
     if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {
@@ -226,21 +257,7 @@ export class Hub<Events extends EventMap = EventMap> {
 
   /** The broker lost entries: live subscriptions reset; replaying ones reconnect and find out. */
   #resetAll(): void {
-    // One reset per position: a partitioned broker has one per group of topics.
-    const live = new Map<string | undefined, Subscription<Events>[]>();
-    for (const subscription of this.#registry.all()) {
-      if (subscription.phase.name === 'replaying') {
-        subscription.stream.close();
-        continue;
-      }
-      const cursor = this.#broker.cursor(subscription.topics);
-      const same = live.get(cursor);
-      if (same === undefined) live.set(cursor, [subscription]);
-      else same.push(subscription);
-    }
-    for (const [cursor, subscriptions] of live) {
-      this.#delivery.sendReset(subscriptions, cursor, 'events-lost');
-    }
+    resetAfterLoss(this.#registry.all(), this.#delivery, (topics) => this.#broker.cursor(topics));
   }
 
   #isFull(stream: SseStream<Events>): boolean {
@@ -264,16 +281,10 @@ export class Hub<Events extends EventMap = EventMap> {
  * Creates a hub. With no options it keeps the last 1000 events in memory for replay.
  * @throws {TypeError} when an option is out of range, or both `history` and `broker` are given.
  */
-export function createHub<Events extends EventMap = EventMap>(options?: HubOptions): Hub<Events> {
-  return new Hub<Events>(options);
-}
-
-function parseOrText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+export function createHub<Events extends EventMap = EventMap, Context = unknown>(
+  options?: HubOptions<Context>,
+): Hub<Events, Context> {
+  return new Hub<Events, Context>(options);
 }
 
 function noop(): void {}

@@ -1,6 +1,6 @@
 /**
- * The two events the hub sends of its own, beside the published ones: the reset (refetch your
- * state) and the cursor (your position, so a reconnect resumes from it). Their names and wire
+ * The events the hub sends of its own, beside the published ones: the reset (refetch your
+ * state), the cursor (your position, so a reconnect resumes from it) and the denial of a topic. Their names and wire
  * form are part of the API: `@ssekit/client` and pages listening with EventSource rely on them
  * (the core README, "Hub signals", documents both).
  */
@@ -10,6 +10,12 @@ import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 export const RESET_EVENT = 'ssekit:reset';
 /** The event that hands a subscriber its position, so a reconnect resumes from there. */
 export const CURSOR_EVENT = 'ssekit:cursor';
+
+/**
+ * The event a client gets for a topic its `subscribe` asked for and `authorize` refused; its
+ * `data` is the topic. It has no id: the client's position stays where it was.
+ */
+export const DENIED_EVENT = 'ssekit:denied';
 
 /** The `data` of a {@link RESET_EVENT}: why the client must refetch its state. */
 export type ResetReason = 'unknown-id' | 'events-lost';
@@ -24,6 +30,8 @@ export type HubSignals = {
   [RESET_EVENT]: ResetReason;
   /** Nothing to act on: the block exists so every client records its `id`. Its `data` is empty. */
   [CURSOR_EVENT]: '';
+  /** A topic this client may not see (the hub's `authorize` refused it); the `data` is the topic. */
+  [DENIED_EVENT]: string;
 };
 
 /** The reset event, positioned at `id` (`undefined` while the broker has no position). */
@@ -37,4 +45,9 @@ export function resetSignal(id: string | undefined, reason: ResetReason): Encode
  */
 export function cursorSignal(id: string): EncodedEvent {
   return encodeEvent({ event: CURSOR_EVENT, id, data: '' });
+}
+
+/** The denied event for `topic`. */
+export function deniedSignal(topic: string): EncodedEvent {
+  return encodeEvent({ event: DENIED_EVENT, data: topic });
 }

@@ -1,0 +1,128 @@
+/**
+ * Authorization on every subscribe, a resume included: a client whose access was revoked
+ * reconnects with an old Last-Event-ID and gets nothing of the revoked topic, only the denied
+ * signal, while its other topics replay as usual. Real sockets, a fetch reader with
+ * eventsource-parser.
+ */
+import { CURSOR_EVENT, createHub, DENIED_EVENT, type Hub } from '@ssekit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../support/wait.js';
+import { fetchReader } from './support/clients.js';
+import { type HubServer, serveHub } from './support/server.js';
+
+/** Which rooms each user may read: the application's rights, changed by the test. */
+const rights = new Map<string, Set<string>>();
+
+let hub: Hub<Record<string, unknown>, string> | undefined;
+let server: HubServer | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  await hub?.close();
+  rights.clear();
+});
+
+/** Serves the hub at `/?topics=a,b&user=u`, the user as the subscription's context. */
+async function start(authorize: (topic: string, user: string) => boolean | Promise<boolean>) {
+  hub = createHub<Record<string, unknown>, string>({ authorize, onError: () => {} });
+  server = await serveHub(hub as Hub, {
+    stream: { heartbeat: false, retry: 20 },
+    subscribe: (url) => ({ context: url.searchParams.get('user') ?? '' }),
+  });
+  return { hub, url: server.url };
+}
+
+const mayRead = (topic: string, user: string) => rights.get(user)?.has(topic) === true;
+
+describe.each([
+  ['a synchronous authorize', mayRead],
+  [
+    'an async authorize',
+    async (topic: string, user: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return mayRead(topic, user);
+    },
+  ],
+])('with %s', (_, authorize) => {
+  it('replays nothing of a revoked topic to a client resuming with an old id', async () => {
+    rights.set('ann', new Set(['room:a', 'news']));
+    const { hub, url } = await start(authorize);
+    const first = fetchReader(`${url}?topics=room:a,news&user=ann`);
+    await until(() => server?.streams.length === 1, 'the first connection');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await hub.publish('room:a', { data: 'a1' });
+    await hub.publish('news', { data: 'n1' });
+    await until(() => first.events.length >= 2, 'the first two events');
+    const lastSeen = first.events.at(-1)?.id;
+    first.abort();
+
+    rights.set('ann', new Set(['news']));
+    await hub.publish('room:a', { data: 'a2 (revoked)' });
+    await hub.publish('news', { data: 'n2' });
+
+    const resumed = fetchReader(`${url}?topics=room:a,news&user=ann`, lastSeen);
+    await until(
+      () => resumed.events.some((event) => event.data === 'n2'),
+      'the replay of the allowed topic',
+    );
+    await hub.publish('room:a', { data: 'a3 (revoked)' });
+    await hub.publish('news', { data: 'n3' });
+    await until(() => resumed.events.some((event) => event.data === 'n3'), 'live news');
+    resumed.abort();
+
+    const data = resumed.events.map((event) => `${event.event}:${event.data}`);
+    expect(data).toContain(`${DENIED_EVENT}:room:a`);
+    expect(data.filter((text) => text.includes('revoked'))).toEqual([]);
+    expect(resumed.events.filter((event) => event.event === undefined).map((e) => e.data)).toEqual([
+      'n2',
+      'n3',
+    ]);
+    // The denial carries no id: the client's position stays where the allowed topics put it.
+    expect(resumed.events.find((event) => event.event === DENIED_EVENT)?.id).toBeUndefined();
+  });
+
+  it('closes a stream none of whose topics is allowed, with a retry hint', async () => {
+    const { hub, url } = await start(authorize);
+    const reader = fetchReader(`${url}?topics=room:a&user=bob`);
+    await reader.done;
+    expect(reader.events.map((event) => `${event.event}:${event.data}`)).toEqual([
+      `${DENIED_EVENT}:room:a`,
+    ]);
+    expect(reader.retries.at(-1)).toBe(10_000);
+    expect(hub.stats().openStreams).toBe(0);
+  });
+});
+
+it('refuses a topic whose check throws, and reports the error', async () => {
+  const errors: unknown[] = [];
+  const failing = createHub<Record<string, unknown>, string>({
+    authorize: (topic) => {
+      if (topic === 'broken') throw new Error('rights service down');
+      return true;
+    },
+    onError: (error) => errors.push(error),
+  });
+  hub = failing;
+  server = await serveHub(failing as Hub, {
+    stream: { heartbeat: false },
+    subscribe: () => ({ context: 'ann' }),
+  });
+  const reader = fetchReader(`${server.url}?topics=broken,fine`);
+  const seen = () => reader.events.filter((event) => event.event !== CURSOR_EVENT);
+  await until(() => seen().length === 1, 'the denial');
+  await failing.publish('broken', { data: 'secret' });
+  await failing.publish('fine', { data: 'public' });
+  await until(() => seen().length === 2, 'the allowed event');
+  reader.abort();
+  expect(seen().map((event) => event.data)).toEqual(['broken', 'public']);
+  expect(errors).toEqual([new Error('rights service down')]);
+});
+
+it('a misspelled authorize is a TypeError, not authorization switched off', () => {
+  expect(() => createHub({ authorise: () => true } as never)).toThrow(
+    expect.objectContaining({ name: 'TypeError', code: 'ERR_SSE_UNKNOWN_OPTION' }),
+  );
+  expect(() => createHub({ authorize: true } as never)).toThrow(
+    expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('authorize') }),
+  );
+});
