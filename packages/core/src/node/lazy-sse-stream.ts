@@ -144,11 +144,6 @@ export class LazySseStream<Events extends EventMap = EventMap>
     return this.open().comment(text);
   }
 
-  /** Opens the stream and bounds its life; see `SseStream.closeAt`. */
-  closeAt(time: Date | number): void {
-    this.open().closeAt(time);
-  }
-
   /**
    * Ends the stream after what is queued has been written. Unopened, it opens it first (the
    * client gets an empty stream and reconnects), unless the route answered otherwise or the
