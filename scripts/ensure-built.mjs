@@ -87,7 +87,7 @@ function buildJavaScript(name, dir) {
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code === 0) resolve();
+      if (code === 0) resolve(undefined);
       else reject(new Error(`building ${name} failed:\n${errors.trim()}`));
     });
   });

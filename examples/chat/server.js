@@ -44,6 +44,7 @@ export function createChat({ recentSize = 50 } = {}) {
 
   app.post('/rooms/:room/messages', async (event) => {
     const { name, room } = roomOf(event);
+    /** @type {{ nick?: unknown, text?: unknown } | undefined} */
     const body = await readBody(event);
     const message = {
       nick: text(body?.nick, 'nick', 24),

@@ -2,7 +2,9 @@ import { createDashboard } from './server.js';
 
 const dashboard = createDashboard();
 const server = dashboard.app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
-  console.log(`dashboard: http://127.0.0.1:${server.address().port}/`);
+  console.log(
+    `dashboard: http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/`,
+  );
 });
 
 // Open SSE responses keep `server.close()` waiting forever. The order of docs/deploying.md:

@@ -22,7 +22,7 @@ function pause(ms, signal) {
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
-      resolve();
+      resolve(undefined);
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });

@@ -37,9 +37,9 @@ export async function startBalancer({ port = 0, targets }) {
   };
 
   const server = createServer((req, res) => forward(req, res, 0));
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`,
     close() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(resolve));

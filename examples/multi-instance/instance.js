@@ -55,11 +55,11 @@ export async function startInstance({ name, port = 0, redisUrl, key, tickMs = 20
     }
     res.writeHead(404).end();
   });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
 
   return {
     name,
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`,
     async close() {
       if (ticker !== undefined) clearInterval(ticker);
       await hub.close({ retry: 500 });

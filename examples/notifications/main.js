@@ -8,7 +8,7 @@ const ingestKey = process.env.INGEST_KEY ?? randomBytes(16).toString('hex');
 
 const notifications = createNotifications({ secret, ingestKey });
 const server = notifications.app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/`;
   console.log(`notifications: ${url}`);
   console.log(
     `send telemetry: curl -X POST ${url}telemetry -H 'x-ingest-key: ${ingestKey}' -H 'content-type: application/json' -d '{"device":"press-7","temperature":93}'`,

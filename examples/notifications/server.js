@@ -18,6 +18,7 @@ const TOPIC = 'alerts';
  */
 export function createNotifications({ secret, ingestKey }) {
   const tokens = createTokens(secret);
+  /** @type {import('@ssekit/core').Hub<{ alert: { user: string } }>} */
   const hub = createHub({ history: memoryHistory({ maxEvents: 1000 }) });
   const router = new Router();
 
