@@ -31,7 +31,11 @@ const project = (name: string, include: string[]): TestProjectInlineConfiguratio
 export default defineConfig({
   resolve: {
     alias: [
+      // Each subpath before the root: `^@ssekit\/core$` is anchored, but an unanchored or
+      // prefix alias for the root placed first would swallow `@ssekit/core/broker`.
       { find: /^@ssekit\/core\/node$/, replacement: source('./packages/core/src/node/index.ts') },
+      { find: /^@ssekit\/core\/broker$/, replacement: source('./packages/core/src/broker.ts') },
+      { find: /^@ssekit\/core\/adapter$/, replacement: source('./packages/core/src/adapter.ts') },
       { find: /^@ssekit\/core$/, replacement: source('./packages/core/src/index.ts') },
       { find: /^@ssekit\/express$/, replacement: source('./packages/express/src/index.ts') },
       { find: /^@ssekit\/koa$/, replacement: source('./packages/koa/src/index.ts') },

@@ -3,7 +3,7 @@
  * (issue 2): each writes the same status and headers, then drains `stream.readable` its own way.
  */
 import { Readable, Writable } from 'node:stream';
-import { createSseStream } from '@ssekit/core';
+import { createSseStream } from '@ssekit/core/adapter';
 
 const noop = () => {};
 

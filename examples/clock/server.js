@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { readLastEventId } from '@ssekit/core';
+import { readLastEventId } from '@ssekit/core/adapter';
 import { openSseStream } from '@ssekit/core/node';
 
 const page = readFileSync(new URL('./index.html', import.meta.url));

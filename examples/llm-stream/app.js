@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createSseResponse, readLastEventId } from '@ssekit/core';
+import { createSseResponse } from '@ssekit/core';
+import { readLastEventId } from '@ssekit/core/adapter';
 import { fakeModel } from './model.js';
 
 const page = readFileSync(new URL('./index.html', import.meta.url));

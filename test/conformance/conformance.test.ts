@@ -6,7 +6,8 @@
 
 import { getDefaultHighWaterMark } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHub, heartbeatRegistry } from '@ssekit/core';
+import { createHub } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { until } from '../support/wait.js';

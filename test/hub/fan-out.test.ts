@@ -1,4 +1,6 @@
-import { compareIds, type Hub, heartbeatRegistry, localBroker } from '@ssekit/core';
+import type { Hub } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
+import { compareIds, localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import {

@@ -1,11 +1,6 @@
-import {
-  type Broker,
-  type BrokerListener,
-  heartbeatRegistry,
-  localBroker,
-  RESET_EVENT,
-  type SseStream,
-} from '@ssekit/core';
+import { RESET_EVENT, type SseStream } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
+import { type Broker, type BrokerListener, localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import { slowReplay } from './support/brokers.js';

@@ -1,12 +1,5 @@
-import {
-  type Broker,
-  CURSOR_EVENT,
-  createHub,
-  type Hub,
-  localBroker,
-  memoryHistory,
-  RESET_EVENT,
-} from '@ssekit/core';
+import { CURSOR_EVENT, createHub, type Hub, memoryHistory, RESET_EVENT } from '@ssekit/core';
+import { type Broker, localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
 import { laggyDelivery, slowReplay } from './support/brokers.js';

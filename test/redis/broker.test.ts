@@ -3,7 +3,7 @@
  * (ioredis 5 and 6, node-redis 5 and 6): options, live delivery, paged replay with topic
  * filtering, the reset cases, failures and cleanup.
  */
-import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core';
+import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core/broker';
 import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';

@@ -5,7 +5,7 @@
  * (That a client that does not read is still cut off after a burst is pinned in the core and
  * hub suites: a paused socket here takes tens of MiB into its kernel buffers first.)
  */
-import type { HubEntry } from '@ssekit/core';
+import type { HubEntry } from '@ssekit/core/broker';
 import { redisBroker } from '@ssekit/redis';
 import { createClient } from 'redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';

@@ -3,7 +3,8 @@
  * may throw or reject unhandled, the server must notice every departure, and the clients that
  * stay must receive every event.
  */
-import { encodeEvent, heartbeatRegistry, type SseStream } from '@ssekit/core';
+import { encodeEvent, type SseStream } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openClient, type SseClient } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';

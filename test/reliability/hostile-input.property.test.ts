@@ -6,15 +6,13 @@
  * - Any sequence of messages, valid or not, sent to one stream: the invalid ones throw a
  *   TypeError and leave no trace; a real parser reads back exactly the valid ones.
  */
-import {
-  createSseStream,
-  type EventMessage,
-  MAX_LAST_EVENT_ID_LENGTH,
-  readLastEventId,
-} from '@ssekit/core';
+import type { EventMessage } from '@ssekit/core';
+import { createSseStream, readLastEventId } from '@ssekit/core/adapter';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+// Internal, so from the source: no entry exports the cap, the tests hold it.
+import { MAX_LAST_EVENT_ID_LENGTH } from '../../packages/core/src/last-event-id.js';
 
 const numRuns = Number(process.env.SSEKIT_PROPERTY_RUNS ?? 200);
 

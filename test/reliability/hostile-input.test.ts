@@ -4,13 +4,11 @@
  * Every case ends in a clear TypeError or a safe ignore; a bystander client on the same server
  * keeps receiving a clean stream throughout, and the server never crashes.
  */
-import {
-  encodeEvent,
-  MAX_LAST_EVENT_ID_LENGTH,
-  readLastEventId,
-  type SseStream,
-} from '@ssekit/core';
+import { encodeEvent, type SseStream } from '@ssekit/core';
+import { readLastEventId } from '@ssekit/core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Internal, so from the source: no entry exports the cap, the tests hold it.
+import { MAX_LAST_EVENT_ID_LENGTH } from '../../packages/core/src/last-event-id.js';
 import { openClient, rawRequest, type SseClient } from './support/clients.js';
 import { recordFigures } from './support/figures.js';
 import type { RunningServer } from './support/servers.js';

@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { heartbeatRegistry } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynamic, GET, runtime } from '../../docs/recipes/wiring/next-route.js';

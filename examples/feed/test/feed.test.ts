@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { heartbeatRegistry } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterEach, expect, test, vi } from 'vitest';
 import { createFeedApp } from '../app.js';

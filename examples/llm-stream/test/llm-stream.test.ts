@@ -1,4 +1,4 @@
-import { heartbeatRegistry } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
 import { EventSource } from 'eventsource';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { type Server, serve } from 'srvx';

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createHub,
-  createSseResponse,
-  createSseStream,
-  localBroker,
-  memoryHistory,
-} from './index.js';
+import { createSseStream } from './adapter.js';
+import { localBroker } from './broker.js';
+import { createHub, createSseResponse, memoryHistory } from './index.js';
 import { openSseStream } from './node/index.js';
 
 /** Each public options boundary, given a misspelled key: the error names it and the fix. */

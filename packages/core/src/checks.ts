@@ -1,6 +1,9 @@
 import { inputError } from './errors.js';
 
-/** Option checks shared by the stream and the hub: bad input throws a TypeError naming the fix. */
+/**
+ * Option checks shared by the stream, the hub and the backends (exported to backend authors from
+ * `@ssekit/core/broker`): bad input throws a TypeError naming the option and the fix.
+ */
 
 interface PositiveIntegerOptions {
   /** The factory the option belongs to, named in the error (e.g. `memoryHistory`). */
@@ -33,7 +36,7 @@ export function positiveInteger(
     const name = owner === undefined ? `"${field}"` : `${owner} "${field}"`;
     throw inputError(
       'ERR_SSE_INVALID_OPTION',
-      `ssekit: ${name} must be a positive whole number, got ${String(value)}. Omit it for ${fallback ?? 'the default'}.`,
+      `ssekit: ${name} must be a positive whole number, got ${describeValue(value)}. Omit it for ${fallback ?? 'the default'}.`,
     );
   }
   return value;
@@ -113,13 +116,21 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * `value` when it is a function or omitted.
+ * `value` when it is a function or omitted; `shape` is its signature as the error shows it,
+ * e.g. `(error) => void`.
  * @throws {TypeError} naming the option and its expected shape.
  */
 export function optionalFunction<T>(owner: string, field: string, value: T, shape: string): T {
   if (value === undefined || typeof value === 'function') return value;
   throw inputError(
     'ERR_SSE_INVALID_OPTION',
-    `ssekit: ${owner} "${field}" must be a function ${shape}, got ${value === null ? 'null' : typeof value}; pass a function or leave it out for the default.`,
+    `ssekit: ${owner} "${field}" must be a function ${shape}, got ${describeValue(value)}; pass a function or leave it out for the default.`,
   );
+}
+
+/** A value as an error message shows it: strings quoted (so `"5"` is not read as 5), objects by type. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `"${value}"`;
+  return typeof value === 'number' ? String(value) : typeof value;
 }

@@ -1,25 +1,13 @@
+/**
+ * `@ssekit/core`: what an application calls, on any runtime. `createSseResponse` is the way on
+ * fetch runtimes; the hub fans events out with replay. On node:http the way is `openSseStream`
+ * from `@ssekit/core/node`; backend authors use `@ssekit/core/broker`, adapter authors
+ * `@ssekit/core/adapter`. Every export of every entry is listed in docs/api.md.
+ */
 export { acceptsEventStream } from './accept.js';
-export { checkKnownKeys, optionalFunction } from './checks.js';
 export { EncodedEvent, encodeEvent } from './encoded-event.js';
 export { SsekitError, type SsekitErrorCode } from './errors.js';
-export {
-  type EventMessage,
-  type FormatOptions,
-  formatComment,
-  formatEvent,
-  type Serializer,
-} from './format.js';
-export { sseHeaders } from './headers.js';
-export { heartbeatRegistry } from './heartbeat.js';
-export type {
-  Broker,
-  BrokerListener,
-  HubEntry,
-  PublishedEntry,
-  ReplayPage,
-} from './hub/broker.js';
-export { MAX_HELD_EVENTS } from './hub/delivery.js';
-export type { History } from './hub/history.js';
+export type { EventMessage, Serializer } from './format.js';
 export { createHub, Hub } from './hub/hub.js';
 export type {
   HubCloseOptions,
@@ -30,25 +18,13 @@ export type {
   HubStats,
   SubscribeOptions,
 } from './hub/hub-types.js';
-export { compareIds, isHubId } from './hub/ids.js';
-export { type LocalBrokerOptions, localBroker } from './hub/local-broker.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';
-export { CURSOR_EVENT, DENIED_EVENT, type HubSignals, RESET_EVENT } from './hub/signals.js';
-export { MAX_LAST_EVENT_ID_LENGTH, readLastEventId } from './last-event-id.js';
-export { isPromiseLike } from './promise-like.js';
-export { resolveStreamOptions } from './resolve-stream-options.js';
+export { CURSOR_EVENT, type HubSignals, RESET_EVENT } from './hub/signals.js';
+export { createSseResponse, type SseHandler, type SseResponseOptions } from './response.js';
 export {
-  createSseResponse,
-  runHandler,
-  type SseHandler,
-  type SseResponseOptions,
-} from './response.js';
-export {
-  createSseStream,
   type EventMap,
   type MessageOf,
   type OverflowPolicy,
-  SSE_STREAM_OPTION_KEYS,
   SseStream,
   type SseStreamOptions,
 } from './sse-stream.js';

@@ -1,5 +1,5 @@
 import { createHub, type SseStream } from '@ssekit/core';
-import type { LazySseStream } from '@ssekit/core/node';
+import type { LazySseStream } from '@ssekit/core/adapter';
 import express5 from 'express5';
 import { expectTypeOf, test } from 'vitest';
 import { type SseResponse, sse, sseHandler } from './index.js';

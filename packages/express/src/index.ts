@@ -1,25 +1,26 @@
 /**
  * `@ssekit/express`: Server-Sent Events for Express 4 and 5. The adapter only translates: the
- * stream, its heartbeat, buffering and `Last-Event-ID` all come from `@ssekit/core/node`.
+ * stream, its heartbeat, buffering and `Last-Event-ID` all come from `@ssekit/core/adapter`.
  */
 
 import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { SseStream as CoreSseStream, EventMap, SseStreamOptions } from '@ssekit/core';
 import {
-  type EventMap,
+  exposeAsSse,
   isPromiseLike,
+  LazySseStream,
   optionalFunction,
   resolveStreamOptions,
-  type SseStreamOptions,
-} from '@ssekit/core';
-import { exposeAsSse, LazySseStream } from '@ssekit/core/node';
+} from '@ssekit/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 
-export {
-  acceptsEventStream,
-  type EventMap,
-  type SseStream,
-  type SseStreamOptions,
-} from '@ssekit/core';
+export { acceptsEventStream, type EventMap, type SseStreamOptions } from '@ssekit/core';
+
+/**
+ * The stream type of `@ssekit/core`. A type alias, not a re-export: the class itself comes from
+ * `@ssekit/core` only (a re-exported class would be declared here but missing at runtime).
+ */
+export type SseStream<Events extends EventMap = EventMap> = CoreSseStream<Events>;
 
 declare global {
   namespace Express {

@@ -1,5 +1,5 @@
 import { createHub, type SseStream } from '@ssekit/core';
-import type { LazySseStream } from '@ssekit/core/node';
+import type { LazySseStream } from '@ssekit/core/adapter';
 import Fastify from 'fastify';
 import { expectTypeOf, test } from 'vitest';
 import { sse } from './index.js';

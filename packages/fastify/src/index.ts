@@ -1,19 +1,20 @@
 /**
  * `@ssekit/fastify`: Server-Sent Events for Fastify 5. The adapter only translates: the stream,
  * its heartbeat, buffering, disconnect detection, `Accept` and HEAD answers and `Last-Event-ID`
- * come from `@ssekit/core/node`.
+ * come from `@ssekit/core/adapter`.
  */
-import type { EventMap } from '@ssekit/core';
-import type { LazySseStream } from '@ssekit/core/node';
+import type { SseStream as CoreSseStream, EventMap } from '@ssekit/core';
+import type { LazySseStream } from '@ssekit/core/adapter';
 import type { SseOptions } from './plugin.js';
 
-export {
-  acceptsEventStream,
-  type EventMap,
-  type SseStream,
-  type SseStreamOptions,
-} from '@ssekit/core';
+export { acceptsEventStream, type EventMap, type SseStreamOptions } from '@ssekit/core';
 export { type SseOptions, sse } from './plugin.js';
+
+/**
+ * The stream type of `@ssekit/core`. A type alias, not a re-export: the class itself comes from
+ * `@ssekit/core` only (a re-exported class would be declared here but missing at runtime).
+ */
+export type SseStream<Events extends EventMap = EventMap> = CoreSseStream<Events>;
 
 /**
  * The events of a route, from its route generic: `app.get<{ Events: MyEvents }>(...)` types

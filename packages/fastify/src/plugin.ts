@@ -3,7 +3,8 @@
  * with the `sse` option its stream and its error handling. Wrapped with fastify-plugin, so the
  * decorator and the hook reach the routes of the scope that registers it.
  */
-import { optionalFunction, resolveStreamOptions, type SseStreamOptions } from '@ssekit/core';
+import type { SseStreamOptions } from '@ssekit/core';
+import { optionalFunction, resolveStreamOptions } from '@ssekit/core/adapter';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { REPLY_STREAM, replySse } from './reply-sse.js';

@@ -1,5 +1,5 @@
 /** `reply.sse`: the getter every reply has, and where a `{ sse: true }` route keeps its stream. */
-import { LazySseStream } from '@ssekit/core/node';
+import { LazySseStream } from '@ssekit/core/adapter';
 import type { FastifyReply } from 'fastify';
 import type { ReplyStream } from './reply-stream.js';
 

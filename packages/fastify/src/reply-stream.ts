@@ -1,10 +1,10 @@
 /**
  * A reply's event stream, opened at its first use: the core's lazy Node stream,
  * plus what Fastify needs when it opens. The stream, its headers, HEAD and `Accept` answers all
- * come from `@ssekit/core/node`; this file only hands Fastify's reply over to it.
+ * come from `@ssekit/core/adapter`; this file only hands Fastify's reply over to it.
  */
 import type { SseStreamOptions } from '@ssekit/core';
-import { LazySseStream } from '@ssekit/core/node';
+import { LazySseStream } from '@ssekit/core/adapter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export class ReplyStream extends LazySseStream {

@@ -4,8 +4,8 @@
  * usual (its error handler, its 500); after, Fastify has nothing left to answer with, so the
  * stream closes and the error goes to `onError`.
  */
-import { isPromiseLike, type SseStreamOptions } from '@ssekit/core';
-import { LazySseStream } from '@ssekit/core/node';
+import type { SseStreamOptions } from '@ssekit/core';
+import { isPromiseLike, LazySseStream } from '@ssekit/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REPLY_STREAM, type ReplyWithStream } from './reply-sse.js';
 import { ReplyStream } from './reply-stream.js';

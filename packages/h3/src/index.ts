@@ -3,22 +3,21 @@
  * heartbeat, buffering and `Last-Event-ID` come from the core's fetch entry point.
  */
 import {
+  type SseStream as CoreSseStream,
   createSseResponse,
   type EventMap,
-  optionalFunction,
-  resolveStreamOptions,
   type SseResponseOptions,
-  type SseStream,
 } from '@ssekit/core';
-import { tieToConnection } from '@ssekit/core/node';
+import { optionalFunction, resolveStreamOptions, tieToConnection } from '@ssekit/core/adapter';
 import { defineHandler, type EventHandlerWithFetch, type H3Event } from 'h3';
 
-export {
-  acceptsEventStream,
-  type EventMap,
-  type SseResponseOptions,
-  type SseStream,
-} from '@ssekit/core';
+export { acceptsEventStream, type EventMap, type SseResponseOptions } from '@ssekit/core';
+
+/**
+ * The stream type of `@ssekit/core`. A type alias, not a re-export: the class itself comes from
+ * `@ssekit/core` only (a re-exported class would be declared here but missing at runtime).
+ */
+export type SseStream<Events extends EventMap = EventMap> = CoreSseStream<Events>;
 
 /** Writes to one client's stream; may be async. Runs after the response has been returned. */
 export type SseEventHandler<Events extends EventMap = EventMap> = (

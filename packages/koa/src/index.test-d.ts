@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { createHub, type SseStream } from '@ssekit/core';
-import type { LazySseStream } from '@ssekit/core/node';
+import type { LazySseStream } from '@ssekit/core/adapter';
 import { expectTypeOf, test } from 'vitest';
 import { type SseContext, sse } from './index.js';
 

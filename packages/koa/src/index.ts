@@ -1,22 +1,23 @@
 /**
  * `@ssekit/koa`: Server-Sent Events for Koa 2 and 3. The adapter only translates: the stream,
- * its heartbeat, buffering, disconnect detection and `Last-Event-ID` come from `@ssekit/core/node`.
+ * its heartbeat, buffering, disconnect detection and `Last-Event-ID` come from `@ssekit/core/adapter`.
  */
+import type { SseStream as CoreSseStream, EventMap, SseStreamOptions } from '@ssekit/core';
 import {
-  type EventMap,
+  exposeAsSse,
+  LazySseStream,
   optionalFunction,
   resolveStreamOptions,
-  type SseStreamOptions,
-} from '@ssekit/core';
-import { exposeAsSse, LazySseStream } from '@ssekit/core/node';
+} from '@ssekit/core/adapter';
 import type { Context, Next } from 'koa';
 
-export {
-  acceptsEventStream,
-  type EventMap,
-  type SseStream,
-  type SseStreamOptions,
-} from '@ssekit/core';
+export { acceptsEventStream, type EventMap, type SseStreamOptions } from '@ssekit/core';
+
+/**
+ * The stream type of `@ssekit/core`. A type alias, not a re-export: the class itself comes from
+ * `@ssekit/core` only (a re-exported class would be declared here but missing at runtime).
+ */
+export type SseStream<Events extends EventMap = EventMap> = CoreSseStream<Events>;
 
 /** Options of {@link sse}: the stream's options plus error reporting. */
 export interface SseOptions extends SseStreamOptions {

@@ -2,7 +2,7 @@
  * How a hub entry is laid out in a stream entry: readable with `redis-cli XRANGE`, and the data
  * text stored exactly as the hub serialized it.
  */
-import type { HubEntry, PublishedEntry } from '@ssekit/core';
+import type { HubEntry, PublishedEntry } from '@ssekit/core/broker';
 import type { StreamEntry } from './replies.js';
 
 /** The field-value pairs stored for one published entry. */

@@ -1,4 +1,4 @@
-import { compareIds } from '@ssekit/core';
+import { compareIds } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { fromClientId, toClientId } from './partition-ids.js';
 import { partitionLayout } from './partitions.js';

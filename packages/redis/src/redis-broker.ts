@@ -7,15 +7,17 @@
  * publish and replay, one for the blocking read.
  */
 
+import { SsekitError } from '@ssekit/core';
 import {
   type Broker,
   type BrokerListener,
   checkKnownKeys,
   isHubId,
+  optionalFunction,
   type PublishedEntry,
+  positiveInteger,
   type ReplayPage,
-  SsekitError,
-} from '@ssekit/core';
+} from '@ssekit/core/broker';
 import { AppendBatches } from './append-batches.js';
 import type { Retention } from './append-script.js';
 import { readPosition } from './commands.js';
@@ -75,7 +77,7 @@ export interface RedisBrokerOptions {
   onError?: (error: Error) => void;
 }
 
-/** A `Broker` (from `@ssekit/core`) on Redis Streams, with `ready()` to wait for its read loop to start. */
+/** A `Broker` (from `@ssekit/core/broker`) on Redis Streams, with `ready()` to wait for its read loop to start. */
 export interface RedisBroker extends Broker {
   /** Resolves once the read loop knows its position, so that `cursor()` is defined. */
   ready(): Promise<void>;
@@ -114,7 +116,8 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
   checkKnownKeys('redisBroker', options, REDIS_BROKER_OPTION_KEYS);
   const client = toConnection(options.client, 'client');
   const key = checkKey(options.key);
-  const partitions = positiveInteger('partitions', options.partitions) ?? 1;
+  const owner = { owner: 'redisBroker' };
+  const partitions = positiveInteger('partitions', options.partitions, { ...owner, fallback: 1 });
   if (partitions > MAX_PARTITIONS) {
     throw Object.assign(
       new TypeError(
@@ -123,20 +126,27 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
       { code: 'ERR_SSE_INVALID_OPTION' },
     );
   }
-  const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs);
+  const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs, owner);
   const retention: Retention = {
     maxEvents:
-      positiveInteger('maxEvents', options.maxEvents) ??
+      positiveInteger('maxEvents', options.maxEvents, owner) ??
       (maxAgeMs === undefined ? DEFAULT_MAX_EVENTS : undefined),
     maxAgeMs,
   };
   const tuning: Tuning = {
-    batchSize: positiveInteger('batchSize', options.batchSize) ?? 1000,
-    blockMs: positiveInteger('blockMs', options.blockMs) ?? 5000,
-    pageSize: positiveInteger('pageSize', options.pageSize) ?? 500,
-    onError: checkFunction('onError', options.onError) ?? console.error,
+    batchSize: positiveInteger('batchSize', options.batchSize, { ...owner, fallback: 1000 }),
+    blockMs: positiveInteger('blockMs', options.blockMs, { ...owner, fallback: 5000 }),
+    pageSize: positiveInteger('pageSize', options.pageSize, { ...owner, fallback: 500 }),
+    onError:
+      optionalFunction('redisBroker', 'onError', options.onError, '(error) => void') ??
+      console.error,
   };
-  const createReader = checkFunction('createReader', options.createReader);
+  const createReader = optionalFunction(
+    'redisBroker',
+    'createReader',
+    options.createReader,
+    '() => client',
+  );
   // Every option is checked before the read connection exists: a TypeError leaves nothing open.
   const reader =
     createReader === undefined
@@ -394,27 +404,6 @@ function checkKey(key: unknown): string {
     );
   }
   return key;
-}
-
-function positiveInteger(field: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw Object.assign(
-      new TypeError(
-        `ssekit/redis: "${field}" must be a positive whole number, got ${describe(value)}. Omit it for the default.`,
-      ),
-      { code: 'ERR_SSE_INVALID_OPTION' },
-    );
-  }
-  return value;
-}
-
-function checkFunction<T>(field: string, value: T | undefined): T | undefined {
-  if (value === undefined || typeof value === 'function') return value;
-  throw Object.assign(
-    new TypeError(`ssekit/redis: "${field}" must be a function, got ${describe(value)}.`),
-    { code: 'ERR_SSE_INVALID_OPTION' },
-  );
 }
 
 function describe(value: unknown): string {

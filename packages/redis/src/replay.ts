@@ -6,7 +6,7 @@
  * Pages are sized in bytes, not only in entries: the hub holds a page while its client reads, so
  * a client that does not read holds at most one page of `REPLAY_PAGE_BYTES` (or one entry).
  */
-import { compareIds, type HubEntry, type ReplayPage } from '@ssekit/core';
+import { compareIds, type HubEntry, type ReplayPage } from '@ssekit/core/broker';
 import { readPosition, readRange } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf, follows } from './counted-ids.js';

@@ -12,7 +12,8 @@ import {
   type SseStream,
   type SseStreamOptions,
 } from '@ssekit/core';
-import { type LazySseStream, openSseStream } from '@ssekit/core/node';
+import type { LazySseStream } from '@ssekit/core/adapter';
+import { openSseStream } from '@ssekit/core/node';
 import { sseHandler } from '@ssekit/express';
 import { defineSseHandler } from '@ssekit/h3';
 import { sse as koaSse } from '@ssekit/koa';

@@ -3,7 +3,7 @@
  * stream is open. Every adapter's factory mounts the same scenario the same way.
  */
 import type { SseStream, SseStreamOptions } from '@ssekit/core';
-import type { LazySseStream } from '@ssekit/core/node';
+import type { LazySseStream } from '@ssekit/core/adapter';
 
 /** The typed events of the suite: the adapters must accept them without casts. */
 export type TestEvents = {

@@ -6,7 +6,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import Router from '@koa/router';
-import { acceptsEventStream, createSseResponse, runHandler } from '@ssekit/core';
+import { acceptsEventStream, createSseResponse } from '@ssekit/core';
+import { runHandler } from '@ssekit/core/adapter';
 import { openSseStream } from '@ssekit/core/node';
 import {
   enableHttp2,

@@ -3,7 +3,7 @@
  * replay starts late (live events published meanwhile are also in the replay) or live delivery
  * lags behind publish (a client can hold an id this instance has not delivered yet).
  */
-import type { Broker, BrokerListener, ReplayPage } from '@ssekit/core';
+import type { Broker, BrokerListener, ReplayPage } from '@ssekit/core/broker';
 import { sleep } from '../../support/wait.js';
 
 /** Replays start `delayMs` late and yield one entry per page, each after a short pause. */

@@ -26,6 +26,8 @@ function buildOnce(): Promise<unknown> {
     external: ['redis5', 'redis6', 'ioredis5', 'ioredis6'],
     alias: {
       '@ssekit/core/node': `${root}packages/core/src/node/index.ts`,
+      '@ssekit/core/broker': `${root}packages/core/src/broker.ts`,
+      '@ssekit/core/adapter': `${root}packages/core/src/adapter.ts`,
       '@ssekit/core': `${root}packages/core/src/index.ts`,
       '@ssekit/redis': `${root}packages/redis/src/index.ts`,
     },

@@ -3,7 +3,8 @@
  * hands each Request to createSseResponse. Prints `listening <port>` once ready.
  * Plain JavaScript so that tsc (Node types) leaves it alone; it imports the core's source.
  */
-import { createSseResponse, heartbeatRegistry } from '../../../packages/core/src/index.ts';
+import { heartbeatRegistry } from '../../../packages/core/src/adapter.ts';
+import { createSseResponse } from '../../../packages/core/src/index.ts';
 
 const EVENTS = 100;
 /** Longer than Bun's default idleTimeout (10 s), with a margin for the coarse clock that times it. */

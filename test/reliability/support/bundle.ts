@@ -12,6 +12,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const sources: Record<string, string> = {
   '@ssekit/core': 'packages/core/src/index.ts',
   '@ssekit/core/node': 'packages/core/src/node/index.ts',
+  '@ssekit/core/broker': 'packages/core/src/broker.ts',
+  '@ssekit/core/adapter': 'packages/core/src/adapter.ts',
   '@ssekit/express': 'packages/express/src/index.ts',
   '@ssekit/koa': 'packages/koa/src/index.ts',
   '@ssekit/fastify': 'packages/fastify/src/index.ts',

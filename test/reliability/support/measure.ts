@@ -4,7 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { heartbeatRegistry } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
 
 export interface Snapshot {
   /** Active libuv resources by type (TCPSocketWrap, Timeout, ...). */

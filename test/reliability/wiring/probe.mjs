@@ -4,7 +4,7 @@
  * recipe's own lines (`listening on …`) pass through. Plain JavaScript that Node, Bun and Deno
  * all run as is; both it and the recipe import `@ssekit/core` from node_modules (the build).
  */
-import { heartbeatRegistry } from '@ssekit/core';
+import { heartbeatRegistry } from '@ssekit/core/adapter';
 
 const recipe = globalThis.Deno?.args[0] ?? process.argv[2];
 let last = '';

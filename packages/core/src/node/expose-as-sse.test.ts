@@ -8,7 +8,7 @@ function handle(): LazySseStream {
 }
 
 describe('exposeAsSse', () => {
-  it('each owner reads its own stream when two copies of @ssekit/core/node share a prototype', async () => {
+  it('each owner reads its own stream when two copies of @ssekit/core/adapter share a prototype', async () => {
     // A second instance of the module, as a duplicated install of @ssekit/core loads it.
     const secondInstance = './expose-as-sse.js?copy';
     const copy: typeof import('./expose-as-sse.js') = await import(secondInstance);
