@@ -59,6 +59,7 @@ const PINNED: Record<string, EntryExports> = {
       'Serializer',
       'SseHandler',
       'SseResponseOptions',
+      'SseStreamHandle',
       'SseStreamOptions',
       'SsekitErrorCode',
       'SubscribeOptions',

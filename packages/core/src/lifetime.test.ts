@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSseStream } from './index.js';
+import { createSseStream } from './adapter.js';
 import { deadlineOf, jitteredEnd, LifetimeTimer, MAX_EARLY_MS, rotationRetry } from './lifetime.js';
 
 describe('jitteredEnd', () => {
