@@ -55,7 +55,6 @@ const PINNED: Record<string, EntryExports> = {
       'MemoryHistoryOptions',
       'MessageOf',
       'OverflowPolicy',
-      'ResetReason',
       'Serializer',
       'SseHandler',
       'SseResponseOptions',
