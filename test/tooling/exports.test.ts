@@ -31,6 +31,7 @@ const PINNED: Record<string, EntryExports> = {
   '@ssekit/core': {
     values: [
       'CURSOR_EVENT',
+      'DENIED_EVENT',
       'EncodedEvent',
       'Hub',
       'RESET_EVENT',

@@ -19,7 +19,7 @@ export type {
   SubscribeOptions,
 } from './hub/hub-types.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';
-export { CURSOR_EVENT, type HubSignals, RESET_EVENT } from './hub/signals.js';
+export { CURSOR_EVENT, DENIED_EVENT, type HubSignals, RESET_EVENT } from './hub/signals.js';
 export { createSseResponse, type SseHandler, type SseResponseOptions } from './response.js';
 export {
   type EventMap,
