@@ -126,3 +126,52 @@ it('a misspelled authorize is a TypeError, not authorization switched off', () =
     expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('authorize') }),
   );
 });
+
+describe('a stream waiting on an async authorize', () => {
+  it('is closed by hub.close, which waits for it', async () => {
+    let answer: (allowed: boolean) => void = () => {};
+    const pending = createHub<Record<string, unknown>, string>({
+      authorize: () => new Promise<boolean>((resolve) => (answer = resolve)),
+    });
+    hub = pending;
+    server = await serveHub(pending as Hub, { stream: { heartbeat: false } });
+    const reader = fetchReader(`${server.url}?topics=room:a`);
+    await until(() => server?.streams.length === 1, 'the connection');
+    await pending.close({ retry: 500 });
+    expect(server.streams[0]?.isClosed).toBe(true);
+    await reader.done;
+    expect(reader.retries.at(-1)).toBe(500);
+    answer(true);
+  });
+
+  it('counts toward maxConnections: a crowd decided together is not all let in', async () => {
+    const slow = createHub<Record<string, unknown>, string>({
+      authorize: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50)),
+      maxConnections: 1,
+      busyRetry: 100,
+    });
+    hub = slow;
+    server = await serveHub(slow as Hub, { stream: { heartbeat: false } });
+    const readers = [fetchReader(`${server.url}?topics=a`), fetchReader(`${server.url}?topics=a`)];
+    await until(() => readers.some((reader) => reader.isDone()), 'one turned away');
+    await until(() => slow.stats().openStreams === 1, 'the other let in');
+    expect(readers.filter((reader) => reader.isDone())).toHaveLength(1);
+    expect(slow.stats().connectionsRejected).toBe(1);
+    for (const reader of readers) reader.abort();
+  });
+});
+
+it('keeps a stream whose first subscribe call was refused and a later one allowed', async () => {
+  const picky = createHub<Record<string, unknown>, string>({
+    authorize: (topic) => topic !== 'secret',
+    onError: () => {},
+  });
+  hub = picky;
+  server = await serveHub(picky as Hub, { stream: { heartbeat: false } });
+  const reader = fetchReader(`${server.url}?topics=secret;public`);
+  await until(() => picky.stats().openStreams === 1, 'the allowed subscription');
+  await picky.publish('public', { data: 'hello' });
+  await until(() => reader.events.some((event) => event.data === 'hello'), 'the public event');
+  reader.abort();
+  expect(reader.events.map((event) => event.event)).toContain(DENIED_EVENT);
+});

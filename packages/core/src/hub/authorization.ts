@@ -50,6 +50,8 @@ export interface Admission {
   onError: (error: unknown) => void;
   /** `false` once the stream closed: nothing to start. */
   stillWanted: () => boolean;
+  /** The decision is made or no longer wanted; called once, before `admit`. */
+  settled: () => void;
   /** Starts what was allowed; returns what undoes it. */
   admit: (allowed: boolean[]) => () => void;
 }
@@ -65,15 +67,20 @@ export function whenAuthorized<Context>(
   admission: Admission,
 ): () => void {
   const verdicts = decide(authorize, topics, context, admission.onError);
-  if (!isPromiseLike(verdicts)) return admission.admit(verdicts);
+  if (!isPromiseLike(verdicts)) {
+    admission.settled();
+    return admission.admit(verdicts);
+  }
   let undo: (() => void) | undefined;
   let cancelled = false;
   verdicts.then((allowed) => {
+    admission.settled();
     if (cancelled || !admission.stillWanted()) return;
     undo = admission.admit(allowed);
   });
   return () => {
     cancelled = true;
+    admission.settled();
     undo?.();
   };
 }

@@ -13,6 +13,7 @@ import { dataText, eventName, type Serializer } from '../format.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import { type SseStreamHandle, streamOf } from '../sse-stream-handle.js';
 import { type Authorize, whenAuthorized } from './authorization.js';
+import { AwaitingStreams } from './awaiting.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
 import { Delivery, type LocalMessage } from './delivery.js';
 import {
@@ -49,6 +50,8 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   readonly #onError: (error: unknown) => void;
   readonly #authorize: Authorize<Context> | undefined;
   readonly #registry: SubscriberRegistry<Events>;
+  /** Streams waiting on `authorize`: connections too, not subscribed yet. */
+  readonly #awaiting = new AwaitingStreams<SseStream<Events>>();
   readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
   /** An entry is being delivered: a publish from a filter now waits in `#waiting`. */
@@ -152,6 +155,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     return whenAuthorized(this.#authorize, topicList, options.context as Context, {
       onError: this.#onError,
       stillWanted: () => !stream.isClosed,
+      settled: this.#awaiting.add(stream),
       admit: (allowed) => this.#admit(stream, topicList, allowed, delivery),
     });
   }
@@ -163,15 +167,14 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     allowed: boolean[],
     delivery: DeliveryOptions<Events>,
   ): () => void {
-    // The hub closed while the application decided: the stream closes as the others did.
-    if (this.#closing !== undefined) {
-      stream.close();
-      return noop;
-    }
+    // The hub closed while the application decided: its shutdown closed the stream.
+    if (this.#closing !== undefined) return noop;
     const granted = topics.filter((_, i) => allowed[i]);
     for (const topic of topics) if (!granted.includes(topic)) stream.send(deniedSignal(topic));
     if (granted.length > 0) return this.#start(stream, granted, delivery);
-    return this.#registry.streams.has(stream) ? noop : this.#turnAway(stream);
+    // At the end of the turn: a later subscribe call of this handler may still give it a topic.
+    queueMicrotask(() => this.#holds(stream) || this.#turnAway(stream));
+    return noop;
   }
 
   /** Closes `stream` with the `busyRetry` hint: its client comes back later. */
@@ -260,13 +263,18 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     resetAfterLoss(this.#registry.all(), this.#delivery, (topics) => this.#broker.cursor(topics));
   }
 
+  /** Subscribed, or waiting on `authorize`: one of this hub's connections. */
+  #holds(stream: SseStream<Events>): boolean {
+    return this.#registry.streams.has(stream) || this.#awaiting.has(stream);
+  }
+
   #isFull(stream: SseStream<Events>): boolean {
-    const streams = this.#registry.streams;
-    return streams.size >= this.#maxConnections && !streams.has(stream);
+    const connections = this.#registry.streams.size + this.#awaiting.size;
+    return connections >= this.#maxConnections && !this.#holds(stream);
   }
 
   async #shutDown(hint: EncodedEvent | undefined): Promise<void> {
-    const streams = [...this.#registry.streams];
+    const streams = [...new Set([...this.#registry.streams, ...this.#awaiting.streams()])];
     for (const stream of streams) {
       if (hint !== undefined) stream.send(hint);
       stream.close();
