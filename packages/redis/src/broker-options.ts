@@ -1,0 +1,155 @@
+/**
+ * The options of `redisBroker`: what each one means, and checking them all before the broker opens
+ * anything, so that a misspelt or out-of-range option is a TypeError that leaves nothing open.
+ */
+
+import { checkKnownKeys, optionalFunction, positiveInteger } from '@ssekit/core/broker';
+import type { Retention } from './append-script.js';
+import type { RedisConnection } from './connection/connection.js';
+import { type RedisClientLike, toConnection } from './connection/to-connection.js';
+import { MAX_PARTITIONS } from './partition-ids.js';
+
+/** Options of `redisBroker`. Only `client` is required. */
+export interface RedisBrokerOptions {
+  /**
+   * A node-redis v5 or v6 client (`createClient()` from `redis`) or ioredis v5 or v6 client
+   * (`new Redis()`), connected, connecting or not yet connected. The broker duplicates it for the
+   * two connections it owns (publish and replay; the read loop) and never closes it. It listens
+   * to its `error` event (so a Redis outage cannot crash the process) until the broker closes.
+   */
+  client: RedisClientLike;
+  /**
+   * Creates the dedicated connection of the blocking read loop. The broker owns it and closes it.
+   * Default: `client.duplicate()`, same server and settings.
+   */
+  createReader?: () => RedisClientLike;
+  /** The stream's key; one stream per hub (and partition). Default `'ssekit:events'`. */
+  key?: string;
+  /**
+   * How many streams the hub's topics are spread over, 1 to 999. Each topic belongs to one, by a
+   * stable hash of its hash tag (`user:{42}:inbox`) or of the whole topic, and an instance reads
+   * only the partitions its subscribers need. Default 1: one stream, `key` itself, which every
+   * instance reads. Changing it later resets clients that resume with an id from before.
+   */
+  partitions?: number;
+  /** Keep about this many entries (all topics together), trimmed with `MAXLEN ~`. Default 10000 unless `maxAgeMs` is set. */
+  maxEvents?: number;
+  /** Trim entries older than this many milliseconds (Redis's clock), with `MINID ~` on each publish. Default: none. */
+  maxAgeMs?: number;
+  /** The most entries one read of the live loop returns (a read also stops at about 1 MiB). Default 1000. */
+  batchSize?: number;
+  /** How long one read of the live loop waits for entries, in milliseconds. Default 5000. */
+  blockMs?: number;
+  /**
+   * The most entries read per replay page (all topics, before filtering); a page also stops at
+   * about 64 KiB of entries, so a client that does not read holds little. Default 500.
+   */
+  pageSize?: number;
+  /**
+   * Receives the first error of each Redis outage (and invalid replies). Default `console.error`.
+   * Publishing errors are not reported here: `publish` rejects with them.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** Every key of {@link RedisBrokerOptions}: any other is a misspelling and throws. */
+const REDIS_BROKER_OPTION_KEYS: readonly (keyof RedisBrokerOptions)[] = [
+  'client',
+  'createReader',
+  'key',
+  'partitions',
+  'maxEvents',
+  'maxAgeMs',
+  'batchSize',
+  'blockMs',
+  'pageSize',
+  'onError',
+];
+const DEFAULT_KEY = 'ssekit:events';
+const DEFAULT_MAX_EVENTS = 10_000;
+
+/** How the broker reads: the live loop's reads, replay pages, and where outages are reported. */
+export interface Tuning {
+  batchSize: number;
+  blockMs: number;
+  pageSize: number;
+  onError: (error: Error) => void;
+}
+
+/** The options, checked, with their defaults filled in. */
+export interface CheckedOptions {
+  client: RedisConnection;
+  key: string;
+  partitions: number;
+  retention: Retention;
+  tuning: Tuning;
+  createReader: (() => RedisClientLike) | undefined;
+}
+
+/**
+ * Checks every option of `redisBroker` and fills in the defaults.
+ * @throws {TypeError} when `client` is not a supported client or an option is out of range.
+ */
+export function checkBrokerOptions(options: RedisBrokerOptions): CheckedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw Object.assign(
+      new TypeError('ssekit/redis: redisBroker takes options like { client, key }.'),
+      { code: 'ERR_SSE_INVALID_ARGUMENT' },
+    );
+  }
+  checkKnownKeys('redisBroker', options, REDIS_BROKER_OPTION_KEYS);
+  const client = toConnection(options.client, 'client');
+  const key = checkKey(options.key);
+  const owner = { owner: 'redisBroker' };
+  const partitions = positiveInteger('partitions', options.partitions, { ...owner, fallback: 1 });
+  if (partitions > MAX_PARTITIONS) {
+    throw Object.assign(
+      new TypeError(
+        `ssekit/redis: "partitions" must be at most ${MAX_PARTITIONS}, got ${partitions}.`,
+      ),
+      { code: 'ERR_SSE_INVALID_OPTION' },
+    );
+  }
+  const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs, owner);
+  const retention: Retention = {
+    maxEvents:
+      positiveInteger('maxEvents', options.maxEvents, owner) ??
+      (maxAgeMs === undefined ? DEFAULT_MAX_EVENTS : undefined),
+    maxAgeMs,
+  };
+  const tuning: Tuning = {
+    batchSize: positiveInteger('batchSize', options.batchSize, { ...owner, fallback: 1000 }),
+    blockMs: positiveInteger('blockMs', options.blockMs, { ...owner, fallback: 5000 }),
+    pageSize: positiveInteger('pageSize', options.pageSize, { ...owner, fallback: 500 }),
+    onError:
+      optionalFunction('redisBroker', 'onError', options.onError, '(error) => void') ??
+      console.error,
+  };
+  const createReader = optionalFunction(
+    'redisBroker',
+    'createReader',
+    options.createReader,
+    '() => client',
+  );
+  return { client, key, partitions, retention, tuning, createReader };
+}
+
+/** The stream key, `'ssekit:events'` when omitted. */
+export function checkKey(key: unknown): string {
+  if (key === undefined) return DEFAULT_KEY;
+  if (typeof key !== 'string' || key === '') {
+    throw Object.assign(
+      new TypeError(
+        `ssekit/redis: "key" must be a non-empty string like 'ssekit:chat', got ${describe(key)}.`,
+      ),
+      { code: 'ERR_SSE_INVALID_OPTION' },
+    );
+  }
+  return key;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `"${value}"`;
+  return typeof value === 'number' ? String(value) : typeof value;
+}
