@@ -135,7 +135,7 @@ export function checkBrokerOptions(options: RedisBrokerOptions): CheckedOptions 
 }
 
 /** The stream key, `'ssekit:events'` when omitted. */
-export function checkKey(key: unknown): string {
+function checkKey(key: unknown): string {
   if (key === undefined) return DEFAULT_KEY;
   if (typeof key !== 'string' || key === '') {
     throw Object.assign(
