@@ -112,6 +112,23 @@ describe.each([
     expect(reported).toEqual([]);
   });
 
+  it('a bad closeAt on res.sse throws before the stream opens: Express answers the error', async () => {
+    const app = express();
+    app.use(sse({ heartbeat: false }));
+    app.get('/events', (_req, res) => {
+      // A token without exp: the deadline is NaN, a bug the route's error handler should see.
+      res.sse.closeAt(Number.NaN);
+    });
+    const handle: ErrorRequestHandler = (error, _req, res, _next) => {
+      res.status(500).json({ code: error.code });
+    };
+    app.use(handle);
+    const response = await request(await listenForTest(app))
+      .get('/events')
+      .set('accept', SSE);
+    expect([response.status, response.body]).toEqual([500, { code: 'ERR_SSE_INVALID_ARGUMENT' }]);
+  });
+
   it('flushes through compression that does compress the stream', async () => {
     const app = express();
     app.use(compression());

@@ -5,6 +5,7 @@
 import type { EncodedEvent } from '../encoded-event.js';
 import { inputError } from '../errors.js';
 import { sseHeaders } from '../headers.js';
+import { deadlineOf } from '../lifetime.js';
 import type { EventMap, MessageOf } from '../message.js';
 import type { PipeSource } from '../pipe.js';
 import type { SseStream } from '../sse-stream.js';
@@ -134,8 +135,12 @@ export class LazySseStream<Events extends EventMap = EventMap>
       : stream.pipe(source, toMessage);
   }
 
-  /** Opens the stream and bounds its life, ending it by `time`; see `SseStream.closeAt`. */
+  /**
+   * Opens the stream and bounds its life, ending it by `time`; see `SseStream.closeAt`. A bad
+   * `time` throws before opening, so the route's error handling can still answer the request.
+   */
   closeAt(time: Date | number): void {
+    deadlineOf(time);
     this.open().closeAt(time);
   }
 
