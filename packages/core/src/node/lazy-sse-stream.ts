@@ -2,8 +2,9 @@
  * The handle a framework adapter exposes as a property (`res.sse`, `ctx.sse`, `reply.sse`):
  * reading it opens nothing, so a route can still answer 401 or 404 after reading it.
  */
-import type { EncodedEvent } from '../encoded-event.js';
+import { type EncodedEvent, encodeEvent, isEncodedEvent } from '../encoded-event.js';
 import { inputError } from '../errors.js';
+import type { EventMessage } from '../format.js';
 import { sseHeaders } from '../headers.js';
 import { deadlineOf } from '../lifetime.js';
 import type { EventMap, MessageOf } from '../message.js';
@@ -109,14 +110,25 @@ export class LazySseStream<Events extends EventMap = EventMap>
   /** Runs once, right after `open()` opened the stream (status and headers are out). */
   protected opening(): void {}
 
-  /** Opens the stream and queues one event; see `SseStream.send`. */
+  /**
+   * Opens the stream and queues one event; see `SseStream.send`. An invalid message throws
+   * before opening, so the route's error handling can still answer the request.
+   */
   send(message: MessageOf<Events> | EncodedEvent): boolean {
-    return this.open().send(message);
+    const checked = this.#encodedIfUnopened(message);
+    return this.open().send(checked);
   }
 
   /** Opens the stream and writes one event, waiting for a slow client; see `SseStream.write`. */
   write(message: MessageOf<Events> | EncodedEvent): Promise<boolean> {
-    return this.open().write(message);
+    const checked = this.#encodedIfUnopened(message);
+    return this.open().write(checked);
+  }
+
+  /** The first message is encoded (and so checked) before the stream opens; later ones as is. */
+  #encodedIfUnopened(message: MessageOf<Events> | EncodedEvent): MessageOf<Events> | EncodedEvent {
+    if (this.#stream !== undefined || isEncodedEvent(message)) return message;
+    return encodeEvent(message as EventMessage, { serializer: this.#options.serializer });
   }
 
   /** Opens the stream and writes each item of `source`; see `SseStream.pipe`. */
