@@ -21,11 +21,14 @@ const LARGEST_TURN = 17 * 1024;
 const RESPONSE_HIGH_WATER_MARK = getDefaultHighWaterMark(false);
 const padding = 'x'.repeat(1000);
 
+// The timeouts bound a hang, not a speed: 100 readers take a few megabytes each, paced on receipt.
 describe.each([
   ['close', true],
   ['drop', false],
 ] as const)('one paused client among 100 readers (onOverflow %s)', (policy, closes) => {
-  it('the readers get every event while the paused one is bounded by the overflow policy', async () => {
+  it('the readers get every event while the paused one is bounded by the overflow policy', {
+    timeout: 60_000,
+  }, async () => {
     const { hub, server } = await serve(
       {},
       {
@@ -76,7 +79,9 @@ describe.each([
 });
 
 describe('a burst published in one loop', () => {
-  it('reaches every reading client whole, while a paused one is still cut off', async () => {
+  it('reaches every reading client whole, while a paused one is still cut off', {
+    timeout: 60_000,
+  }, async () => {
     const burstEvents = 768;
     const followUps = 4000;
     const { hub, server } = await serve(
