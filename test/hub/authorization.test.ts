@@ -144,6 +144,27 @@ describe('a stream waiting on an async authorize', () => {
     answer(true);
   });
 
+  it('frees its place when its client leaves before the decision', async () => {
+    const stuck = createHub<Record<string, unknown>, string>({
+      // The rights service never answers for 'stuck': only the client leaving ends its wait.
+      authorize: (_, user) => (user === 'stuck' ? new Promise<boolean>(() => {}) : true),
+      maxConnections: 1,
+    });
+    hub = stuck;
+    server = await serveHub(stuck as Hub, {
+      stream: { heartbeat: false },
+      subscribe: (url) => ({ context: url.searchParams.get('user') ?? '' }),
+    });
+    const gone = fetchReader(`${server.url}?topics=a&user=stuck`);
+    await until(() => server?.streams.length === 1, 'the first connection');
+    gone.abort();
+    await until(() => server?.streams[0]?.isClosed === true, 'the first client gone');
+    const next = fetchReader(`${server.url}?topics=a&user=ann`);
+    await until(() => stuck.stats().openStreams === 1, 'the next client let in');
+    next.abort();
+    expect(stuck.stats().connectionsRejected).toBe(0);
+  });
+
   it('counts toward maxConnections: a crowd decided together is not all let in', async () => {
     const slow = createHub<Record<string, unknown>, string>({
       authorize: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50)),

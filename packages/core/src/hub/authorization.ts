@@ -50,8 +50,8 @@ export interface Admission {
   onError: (error: unknown) => void;
   /** `false` once the stream closed: nothing to start. */
   stillWanted: () => boolean;
-  /** The decision is made or no longer wanted; called once, before `admit`. */
-  settled: () => void;
+  /** The decision is async: the stream waits on it until the returned function is called. */
+  waiting: () => () => void;
   /** Starts what was allowed; returns what undoes it. */
   admit: (allowed: boolean[]) => () => void;
 }
@@ -67,20 +67,18 @@ export function whenAuthorized<Context>(
   admission: Admission,
 ): () => void {
   const verdicts = decide(authorize, topics, context, admission.onError);
-  if (!isPromiseLike(verdicts)) {
-    admission.settled();
-    return admission.admit(verdicts);
-  }
+  if (!isPromiseLike(verdicts)) return admission.admit(verdicts);
+  const settled = admission.waiting();
   let undo: (() => void) | undefined;
   let cancelled = false;
   verdicts.then((allowed) => {
-    admission.settled();
+    settled();
     if (cancelled || !admission.stillWanted()) return;
     undo = admission.admit(allowed);
   });
   return () => {
     cancelled = true;
-    admission.settled();
+    settled();
     undo?.();
   };
 }

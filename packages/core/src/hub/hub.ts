@@ -155,7 +155,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     return whenAuthorized(this.#authorize, topicList, options.context as Context, {
       onError: this.#onError,
       stillWanted: () => !stream.isClosed,
-      settled: this.#awaiting.add(stream),
+      waiting: () => this.#awaiting.add(stream),
       admit: (allowed) => this.#admit(stream, topicList, allowed, delivery),
     });
   }
