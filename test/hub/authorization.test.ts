@@ -4,7 +4,10 @@
  * signal, while its other topics replay as usual. Real sockets, a fetch reader with
  * eventsource-parser.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CURSOR_EVENT, createHub, DENIED_EVENT, type Hub } from '@ssekit/core';
+import { openSseStream } from '@ssekit/core/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import { fetchReader } from './support/clients.js';
@@ -195,4 +198,30 @@ it('keeps a stream whose first subscribe call was refused and a later one allowe
   await until(() => reader.events.some((event) => event.data === 'hello'), 'the public event');
   reader.abort();
   expect(reader.events.map((event) => event.event)).toContain(DENIED_EVENT);
+});
+
+it('refuses a second filter on a topic while both calls wait on an async authorize', async () => {
+  const errors: unknown[] = [];
+  const checked = createHub<Record<string, unknown>, string>({
+    authorize: async () => true,
+    onError: (error) => errors.push(error),
+  });
+  hub = checked;
+  // One route subscribes the stream to 'a' twice, the second time for the odd numbers only.
+  const app = http.createServer((req, res) => {
+    const stream = openSseStream(req, res, { heartbeat: false });
+    checked.subscribe(stream, 'a');
+    checked.subscribe(stream, 'a', { filter: ({ data }) => Number(data) % 2 === 1 });
+  });
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  const { port } = app.address() as AddressInfo;
+  const reader = fetchReader(`http://127.0.0.1:${port}/`);
+  await until(() => checked.stats().openStreams === 1, 'the subscription');
+  await until(() => errors.length === 1, 'the conflict reported');
+  reader.abort();
+  app.closeAllConnections();
+  await new Promise((resolve) => app.close(resolve));
+  expect(errors).toEqual([
+    expect.objectContaining({ name: 'TypeError', code: 'ERR_SSE_FILTER_CONFLICT' }),
+  ]);
 });

@@ -74,7 +74,12 @@ export function whenAuthorized<Context>(
   verdicts.then((allowed) => {
     settled();
     if (cancelled || !admission.stillWanted()) return;
-    undo = admission.admit(allowed);
+    // Thrown here, the error would be an unhandled rejection: it goes where the hub's errors go.
+    try {
+      undo = admission.admit(allowed);
+    } catch (error) {
+      admission.onError(error);
+    }
   });
   return () => {
     cancelled = true;

@@ -84,15 +84,18 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
   }
 
   /**
-   * Records one `subscribe` call. A resumed stream gets each topic replayed once: a topic whose
-   * replay finished continues live, or a rejoin would replay what it already got; a topic left
-   * mid-replay is replayed again, after what that replay handed on.
+   * Records one `subscribe` call (throws as `checkSameFilter` does). A resumed stream gets each
+   * topic replayed once: a topic whose replay finished continues live, or a rejoin would replay
+   * what it already got; a topic left mid-replay is replayed again, after what that replay
+   * handed on.
    */
   add(
     stream: SseStream<Events>,
     topics: readonly string[],
     options: DeliveryOptions<Events>,
   ): Added<Events> {
+    // Again: calls decided together by an async `authorize` were checked before either started.
+    this.checkSameFilter(stream, topics, options.filter);
     const state = this.#states.get(stream) ?? this.#stateOf(stream);
     const live: string[] = [];
     const replay: string[] = [];
