@@ -6,7 +6,7 @@
  * - Any sequence of messages, valid or not, sent to one stream: the invalid ones throw a
  *   TypeError and leave no trace; a real parser reads back exactly the valid ones.
  */
-import type { EventMessage } from '@ssekit/core';
+import type { SseMessage } from '@ssekit/core';
 import { createSseStream, readLastEventId } from '@ssekit/core/adapter';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
@@ -79,12 +79,12 @@ describe('a stream fed any sequence of messages', () => {
         for (const message of messages) {
           let accepted = true;
           try {
-            stream.send(message as EventMessage);
+            stream.send(message as SseMessage);
           } catch (error) {
             expect(error).toBeInstanceOf(TypeError);
             accepted = false;
           }
-          const candidate = message as EventMessage;
+          const candidate = message as SseMessage;
           if (accepted && candidate.data !== undefined) {
             const data =
               typeof candidate.data === 'string' ? candidate.data : JSON.stringify(candidate.data);

@@ -45,7 +45,6 @@ const PINNED: Record<string, EntryExports> = {
     ],
     types: [
       'EventMap',
-      'EventMessage',
       'HubCloseOptions',
       'HubDelivery',
       'HubFilter',
@@ -54,7 +53,7 @@ const PINNED: Record<string, EntryExports> = {
       'HubSignals',
       'HubStats',
       'MemoryHistoryOptions',
-      'MessageOf',
+      'SseMessage',
       'OverflowPolicy',
       'Serializer',
       'SseHandler',

@@ -1,4 +1,5 @@
 import { type EventMessage, type FormatOptions, formatEvent } from './format.js';
+import type { EventMap, SseMessage } from './message.js';
 
 const encoder = new TextEncoder();
 
@@ -40,8 +41,11 @@ export class EncodedEvent {
  * Formats and encodes a message once, for {@link SseStream.send} on many streams.
  * @throws {TypeError} on the same invalid fields as {@link formatEvent}.
  */
-export function encodeEvent(message: EventMessage, options?: FormatOptions): EncodedEvent {
-  return new EncodedEvent(message, options);
+export function encodeEvent<Events extends EventMap = EventMap>(
+  message: SseMessage<Events>,
+  options?: FormatOptions,
+): EncodedEvent {
+  return new EncodedEvent(message as EventMessage, options);
 }
 
 /** Whether `value` is an `EncodedEvent` from any copy of @ssekit/core. */

@@ -7,7 +7,7 @@
 export { acceptsEventStream } from './accept.js';
 export { EncodedEvent, encodeEvent } from './encoded-event.js';
 export { SsekitError, type SsekitErrorCode } from './errors.js';
-export type { EventMessage, Serializer } from './format.js';
+export type { Serializer } from './format.js';
 export { createHub, Hub } from './hub/hub.js';
 export type {
   HubCloseOptions,
@@ -23,8 +23,8 @@ export { CURSOR_EVENT, DENIED_EVENT, type HubSignals, RESET_EVENT } from './hub/
 export { createSseResponse, type SseHandler, type SseResponseOptions } from './response.js';
 export {
   type EventMap,
-  type MessageOf,
   type OverflowPolicy,
+  type SseMessage,
   SseStream,
   type SseStreamOptions,
 } from './sse-stream.js';

@@ -20,9 +20,10 @@ type TypedMessage<Events extends EventMap> = {
 }[keyof Events & string];
 
 /**
- * The messages a stream typed with `Events` accepts: for a typed map, `event` must be one of its
- * names and `data` that event's payload; for the default map, any {@link EventMessage}.
+ * One message, the one type for everything that sends (`send`, `write`, `pipe`, `encodeEvent`):
+ * `{ data, event?, id?, retry?, comment? }`. For a map typed with `Events`, `event` must be one
+ * of its names and `data` that event's payload; for the default map, any event name and data.
  */
-export type MessageOf<Events extends EventMap> = string extends keyof Events
+export type SseMessage<Events extends EventMap = EventMap> = string extends keyof Events
   ? EventMessage
   : TypedMessage<Events>;

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { encodeEvent } from './encoded-event.js';
-import { createSseStream, type MessageOf } from './sse-stream.js';
+import { type EncodedEvent, encodeEvent } from './encoded-event.js';
+import { createSseStream, type EventMap, type SseMessage } from './sse-stream.js';
 
 interface Alert {
   level: 'info' | 'critical';
@@ -40,7 +40,7 @@ describe('typed events', () => {
   it('is untyped by default', () => {
     const untyped = createSseStream();
     expectTypeOf(untyped.send).toBeCallableWith({ event: 'anything', data: [1, 2] });
-    expectTypeOf<MessageOf<Events>['event']>().toEqualTypeOf<'tick' | 'alert'>();
+    expectTypeOf<SseMessage<Events>['event']>().toEqualTypeOf<'tick' | 'alert'>();
   });
 });
 
@@ -72,4 +72,16 @@ describe('write and pipe, typed by the event map', () => {
     // @ts-expect-error ready() left the public type
     void stream.ready;
   });
+});
+
+it('one message type: SseMessage, also what a typed encodeEvent takes', () => {
+  type Ticks = { tick: { n: number } };
+  expectTypeOf(encodeEvent<Ticks>({ event: 'tick', data: { n: 1 } })).toEqualTypeOf<EncodedEvent>();
+  // @ts-expect-error: a typed encodeEvent checks the payload against the map
+  encodeEvent<Ticks>({ event: 'tick', data: { n: 'one' } });
+  // @ts-expect-error: and the event name
+  encodeEvent<Ticks>({ event: 'tock', data: { n: 1 } });
+  expectTypeOf<SseMessage>().toEqualTypeOf<SseMessage<EventMap>>();
+  const untyped: SseMessage = { event: 'anything', data: [1, 2], id: '7' };
+  encodeEvent(untyped);
 });

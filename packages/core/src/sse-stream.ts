@@ -10,7 +10,7 @@ import { type EventMessage, formatComment, formatEvent, type Serializer } from '
 import { sseHeaders } from './headers.js';
 import { type Beating, joinHeartbeat } from './heartbeat.js';
 import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetime.js';
-import type { EventMap, MessageOf } from './message.js';
+import type { EventMap, SseMessage } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
 import { createReadableSink } from './readable-sink.js';
 import { cutOff, SendQueue } from './send-queue.js';
@@ -22,7 +22,7 @@ import {
 } from './stream-options.js';
 import { WaitingWriters, whenWritable } from './waiting-writers.js';
 
-export type { EventMap, MessageOf } from './message.js';
+export type { EventMap, SseMessage } from './message.js';
 export type { PipeSource } from './pipe.js';
 export {
   type OverflowPolicy,
@@ -163,7 +163,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
    * @throws {TypeError} when the message has an invalid field or data that cannot be serialized;
    * nothing is queued then and the stream stays usable.
    */
-  send(message: MessageOf<Events> | EncodedEvent): boolean {
+  send(message: SseMessage<Events> | EncodedEvent): boolean {
     if (this.#state !== 'open') return false;
     const bytes = isEncodedEvent(message)
       ? message.bytes
@@ -177,7 +177,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
    * `true` when the stream can take more, `false` once it is closed (never rejects for that).
    * @throws {TypeError} synchronously, like {@link send}, when the message is invalid.
    */
-  write(message: MessageOf<Events> | EncodedEvent): Promise<boolean> {
+  write(message: SseMessage<Events> | EncodedEvent): Promise<boolean> {
     if (this.#state !== 'open') return STREAM_CLOSED;
     if (this.send(message)) return CAN_TAKE_MORE;
     return this[whenWritable]().then(() => this.#state === 'open');
@@ -194,14 +194,14 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
    * function; the promise rejects with a TypeError when an item is not a valid message (the
    * source is released first).
    */
-  pipe(source: PipeSource<MessageOf<Events> | EncodedEvent>): Promise<boolean>;
+  pipe(source: PipeSource<SseMessage<Events> | EncodedEvent>): Promise<boolean>;
   pipe<Item>(
     source: PipeSource<Item>,
-    toMessage: (item: Item) => MessageOf<Events> | EncodedEvent,
+    toMessage: (item: Item) => SseMessage<Events> | EncodedEvent,
   ): Promise<boolean>;
   pipe<Item>(
     source: PipeSource<Item>,
-    toMessage?: (item: Item) => MessageOf<Events> | EncodedEvent,
+    toMessage?: (item: Item) => SseMessage<Events> | EncodedEvent,
   ): Promise<boolean> {
     return pipeInto(this, openSource(source, toMessage), toMessage);
   }

@@ -7,7 +7,7 @@ import { inputError } from '../errors.js';
 import type { EventMessage } from '../format.js';
 import { sseHeaders } from '../headers.js';
 import { deadlineOf } from '../lifetime.js';
-import type { EventMap, MessageOf } from '../message.js';
+import type { EventMap, SseMessage } from '../message.js';
 import type { PipeSource } from '../pipe.js';
 import type { SseStream } from '../sse-stream.js';
 import type { SseStreamHandle } from '../sse-stream-handle.js';
@@ -114,36 +114,38 @@ export class LazySseStream<Events extends EventMap = EventMap>
    * Opens the stream and queues one event; see `SseStream.send`. An invalid message throws
    * before opening, so the route's error handling can still answer the request.
    */
-  send(message: MessageOf<Events> | EncodedEvent): boolean {
+  send(message: SseMessage<Events> | EncodedEvent): boolean {
     const checked = this.#encodedIfUnopened(message);
     return this.open().send(checked);
   }
 
   /** Opens the stream and writes one event, waiting for a slow client; see `SseStream.write`. */
-  write(message: MessageOf<Events> | EncodedEvent): Promise<boolean> {
+  write(message: SseMessage<Events> | EncodedEvent): Promise<boolean> {
     const checked = this.#encodedIfUnopened(message);
     return this.open().write(checked);
   }
 
   /** The first message is encoded (and so checked) before the stream opens; later ones as is. */
-  #encodedIfUnopened(message: MessageOf<Events> | EncodedEvent): MessageOf<Events> | EncodedEvent {
+  #encodedIfUnopened(
+    message: SseMessage<Events> | EncodedEvent,
+  ): SseMessage<Events> | EncodedEvent {
     if (this.#stream !== undefined || isEncodedEvent(message)) return message;
     return encodeEvent(message as EventMessage, { serializer: this.#options.serializer });
   }
 
   /** Opens the stream and writes each item of `source`; see `SseStream.pipe`. */
-  pipe(source: PipeSource<MessageOf<Events> | EncodedEvent>): Promise<boolean>;
+  pipe(source: PipeSource<SseMessage<Events> | EncodedEvent>): Promise<boolean>;
   pipe<Item>(
     source: PipeSource<Item>,
-    toMessage: (item: Item) => MessageOf<Events> | EncodedEvent,
+    toMessage: (item: Item) => SseMessage<Events> | EncodedEvent,
   ): Promise<boolean>;
   pipe<Item>(
     source: PipeSource<Item>,
-    toMessage?: (item: Item) => MessageOf<Events> | EncodedEvent,
+    toMessage?: (item: Item) => SseMessage<Events> | EncodedEvent,
   ): Promise<boolean> {
     const stream = this.open();
     return toMessage === undefined
-      ? stream.pipe(source as PipeSource<MessageOf<Events> | EncodedEvent>)
+      ? stream.pipe(source as PipeSource<SseMessage<Events> | EncodedEvent>)
       : stream.pipe(source, toMessage);
   }
 
