@@ -28,17 +28,31 @@ const CLOSED = Symbol('closed');
  * @throws {TypeError} when `source` is not iterable or `toMessage` not a function.
  */
 export function openSource<Item>(source: PipeSource<Item>, toMessage: unknown): OpenedSource<Item> {
+  checkPipeArguments(source, toMessage);
+  const iterable = source as Partial<AsyncIterable<Item> & Iterable<Item>>;
+  const openAsync = iterable[Symbol.asyncIterator];
+  if (typeof openAsync === 'function') return { iterator: openAsync.call(iterable), async: true };
+  return {
+    iterator: (iterable[Symbol.iterator] as () => Iterator<Item>).call(iterable),
+    async: false,
+  };
+}
+
+/**
+ * Checks `pipe`'s arguments without starting the source, so that a handle can refuse them before
+ * it opens its stream.
+ * @throws {TypeError} (`ERR_SSE_INVALID_ARGUMENT`) naming what to pass.
+ */
+export function checkPipeArguments(source: unknown, toMessage: unknown): void {
   if (toMessage !== undefined && typeof toMessage !== 'function') {
     throw inputError(
       'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: pipe's "toMessage" must be a function from an item to a message, got ${typeof toMessage}; pass one or leave it out when the items are messages.`,
     );
   }
-  const iterable = source as Partial<AsyncIterable<Item> & Iterable<Item>> | null | undefined;
-  const openAsync = iterable?.[Symbol.asyncIterator];
-  if (typeof openAsync === 'function') return { iterator: openAsync.call(iterable), async: true };
-  const open = iterable?.[Symbol.iterator];
-  if (typeof open === 'function') return { iterator: open.call(iterable), async: false };
+  const iterable = source as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null | undefined;
+  if (typeof iterable?.[Symbol.asyncIterator] === 'function') return;
+  if (typeof iterable?.[Symbol.iterator] === 'function') return;
   throw inputError(
     'ERR_SSE_INVALID_ARGUMENT',
     `ssekit: pipe takes an async iterable or an iterable (an async generator, an array, an SDK stream), got ${source === null ? 'null' : typeof source}.`,

@@ -117,6 +117,11 @@ describe.each([
     ['closeAt(NaN)', (res: Response) => res.sse.closeAt(Number.NaN)],
     ['send of a bad event name', (res: Response) => res.sse.send({ event: 'a\nb' })],
     ['write of a bad event name', (res: Response) => res.sse.write({ event: 'a\nb' })],
+    ['pipe of something not iterable', (res: Response) => res.sse.pipe(42 as never)],
+    [
+      'pipe with a toMessage that is not a function',
+      (res: Response) => res.sse.pipe([1], 'map' as never),
+    ],
   ])('res.sse.%s throws before the stream opens: Express answers the error', async (_, use) => {
     const app = express();
     app.use(sse({ heartbeat: false }));

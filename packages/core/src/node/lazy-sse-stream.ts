@@ -8,7 +8,7 @@ import type { EventMessage } from '../format.js';
 import { sseHeaders } from '../headers.js';
 import { deadlineOf } from '../lifetime.js';
 import type { EventMap, SseMessage } from '../message.js';
-import type { PipeSource } from '../pipe.js';
+import { checkPipeArguments, type PipeSource } from '../pipe.js';
 import type { SseStream } from '../sse-stream.js';
 import type { SseStreamHandle } from '../sse-stream-handle.js';
 import type { SseStreamOptions } from '../stream-options.js';
@@ -143,6 +143,8 @@ export class LazySseStream<Events extends EventMap = EventMap>
     source: PipeSource<Item>,
     toMessage?: (item: Item) => SseMessage<Events> | EncodedEvent,
   ): Promise<boolean> {
+    // Bad arguments throw before opening, so the route's error handling can still answer.
+    checkPipeArguments(source, toMessage);
     const stream = this.open();
     return toMessage === undefined
       ? stream.pipe(source as PipeSource<SseMessage<Events> | EncodedEvent>)
