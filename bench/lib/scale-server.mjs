@@ -9,6 +9,7 @@ import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createHub } from '@ssekit/core';
 import { openSseStream } from '@ssekit/core/node';
+import { answerParent } from './parent-commands.mjs';
 import { RAW_HEADERS } from './raw-writes.mjs';
 import { SCALE_MARKER } from './scale-marker.mjs';
 
@@ -90,16 +91,4 @@ const commands = { subscribers: () => app.subscribers(), memory, broadcast, hear
 await new Promise((resolve) =>
   app.server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve),
 );
-const empty = memory();
-process.on('message', async ({ id, cmd, args }) => {
-  try {
-    process.send({ id, result: await commands[cmd](args) });
-  } catch (error) {
-    process.send({ id, error: error.stack ?? String(error) });
-  }
-});
-process.on('disconnect', async () => {
-  await app.stop();
-  process.exit(0);
-});
-process.send({ ready: true, port: app.server.address().port, empty });
+answerParent(app, commands, memory());

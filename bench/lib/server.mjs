@@ -4,6 +4,7 @@
  * subscriber count and memory, broadcast a burst (one synchronous loop), broadcast one event per
  * macrotask, or broadcast latency probes on an interval.
  */
+import { answerParent } from './parent-commands.mjs';
 import { broadcastPayload, latencyPayload } from './workload.mjs';
 
 const name = process.argv[2];
@@ -99,16 +100,4 @@ const commands = {
 };
 
 await new Promise((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-const empty = memory();
-process.on('message', async ({ id, cmd, args }) => {
-  try {
-    process.send({ id, result: await commands[cmd](args) });
-  } catch (error) {
-    process.send({ id, error: error.stack ?? String(error) });
-  }
-});
-process.on('disconnect', async () => {
-  await app.stop?.();
-  process.exit(0);
-});
-process.send({ ready: true, port: app.server.address().port, empty });
+answerParent(app, commands, memory());
