@@ -43,6 +43,7 @@ export default defineConfig({
       { find: /^@ssekit\/fastify$/, replacement: source('./packages/fastify/src/index.ts') },
       { find: /^@ssekit\/h3$/, replacement: source('./packages/h3/src/index.ts') },
       { find: /^@ssekit\/redis$/, replacement: source('./packages/redis/src/index.ts') },
+      { find: /^@ssekit\/client\/tabs$/, replacement: source('./packages/client/src/tabs.ts') },
       { find: /^@ssekit\/client$/, replacement: source('./packages/client/src/index.ts') },
     ],
   },

@@ -1,3 +1,5 @@
 import { packageBuild } from '../../tsup.shared.js';
 
-export default packageBuild({ index: 'src/index.ts' }, ['eventsource-parser']);
+export default packageBuild({ index: 'src/index.ts', 'tabs/index': 'src/tabs.ts' }, [
+  'eventsource-parser',
+]);

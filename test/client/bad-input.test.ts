@@ -4,6 +4,7 @@
  * close), never a hang and never a buffer that grows without bound.
  */
 import { createClient, type SseClientError } from '@ssekit/client';
+import { pauseWhenHidden, shareAcrossTabs } from '@ssekit/client/tabs';
 import { openSseStream } from '@ssekit/core/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { sleep, until } from '../support/wait.js';
@@ -35,7 +36,7 @@ describe('what the app passes', () => {
     ['heartbeat', true],
     ['onError', 'log'],
     ['resume', 'local'],
-    ['shared', ''],
+    ['connection', 'tabs'],
   ])('an invalid %s is a TypeError naming it, with code ERR_SSE_INVALID_OPTION', (key, value) => {
     const options = { [key]: value } as Parameters<typeof createClient>[1];
     let thrown: unknown;
@@ -47,6 +48,13 @@ describe('what the app passes', () => {
     expect(thrown).toBeInstanceOf(TypeError);
     expect(thrown).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION' });
     expect((thrown as Error).message).toContain(`"${key}"`);
+  });
+
+  it('the connection helpers check their argument: a TypeError naming it', () => {
+    expect(() => shareAcrossTabs('')).toThrow(/shareAcrossTabs "channel" must be a non-empty/);
+    expect(() => shareAcrossTabs(7 as unknown as string)).toThrow(TypeError);
+    expect(() => pauseWhenHidden(0)).toThrow(/pauseWhenHidden "ms" must be a positive whole/);
+    expect(() => pauseWhenHidden(Number.NaN)).toThrow(TypeError);
   });
 
   it('client.on with an empty or non-string event name is a TypeError', () => {

@@ -1,5 +1,5 @@
 /**
- * Tabs in Chromium (pages of one browser context): `shared: true` holds one connection for all
+ * Tabs in Chromium (pages of one browser context): `shareAcrossTabs()` holds one connection for all
  * of them and survives the closing of the tab that holds it, with no loss and no duplicate;
  * without Web Locks each tab connects on its own. `pauseWhenHidden` lets the connection go while
  * the page is hidden and comes back once, with no extra request on quick tab switches.
@@ -24,7 +24,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   let bundle: string;
 
   beforeAll(async () => {
-    bundle = await bundleClient();
+    bundle = await bundleClient({ tabs: true });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -49,7 +49,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
       const tabs: Page[] = [];
       for (let index = 0; index < count; index++) {
         const tab = await openPage(context, origin);
-        await collect(tab, server.url, { shared: true, retryDelay: 20 });
+        await collect(tab, server.url, { share: true, retryDelay: 20 });
         // The first tab takes the lock before the others ask for it.
         if (index === 0) {
           await tab.waitForFunction(
@@ -101,7 +101,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
       await openPage(context, new URL(server.url).origin),
       await openPage(context, new URL(server.url).origin),
     ];
-    for (const tab of tabs) await collect(tab, server.url, { shared: true });
+    for (const tab of tabs) await collect(tab, server.url, { share: true });
     for (const tab of tabs) {
       await tab.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
     }

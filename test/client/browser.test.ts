@@ -34,7 +34,7 @@ describeInChromium('@ssekit/client in Chromium', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    bundle = await bundleClient();
+    bundle = await bundleClient({ tabs: true });
     browser = await launchChromium();
   });
   afterAll(async () => {

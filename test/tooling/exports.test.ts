@@ -114,10 +114,15 @@ const PINNED: Record<string, EntryExports> = {
       'ClientEvent',
       'ClientOptions',
       'ClientState',
+      'ConnectionMode',
       'EventHandler',
       'HeadersSource',
       'SseClientErrorCode',
     ],
+  },
+  '@ssekit/client/tabs': {
+    values: ['pauseWhenHidden', 'shareAcrossTabs'],
+    types: [],
   },
   '@ssekit/express': {
     values: ['acceptsEventStream', 'enableHttp2', 'sse', 'sseHandler'],

@@ -1,16 +1,14 @@
 /**
  * The client an app holds: typed handlers and iteration over decoded events, the hub's signals
- * handled, its state for rendering, and `close()`. How it connects (alone, pausing while hidden,
- * or shared with other tabs) is chosen once at creation; each way lives in its own module.
+ * handled, its state for rendering, and `close()`. How it connects (alone, or the `connection`
+ * option: pausing while hidden, shared with other tabs) is chosen once at creation.
  */
 import type { EventMap, HubSignals } from '@ssekit/core';
 import { SseClientError } from './errors.js';
 import type { ClientState, Ending, Host, WireEvent } from './host.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { pauseWhileHidden } from './page-visibility.js';
 import { connectUntilDone } from './reconnect.js';
 import { loadPosition, savePosition } from './session-position.js';
-import { canShare, shareConnection } from './shared-connection.js';
 import { CURSOR_EVENT, RESET_EVENT } from './signals.js';
 
 /** One decoded event, as `for await` yields it: the name tells the payload's type. */
@@ -144,17 +142,9 @@ export class SseClient<Events extends EventMap = EventMap> {
   }
 
   #run(host: Host): Promise<Ending | undefined> {
-    const { channel, pauseWhenHidden } = this.#options;
+    const { connection } = this.#options;
     const stop = this.#stop.signal;
-    if (channel !== undefined && canShare()) {
-      return shareConnection(host, channel, stop, connectUntilDone);
-    }
-    if (pauseWhenHidden !== undefined) {
-      return pauseWhileHidden(host, pauseWhenHidden, stop, (signal) =>
-        connectUntilDone(host, signal),
-      );
-    }
-    return connectUntilDone(host, stop);
+    return connection ? connection(host, stop, connectUntilDone) : connectUntilDone(host, stop);
   }
 
   #end(ending: Ending | undefined): void {

@@ -6,7 +6,7 @@
 import type { SseClientError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 
-/** Where the client is; `paused` only with `pauseWhenHidden`. */
+/** Where the client is; `paused` only with the `pauseWhenHidden` connection. */
 export type ClientState = 'connecting' | 'open' | 'retrying' | 'paused' | 'closed';
 
 /** One event as it came off the wire: its data still text. */
@@ -31,3 +31,17 @@ export interface Host {
 export interface Ending {
   error?: SseClientError;
 }
+
+/** Connects `host` until the stream ends for good (an {@link Ending}) or `signal` aborts. */
+export type Connect = (host: Host, signal: AbortSignal) => Promise<Ending | undefined>;
+
+/**
+ * A way of connecting, for the `connection` option: what `shareAcrossTabs()` and
+ * `pauseWhenHidden(ms)` of `@ssekit/client/tabs` return. It runs `connect` (the reconnect loop)
+ * when and for whom it decides, until `stop` aborts or the stream ends for good.
+ */
+export type ConnectionMode = (
+  host: Host,
+  stop: AbortSignal,
+  connect: Connect,
+) => Promise<Ending | undefined>;

@@ -5,5 +5,5 @@ export {
   SseClient,
 } from './client.js';
 export { SseClientError, type SseClientErrorCode } from './errors.js';
-export type { ClientState } from './host.js';
+export type { ClientState, ConnectionMode } from './host.js';
 export type { ClientOptions, HeadersSource } from './options.js';

@@ -4,6 +4,7 @@
  */
 import type { HubSignals } from '@ssekit/core';
 import type { SseClientError } from './errors.js';
+import type { ConnectionMode } from './host.js';
 
 /** Request headers, or a function giving them, run before every connect (a fresh token). */
 export type HeadersSource = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
@@ -38,10 +39,11 @@ export interface ClientOptions {
   missedHeartbeats?: number;
   /** Close when one event (its lines and data) passes this many characters. Default 1048576. */
   maxEventSize?: number;
-  /** Share one connection among the tabs of this origin; a string names the channel. */
-  shared?: boolean | string;
-  /** Disconnect after the page was hidden this many ms; reconnect when it is visible. */
-  pauseWhenHidden?: number;
+  /**
+   * How to connect, when not once per client: `shareAcrossTabs()` or `pauseWhenHidden(ms)` from
+   * `@ssekit/client/tabs` (a separate entry, so a client without them does not carry them).
+   */
+  connection?: ConnectionMode;
   /** Closes the client when aborted. */
   signal?: AbortSignal;
   /** 401 or 403: refresh credentials here; return true to retry once with fresh headers. */
@@ -61,8 +63,6 @@ export interface ResolvedOptions extends ClientOptions {
   /** Milliseconds of silence after which the connection is taken for dead; 0: never. */
   silenceLimit: number;
   maxEventSize: number;
-  /** The BroadcastChannel and lock name when shared, else undefined. */
-  channel: string | undefined;
 }
 
 /**
@@ -84,18 +84,24 @@ const KINDS: Record<keyof ClientOptions, 'fn' | 'any' | number> = {
   heartbeat: 15_000,
   missedHeartbeats: 2,
   maxEventSize: 1_048_576,
-  shared: 'any',
-  pauseWhenHidden: 1,
+  connection: 'fn',
   signal: 'any',
   onUnauthorized: 'fn',
   onReset: 'fn',
   onError: 'fn',
 };
 
-function invalid(field: string, value: unknown, fix: string, code = 'ERR_SSE_INVALID_OPTION') {
+/** The TypeError of a bad argument: `field` of `where` (`createClient` or a helper), and the fix. */
+export function invalid(
+  field: string,
+  value: unknown,
+  fix: string,
+  code = 'ERR_SSE_INVALID_OPTION',
+  where = 'createClient',
+) {
   const shown = typeof value === 'string' ? JSON.stringify(value) : value;
   const error = new TypeError(
-    `ssekit/client: createClient "${field}" ${fix}, got ${shown}. No connection was made.`,
+    `ssekit/client: ${where} "${field}" ${fix}, got ${shown}. No connection was made.`,
   );
   return Object.assign(error, { code });
 }
@@ -143,15 +149,9 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
     }
     numbers[key] = value;
   }
-  const { resume, shared } = options;
+  const { resume } = options;
   if (resume !== undefined && resume !== 'session') {
     throw invalid('resume', resume, "must be 'session' (or omitted)");
-  }
-  if (shared !== undefined && (shared === '' || !/^[bs]/.test(typeof shared))) {
-    throw invalid('shared', shared, 'must be true, false or a channel name');
-  }
-  if (shared && options.pauseWhenHidden !== undefined) {
-    throw invalid('pauseWhenHidden', options.pauseWhenHidden, 'cannot be combined with "shared"');
   }
   const href = resolveUrl(url);
   return {
@@ -165,6 +165,5 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
         ? 0
         : (numbers.heartbeat as number) * (numbers.missedHeartbeats as number),
     maxEventSize: numbers.maxEventSize as number,
-    channel: shared === true ? `ssekit:${href}` : shared || undefined,
   };
 }

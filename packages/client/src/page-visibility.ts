@@ -1,20 +1,19 @@
 /**
- * `pauseWhenHidden`: a page hidden longer than the threshold lets its connection go, and a page
+ * `pauseWhenHidden(ms)`: a page hidden longer than the threshold lets its connection go, and a page
  * shown again reconnects once, from its last id. Only a pause is ever followed by a connect, so
  * tab switches never add a request to one already open.
  */
-import type { Ending, Host } from './host.js';
+import type { Connect, Ending, Host } from './host.js';
 
-type Run = (signal: AbortSignal) => Promise<Ending | undefined>;
-
+/** Connects `host` while the page is shown (or hidden less than `after` ms). */
 export async function pauseWhileHidden(
   host: Host,
   after: number,
   stop: AbortSignal,
-  run: Run,
+  run: Connect,
 ): Promise<Ending | undefined> {
   const page = globalThis.document;
-  if (page === undefined) return run(stop);
+  if (page === undefined) return run(host, stop);
   for (;;) {
     const connection = new AbortController();
     const abort = () => connection.abort();
@@ -37,7 +36,7 @@ export async function pauseWhileHidden(
     page.addEventListener('visibilitychange', onChange);
     onChange();
     try {
-      const ending = await run(connection.signal);
+      const ending = await run(host, connection.signal);
       if (ending !== undefined || stop.aborted) return ending;
       host.setState('paused');
       if (page.visibilityState !== 'hidden') shown();

@@ -1,14 +1,12 @@
 /**
- * `shared: true`: one connection for all the tabs of an origin. The tab that holds a Web Lock
+ * `shareAcrossTabs()`: one connection for all the tabs of an origin. The tab that holds a Web Lock
  * named after the stream connects and posts what it receives on a BroadcastChannel of the same
  * name; the others listen. When the holder closes (or its tab does), the lock passes to a waiting
  * tab, which connects from the last id it saw: the server replays the gap. Ids seen recently are
  * remembered, so an event that reaches a tab both ways is handled once.
  */
 import { SseClientError } from './errors.js';
-import type { ClientState, Ending, Host, WireEvent } from './host.js';
-
-type Run = (host: Host, signal: AbortSignal) => Promise<Ending | undefined>;
+import type { ClientState, Connect, Ending, Host, WireEvent } from './host.js';
 
 type Post =
   | { kind: 'event'; event: WireEvent }
@@ -20,16 +18,18 @@ type Post =
 const REMEMBERED_IDS = 1024;
 
 /** True where tabs can share: Web Locks and BroadcastChannel both present. */
-export function canShare(): boolean {
+function canShare(): boolean {
   return typeof BroadcastChannel === 'function' && typeof navigator?.locks?.request === 'function';
 }
 
+/** Shares `host`'s stream on the channel and lock `name`; connects alone where tabs cannot share. */
 export async function shareConnection(
   host: Host,
   name: string,
   stop: AbortSignal,
-  run: Run,
+  run: Connect,
 ): Promise<Ending | undefined> {
+  if (!canShare()) return run(host, stop);
   const channel = new BroadcastChannel(name);
   const seen = new Set<string>();
   const fresh = ({ id }: WireEvent) => {

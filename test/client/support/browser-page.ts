@@ -1,15 +1,16 @@
 /**
- * A page for Chromium that loads the bundled client (see browser-bundle.ts) from the same
- * origin as the stream: `/` is the page, `/client.js` the bundle, `/favicon.ico` a 404, everything else goes to the
- * server under test. The page puts `createClient` on `window`.
+ * A page for Chromium that loads the bundled client (see browser-bundle.ts, with its `tabs`
+ * entry) from the same origin as the stream: `/` is the page, `/client.js` the bundle,
+ * `/favicon.ico` a 404, everything else goes to the server under test. The page puts
+ * `createClient`, `shareAcrossTabs` and `pauseWhenHidden` on `window`.
  */
 import type http from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>client</title>
 <script type="module">
-import { createClient } from '/client.js';
-window.createClient = createClient;
+import { createClient, pauseWhenHidden, shareAcrossTabs } from '/client.js';
+Object.assign(window, { createClient, pauseWhenHidden, shareAcrossTabs });
 window.clientReady = true;
 </script>`;
 
