@@ -1,10 +1,11 @@
 /**
  * The hub's own signals: the reset reaches the app as `onReset` (and moves the client to the new
- * position), the cursor only moves the position. Neither ever reaches an event handler or a
- * `for await` loop. The signal names are core's constants, imported, not copied.
+ * position), a topic refused by `authorize` as `onDenied`, the cursor only moves the position.
+ * None ever reaches an event handler or a `for await` loop. The client carries copies of the
+ * signal names; the first test holds them equal to the core's.
  */
 import { createClient } from '@ssekit/client';
-import { CURSOR_EVENT, memoryHistory, RESET_EVENT } from '@ssekit/core';
+import { CURSOR_EVENT, DENIED_EVENT, memoryHistory, RESET_EVENT } from '@ssekit/core';
 import { expect, it, onTestFinished } from 'vitest';
 import { until } from '../support/wait.js';
 import { hubServer, type PriceEvents, TOPIC } from './support/servers.js';
@@ -13,7 +14,56 @@ const price = (n: number) => ({ event: 'price' as const, data: { symbol: 'A', n 
 
 it("carries the core's signal names (copies, to keep core code out of the browser build)", async () => {
   const copies = await import('../../packages/client/src/signals.js');
-  expect([copies.RESET_EVENT, copies.CURSOR_EVENT]).toEqual([RESET_EVENT, CURSOR_EVENT]);
+  expect([copies.RESET_EVENT, copies.CURSOR_EVENT, copies.DENIED_EVENT]).toEqual([
+    RESET_EVENT,
+    CURSOR_EVENT,
+    DENIED_EVENT,
+  ]);
+});
+
+it("reports a topic the hub's authorize refused through onDenied, and keeps it from the handlers", async () => {
+  const server = await hubServer(undefined, {
+    hub: { authorize: (topic) => topic !== 'secret' },
+    topics: [TOPIC, 'secret'],
+  });
+  const denied: string[] = [];
+  const errors: string[] = [];
+  const names: string[] = [];
+  const client = createClient<PriceEvents>(server.url, {
+    onDenied: (topic) => denied.push(topic),
+    onError: (error) => errors.push(error.code),
+  });
+  onTestFinished(() => client.close());
+  const iterated = (async () => {
+    for await (const event of client) names.push(event.event);
+  })();
+  await until(() => denied.length === 1, 'the denial');
+  expect(denied).toEqual(['secret']);
+  await server.hub.publish('secret', price(0));
+  await server.hub.publish(TOPIC, price(1));
+  await until(() => names.length === 1, 'the allowed topic');
+  client.close();
+  await iterated;
+  expect(names).toEqual(['price']);
+  expect(errors).toEqual([]);
+  expect(server.requests).toHaveLength(1);
+});
+
+it('lets onDenied close a client refused every topic, before the hub closes it and it reconnects', async () => {
+  const server = await hubServer(undefined, { hub: { authorize: () => false } });
+  const denied: string[] = [];
+  const client = createClient<PriceEvents>(server.url, {
+    retryDelay: 10,
+    onDenied: (topic) => {
+      denied.push(topic);
+      client.close();
+    },
+  });
+  await until(() => client.state === 'closed', 'the client to close');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(denied).toEqual([TOPIC]);
+  expect(client.error).toBeUndefined();
+  expect(server.requests).toHaveLength(1);
 });
 
 it('reports a reset through onReset, resumes from its cursor, and keeps it from the handlers', async () => {

@@ -38,6 +38,12 @@ describe('createClient types', () => {
     });
   });
 
+  it("types onDenied's topic as a string", () => {
+    createClient('http://localhost/events', {
+      onDenied: (topic) => expectTypeOf(topic).toEqualTypeOf<string>(),
+    });
+  });
+
   it('rejects unknown options', () => {
     // @ts-expect-error: misspelled
     createClient('http://localhost/events', { retyDelay: 1 });

@@ -9,7 +9,7 @@ import type { ClientState, Ending, Host, WireEvent } from './host.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { connectUntilDone } from './reconnect.js';
 import { loadPosition, savePosition } from './session-position.js';
-import { CURSOR_EVENT, RESET_EVENT } from './signals.js';
+import { CURSOR_EVENT, DENIED_EVENT, RESET_EVENT } from './signals.js';
 
 /** One decoded event, as `for await` yields it: the name tells the payload's type. */
 export type ClientEvent<Events extends EventMap = EventMap> = {
@@ -172,6 +172,10 @@ export class SseClient<Events extends EventMap = EventMap> {
     if (event === CURSOR_EVENT) return;
     if (event === RESET_EVENT) {
       this.#call(() => this.#options.onReset?.(data as HubSignals['ssekit:reset']));
+      return;
+    }
+    if (event === DENIED_EVENT) {
+      this.#call(() => this.#options.onDenied?.(data));
       return;
     }
     const handlers = this.#handlers.get(event);

@@ -50,6 +50,12 @@ export interface ClientOptions {
   onUnauthorized?: (response: Response) => boolean | undefined | Promise<boolean | undefined>;
   /** The hub lost this client's position: refetch your state. `reason` says why. */
   onReset?: (reason: HubSignals['ssekit:reset']) => void;
+  /**
+   * The hub's `authorize` refused `topic` to this client: it gets nothing of that topic. A stream
+   * left with no topic is closed by the hub and reconnected after its retry hint; close the
+   * client here when access will not come back.
+   */
+  onDenied?: (topic: string) => void;
   /** What went wrong: a skipped event, a failed handler, or the reason the client closed. */
   onError?: (error: SseClientError) => void;
 }
@@ -88,6 +94,7 @@ const KINDS: Record<keyof ClientOptions, 'fn' | 'any' | number> = {
   signal: 'any',
   onUnauthorized: 'fn',
   onReset: 'fn',
+  onDenied: 'fn',
   onError: 'fn',
 };
 

@@ -116,6 +116,8 @@ export async function hubServer(
   options: {
     hub?: HubOptions;
     stream?: SseStreamOptions;
+    /** What each stream subscribes to. Default `TOPIC`. */
+    topics?: string[];
     /** Wraps the server's listener (to serve a page beside the stream). */
     around?: (listener: http.RequestListener) => http.RequestListener;
   } = {},
@@ -124,7 +126,7 @@ export async function hubServer(
   const requests: LoggedRequest[] = [];
   const listener = logging(
     requests,
-    adapter((stream) => hub.subscribe(stream, TOPIC), options.stream),
+    adapter((stream) => hub.subscribe(stream, options.topics ?? TOPIC), options.stream),
   );
   const server = http.createServer(options.around?.(listener) ?? listener);
   onTestFinished(async () => {
