@@ -2,12 +2,14 @@
  * One-call backpressure on every row of the server-factory table: `await stream.write()` waits
  * for a reader that stalls and resumes, `stream.pipe()` bounds what a slow reader costs and
  * releases its source when the client leaves. Real servers on 127.0.0.1, fetch clients parsed
- * by eventsource-parser.
+ * by eventsource-parser. A hub's latest-value topic keeps a stalled reader instead of cutting it
+ * off.
  */
+import { createHub } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import { gatedFetchStream, settlesWithin } from './support/clients.js';
-import type { TestStream } from './support/scenario.js';
+import type { TestEvents, TestStream } from './support/scenario.js';
 import { type RunningServer, serverFactories } from './support/servers.js';
 
 const HIGH_WATER_MARK = 16 * 1024;
@@ -51,6 +53,43 @@ describe.each(serverFactories)('$name', (factory) => {
   afterEach(async () => {
     await server?.close();
     server = undefined;
+  });
+
+  it("a hub's latest-value topic keeps a stalled reader, then gives it the newest value per key", async () => {
+    const hub = createHub<TestEvents>({ latestValue: (topic) => topic === 'prices' });
+    const keys = ['a', 'b', 'c'];
+    await hub.publish('prices', { data: 'a=0' }, { key: 'a' });
+    let stream: TestStream | undefined;
+    server = await factory.start({
+      // Far below what the rounds below publish: a plain topic would cut this client off.
+      options: { heartbeat: false, highWaterMark: HIGH_WATER_MARK, maxBufferedBytes: 64 * 1024 },
+      run: (opened) => {
+        stream = opened;
+        hub.subscribe(opened, 'prices');
+      },
+    });
+    const client = await gatedFetchStream(server.url);
+    await until(() => hub.stats().openStreams === 1, 'the subscription');
+    const open = stream as TestStream;
+    for (let round = 1; round <= MAX_WRITES && open.bufferedBytes === 0; round++) {
+      await hub.publish('prices', { data: `a=${round} ${CHUNK}` }, { key: 'a' });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(open.bufferedBytes).toBeGreaterThan(0);
+    for (let round = 1; round <= 100; round++) {
+      for (const key of keys)
+        await hub.publish('prices', { data: `${key}=last${round} ${PADDING}` }, { key });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(open.isClosed).toBe(false);
+    client.resume();
+    await until(() => client.events.at(-1)?.data === `c=last100 ${PADDING}`, 'the newest values');
+    const tail = client.events.slice(-3).map((event) => event.data.split(' ')[0]);
+    expect(tail).toEqual(['a=last100', 'b=last100', 'c=last100']);
+    expect(client.events.length).toBeLessThan(300);
+    expect(hub.stats().overflows).toBe(0);
+    client.abort();
+    await hub.close();
   });
 
   it('write() resolves only after a stalled reader resumes, then true', async () => {

@@ -55,6 +55,7 @@ const PINNED: Record<string, EntryExports> = {
       'MemoryHistoryOptions',
       'SseMessage',
       'OverflowPolicy',
+      'PublishOptions',
       'Serializer',
       'SseHandler',
       'SseResponseOptions',

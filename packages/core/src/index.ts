@@ -16,6 +16,7 @@ export type {
   HubMessage,
   HubOptions,
   HubStats,
+  PublishOptions,
   SubscribeOptions,
 } from './hub/hub-types.js';
 export { type MemoryHistoryOptions, memoryHistory } from './hub/memory-history.js';

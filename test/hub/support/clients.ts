@@ -108,3 +108,47 @@ export function sequence(events: ReadonlyArray<{ data: string; event?: string; t
 export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, index) => from + index);
 }
+
+export interface SlowReader {
+  readonly events: EventSourceMessage[];
+  /** Resolves with the response once headers arrived; the body is not read until `resume`. */
+  readonly response: Promise<http.IncomingMessage>;
+  /** Starts reading (and parsing) the body. */
+  resume(): void;
+  /** Whether the server ended the response. */
+  ended(): boolean;
+  destroy(): void;
+}
+
+/**
+ * A client that connects and does not read until `resume()`: behind for as long as the test
+ * wants, then a reader like any other (eventsource-parser). `lastEventId` is sent as the header.
+ */
+export function slowReader(url: string, lastEventId?: string): SlowReader {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+  const req = http.get(url, { agent: false, headers });
+  req.on('error', () => {});
+  let ended = false;
+  const response = new Promise<http.IncomingMessage>((resolve) => {
+    req.once('response', (res) => {
+      res.pause();
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => parser.feed(text));
+      res.on('error', () => {});
+      res.on('close', () => {
+        ended = true;
+      });
+      resolve(res);
+    });
+  });
+  return {
+    events,
+    response,
+    resume: () => void response.then((res) => res.resume()),
+    ended: () => ended,
+    destroy: () => req.destroy(),
+  };
+}

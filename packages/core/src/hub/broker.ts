@@ -19,6 +19,12 @@ export interface HubEntry {
   /** The SSE event name; absent for the default `message` event. */
   readonly event?: string | undefined;
   readonly data: string;
+  /**
+   * The key of an event on a latest-value topic (a symbol, a sensor id): a later entry with the
+   * same topic and key replaces it. Absent on plain topics. A broker stores it with the entry and
+   * hands it back on delivery, replay and {@link Broker.snapshot}.
+   */
+  readonly key?: string | undefined;
 }
 
 /** An event handed to {@link Broker.publish}: an entry before the broker gives it an id. */
@@ -77,6 +83,16 @@ export interface Broker {
    * on, once {@link Broker.cursor} for the topic is defined.
    */
   interest?(topic: string, subscribed: boolean): void;
+  /**
+   * Optional; required by a hub with `latestValue` topics. The latest entry per key on `topics`
+   * (of the entries published with a `key`), oldest first; with `afterId`, only those after it.
+   * An `afterId` the broker cannot place (another process's, another partition's) counts as
+   * `undefined`: the whole snapshot. Like {@link Broker.replay}, it covers at least up to the
+   * last entry delivered to listeners when it was called, so the hub hands over to live delivery
+   * without a gap. Keep one entry per topic and key, replaced when a newer one is published,
+   * not bounded by the history's retention (it is bounded by the number of keys).
+   */
+  snapshot?(topics: ReadonlySet<string>, afterId: string | undefined): Promise<readonly HubEntry[]>;
   /** Stops delivery and releases connections and timers. Idempotent. */
   close(): Promise<void>;
 }

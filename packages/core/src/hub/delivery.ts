@@ -8,11 +8,13 @@
  */
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
 import type { EventMap } from '../sse-stream.js';
+import { whenWritable } from '../waiting-writers.js';
 import type { HubEntry } from './broker.js';
 import type { HubDelivery } from './hub-types.js';
 import { compareIds } from './ids.js';
+import { PendingLatest, slotOf } from './latest-values.js';
 import { cursorSignal, type ResetReason, resetSignal } from './signals.js';
-import type { Subscription } from './subscription.js';
+import type { Phase, Subscription } from './subscription.js';
 
 /**
  * Live events held for one subscription while its replay runs. A client that reads so slowly
@@ -26,6 +28,7 @@ export interface LocalMessage {
   readonly event: string | undefined;
   readonly text: string;
   readonly data: unknown;
+  readonly key: string | undefined;
 }
 
 /** What delivery has done since the hub was created; `stats()` reports it. */
@@ -66,11 +69,12 @@ export class Delivery<Events extends EventMap> {
   live(entry: HubEntry, subscriptions: Iterable<Subscription<Events>>): void {
     const encoded = this.#encodeLive(entry);
     if (encoded === undefined) return;
+    const key = entry.key;
     let message: HubDelivery<Events> | undefined;
     for (const subscription of subscriptions) {
       const phase = subscription.phase;
       if (phase.name !== 'live') {
-        if (phase.name === 'replaying') this.#hold(subscription, phase.held, entry, encoded);
+        if (phase.name === 'replaying') this.#hold(subscription, phase, entry, encoded);
         continue;
       }
       if (phase.sentUpTo !== undefined && subscription.sentByReplay(entry)) continue;
@@ -78,7 +82,8 @@ export class Delivery<Events extends EventMap> {
         message ??= this.#messageOf(entry);
         if (!this.#accepts(subscription, message)) continue;
       }
-      this.#send(subscription, encoded);
+      if (key === undefined) this.#send(subscription, encoded);
+      else this.#sendLatest(subscription, entry.topic, key, encoded);
     }
   }
 
@@ -100,6 +105,7 @@ export class Delivery<Events extends EventMap> {
     const state = subscription.state;
     if (state.position !== undefined && compareIds(id, state.position) <= 0) return;
     state.position = id;
+    this.#release(subscription);
     if (this.#cursor?.id !== id) this.#cursor = cursorSignal(id);
     subscription.stream.send(this.#cursor);
   }
@@ -117,6 +123,7 @@ export class Delivery<Events extends EventMap> {
     for (const subscription of subscriptions) {
       const state = subscription.state;
       if (state.resumeFrom !== undefined) state.resumeFrom = cursor;
+      this.#release(subscription);
       this.counts.resets += 1;
       reset ??= resetSignal(cursor, reason);
       subscription.stream.send(reset);
@@ -144,10 +151,20 @@ export class Delivery<Events extends EventMap> {
 
   #hold(
     subscription: Subscription<Events>,
-    held: HubEntry[],
+    phase: Extract<Phase, { name: 'replaying' }>,
     entry: HubEntry,
     encoded: EncodedEvent,
   ): void {
+    const held = phase.held;
+    if (entry.key !== undefined) {
+      // A newer entry of the same topic and key replaces the one held: bounded by the keys.
+      const slot = slotOf(entry.topic, entry.key);
+      phase.heldLatest ??= new Map();
+      phase.heldLatest.delete(slot);
+      phase.heldLatest.set(slot, entry);
+      this.#encoded.set(entry, encoded);
+      return;
+    }
     if (held.length < MAX_HELD_EVENTS) {
       held.push(entry);
       this.#encoded.set(entry, encoded);
@@ -168,7 +185,76 @@ export class Delivery<Events extends EventMap> {
     }
   }
 
+  /** Sends one event of a plain topic, after the latest values held for the client (id order). */
   #send(subscription: Subscription<Events>, encoded: EncodedEvent): void {
+    if (subscription.state.latest?.holding === true) this.#release(subscription);
+    this.#write(subscription, encoded);
+  }
+
+  /**
+   * Sends one event of a latest-value topic, or, while the client is behind, holds it in place of
+   * the one held for its topic and key: such a client is never cut off for being slow, and gets
+   * the newest value of each key once it reads again.
+   */
+  #sendLatest(
+    subscription: Subscription<Events>,
+    topic: string,
+    key: string,
+    encoded: EncodedEvent,
+  ): void {
+    const state = subscription.state;
+    if (state.latest?.holding === true) {
+      state.latest.put(topic, key, encoded);
+      return;
+    }
+    this.#write(subscription, encoded);
+    if (!subscription.backedUp || subscription.stream.isClosed) return;
+    state.latest ??= new PendingLatest();
+    state.latest.holding = true;
+    this.#flushWhenWritable(subscription, state.latest);
+  }
+
+  #flushWhenWritable(subscription: Subscription<Events>, pending: PendingLatest): void {
+    if (pending.flushScheduled) return;
+    pending.flushScheduled = true;
+    subscription.stream[whenWritable]().then(() => {
+      pending.flushScheduled = false;
+      this.#flush(subscription, pending);
+    });
+  }
+
+  /** The client reads again: held values go out, oldest update first, until it is behind again. */
+  #flush(subscription: Subscription<Events>, pending: PendingLatest): void {
+    if (!pending.holding) return;
+    if (subscription.stream.isClosed) {
+      pending.clear();
+      pending.holding = false;
+      return;
+    }
+    for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
+      this.#write(subscription, encoded);
+      if (subscription.backedUp) {
+        this.#flushWhenWritable(subscription, pending);
+        return;
+      }
+    }
+    pending.holding = false;
+  }
+
+  /**
+   * Sends every held value now, whatever the client's buffer: before an event or signal with a
+   * later id, so that the client's ids stay in order and its last id stays a valid resume point.
+   */
+  #release(subscription: Subscription<Events>): void {
+    const pending = subscription.state.latest;
+    if (pending === undefined || !pending.holding) return;
+    pending.holding = false;
+    for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
+      this.#write(subscription, encoded);
+    }
+  }
+
+  #write(subscription: Subscription<Events>, encoded: EncodedEvent): void {
     const stream = subscription.stream;
     const counts = this.counts;
     if (stream.send(encoded)) {

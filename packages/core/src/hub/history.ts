@@ -15,4 +15,9 @@ export interface History {
    * Only called with ids the broker itself assigned, up to its latest.
    */
   entriesAfter(afterId: string, topics: ReadonlySet<string>): readonly HubEntry[] | undefined;
+  /**
+   * Optional; needed for latest-value topics. The latest entry per key on `topics` (entries that
+   * have a `key`), oldest first; with `afterId`, only those after it. See `Broker.snapshot`.
+   */
+  latest?(topics: ReadonlySet<string>, afterId: string | undefined): readonly HubEntry[];
 }

@@ -13,6 +13,7 @@ export const HUB_OPTION_KEYS: readonly (keyof HubOptions)[] = [
   'serializer',
   'deserializer',
   'onError',
+  'latestValue',
 ];
 
 export function checkTopic(topic: unknown): asserts topic is string {

@@ -58,6 +58,19 @@ export interface HubOptions<Context = unknown> {
    * from its id then, so it misses nothing). For rules per event, use the subscription's `filter`.
    */
   authorize?: (topic: string, context: Context) => boolean | Promise<boolean>;
+  /**
+   * Which topics are latest-value topics: `true` for a topic (a price ticker, a dashboard's
+   * metrics) whose subscribers need only the newest event per key, not every one. Each publish to
+   * such a topic names its key (`hub.publish(topic, message, { key })`). A subscriber that falls
+   * behind gets, once it reads again, only the newest event of each key that changed meanwhile,
+   * in the order of their last updates, instead of being cut off by `onOverflow`: what the hub
+   * holds for it is bounded by the number of keys. A subscriber, new or resuming with its
+   * `Last-Event-ID`, first gets the latest event of each key (of those newer than its id), then
+   * live events. Asked once per topic per publish and subscribe; keep it cheap and stable for a
+   * topic. Default: no topic is. Needs a history or broker that keeps the latest entry per key
+   * (`memoryHistory()` and `redisBroker()` do).
+   */
+  latestValue?: (topic: string) => boolean;
   /** Where events are kept for replay. Default `memoryHistory()`. Not with `broker`. */
   history?: History;
   /** Storage and fan-out, e.g. `redisBroker()` from `@ssekit/redis`; `hub.close()` closes it. Default: in-process. */
@@ -75,6 +88,16 @@ export interface HubOptions<Context = unknown> {
   deserializer?: (text: string) => unknown;
   /** Receives replay failures and filter errors. Default `console.error`. */
   onError?: (error: unknown) => void;
+}
+
+/** Options of {@link Hub.publish}. */
+export interface PublishOptions {
+  /**
+   * The event's key on a latest-value topic (see `latestValue` in {@link HubOptions}): a
+   * non-empty string, such as the symbol or the sensor id. The event replaces the previous one
+   * with the same key. Required on latest-value topics, refused on others.
+   */
+  key?: string;
 }
 
 /** Options of {@link Hub.close}. */

@@ -29,8 +29,10 @@ import type {
   HubMessage,
   HubOptions,
   HubStats,
+  PublishOptions,
   SubscribeOptions,
 } from './hub-types.js';
+import { latestValueTopics, publishKey } from './latest-values.js';
 import { localBroker } from './local-broker.js';
 import { resetAfterLoss } from './losses.js';
 import { parseOrText } from './parse-or-text.js';
@@ -49,6 +51,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   readonly #serializer: Serializer | undefined;
   readonly #onError: (error: unknown) => void;
   readonly #authorize: Authorize<Context> | undefined;
+  readonly #isLatest: (topic: string) => boolean;
   readonly #registry: SubscriberRegistry<Events>;
   /** Streams waiting on `authorize`: connections too, not subscribed yet. */
   readonly #awaiting = new AwaitingStreams<SseStream<Events>>();
@@ -75,8 +78,10 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     }
     this.#broker = options.broker ?? localBroker({ history: options.history });
     const broker = this.#broker;
-    this.#registry = new SubscriberRegistry<Events>((topic, subscribed) =>
-      broker.interest?.(topic, subscribed),
+    this.#isLatest = latestValueTopics(options.latestValue, broker);
+    this.#registry = new SubscriberRegistry<Events>(
+      (topic, subscribed) => broker.interest?.(topic, subscribed),
+      this.#isLatest,
     );
     this.#maxConnections = positiveInteger('maxConnections', options.maxConnections) ?? Infinity;
     this.#busyRetry = positiveInteger('busyRetry', options.busyRetry) ?? DEFAULT_BUSY_RETRY;
@@ -93,12 +98,19 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
    * Publishes one event to every subscriber of `topic`, on every instance the broker reaches.
    * The data is serialized once and the event encoded once, whatever the number of subscribers.
    * Resolves to the id the event was given; rejects when the broker could not store it or the
-   * hub is closed.
-   * @throws {TypeError} when `topic` is not a non-empty string or the message has an invalid
-   * event name or data the serializer cannot handle.
+   * hub is closed. On a latest-value topic (`latestValue`), `options.key` names what the event
+   * is the latest value of.
+   * @throws {TypeError} when `topic` is not a non-empty string, the message has an invalid
+   * event name or data the serializer cannot handle, or `key` is missing on a latest-value topic,
+   * given on another, or not a non-empty string.
    */
-  publish(topic: string, message: HubMessage<Events>): Promise<string> {
+  publish(
+    topic: string,
+    message: HubMessage<Events>,
+    options: PublishOptions = {},
+  ): Promise<string> {
     checkTopic(topic);
+    const key = publishKey(topic, options, this.#isLatest(topic));
     if (this.#closing !== undefined) {
       return Promise.reject(
         new SsekitError(
@@ -111,7 +123,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     if (event !== undefined) eventName(event);
     // The one serialization of this event: delivery frames the text, it does not serialize again.
     const text = dataText(data, this.#serializer);
-    const local: LocalMessage = { topic, event, text, data };
+    const local: LocalMessage = { topic, event, text, data, key };
     const stored = this.#delivering
       ? new Promise<string>((resolve) => this.#waiting.push(() => resolve(this.#store(local))))
       : this.#store(local);
@@ -190,14 +202,17 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     topicList: readonly string[],
     delivery: DeliveryOptions<Events>,
   ): () => void {
-    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, delivery);
-    const cursor = this.#broker.cursor(new Set(topicList));
+    const topics = new Set(topicList);
+    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, delivery, () =>
+      this.#broker.cursor(topics),
+    );
+    const cursor = this.#broker.cursor(topics);
     // A resumed stream's position comes from its replay: a cursor now could skip part of it.
     if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {
       this.#delivery.sendCursor(live, cursor);
     }
     if (replaying !== undefined) {
-      replayAtEndOfTurn(this.#broker, this.#delivery, replaying, this.#onError);
+      replayAtEndOfTurn(this.#broker, this.#delivery, replaying, this.#onError, this.#isLatest);
     }
     return unsubscribe;
   }
@@ -236,9 +251,11 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
 
   /** Hands `message` to the broker; filters of its entry get `data` as published, unparsed. */
   #store(message: LocalMessage): Promise<string> {
-    const { topic, event, text } = message;
+    const { topic, event, text, key } = message;
     return this.#delivery.publishing(message, () =>
-      this.#broker.publish({ topic, event, data: text }),
+      this.#broker.publish(
+        key === undefined ? { topic, event, data: text } : { topic, event, data: text, key },
+      ),
     );
   }
 

@@ -39,9 +39,15 @@ class LocalBroker implements Broker {
   readonly #queue: HubEntry[] = [];
   #handingOut = false;
   #closed = false;
+  /** Only over a history that keeps the latest entry per key (`memoryHistory` does). */
+  readonly snapshot: Broker['snapshot'];
 
   constructor(history: History) {
     this.#history = history;
+    this.snapshot =
+      history.latest === undefined
+        ? undefined
+        : (topics, afterId) => Promise.resolve(this.#latest(topics, afterId));
     lastPrefix = Math.max(Date.now(), lastPrefix + 1);
     this.#prefix = `${lastPrefix}-`;
     this.#start = `${this.#prefix}0`;
@@ -61,6 +67,7 @@ class LocalBroker implements Broker {
       topic: published.topic,
       event: published.event,
       data: published.data,
+      key: published.key,
     };
     this.#history.append(entry);
     this.#queue.push(entry);
@@ -92,12 +99,18 @@ class LocalBroker implements Broker {
   }
 
   async *replay(afterId: string, topics: ReadonlySet<string>): AsyncIterable<ReplayPage> {
-    const known =
-      isHubId(afterId) &&
-      compareIds(afterId, this.#start) >= 0 &&
-      compareIds(afterId, this.#last) <= 0;
-    const entries = known ? this.#history.entriesAfter(afterId, topics) : undefined;
+    const entries = this.#knows(afterId) ? this.#history.entriesAfter(afterId, topics) : undefined;
     yield entries ?? 'reset';
+  }
+
+  #latest(topics: ReadonlySet<string>, afterId: string | undefined): readonly HubEntry[] {
+    const known = afterId !== undefined && this.#knows(afterId);
+    return this.#history.latest?.(topics, known ? afterId : undefined) ?? [];
+  }
+
+  /** An id this broker gave (or its start): others belong to another process. */
+  #knows(id: string): boolean {
+    return isHubId(id) && compareIds(id, this.#start) >= 0 && compareIds(id, this.#last) <= 0;
   }
 
   cursor(): string {

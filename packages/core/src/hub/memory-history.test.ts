@@ -37,6 +37,32 @@ describe('memoryHistory', () => {
     expect(history.entriesAfter('5-0', all)).toBeUndefined();
   });
 
+  it('keeps the latest entry per topic and key apart, outside maxEvents and maxAgeMs', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const history = memoryHistory({ maxEvents: 2, maxAgeMs: 1000 });
+    const keyed = (n: number, key: string, topic = 'prices'): HubEntry => ({
+      ...entry(n, topic),
+      key,
+    });
+    history.append(keyed(1, 'AAPL'));
+    history.append(keyed(2, 'MSFT'));
+    history.append(keyed(3, 'AAPL', 'other'));
+    history.append(keyed(4, 'AAPL'));
+    vi.advanceTimersByTime(5000);
+    for (let n = 5; n <= 9; n++) history.append(entry(n));
+    const prices = new Set(['prices']);
+    expect(ids(history.latest?.(prices, undefined))).toEqual(['5-2', '5-4']);
+    expect(ids(history.latest?.(prices, '5-2'))).toEqual(['5-4']);
+    expect(ids(history.latest?.(new Set(['prices', 'other']), undefined))).toEqual([
+      '5-2',
+      '5-3',
+      '5-4',
+    ]);
+    // Plain entries are bounded as before, and never hold a keyed one.
+    expect(ids(history.entriesAfter('5-7', new Set(['a'])))).toEqual(['5-8', '5-9']);
+    expect(ids(history.entriesAfter('5-7', prices))).toEqual([]);
+  });
+
   it('refuses bounds that are not positive whole numbers, naming the field', () => {
     expect(() => memoryHistory({ maxEvents: 0 })).toThrow(/maxEvents/);
     expect(() => memoryHistory({ maxAgeMs: 1.5 })).toThrow(/maxAgeMs/);

@@ -1,18 +1,24 @@
 /**
  * The default history: a ring buffer of the latest entries, bounded by count and optionally by
- * age. Memory never grows past `maxEvents` entries, whatever the publish rate.
+ * age. Memory never grows past `maxEvents` entries, whatever the publish rate. Entries of
+ * latest-value topics (those with a `key`) are kept apart, one per topic and key.
  */
 
 import { checkKnownKeys, positiveInteger } from '../checks.js';
 import type { HubEntry } from './broker.js';
 import type { History } from './history.js';
 import { compareIds } from './ids.js';
+import { LatestEntries } from './latest-entries.js';
 
-/** Options of {@link memoryHistory}. */
+/**
+ * Options of {@link memoryHistory}. Neither bounds latest-value topics: their entries are kept
+ * one per topic and key until a newer one replaces it, so their memory is bounded by the number
+ * of keys, and a dashboard that connects gets every key's value however old.
+ */
 export interface MemoryHistoryOptions {
-  /** The most entries kept, all topics together. Default 1000. */
+  /** The most entries of plain topics kept, all topics together. Default 1000. */
   maxEvents?: number;
-  /** Entries older than this many milliseconds are dropped. Default: kept until pushed out by count. */
+  /** Entries of plain topics older than this many milliseconds are dropped. Default: kept until pushed out by count. */
   maxAgeMs?: number;
 }
 
@@ -40,6 +46,7 @@ class MemoryHistory implements History {
   #size = 0;
   /** The newest evicted id: a replay from before it would have a gap. */
   #evictedUpTo: string | undefined;
+  readonly #latest = new LatestEntries();
 
   constructor(maxEvents: number, maxAgeMs: number | undefined) {
     this.#entries = new Array(maxEvents).fill(undefined);
@@ -48,6 +55,10 @@ class MemoryHistory implements History {
   }
 
   append(entry: HubEntry): void {
+    if (entry.key !== undefined) {
+      this.#latest.set(entry);
+      return;
+    }
     this.#evictExpired();
     const capacity = this.#entries.length;
     if (this.#size === capacity) this.#evictOldest();
@@ -68,6 +79,10 @@ class MemoryHistory implements History {
       if (topics.has(entry.topic)) found.push(entry);
     }
     return found;
+  }
+
+  latest(topics: ReadonlySet<string>, afterId: string | undefined): readonly HubEntry[] {
+    return this.#latest.snapshot(topics, afterId);
   }
 
   /** The position of the first entry whose id is above `afterId` (binary search: ids ascend). */

@@ -9,7 +9,12 @@ import { type ClosedListener, whenClosed } from '../closed-listener.js';
 import { inputError } from '../errors.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
-import { type DeliveryOptions, type StreamState, Subscription } from './subscription.js';
+import {
+  type DeliveryOptions,
+  type ReplayStart,
+  type StreamState,
+  Subscription,
+} from './subscription.js';
 
 /** What one `subscribe` call added: subscriptions for the topics the stream did not have. */
 export interface Added<Events extends EventMap> {
@@ -25,9 +30,15 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
   readonly #topics = new Map<string, Set<Subscription<Events>>>();
   /** Told when a topic gains its first subscription (`true`) or loses its last (`false`). */
   readonly #interest: (topic: string, subscribed: boolean) => void;
+  /** Whether a topic is a latest-value topic (the hub's `latestValue`). */
+  readonly #isLatest: (topic: string) => boolean;
 
-  constructor(interest: (topic: string, subscribed: boolean) => void = () => {}) {
+  constructor(
+    interest: (topic: string, subscribed: boolean) => void,
+    isLatest: (topic: string) => boolean,
+  ) {
     this.#interest = interest;
+    this.#isLatest = isLatest;
   }
   /** Streams with at least one subscription now. */
   readonly #streams = new Set<SseStream<Events>>();
@@ -87,23 +98,35 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
    * Records one `subscribe` call (throws as `checkSameFilter` does). A resumed stream gets each
    * topic replayed once: a topic whose replay finished continues live, or a rejoin would replay
    * what it already got; a topic left mid-replay is replayed again, after what that replay
-   * handed on.
+   * handed on. A stream that did not resume starts a latest-value topic with its snapshot; the
+   * call's other new topics join that replay, from `position()` (the broker's position now), so
+   * the stream's ids stay in order.
    */
   add(
     stream: SseStream<Events>,
     topics: readonly string[],
     options: DeliveryOptions<Events>,
+    position: () => string | undefined,
   ): Added<Events> {
     // Again: calls decided together by an async `authorize` were checked before either started.
     this.checkSameFilter(stream, topics, options.filter);
     const state = this.#states.get(stream) ?? this.#stateOf(stream);
-    const live: string[] = [];
-    const replay: string[] = [];
+    let live: string[] = [];
+    let replay: string[] = [];
     for (const topic of topics) {
       const hold = state.topics.get(topic);
       if (hold !== undefined) hold.calls += 1;
       else if (state.resumeFrom === undefined || state.replayed?.has(topic)) live.push(topic);
       else replay.push(topic);
+    }
+    let start: ReplayStart = { from: state.resumeFrom, snapshotAll: false };
+    const fresh =
+      state.resumeFrom === undefined ? live.filter((topic) => !state.replayed?.has(topic)) : [];
+    if (fresh.some(this.#isLatest)) {
+      const from = position();
+      start = { from, snapshotAll: true };
+      replay = from === undefined ? fresh.filter(this.#isLatest) : fresh;
+      live = live.filter((topic) => !replay.includes(topic));
     }
     let undone = false;
     const unsubscribe = () => {
@@ -113,8 +136,7 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
     };
     return {
       live: live.length > 0 ? this.#start(state, live, options, undefined) : undefined,
-      replaying:
-        replay.length > 0 ? this.#start(state, replay, options, state.resumeFrom) : undefined,
+      replaying: replay.length > 0 ? this.#start(state, replay, options, start) : undefined,
       unsubscribe,
     };
   }
@@ -123,9 +145,9 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
     state: StreamState<Events>,
     topics: string[],
     options: DeliveryOptions<Events>,
-    replayFrom: string | undefined,
+    replay: ReplayStart | undefined,
   ): Subscription<Events> {
-    const subscription = new Subscription(state, topics, options, replayFrom);
+    const subscription = new Subscription(state, topics, options, replay);
     for (const topic of topics) {
       let set = this.#topics.get(topic);
       if (set === undefined) {
@@ -160,6 +182,7 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
       replayed: undefined,
       replayedTo: undefined,
       replayBatch: undefined,
+      latest: undefined,
     };
     this.#states.set(stream, state);
     stream[whenClosed](this);

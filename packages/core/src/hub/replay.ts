@@ -9,6 +9,7 @@ import { whenWritable } from '../waiting-writers.js';
 import type { Broker, HubEntry } from './broker.js';
 import type { Delivery } from './delivery.js';
 import { compareIds, isHubId } from './ids.js';
+import { slotOf } from './latest-values.js';
 import type { Subscription } from './subscription.js';
 
 /**
@@ -21,6 +22,7 @@ export function replayAtEndOfTurn<Events extends EventMap>(
   delivery: Delivery<Events>,
   subscription: Subscription<Events>,
   onError: (error: unknown) => void,
+  isLatest: (topic: string) => boolean,
 ): void {
   const state = subscription.state;
   const batch = state.replayBatch;
@@ -32,7 +34,7 @@ export function replayAtEndOfTurn<Events extends EventMap>(
   state.replayBatch = subscriptions;
   queueMicrotask(() => {
     if (state.replayBatch === subscriptions) state.replayBatch = undefined;
-    replayThenLive(broker, delivery, subscriptions).catch((error: unknown) => {
+    replayThenLive(broker, delivery, subscriptions, isLatest).catch((error: unknown) => {
       onError(error);
       state.stream.close();
     });
@@ -43,24 +45,31 @@ export function replayAtEndOfTurn<Events extends EventMap>(
  * Runs one replay for `subscriptions` (of one stream, each in the `replaying` phase after the
  * same id) and makes them live. Their entries go out merged in id order: replayed one after the
  * other, a topic's older entries would follow another's newer ones, and a position given at the
- * end of the first replay would skip what the second had not sent yet.
+ * end of the first replay would skip what the second had not sent yet. Latest-value topics
+ * (`isLatest`) are not replayed: the broker's snapshot of them (the latest entry per key) is
+ * merged in instead.
  */
 export async function replayThenLive<Events extends EventMap>(
   broker: Broker,
   delivery: Delivery<Events>,
   subscriptions: readonly Subscription<Events>[],
+  isLatest: (topic: string) => boolean,
 ): Promise<void> {
   const leader = subscriptions.find((subscription) => !subscription.isGone);
   if (leader === undefined || leader.phase.name !== 'replaying') return;
   const stream = leader.stream;
-  const afterId = leader.phase.from;
+  const { from: afterId, snapshotAll } = leader.phase;
   const allGone = () => subscriptions.every((subscription) => subscription.isGone);
   const owner = (entry: HubEntry) =>
     subscriptions.find((subscription) => subscription.topics.has(entry.topic));
   const topics = new Set(subscriptions.flatMap((subscription) => [...subscription.topics]));
+  const latestTopics = new Set([...topics].filter(isLatest));
+  const plainTopics = new Set([...topics].filter((topic) => !latestTopics.has(topic)));
   // The replay covers at least up to the cursor when it starts (the broker's promise).
   const startCursor = broker.cursor(topics);
-  let position: string | undefined = isHubId(afterId) ? afterId : undefined;
+  const resumedAt = afterId !== undefined && isHubId(afterId) ? afterId : undefined;
+  // A new stream's snapshot holds entries older than where its replay of plain topics starts.
+  let position = snapshotAll ? undefined : resumedAt;
   let lastSent = position;
   /** Hands one entry on, once, to the subscription of its topic; `true` when it was sent. */
   const handOn = (entry: HubEntry): boolean => {
@@ -73,27 +82,42 @@ export async function replayThenLive<Events extends EventMap>(
     lastSent = entry.id;
     return subscription.backedUp;
   };
-  for await (const page of broker.replay(afterId, topics)) {
-    if (allGone()) return;
-    if (page === 'reset') {
-      delivery.sendReset([leader], startCursor, 'unknown-id');
-      position = startCursor;
-      lastSent = startCursor;
-      break;
-    }
-    for (const entry of page) {
+  const snapshot =
+    latestTopics.size === 0
+      ? []
+      : ((await broker.snapshot?.(latestTopics, snapshotAll ? undefined : resumedAt)) ?? []);
+  let fromSnapshot = 0;
+  /** Hands on the snapshot's entries older than `id` (all with `undefined`); `false` once all left. */
+  const handOnSnapshot = async (id: string | undefined): Promise<boolean> => {
+    for (let entry = snapshot[fromSnapshot]; entry !== undefined; entry = snapshot[fromSnapshot]) {
+      if (id !== undefined && compareIds(entry.id, id) >= 0) break;
+      fromSnapshot += 1;
       if (handOn(entry)) await stream[whenWritable]();
+      if (allGone()) return false;
+    }
+    return !allGone();
+  };
+  if (afterId !== undefined && plainTopics.size > 0) {
+    for await (const page of broker.replay(afterId, plainTopics)) {
       if (allGone()) return;
+      if (page === 'reset') {
+        delivery.sendReset([leader], startCursor, 'unknown-id');
+        // The client refetches its state: the latest values follow the reset, older ids or not.
+        position = undefined;
+        if (!(await handOnSnapshot(undefined))) return;
+        position = laterOf(position, startCursor);
+        lastSent = position;
+        break;
+      }
+      for (const entry of page) {
+        if (!(await handOnSnapshot(entry.id))) return;
+        if (handOn(entry)) await stream[whenWritable]();
+        if (allGone()) return;
+      }
     }
   }
-  if (stream.isClosed) return;
-  if (
-    position !== undefined &&
-    startCursor !== undefined &&
-    compareIds(startCursor, position) > 0
-  ) {
-    position = startCursor;
-  }
+  if (!(await handOnSnapshot(undefined)) || stream.isClosed) return;
+  position = laterOf(position, startCursor);
   // Held entries are in id order in each list; those up to `position` were covered by the
   // replay. Entries held while this loop sends (a filter that publishes) are taken in turn.
   const taken = subscriptions.map(() => 0);
@@ -116,9 +140,17 @@ export async function replayThenLive<Events extends EventMap>(
   }
 }
 
+/** The later of two positions; either may be unknown. */
+function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareIds(a, b) >= 0 ? a : b;
+}
+
 /**
  * The oldest entry held by any of `subscriptions` not taken yet (`taken[i]` counts what was
- * taken from the i-th), or `undefined` when none is left.
+ * taken from the i-th's `held`; an entry of `heldLatest` is taken by removing it), or
+ * `undefined` when none is left.
  */
 function nextHeld<Events extends EventMap>(
   subscriptions: readonly Subscription<Events>[],
@@ -126,14 +158,27 @@ function nextHeld<Events extends EventMap>(
 ): HubEntry | undefined {
   let oldest: HubEntry | undefined;
   let from = -1;
+  let fromLatest: Map<string, HubEntry> | undefined;
   subscriptions.forEach((subscription, index) => {
     const phase = subscription.phase;
-    const head = phase.name === 'replaying' ? phase.held[taken[index] as number] : undefined;
+    if (phase.name !== 'replaying') return;
+    const head = phase.held[taken[index] as number];
     if (head !== undefined && (oldest === undefined || compareIds(head.id, oldest.id) < 0)) {
       oldest = head;
       from = index;
+      fromLatest = undefined;
+    }
+    const latest = phase.heldLatest?.values().next().value;
+    if (latest !== undefined && (oldest === undefined || compareIds(latest.id, oldest.id) < 0)) {
+      oldest = latest;
+      fromLatest = phase.heldLatest;
     }
   });
-  if (from >= 0) taken[from] = (taken[from] as number) + 1;
-  return oldest;
+  const entry = oldest as HubEntry | undefined;
+  if (entry !== undefined && fromLatest !== undefined) {
+    fromLatest.delete(slotOf(entry.topic, entry.key as string));
+  } else if (from >= 0) {
+    taken[from] = (taken[from] as number) + 1;
+  }
+  return entry;
 }

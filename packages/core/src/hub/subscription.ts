@@ -9,11 +9,14 @@ import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubEntry } from './broker.js';
 import type { HubFilter } from './hub-types.js';
 import { compareIds } from './ids.js';
+import type { PendingLatest } from './latest-values.js';
 
 /**
- * - `replaying`: its replay of the entries after `from` runs; live entries wait in `held` (in id
- *   order) until it is done; `coveredTo` is the last entry the replay has handed on (sent, or
- *   refused by the filter).
+ * - `replaying`: its replay of the entries after `from` runs (and, on latest-value topics, of the
+ *   latest entry per key: after `from`, or all of them with `snapshotAll`); live entries wait in
+ *   `held` (in id order), those with a key in `heldLatest` (one per topic and key, in id order),
+ *   until it is done; `coveredTo` is the last entry the replay has handed on (sent, or refused
+ *   by the filter). `from` is `undefined` when nothing of plain topics is replayed.
  * - `live`: gets entries as they come; with `sentUpTo`, its replay reached further than live
  *   delivery had, so live entries up to that id were already sent and are skipped once.
  * - `gone`: unsubscribed; a replay under way stops at its next step.
@@ -21,8 +24,10 @@ import { compareIds } from './ids.js';
 export type Phase =
   | {
       readonly name: 'replaying';
-      readonly from: string;
+      readonly from: string | undefined;
+      readonly snapshotAll: boolean;
       readonly held: HubEntry[];
+      heldLatest: Map<string, HubEntry> | undefined;
       coveredTo: string | undefined;
     }
   | { readonly name: 'live'; readonly sentUpTo: string | undefined }
@@ -66,6 +71,14 @@ export interface StreamState<Events extends EventMap> {
   replayedTo: Map<string, string> | undefined;
   /** Subscriptions whose replay starts at the end of this turn, as one (see `replay.ts`). */
   replayBatch: Subscription<Events>[] | undefined;
+  /** Events of latest-value topics waiting for the client to read (see `latest-values.ts`). */
+  latest: PendingLatest | undefined;
+}
+
+/** Where a subscription's replay starts (see the `replaying` phase); `undefined`: it starts live. */
+export interface ReplayStart {
+  readonly from: string | undefined;
+  readonly snapshotAll: boolean;
 }
 
 /** How a subscription delivers, as its `subscribe` call asked. */
@@ -89,12 +102,12 @@ export class Subscription<Events extends EventMap> {
   /** `stream.overflows` when last looked at, to count new overflows without a read per send. */
   overflowsSeen: number;
 
-  /** Starts live, or, with `replayFrom`, replaying the entries after that id first. */
+  /** Starts live, or, with `replay`, replaying first. */
   constructor(
     state: StreamState<Events>,
     topics: readonly string[],
     { filter, cursor }: DeliveryOptions<Events>,
-    replayFrom: string | undefined,
+    replay: ReplayStart | undefined,
   ) {
     this.stream = state.stream;
     this.state = state;
@@ -102,9 +115,16 @@ export class Subscription<Events extends EventMap> {
     this.filter = filter;
     this.tellsPosition = cursor;
     this.phase =
-      replayFrom === undefined
+      replay === undefined
         ? LIVE
-        : { name: 'replaying', from: replayFrom, held: [], coveredTo: undefined };
+        : {
+            name: 'replaying',
+            from: replay.from,
+            snapshotAll: replay.snapshotAll,
+            held: [],
+            heldLatest: undefined,
+            coveredTo: undefined,
+          };
     this.overflowsSeen = state.stream.overflows;
   }
 

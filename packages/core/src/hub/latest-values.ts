@@ -1,0 +1,105 @@
+/**
+ * Latest-value topics (`createHub({ latestValue })`): each event carries a key, and a subscriber
+ * needs only the newest event per key. Here: the check of a publish's key, and what the hub holds
+ * for a client that reads slower than events come: one event per topic and key, the newest,
+ * in the order of their last updates. Delivery (`delivery.ts`) decides when to hold and flush.
+ */
+import { checkKnownKeys, optionalFunction } from '../checks.js';
+import type { EncodedEvent } from '../encoded-event.js';
+import { inputError } from '../errors.js';
+import type { Broker } from './broker.js';
+import type { PublishOptions } from './hub-types.js';
+
+/**
+ * The key of a publish to `topic`: required on a latest-value topic, refused on another.
+ * @throws {TypeError} naming the field and the fix.
+ */
+export function publishKey(
+  topic: string,
+  options: PublishOptions,
+  latestValue: boolean,
+): string | undefined {
+  if (options === null || typeof options !== 'object') {
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
+      `ssekit: hub.publish options must be an object like { key: 'AAPL' }, got ${options === null ? 'null' : typeof options}.`,
+    );
+  }
+  checkKnownKeys('hub.publish', options, ['key']);
+  const key: unknown = options.key;
+  if (!latestValue) {
+    if (key === undefined) return undefined;
+    throw inputError(
+      'ERR_SSE_INVALID_OPTION',
+      `ssekit: hub.publish "key" is for latest-value topics, and "${topic}" is not one. Declare it with createHub({ latestValue: (topic) => ... }), or publish without a key.`,
+    );
+  }
+  if (typeof key === 'string' && key !== '') return key;
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
+    `ssekit: "${topic}" is a latest-value topic, so hub.publish needs a "key": a non-empty string naming what the event is the latest value of (got ${key === '' ? 'an empty string' : key === null ? 'null' : typeof key}), e.g. hub.publish('${topic}', message, { key: 'AAPL' }).`,
+  );
+}
+
+/**
+ * The hub's `latestValue` option as a predicate; every topic is plain without it.
+ * @throws {TypeError} when it is not a function, or the broker keeps no latest values.
+ */
+export function latestValueTopics(
+  latestValue: ((topic: string) => boolean) | undefined,
+  broker: Broker,
+): (topic: string) => boolean {
+  optionalFunction('createHub', 'latestValue', latestValue, '(topic) => boolean');
+  if (latestValue === undefined) return noLatestValues;
+  if (broker.snapshot === undefined) {
+    throw inputError(
+      'ERR_SSE_INVALID_OPTION',
+      'ssekit: createHub "latestValue" needs a history or broker that keeps the latest event per key (Broker.snapshot); memoryHistory() and redisBroker() do. Pass one of them, or leave "latestValue" out.',
+    );
+  }
+  return (topic) => latestValue(topic) === true;
+}
+
+function noLatestValues(): boolean {
+  return false;
+}
+
+/** One name for a topic and key: the topic's length first, so no two pairs share a name. */
+export function slotOf(topic: string, key: string): string {
+  return `${topic.length}:${topic}${key}`;
+}
+
+/**
+ * Events of latest-value topics a stream's client has not taken yet, the newest per topic and
+ * key, oldest update first. At most one event per key: its memory is bounded by the keys.
+ */
+export class PendingLatest {
+  readonly #events = new Map<string, EncodedEvent>();
+  /** Holding: the client was behind when the last event of a latest-value topic came. */
+  holding = false;
+  /** A flush waits for the client to read (at most one at a time). */
+  flushScheduled = false;
+
+  /** Keeps `encoded` in place of the event pending for the same topic and key, moved last. */
+  put(topic: string, key: string, encoded: EncodedEvent): void {
+    const slot = slotOf(topic, key);
+    this.#events.delete(slot);
+    this.#events.set(slot, encoded);
+  }
+
+  /** The oldest update pending, taken out; `undefined` when none is. */
+  shift(): EncodedEvent | undefined {
+    const first = this.#events.entries().next();
+    if (first.done === true) return undefined;
+    this.#events.delete(first.value[0]);
+    return first.value[1];
+  }
+
+  get size(): number {
+    return this.#events.size;
+  }
+
+  clear(): void {
+    this.#events.clear();
+  }
+}
