@@ -4,30 +4,31 @@
  * With one partition the loop reads it always. With more, it reads only the partitions it is
  * asked for (those with local subscribers), all of them in one blocking read; a partition asked
  * for while that read waits ends the wait (`CLIENT UNBLOCK`, sent by the broker), and is read
- * from its position at the moment it was asked for (read then, on the broker's other connection).
- * With none asked for, the loop sends nothing.
+ * from before every entry appended since the moment it was asked for (`start-position.ts`, asked
+ * then, on the broker's other connection). With none asked for, the loop sends nothing.
  *
  * The loop survives Redis outages: it waits for the connection to come back and resumes from its
  * cursors; if entries it never delivered were trimmed meanwhile (their counted ids skip), it
  * moves the cursor and signals the loss.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readAfter, readPosition } from './commands.js';
+import { readAfter } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { follows, positionBefore } from './counted-ids.js';
 import type { OutageReporter } from './outage-reporter.js';
 import { nextCount, sizeOf } from './page-size.js';
 import type { StreamEntry } from './replies.js';
+import { positionSince } from './start-position.js';
 
 /** What the loop needs; `reader` is a dedicated connection the loop owns. */
 export interface ReadLoopOptions {
   reader: RedisConnection;
   /**
-   * Reads a partition's position on another connection the moment it is wanted, without waiting
-   * for the blocking read to end, so that everything published after that is delivered.
-   * `undefined` when it could not: the loop reads it itself.
+   * Reads where a partition wanted at `since` (a `performance.now()`) starts (`positionSince`),
+   * on another connection, without waiting for the blocking read to end. `undefined` when it
+   * could not: the loop reads it itself, from the same moment.
    */
-  readStart(partition: number): Promise<string | undefined>;
+  readStart(partition: number, since: number): Promise<string | undefined>;
   /** The stream key of each partition. */
   keys: readonly string[];
   /** `true`: every partition is read always; `false`: only those asked for with `want`. */
@@ -52,6 +53,12 @@ const MAX_RETRY_MS = 2000;
 /** How soon an unblock is sent again while the read it was meant for still waits. */
 const UNBLOCK_AGAIN_MS = 50;
 
+/** A partition wanted and not read yet: when it was wanted, and its start being read. */
+interface Start {
+  readonly since: number;
+  readonly position: Promise<string | undefined> | undefined;
+}
+
 /** The entries of one read, by partition, and the cursor each partition was read from. */
 interface Read {
   readonly from: ReadonlyMap<number, string>;
@@ -68,8 +75,8 @@ export class ReadLoop {
   readonly #wanted = new Set<number>();
   /** The id of the last entry delivered, per partition being read. */
   readonly #cursors = new Map<number, string>();
-  /** The position of each partition wanted and not read yet, asked for when it was wanted. */
-  readonly #starts = new Map<number, Promise<string | undefined>>();
+  /** Each partition wanted and not read yet. */
+  readonly #starts = new Map<number, Start>();
   /** Callers waiting for a position to be known (or the loop to stop). */
   #waiters: Array<() => void> = [];
   /** Wakes the loop while it waits for a partition to be wanted. */
@@ -88,7 +95,14 @@ export class ReadLoop {
     this.#options = options;
     this.#partitionOf = new Map(options.keys.map((key, partition) => [key, partition]));
     this.#count = options.batchSize;
-    if (options.readsAll) for (let p = 0; p < options.keys.length; p++) this.#wanted.add(p);
+    if (options.readsAll) {
+      // Read from the broker's creation: a subscriber that came before the first read misses nothing.
+      const since = performance.now();
+      for (let p = 0; p < options.keys.length; p++) {
+        this.#wanted.add(p);
+        this.#starts.set(p, { since, position: undefined });
+      }
+    }
     this.#unwatch = options.reader.onError((error) =>
       options.reporter.failed(error, 'the read connection failed'),
     );
@@ -117,7 +131,8 @@ export class ReadLoop {
     }
     if (this.#wanted.has(partition)) return;
     this.#wanted.add(partition);
-    this.#starts.set(partition, this.#options.readStart(partition));
+    const since = performance.now();
+    this.#starts.set(partition, { since, position: this.#options.readStart(partition, since) });
     this.#wake?.();
     if (this.#blocking) {
       this.#stale = true;
@@ -188,18 +203,21 @@ export class ReadLoop {
     }
   }
 
-  /** Reads the position of each wanted partition not read yet: it is read from there on. */
+  /** Reads where each wanted partition not read yet starts: it is read from there on. */
   async #startWanted(): Promise<void> {
     const { reader, keys } = this.#options;
     const missing = [...this.#wanted].filter((partition) => !this.#cursors.has(partition));
+    const starts = missing.map((partition) => this.#starts.get(partition));
     const positions = await Promise.all(
-      missing.map(
-        async (partition) =>
-          (await this.#starts.get(partition)) ?? readPosition(reader, keys[partition] as string),
-      ),
+      missing.map(async (partition, i) => {
+        const start = starts[i];
+        const since = start?.since ?? performance.now();
+        return (await start?.position) ?? positionSince(reader, keys[partition] as string, since);
+      }),
     );
     missing.forEach((partition, i) => {
-      if (!this.#wanted.has(partition)) return;
+      // Left meanwhile, or left and wanted again (its new start is read next time round).
+      if (!this.#wanted.has(partition) || this.#starts.get(partition) !== starts[i]) return;
       this.#cursors.set(partition, positions[i] as string);
       this.#starts.delete(partition);
     });

@@ -15,7 +15,6 @@ import { checkBrokerOptions, type RedisBrokerOptions, type Tuning } from './brok
 import { BrokerPublisher } from './broker-publisher.js';
 import { type BrokerReplayContext, replayPartition, single } from './broker-replay.js';
 import { partitionOfTopics, resumePosition } from './client-positions.js';
-import { readPosition } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { FirstConnection } from './connection/first-connection.js';
 import { toConnection } from './connection/to-connection.js';
@@ -24,6 +23,7 @@ import { OutageReporter } from './outage-reporter.js';
 import { toClientId } from './partition-ids.js';
 import { type PartitionLayout, partitionLayout } from './partitions.js';
 import { ReadLoop } from './read-loop.js';
+import { positionSince } from './start-position.js';
 
 export type { RedisBrokerOptions } from './broker-options.js';
 
@@ -93,7 +93,7 @@ class RedisStreamBroker implements RedisBroker {
     );
     this.#loop = new ReadLoop({
       reader,
-      readStart: (partition) => this.#readStart(partition),
+      readStart: (partition, since) => this.#readStart(partition, since),
       keys: layout.keys,
       readsAll: this.#partitions === 1,
       batchSize: tuning.batchSize,
@@ -132,13 +132,13 @@ class RedisStreamBroker implements RedisBroker {
   }
 
   /**
-   * The position of a partition its first local subscriber starts from, read on the broker's
-   * connection: sent before any publish asked for after the subscriber came, it sees none of them.
+   * Where a partition's first local subscriber, come at `since`, starts, read on the broker's
+   * connection while the read loop's connection still waits.
    */
-  async #readStart(partition: number): Promise<string | undefined> {
+  async #readStart(partition: number, since: number): Promise<string | undefined> {
     try {
       await this.#connected.ready('replay');
-      return await readPosition(this.#connection, this.#layout.keys[partition] as string);
+      return await positionSince(this.#connection, this.#layout.keys[partition] as string, since);
     } catch {
       return undefined;
     }

@@ -9,6 +9,7 @@ import {
   isNoSuchKey,
   readEntries,
   readStreamState,
+  readTimedPosition,
   readXreadStreams,
 } from './replies.js';
 
@@ -146,6 +147,25 @@ describe('malformed replies', () => {
     for (const reply of [['length', 2], {}, new Map(), null, 'OK']) {
       expect(() => readStreamState(reply)).toThrow(/no "last-generated-id"/);
     }
+  });
+});
+
+describe('readTimedPosition', () => {
+  it("reads Redis's time to the millisecond and the last id, as strings or buffers", () => {
+    const expectedPosition = { redisMs: 1700000000123, lastId: '1700000000100-42' };
+    expect(readTimedPosition(['1700000000', '123999', '1700000000100-42'])).toEqual(
+      expectedPosition,
+    );
+    const bytes = (value: string) => new TextEncoder().encode(value);
+    expect(
+      readTimedPosition([bytes('1700000000'), bytes('123999'), bytes('1700000000100-42')]),
+    ).toEqual(expectedPosition);
+  });
+
+  it('refuses a reply of another shape', () => {
+    expect(() => readTimedPosition(['1700000000', '1'])).toThrow(/position script/);
+    expect(() => readTimedPosition(['x', '1', '0-0'])).toThrow(/position script/);
+    expect(() => readTimedPosition('OK')).toThrow(/position script/);
   });
 });
 

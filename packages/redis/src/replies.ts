@@ -70,6 +70,24 @@ export function readStreamState(reply: unknown): StreamState {
   return { lastGeneratedId };
 }
 
+/** Redis's clock, in milliseconds, and a stream's last id, read together by one script. */
+export interface TimedPosition {
+  readonly redisMs: number;
+  readonly lastId: string;
+}
+
+/** The reply of the script that reads `TIME` and the stream's last id: `[seconds, micros, id]`. */
+export function readTimedPosition(reply: unknown): TimedPosition {
+  const [seconds, micros, lastId] = asArray(reply, 'position script').map(text);
+  if (!/^\d+$/.test(seconds ?? '') || !/^\d+$/.test(micros ?? '') || lastId === undefined) {
+    throw new SsekitError(
+      'ERR_SSE_UNEXPECTED_REPLY',
+      'ssekit/redis: unexpected reply from the position script (expected time and an id).',
+    );
+  }
+  return { redisMs: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), lastId };
+}
+
 /**
  * `true` when Redis answered the command with an error (`ERR ...`, `WRONGTYPE ...`, `NOSCRIPT
  * ...`): the command ran, or was refused, and its reply arrived. Any other failure (the socket
