@@ -113,6 +113,7 @@ export async function attempt(
       if (signal.aborted) return { kind: 'aborted' };
       if (done) return { kind: 'lost', cleanly: true };
       arm();
+      host.alive?.();
       parser.feed(decoder.decode(value, { stream: true }));
       if (tooLarge) {
         await reader.cancel().catch(() => {});

@@ -22,6 +22,8 @@ export interface Host {
   position(): string | undefined;
   receive(event: WireEvent): void;
   setState(state: ClientState): void;
+  /** Bytes arrived (an event or a heartbeat): the connection is alive. */
+  alive?(): void;
 }
 
 /**

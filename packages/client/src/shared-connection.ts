@@ -2,20 +2,25 @@
  * `shareAcrossTabs()`: one connection for all the tabs of an origin. The tab that holds a Web Lock
  * named after the stream connects and posts what it receives on a BroadcastChannel of the same
  * name; the others listen. When the holder closes (or its tab does), the lock passes to a waiting
- * tab, which connects from the last id it saw: the server replays the gap. Ids seen recently are
- * remembered, so an event that reaches a tab both ways is handled once.
+ * tab, which connects from the last id it saw: the server replays the gap. A holder that stops
+ * running (a frozen tab) keeps the lock, so a follower that hears nothing from it for too long
+ * steals the lock. Ids seen recently are remembered, so an event that reaches a tab both ways is
+ * handled once.
  */
 import { SseClientError } from './errors.js';
 import type { ClientState, Connect, Ending, Host, WireEvent } from './host.js';
+import { RecentEvents } from './recent-events.js';
+import { RESET_EVENT } from './signals.js';
 
 type Post =
   | { kind: 'event'; event: WireEvent }
   | { kind: 'state'; state: ClientState }
-  | { kind: 'hello' }
+  /** A tab joins; `after`: its last id, to get what came after it (a `replay` to `tab`). */
+  | { kind: 'hello'; tab: string; after: string | undefined }
+  /** The events after a joining tab's id; undefined when the leader no longer has them. */
+  | { kind: 'replay'; tab: string; events: WireEvent[] | undefined }
+  | { kind: 'alive' }
   | { kind: 'closed'; error?: { code: SseClientError['code']; message: string; status?: number } };
-
-/** How many recent ids a tab remembers to drop an event it got twice. */
-const REMEMBERED_IDS = 1024;
 
 /** True where tabs can share: Web Locks and BroadcastChannel both present. */
 function canShare(): boolean {
@@ -30,72 +35,178 @@ export async function shareConnection(
   run: Connect,
 ): Promise<Ending | undefined> {
   if (!canShare()) return run(host, stop);
+  const { silenceLimit, maxRetryDelay } = host.options;
   const channel = new BroadcastChannel(name);
-  const seen = new Set<string>();
-  const fresh = ({ id }: WireEvent) => {
-    if (id === undefined || id === '') return true;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    if (seen.size > REMEMBERED_IDS) seen.delete(seen.values().next().value as string);
-    return true;
+  const recent = new RecentEvents();
+  const deliver = (event: WireEvent) => {
+    if (recent.accept(event)) host.receive(event);
   };
-  let leading = false;
-  let state: ClientState = 'connecting';
   const post = (message: Post) => channel.postMessage(message);
-  const waiting = new AbortController();
-  const abortWaiting = () => waiting.abort();
-  stop.addEventListener('abort', abortWaiting);
+  /** The current term as leader, aborted when it ends (the stream's end, or the lock stolen). */
+  let term: AbortController | undefined;
+  let state: ClientState = 'connecting';
   let ending: Ending | undefined;
+  let done = false;
+  /** Aborts this tab's wait in the lock's queue: to stop, or to take the lock by force. */
+  let queue = new AbortController();
+  let steal = false;
+
+  // A follower's watchdog on the leader: a leader that stops running (a frozen or hung tab) keeps
+  // the lock but posts nothing. Silence past what a live leader allows (the connection's
+  // watchdog, plus the longest backoff while it reconnects) lets a follower steal the lock. The
+  // random part spreads the followers, so that the first to take over usually quiets the others.
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const watchLeader = () => {
+    clearTimeout(watchdog);
+    if (silenceLimit === 0 || term !== undefined || done) return;
+    const allowed = silenceLimit + (state === 'open' ? 0 : maxRetryDelay);
+    watchdog = setTimeout(
+      () => {
+        steal = true;
+        queue.abort();
+      },
+      allowed * (1 + Math.random() / 2),
+    );
+  };
+
+  // Joining with a position (a tab back from a freeze, or resuming a session), a tab holds the
+  // events it hears until the leader's replay of what came after its id: so they stay in order.
+  // No answer in time: no leader has them, and this tab will connect from its id itself.
+  const me = Math.random().toString(36).slice(2);
+  let held: WireEvent[] | undefined;
+  let holding: ReturnType<typeof setTimeout> | undefined;
+  const catchUp = (events: WireEvent[] | undefined) => {
+    const waiting = held ?? [];
+    held = undefined;
+    clearTimeout(holding);
+    // The leader no longer has them: the app refetches, as after the hub's own reset.
+    if (events === undefined)
+      host.receive({ event: RESET_EVENT, data: 'events-lost', id: undefined });
+    for (const event of [...(events ?? []), ...waiting]) deliver(event);
+  };
+  const join = () => {
+    const after = host.position();
+    if (after !== undefined) {
+      held = [];
+      holding = setTimeout(() => catchUp([]), silenceLimit || 1000);
+    }
+    post({ kind: 'hello', tab: me, after });
+  };
 
   channel.onmessage = ({ data }: MessageEvent<Post>) => {
     if (data.kind === 'hello') {
-      if (leading) post({ kind: 'state', state });
-    } else if (leading) {
-      // A message from an earlier holder, late: this tab reads the stream itself now.
-    } else if (data.kind === 'event') {
-      if (fresh(data.event)) host.receive(data.event);
-    } else if (data.kind === 'state') {
+      if (term === undefined) return;
+      post({ kind: 'state', state });
+      const { after } = data;
+      if (after === undefined) return;
+      const events = after === host.position() ? [] : recent.after(after);
+      post({ kind: 'replay', tab: data.tab, events });
+      return;
+    }
+    if (data.kind === 'replay') {
+      if (data.tab === me && held !== undefined) catchUp(data.events);
+      return;
+    }
+    // Events count whoever posts them: their ids make a second copy harmless.
+    if (data.kind === 'event') {
+      if (held === undefined) deliver(data.event);
+      else held.push(data.event);
+    }
+    // The rest is for followers; a leader hears it only late, from an earlier leader.
+    if (term !== undefined) return;
+    watchLeader();
+    if (data.kind === 'state') {
+      state = data.state;
       host.setState(data.state);
-    } else {
+      watchLeader();
+    } else if (data.kind === 'closed') {
       const { code, message, status } = data.error ?? {};
       ending =
         code === undefined ? {} : { error: new SseClientError(code, message ?? '', { status }) };
-      waiting.abort();
+      done = true;
+      queue.abort();
     }
   };
 
-  const leader: Host = {
-    options: host.options,
-    position: host.position,
-    receive(event) {
-      if (!fresh(event)) return;
-      host.receive(event);
-      post({ kind: 'event', event });
-    },
-    setState(next) {
-      state = next;
-      host.setState(next);
-      post({ kind: 'state', state: next });
-    },
-  };
-
-  post({ kind: 'hello' });
-  try {
-    await navigator.locks.request(name, { signal: waiting.signal }, async () => {
-      leading = true;
-      ending = await run(leader, stop);
-      if (ending !== undefined) {
-        const { error } = ending;
+  const lead = async () => {
+    const current = new AbortController();
+    term = current;
+    clearTimeout(watchdog);
+    // It connects from its own id now: the server replays what it was waiting for.
+    if (held !== undefined) catchUp([]);
+    const end = () => current.abort();
+    stop.addEventListener('abort', end);
+    const active = () => term === current;
+    let lastPost = 0;
+    const leaderPost = (message: Post) => {
+      lastPost = Date.now();
+      post(message);
+    };
+    const leader: Host = {
+      options: host.options,
+      position: host.position,
+      receive(event) {
+        if (!active() || !recent.accept(event)) return;
+        host.receive(event);
+        leaderPost({ kind: 'event', event });
+      },
+      setState(next) {
+        if (!active()) return;
+        state = next;
+        host.setState(next);
+        leaderPost({ kind: 'state', state: next });
+      },
+      alive() {
+        // Events say it already; a quiet stream's heartbeats are relayed a few times per limit.
+        if (silenceLimit > 0 && active() && Date.now() - lastPost > silenceLimit / 4) {
+          leaderPost({ kind: 'alive' });
+        }
+      },
+    };
+    try {
+      const result = await run(leader, current.signal);
+      if (result !== undefined && active()) {
+        ending = result;
+        done = true;
+        const { error } = result;
         post({
           kind: 'closed',
           error: error && { code: error.code, message: error.message, status: error.status },
         });
       }
-    });
-  } catch {
-    // The wait was aborted: this client closed, or the holder reported the stream's end.
+    } finally {
+      stop.removeEventListener('abort', end);
+    }
+  };
+
+  const leave = () => queue.abort();
+  stop.addEventListener('abort', leave);
+  join();
+  watchLeader();
+  try {
+    while (!done && !stop.aborted) {
+      queue = new AbortController();
+      const options: LockOptions = steal ? { steal: true } : { signal: queue.signal };
+      steal = false;
+      try {
+        await navigator.locks.request(name, options, lead);
+      } catch {
+        // The wait was aborted (to stop, on the stream's end, or to steal), or another tab stole
+        // the lock from this one: then this tab's connection ends, and it follows.
+      }
+      if (term !== undefined && !done && !stop.aborted) {
+        term.abort();
+        term = undefined;
+        // It may have missed events while it could not run: it asks the new leader for them.
+        join();
+      }
+      term = undefined;
+      watchLeader();
+    }
   } finally {
-    stop.removeEventListener('abort', abortWaiting);
+    clearTimeout(watchdog);
+    clearTimeout(holding);
+    stop.removeEventListener('abort', leave);
     channel.close();
   }
   return ending;
