@@ -5,55 +5,15 @@
  *
  *   node --expose-gc bench/lib/scale-server.mjs <raw|ssekit> <heartbeat ms>
  */
-import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createHub } from '@ssekit/core';
-import { openSseStream } from '@ssekit/core/node';
 import { answerParent } from './parent-commands.mjs';
-import { RAW_HEADERS } from './raw-writes.mjs';
+import { rawApp, ssekitApp } from './scale-apps.mjs';
 import { SCALE_MARKER } from './scale-marker.mjs';
 
 const [kind, heartbeatArg] = process.argv.slice(2);
 const heartbeatMs = Number(heartbeatArg);
-const TOPIC = 'scale';
-const HEARTBEAT = Buffer.from(':\n\n');
 
-/** node:http by hand: one Set of responses, one timer writing a comment to each. */
-function rawApp() {
-  const subscribers = new Set();
-  const timer = setInterval(() => {
-    for (const res of subscribers) res.write(HEARTBEAT);
-  }, heartbeatMs);
-  return {
-    server: http.createServer((_req, res) => {
-      res.writeHead(200, RAW_HEADERS);
-      res.flushHeaders();
-      subscribers.add(res);
-      res.on('close', () => subscribers.delete(res));
-    }),
-    subscribers: () => subscribers.size,
-    broadcast(payload) {
-      const bytes = Buffer.from(`data: ${JSON.stringify(payload)}\n\n`);
-      for (const res of subscribers) res.write(bytes);
-    },
-    stop: () => clearInterval(timer),
-  };
-}
-
-/** ssekit as its README shows it: `openSseStream` with its shared heartbeat, on one hub topic. */
-function ssekitApp() {
-  const hub = createHub();
-  return {
-    server: http.createServer((req, res) => {
-      hub.subscribe(openSseStream(req, res, { heartbeat: heartbeatMs }), TOPIC);
-    }),
-    subscribers: () => hub.stats().openStreams,
-    broadcast: (payload) => void hub.publish(TOPIC, { data: payload }),
-    stop: () => hub.close(),
-  };
-}
-
-const app = kind === 'ssekit' ? ssekitApp() : rawApp();
+const app = kind === 'ssekit' ? ssekitApp(heartbeatMs) : rawApp(heartbeatMs);
 const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 function memory() {

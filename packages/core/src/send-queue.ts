@@ -7,7 +7,8 @@ import { SsekitError } from './errors.js';
 import { currentTurn } from './turn.js';
 
 export class SendQueue {
-  #chunks: Uint8Array[] = [];
+  /** Made at the first push after the queue empties: an idle stream holds no array. */
+  #chunks: Uint8Array[] | undefined;
   #bytes = 0;
   /** Every byte ever queued: positions in this count place the turn in the queue. */
   #total = 0;
@@ -24,6 +25,7 @@ export class SendQueue {
 
   /** Queues `chunk`; `true` when the queue was empty (the sink needs waking). */
   push(chunk: Uint8Array): boolean {
+    this.#chunks ??= [];
     this.#chunks.push(chunk);
     this.#bytes += chunk.byteLength;
     this.#total += chunk.byteLength;
@@ -37,9 +39,9 @@ export class SendQueue {
    */
   take(limit: number): Uint8Array[] | undefined {
     const chunks = this.#chunks;
-    if (chunks.length === 0) return undefined;
+    if (chunks === undefined) return undefined;
     if (this.#bytes <= limit) {
-      this.#chunks = [];
+      this.#chunks = undefined;
       this.#bytes = 0;
       return chunks;
     }
@@ -52,7 +54,7 @@ export class SendQueue {
 
   /** Drops everything queued: the client is gone. */
   clear(): void {
-    this.#chunks = [];
+    this.#chunks = undefined;
     this.#bytes = 0;
   }
 

@@ -8,7 +8,7 @@ import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.j
 import { inputError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
-import { type Beating, joinHeartbeat } from './heartbeat.js';
+import { Beating, joinHeartbeat, leaveHeartbeat } from './heartbeat.js';
 import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetime.js';
 import type { EventMap, SseMessage } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
@@ -50,7 +50,8 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   readonly #queue = new SendQueue();
   #sink: Sink | undefined;
   #overflows = 0;
-  readonly #writers = new WaitingWriters();
+  // Made by the first writer that has to wait: most streams never need it.
+  #writers: WaitingWriters | undefined;
   readonly #highWaterMark: number;
   readonly #maxBufferedBytes: number;
   readonly #onOverflow: OverflowPolicy;
@@ -63,7 +64,6 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   #resolveClosed: (() => void) | undefined;
   /** Told once the stream has closed, without a promise continuation per stream (the hub). */
   #closedListener: ClosedListener | undefined;
-  readonly #leaveHeartbeat: () => void;
   // Created only when needed: every closure here is paid once per idle connection.
   readonly #onAbort: (() => void) | undefined;
   readonly #beat: Beating | undefined;
@@ -82,11 +82,9 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (options.retry !== undefined)
       this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
     if (limits.maxAge !== undefined) this.closeAt(Date.now() + limits.maxAge);
-    if (limits.heartbeat === false) {
-      this.#leaveHeartbeat = noop;
-    } else {
-      this.#beat = { idleTicks: 0, beat: () => this.comment() };
-      this.#leaveHeartbeat = joinHeartbeat(limits.heartbeat, this.#beat);
+    if (limits.heartbeat !== false) {
+      this.#beat = new Beating(limits.heartbeat, this);
+      joinHeartbeat(this.#beat);
     }
     this.#signal = options.signal;
     if (this.#signal?.aborted) {
@@ -251,6 +249,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (this.#state !== 'open' || this.bufferedBytes < this.#highWaterMark) {
       return Promise.resolve();
     }
+    this.#writers ??= new WaitingWriters();
     return this.#writers.wait();
   }
 
@@ -303,7 +302,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
     drained(): void {
       const stream = this.#stream;
-      if (stream.#writers.any && stream.bufferedBytes < stream.#highWaterMark) {
+      if (stream.#writers?.any && stream.bufferedBytes < stream.#highWaterMark) {
         stream.#writers.wakeAll();
       }
     }
@@ -325,10 +324,10 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   /** The single cleanup: runs once, on the first of close, abort, cancel, overflow or error. */
   #release(): void {
-    this.#leaveHeartbeat();
+    if (this.#beat !== undefined) leaveHeartbeat(this.#beat);
     this.#lifetime?.cancel();
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#writers.wakeAll();
+    this.#writers?.wakeAll();
     const listener = this.#closedListener;
     if (listener !== undefined) queueMicrotask(() => listener.streamClosed(this));
     this.#resolveClosed?.();
@@ -344,5 +343,3 @@ export function createSseStream<Events extends EventMap = EventMap>(
 ): SseStream<Events> {
   return new SseStream<Events>(options);
 }
-
-function noop(): void {}

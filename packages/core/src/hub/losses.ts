@@ -19,7 +19,7 @@ export function resetAfterLoss<Events extends EventMap>(
       subscription.stream.close();
       continue;
     }
-    const cursor = cursorOf(subscription.topics);
+    const cursor = cursorOf(new Set(subscription.topics));
     const same = live.get(cursor);
     if (same === undefined) live.set(cursor, [subscription]);
     else same.push(subscription);

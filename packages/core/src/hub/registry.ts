@@ -9,6 +9,7 @@ import { type ClosedListener, whenClosed } from '../closed-listener.js';
 import { inputError } from '../errors.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
+import { SmallMap } from './small-collections.js';
 import {
   type DeliveryOptions,
   type ReplayStart,
@@ -166,7 +167,7 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
   streamClosed(stream: object): void {
     const state = this.#states.get(stream as SseStream<Events>);
     if (state === undefined) return;
-    for (const topic of [...state.topics.keys()]) this.#drop(state, topic);
+    for (const topic of state.topics.keys()) this.#drop(state, topic);
   }
 
   /**
@@ -176,7 +177,7 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
   #stateOf(stream: SseStream<Events>): StreamState<Events> {
     const state: StreamState<Events> = {
       stream,
-      topics: new Map(),
+      topics: new SmallMap(),
       position: undefined,
       resumeFrom: stream.lastEventId,
       replayed: undefined,

@@ -10,6 +10,7 @@ import type { HubEntry } from './broker.js';
 import type { HubFilter } from './hub-types.js';
 import { compareIds } from './ids.js';
 import type { PendingLatest } from './latest-values.js';
+import { type SmallMap, SmallSet } from './small-collections.js';
 
 /**
  * - `replaying`: its replay of the entries after `from` runs (and, on latest-value topics, of the
@@ -51,7 +52,7 @@ export interface TopicHold<Events extends EventMap> {
 export interface StreamState<Events extends EventMap> {
   readonly stream: SseStream<Events>;
   /** Each topic the stream is subscribed to: the subscription delivering it, and its holders. */
-  readonly topics: Map<string, TopicHold<Events>>;
+  readonly topics: SmallMap<string, TopicHold<Events>>;
   /** The last cursor sent, so another subscribe sends one only when the position moved on. */
   position: string | undefined;
   /**
@@ -92,7 +93,7 @@ export class Subscription<Events extends EventMap> {
   readonly stream: SseStream<Events>;
   readonly state: StreamState<Events>;
   /** The topics this subscription delivers; it is gone once none is left. */
-  readonly topics: Set<string>;
+  readonly topics: SmallSet<string>;
   readonly filter: HubFilter<Events> | undefined;
   /** Whether the stream is told its position (the cursor signal): not for clients that never resume. */
   readonly tellsPosition: boolean;
@@ -111,7 +112,7 @@ export class Subscription<Events extends EventMap> {
   ) {
     this.stream = state.stream;
     this.state = state;
-    this.topics = new Set(topics);
+    this.topics = new SmallSet(topics);
     this.filter = filter;
     this.tellsPosition = cursor;
     this.phase =
