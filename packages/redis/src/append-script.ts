@@ -12,10 +12,16 @@
  * key it remembers returns that id and stores nothing. So a publish sent again, because its reply
  * was lost, is stored once (see `publish.ts`). Each entry's XADD runs under `pcall`: an entry
  * Redis refuses is answered with its own error while the others of the batch are stored.
+ *
+ * An entry of a latest-value topic (its last field is its `key`) also replaces its topic and
+ * key's value in the hash `<stream key>:latest` (see `latest-hash.ts`), in the same call: a
+ * snapshot never misses or outlives what the stream got. The hash is not trimmed: it holds one
+ * value per topic and key.
  */
 import { createHash } from 'node:crypto';
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
+import { latestHashKey } from './latest-hash.js';
 
 /** How much history the stream keeps. */
 export interface Retention {
@@ -48,7 +54,7 @@ local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if ms < lastMs then ms = lastMs end
 local ids = {}
 local at = 4
-for k = 2, #KEYS do
+for k = 3, #KEYS do
   local pairs = tonumber(ARGV[at])
   local stored = redis.call('GET', KEYS[k])
   if stored then
@@ -61,6 +67,13 @@ for k = 2, #KEYS do
       ids[#ids + 1] = '${REFUSED}' .. added.err
     else
       count = count + 1
+      if ARGV[at + 2 * pairs - 1] == 'key' then
+        local topic = ARGV[at + 2]
+        local slot = string.len(topic) .. ':' .. topic .. ARGV[at + 2 * pairs]
+        local value = { added }
+        for i = at + 1, at + 2 * pairs do value[#value + 1] = ARGV[i] end
+        redis.call('HSET', KEYS[2], slot, cjson.encode(value))
+      end
       redis.call('SET', KEYS[k], added, 'PX', ARGV[3])
       ids[#ids + 1] = added
     end
@@ -106,7 +119,7 @@ export async function appendEntries(
   appends: readonly Append[],
   retention: Retention,
 ): Promise<Array<string | Error>> {
-  const keys = [key];
+  const keys = [key, latestHashKey(key)];
   const args = [
     retention.maxEvents === undefined ? '' : String(retention.maxEvents),
     retention.maxAgeMs === undefined ? '' : String(retention.maxAgeMs),

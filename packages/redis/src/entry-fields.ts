@@ -10,6 +10,8 @@ export function toFields(entry: PublishedEntry): Array<readonly [string, string]
   const fields: Array<readonly [string, string]> = [['topic', entry.topic]];
   if (entry.event !== undefined) fields.push(['event', entry.event]);
   fields.push(['data', entry.data]);
+  // Last: the append script finds an entry of a latest-value topic by it (`append-script.ts`).
+  if (entry.key !== undefined) fields.push(['key', entry.key]);
   return fields;
 }
 
@@ -21,5 +23,7 @@ export function toHubEntry(entry: StreamEntry, id: string): HubEntry | undefined
   const topic = entry.fields.get('topic');
   const data = entry.fields.get('data');
   if (topic === undefined || data === undefined) return undefined;
-  return { id, topic, event: entry.fields.get('event'), data };
+  const key = entry.fields.get('key');
+  const hubEntry = { id, topic, event: entry.fields.get('event'), data };
+  return key === undefined ? hubEntry : { ...hubEntry, key };
 }

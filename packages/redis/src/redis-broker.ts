@@ -8,7 +8,13 @@
  */
 
 import { SsekitError } from '@ssekit/core';
-import type { Broker, BrokerListener, PublishedEntry, ReplayPage } from '@ssekit/core/broker';
+import type {
+  Broker,
+  BrokerListener,
+  HubEntry,
+  PublishedEntry,
+  ReplayPage,
+} from '@ssekit/core/broker';
 import { AppendBatches } from './append-batches.js';
 import type { Retention } from './append-script.js';
 import { checkBrokerOptions, type RedisBrokerOptions, type Tuning } from './broker-options.js';
@@ -19,6 +25,7 @@ import type { RedisConnection } from './connection/connection.js';
 import { FirstConnection } from './connection/first-connection.js';
 import { toConnection } from './connection/to-connection.js';
 import { toHubEntry } from './entry-fields.js';
+import { readSnapshot } from './latest-hash.js';
 import { OutageReporter } from './outage-reporter.js';
 import { toClientId } from './partition-ids.js';
 import { type PartitionLayout, partitionLayout } from './partitions.js';
@@ -157,6 +164,15 @@ class RedisStreamBroker implements RedisBroker {
     return () => {
       this.#listeners = this.#listeners.filter((other) => other !== listener);
     };
+  }
+
+  /** From the hashes of latest values beside the streams (`latest-hash.ts`). */
+  async snapshot(
+    topics: ReadonlySet<string>,
+    afterId: string | undefined,
+  ): Promise<readonly HubEntry[]> {
+    await this.#connected.ready('replay');
+    return readSnapshot(this.#connection, this.#layout, topics, afterId);
   }
 
   /** A client that cannot resume without a gap (see `resumePosition`) is reset. */
