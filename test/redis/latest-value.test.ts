@@ -12,7 +12,7 @@ import { redisBroker } from '@ssekit/redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type FetchReader, fetchReader } from '../hub/support/clients.js';
 import { type HubServer, serveHub } from '../hub/support/server.js';
-import { until } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
@@ -87,6 +87,8 @@ describe.skipIf(!available).each(CLIENT_NAMES)('latest-value topics on Redis ove
       const seen = await price('MSFT', 1);
       for (let value = 2; value <= 50; value++) await price('AAPL', value);
       await a.hub.publish(NEWS, { data: 'news=1' });
+      // Past the few milliseconds a partition's first subscriber may also get (start-position.ts).
+      await sleep(50);
 
       const fresh = read(b.url);
       await until(() => values(fresh).length === 2, 'the snapshot on the other instance');
