@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSseResponse } from '@ssekit/core';
 import { readLastEventId } from '@ssekit/core/adapter';
+import { vendorModule } from '../browser-client.js';
 import { fakeModel } from './model.js';
 
 const page = readFileSync(new URL('./index.html', import.meta.url));
@@ -10,24 +11,38 @@ export const DONE_ID = 'done';
 
 /**
  * A fetch handler (`Request` in, `Response` out): it runs unchanged on srvx, Bun, Deno, Hono or
- * a Cloudflare Worker. `/` serves the page; `/generate?prompt=…` streams the answer.
+ * a Cloudflare Worker. `/` serves the page (and `/vendor/` the built @ssekit/client it imports);
+ * `POST /generate` with `{ "prompt": … }` streams the answer, as the page asks it, and
+ * `GET /generate?prompt=…` too, for EventSource and curl, which cannot send a body.
  */
 export function createApp({ tokenDelayMs = 60 } = {}) {
   return {
-    fetch(request) {
+    async fetch(request) {
       const url = new URL(request.url);
       if (url.pathname === '/') {
         return new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } });
       }
-      if (url.pathname === '/generate') return generate(request, url.searchParams.get('prompt'));
+      if (url.pathname === '/generate') {
+        const prompt =
+          request.method === 'POST'
+            ? (await request.json().catch(() => ({}))).prompt
+            : url.searchParams.get('prompt');
+        return generate(request, prompt);
+      }
+      const module = await vendorModule(url.pathname);
+      if (module) return new Response(module.body, { headers: { 'content-type': module.type } });
       return new Response('Not found', { status: 404 });
     },
   };
 
   function generate(request, prompt) {
-    if (!prompt) return new Response('Add ?prompt=…', { status: 400 });
-    // The page closes its EventSource on `done`, so it never gets here. A client that does not
-    // (curl, a forgotten close) reconnects with the final id: 204 tells it there is nothing more.
+    if (typeof prompt !== 'string' || !prompt) {
+      return new Response('Add a prompt: ?prompt=… or a JSON body { "prompt": … }', {
+        status: 400,
+      });
+    }
+    // The page closes its client on `done`, so it never gets here. A client that does not (curl,
+    // a forgotten close) reconnects with the final id: 204 tells it there is nothing more.
     if (readLastEventId(request.headers.get('last-event-id')) === DONE_ID) {
       return new Response(null, { status: 204 });
     }
