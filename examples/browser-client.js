@@ -1,15 +1,9 @@
 /**
- * The built @ssekit/client for the examples' pages, without a bundler. A page's import map sends
- * `@ssekit/client` and its one dependency, eventsource-parser, to `/vendor/...`; the server hands
- * those requests here, which answers them with the packages' built ES modules as installed.
- *
- * The import map each page carries:
- *
- *   <script type="importmap">
- *     { "imports": {
- *         "@ssekit/client": "/vendor/ssekit-client/index.js",
- *         "eventsource-parser": "/vendor/eventsource-parser/index.js" } }
- *   </script>
+ * The built @ssekit/client for the examples' pages, without a bundler. A page marks where its
+ * import map goes (`<!-- import map -->`, before its module script); `withImportMap` puts there
+ * the map that sends `@ssekit/client` and its one dependency, eventsource-parser, to
+ * `/vendor/...`; the server hands those requests to `vendorModule`, which answers them with the
+ * packages' built ES modules as installed.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -20,6 +14,22 @@ const FOLDERS = {
   'ssekit-client': dirname(fileURLToPath(import.meta.resolve('@ssekit/client'))),
   'eventsource-parser': dirname(fileURLToPath(import.meta.resolve('eventsource-parser'))),
 };
+
+const IMPORT_MAP = `<script type="importmap">${JSON.stringify({
+  imports: {
+    '@ssekit/client': '/vendor/ssekit-client/index.js',
+    'eventsource-parser': '/vendor/eventsource-parser/index.js',
+  },
+})}</script>`;
+
+/**
+ * `html` with the import map in place of its `<!-- import map -->` marker.
+ * @param {string} html
+ */
+export function withImportMap(html) {
+  if (!html.includes('<!-- import map -->')) throw new Error('The page has no <!-- import map -->');
+  return html.replace('<!-- import map -->', IMPORT_MAP);
+}
 
 /**
  * The module at `pathname` (`/vendor/<name>/<file>.js`) as `{ body, type }`, or undefined when

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createSseResponse } from '@ssekit/core';
 import { readLastEventId } from '@ssekit/core/adapter';
-import { vendorModule } from '../browser-client.js';
+import { vendorModule, withImportMap } from '../browser-client.js';
 import { fakeModel } from './model.js';
 
-const page = readFileSync(new URL('./index.html', import.meta.url));
+const page = withImportMap(readFileSync(new URL('./index.html', import.meta.url), 'utf8'));
 
 /** The id of the final event: a client that reconnects with it gets 204 and stops. */
 export const DONE_ID = 'done';

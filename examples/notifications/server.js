@@ -3,10 +3,11 @@ import Router from '@koa/router';
 import { createHub, memoryHistory } from '@ssekit/core';
 import { sse } from '@ssekit/koa';
 import Koa from 'koa';
+import { vendorModule, withImportMap } from '../browser-client.js';
 import { alertFor, USERS } from './alerts.js';
 import { createTokens } from './tokens.js';
 
-const page = readFileSync(new URL('./index.html', import.meta.url), 'utf8');
+const page = withImportMap(readFileSync(new URL('./index.html', import.meta.url), 'utf8'));
 const SESSION_COOKIE = 'session';
 const TOPIC = 'alerts';
 
@@ -85,6 +86,13 @@ export function createNotifications({ secret, ingestKey }) {
   });
 
   const app = new Koa();
+  // The built @ssekit/client the page imports (see ../browser-client.js).
+  app.use(async (ctx, next) => {
+    const module = await vendorModule(ctx.path);
+    if (module === undefined) return next();
+    ctx.type = module.type;
+    ctx.body = module.body;
+  });
   app.use(router.routes());
   app.use(router.allowedMethods());
 

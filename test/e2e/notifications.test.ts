@@ -87,4 +87,16 @@ describeInChromium('notifications in Chromium', () => {
     await alice.page.waitForSelector('body[data-state="logged-out"]');
     expect(alice.streams).toEqual([200]);
   }, 30_000);
+
+  test('a page whose session ends shows the login form after one 401, with no retry loop', async () => {
+    const alice = await openPage();
+    await logIn(alice.page, 'alice');
+    // The session goes (cookies cleared), then the connection drops: the client reconnects once.
+    await alice.page.context().clearCookies();
+    server.closeAllConnections();
+    await alice.page.waitForSelector('body[data-state="logged-out"]');
+    // Past the server's retry hint (2 s): still no request after the 401.
+    await alice.page.waitForTimeout(2_500);
+    expect(alice.streams).toEqual([200, 401]);
+  }, 30_000);
 });
