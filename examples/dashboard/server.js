@@ -8,13 +8,17 @@ import { prometheusText } from './metrics.js';
 import { startSensors } from './sensors.js';
 
 const TOPIC = 'readings';
+// A latest-value topic: one event per sensor, and a client needs only the newest of each.
+const CURRENT = 'current';
+const SENSORS = ['temperature', 'humidity', 'power'];
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 // The charting library is served from node_modules: no CDN.
 const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
 
 /**
  * The dashboard: simulated sensors publish to a hub topic; `/events` streams them with
- * replay-after-reconnect; `/readings` gives a new page the last minute to draw at once.
+ * replay-after-reconnect; `/readings` gives a new page the last minute to draw at once;
+ * `/current` streams each sensor's latest value (a latest-value topic).
  *
  * The hub and the sensors live as long as the process, independent of any HTTP server, so a
  * listener can stop and start again (a deploy behind a proxy, a network cut) without losing
@@ -22,13 +26,20 @@ const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
  */
 export function createDashboard({ intervalMs = 250, historySize = 2400, snapshotSize = 240 } = {}) {
   // 2400 readings at 4 a second: a client away for up to 10 minutes misses nothing.
-  const hub = createHub({ history: memoryHistory({ maxEvents: historySize }) });
+  const hub = createHub({
+    history: memoryHistory({ maxEvents: historySize }),
+    latestValue: (topic) => topic === CURRENT,
+  });
   const recent = [];
   const sensors = startSensors(intervalMs, (reading) => {
     hub.publish(TOPIC, { event: 'reading', data: reading }).then((id) => {
       recent.push({ id, reading });
       if (recent.length > snapshotSize) recent.shift();
     }, console.error);
+    for (const sensor of SENSORS) {
+      const data = { sensor, value: reading[sensor], seq: reading.seq };
+      hub.publish(CURRENT, { event: 'current', data }, { key: sensor }).catch(console.error);
+    }
   });
 
   const app = express();
@@ -44,6 +55,13 @@ export function createDashboard({ intervalMs = 250, historySize = 2400, snapshot
   // A client that refuses text/event-stream gets 406 from sse(), a HEAD request the headers.
   app.get('/events', sse({ retry: 1000 }), (_req, res) => {
     hub.subscribe(res.sse, TOPIC);
+  });
+
+  // The current value of each sensor, for a wallboard or a phone on a bad network: a new client
+  // gets each sensor's latest value at once, one that falls behind gets only the newest values
+  // when it reads again (never cut off for being slow), and a reconnect the sensors updated since.
+  app.get('/current', sse({ retry: 1000 }), (_req, res) => {
+    hub.subscribe(res.sse, CURRENT);
   });
 
   // For Prometheus: open streams, subscribers, events and bytes delivered, replays, resets.

@@ -114,3 +114,33 @@ test('exposes the hub statistics for Prometheus', async () => {
   expect(delivered).toBeGreaterThanOrEqual(3);
   expect(text).toMatch(/^# TYPE ssekit_open_streams gauge$/m);
 });
+
+test('/current gives a new client the latest value of each sensor at once, then live values', async () => {
+  const base = await start();
+  // Readings have been published for a while: the snapshot is the newest per sensor, not history.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const controller = new AbortController();
+  const response = await fetch(`${base}/current`, {
+    headers: { accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (events.filter((event) => event.event === 'current').length >= 6) break;
+  }
+  controller.abort();
+  const current = events
+    .filter((event) => event.event === 'current')
+    .map((event) => JSON.parse(event.data) as { sensor: string; seq: number });
+  const snapshot = current.slice(0, 3);
+  expect(snapshot.map((value) => value.sensor)).toEqual(['temperature', 'humidity', 'power']);
+  // One reading's values, all three, however many readings came before.
+  expect(new Set(snapshot.map((value) => value.seq)).size).toBe(1);
+  expect((snapshot[0] as { seq: number }).seq).toBeGreaterThan(3);
+  expect(current.slice(3).every((value) => value.seq > (snapshot[0] as { seq: number }).seq)).toBe(
+    true,
+  );
+});
