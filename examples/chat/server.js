@@ -3,9 +3,10 @@ import { createServer } from 'node:http';
 import { createHub, memoryHistory } from '@ssekit/core';
 import { sseResponse } from '@ssekit/h3';
 import { getQuery, getRouterParam, H3, HTTPError, readBody, toNodeHandler } from 'h3';
+import { vendorModule, withImportMap } from '../browser-client.js';
 import { createRooms, join, leave } from './rooms.js';
 
-const page = readFileSync(new URL('./index.html', import.meta.url), 'utf8');
+const page = withImportMap(readFileSync(new URL('./index.html', import.meta.url), 'utf8'));
 const ROOM_NAME = /^[a-z0-9-]{1,32}$/;
 
 /**
@@ -36,6 +37,13 @@ export function createChat({ recentSize = 50 } = {}) {
     '/',
     () => new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } }),
   );
+
+  // The built @ssekit/client the page imports (see ../browser-client.js).
+  app.get('/vendor/**', async (event) => {
+    const module = await vendorModule(event.url.pathname);
+    if (module === undefined) throw new HTTPError('Not found.', { status: 404 });
+    return new Response(module.body, { headers: { 'content-type': module.type } });
+  });
 
   app.get('/rooms/:room/recent', (event) => {
     const { room } = roomOf(event);
