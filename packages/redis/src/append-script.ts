@@ -10,8 +10,10 @@
  * trip. Each entry carries its publish's key (random, one per publish). The script remembers it
  * with the entry's id for a while, under `<stream key>:publish:<publish key>`; appending with a
  * key it remembers returns that id and stores nothing. So a publish sent again, because its reply
- * was lost, is stored once (see `publish.ts`). Each entry's XADD runs under `pcall`: an entry
- * Redis refuses is answered with its own error while the others of the batch are stored.
+ * was lost, is stored once (see `publish.ts`). Only a send marked as sent again looks its key up:
+ * a first send's key was never used, so the lookup could only find nothing. Each entry's XADD
+ * runs under `pcall`: an entry Redis refuses is answered with its own error while the others of
+ * the batch are stored.
  *
  * An entry of a latest-value topic (its last field is its `key`) also replaces its topic and
  * key's value in the hash `<stream key>:latest` (see `latest-hash.ts`), in the same call: a
@@ -55,30 +57,33 @@ if ms < lastMs then ms = lastMs end
 local ids = {}
 local at = 4
 for k = 3, #KEYS do
-  local pairs = tonumber(ARGV[at])
-  local stored = redis.call('GET', KEYS[k])
+  local pairs = tonumber(ARGV[at + 1])
+  local first = at + 2
+  local last = at + 1 + 2 * pairs
+  local stored = false
+  if ARGV[at] == '1' then stored = redis.call('GET', KEYS[k]) end
   if stored then
     ids[#ids + 1] = stored
   else
     local args = { 'XADD', key, string.format('%.0f-%.0f', ms, count + 1) }
-    for i = at + 1, at + 2 * pairs do args[#args + 1] = ARGV[i] end
+    for i = first, last do args[#args + 1] = ARGV[i] end
     local added = redis.pcall(unpack(args))
     if type(added) == 'table' and added.err then
       ids[#ids + 1] = '${REFUSED}' .. added.err
     else
       count = count + 1
-      if ARGV[at + 2 * pairs - 1] == 'key' then
-        local topic = ARGV[at + 2]
-        local slot = string.len(topic) .. ':' .. topic .. ARGV[at + 2 * pairs]
+      if ARGV[last - 1] == 'key' then
+        local topic = ARGV[first + 1]
+        local slot = string.len(topic) .. ':' .. topic .. ARGV[last]
         local value = { added }
-        for i = at + 1, at + 2 * pairs do value[#value + 1] = ARGV[i] end
+        for i = first, last do value[#value + 1] = ARGV[i] end
         redis.call('HSET', KEYS[2], slot, cjson.encode(value))
       end
       redis.call('SET', KEYS[k], added, 'PX', ARGV[3])
       ids[#ids + 1] = added
     end
   end
-  at = at + 1 + 2 * pairs
+  at = last + 1
 end
 if ARGV[1] ~= '' then
   redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
@@ -103,6 +108,8 @@ export interface PublishKey {
 export interface Append {
   readonly fields: ReadonlyArray<readonly [string, string]>;
   readonly publish: PublishKey;
+  /** Sent before (its reply was lost): the script returns the id stored under its key, if any. */
+  readonly resent?: boolean;
 }
 
 /**
@@ -125,9 +132,9 @@ export async function appendEntries(
     retention.maxAgeMs === undefined ? '' : String(retention.maxAgeMs),
     String(appends[0]?.publish.rememberMs ?? 0),
   ];
-  for (const { fields, publish } of appends) {
+  for (const { fields, publish, resent } of appends) {
     keys.push(publishRecordKey(key, publish.key));
-    args.push(String(fields.length));
+    args.push(resent === true ? '1' : '0', String(fields.length));
     for (const [field, value] of fields) args.push(field, value);
   }
   const tail = [String(keys.length), ...keys, ...args];
