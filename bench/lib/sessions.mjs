@@ -202,3 +202,25 @@ export async function redisSession(impl, config, options) {
     await first.stop();
   }
 }
+
+/**
+ * The Redis hop against the in-process hub, in one session: the same 2N clients, the same burst
+ * and probes, first on one in-process hub (`ssekit-hub-express`), then split N and N over two
+ * instances on one Redis stream (`ssekit-hub-redis`, publishing on the first).
+ */
+export async function redisHopSession(config, options) {
+  const clients = config.redis.clients * 2;
+  const inProcess = await withProcesses('ssekit-hub-express', options, async (server, client) => {
+    await connectIdle(server, client, clients, config);
+    const burst = await fanOut(server, client, 'burst', config.redis, config.graceMs);
+    await sleep(config.settleMs);
+    const probes = await latency(server, client, {
+      ...config.latency,
+      clients,
+      graceMs: config.graceMs,
+    });
+    return { burst, latency: probes };
+  });
+  const redis = await redisSession('ssekit-hub-redis', config, options);
+  return { clients, inProcess, redis };
+}
