@@ -1,7 +1,7 @@
 /**
  * One connection: the request (fresh headers, `Last-Event-ID`), what its response means, and its
- * body read through eventsource-parser, with a watchdog that gives up on a silent connection and
- * a cap on what one unfinished event may buffer.
+ * body read through eventsource-parser, with a watchdog that gives up on a silent connection, an
+ * end when the browser goes offline, and a cap on what one unfinished event may buffer.
  */
 import { createParser } from 'eventsource-parser';
 import { SseClientError } from './errors.js';
@@ -69,6 +69,9 @@ export async function attempt(
   const connection = new AbortController();
   const abort = () => connection.abort();
   signal.addEventListener('abort', abort);
+  // Offline, the connection is as good as gone (and may linger half-open): let it go now; the
+  // backoff's wait ends on the `online` event.
+  globalThis.addEventListener?.('offline', abort);
   let silent = false;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   // Armed before the request too: a server that accepts the socket and never answers is as dead.
@@ -126,6 +129,7 @@ export async function attempt(
   } finally {
     clearTimeout(watchdog);
     signal.removeEventListener('abort', abort);
+    globalThis.removeEventListener?.('offline', abort);
     connection.abort();
   }
 }

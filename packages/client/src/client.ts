@@ -110,7 +110,8 @@ export class SseClient<Events extends EventMap = EventMap> {
 
   /**
    * Every decoded event, in order. Ending the loop (`break`, `return`, a throw) closes the client;
-   * when something closed it (see {@link SseClient.error}), the loop throws that error.
+   * when something closed it (see {@link SseClient.error}), the loop throws that error. Events
+   * wait in the loop's queue, unbounded, while the loop's body runs: keep it quick.
    */
   [Symbol.asyncIterator](): AsyncIterator<ClientEvent<Events>> {
     const inbox: Inbox = { queue: [], wake: () => {} };
