@@ -58,3 +58,16 @@ test('authorize gets the context type every subscribe passes', () => {
   hub.subscribe(createSseStream<Events>(), 't', { context: { id: 42 } });
   createHub<Events, User>({ authorize: async (topic, user) => user.id === topic });
 });
+
+test('a publish to a latest-value topic names its key, a string', () => {
+  const hub = createHub<Events>({ latestValue: (topic) => topic.startsWith('prices') });
+  expectTypeOf(
+    hub.publish('prices', { event: 'tick', data: { n: 1 } }, { key: 'AAPL' }),
+  ).toEqualTypeOf<Promise<string>>();
+  // @ts-expect-error: a key is a string
+  hub.publish('prices', { data: 'x' }, { key: 42 });
+  // @ts-expect-error: the only option is key
+  hub.publish('prices', { data: 'x' }, { kye: 'AAPL' });
+  // @ts-expect-error: latestValue is a predicate on topics
+  createHub({ latestValue: ['prices'] });
+});
