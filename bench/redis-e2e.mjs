@@ -4,11 +4,12 @@
  * clients (one client process) on one in-process hub behind Express, then `--clients` on each of
  * two hub instances sharing one Redis stream (each its own process), publishing on the first.
  * Per phase: a burst of `--events` broadcasts (events delivered per second to all clients, the
- * server's CPU per delivered event), then latency probes every 10 ms (p50/p99 of receive - send
- * over every client, after 100 warm-up probes), every event checked once per client. The Redis
+ * server's CPU per delivered event, in ns), then latency probes every `--interval` ms (p50/p99 of
+ * receive - send over every client, after 100 warm-up probes; a phase whose probes did not all
+ * arrive in time is marked late), every event checked once per client. The Redis
  * key is fresh and deleted at the end.
  *
- *   node bench/redis-e2e.mjs [--clients=1000] [--events=100] [--probes=500] [--runs=1]
+ *   node bench/redis-e2e.mjs [--clients=1000] [--events=100] [--probes=500] [--interval=10] [--runs=1]
  *
  * Needs the packages built (`npm run build`) and Redis at SSEKIT_BENCH_REDIS_URL (default
  * redis://127.0.0.1:6379). Binds 127.0.0.1.
@@ -24,7 +25,12 @@ const config = {
   settleMs: 300,
   graceMs: 200,
   redis: { clients, events: option('events', 100), timeoutMs: 30_000 },
-  latency: { warmup: 100, events: option('probes', 500), intervalMs: 10, timeoutMs: 10_000 },
+  latency: {
+    warmup: 100,
+    events: option('probes', 500),
+    intervalMs: option('interval', 10),
+    timeoutMs: 10_000,
+  },
 };
 
 const round = (value, digits = 1) =>
@@ -52,7 +58,7 @@ for (let run = 0; run < option('runs', 1); run++) {
 console.log(
   JSON.stringify(
     {
-      workload: `${clients * 2} idle clients: one in-process hub, then ${clients} on each of two instances on one Redis stream; a burst of ${config.redis.events} ~100-byte broadcasts, then ${config.latency.events} probes every 10 ms`,
+      workload: `${clients * 2} idle clients: one in-process hub, then ${clients} on each of two instances on one Redis stream; a burst of ${config.redis.events} ~100-byte broadcasts, then ${config.latency.events} probes every ${config.latency.intervalMs} ms`,
       node: process.version,
       cpus: `${availableParallelism()} x ${cpus()[0]?.model ?? 'unknown'}`,
       loadavgBeforeAndAfterEachRun: loads,
