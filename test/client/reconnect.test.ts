@@ -40,6 +40,27 @@ describe.each(Object.keys(ADAPTERS))('%s', (name) => {
   });
 });
 
+it('sends a non-ASCII id back as the server wrote it (UTF-8, as EventSource does)', async () => {
+  const ID = 'zürich→7';
+  const resumedWith: Array<string | undefined> = [];
+  const server = await plainServer(
+    toNodeHandler((request: Request) =>
+      createSseResponse(request, (stream) => {
+        resumedWith.push(stream.lastEventId);
+        stream.send({ id: ID, data: 'hi' });
+        stream.close();
+      }),
+    ) as never,
+  );
+  const client = createClient(server.url, { retryDelay: 10, decode: (data) => data });
+  onTestFinished(() => client.close());
+  await until(
+    () => resumedWith.length >= 2,
+    () => `a reconnect, got ${resumedWith.length} connections`,
+  );
+  expect(resumedWith.slice(0, 2)).toEqual([undefined, ID]);
+});
+
 describe('reconnect timing', () => {
   it("waits what the server's retry: field says, not the client's own base delay", async () => {
     let connections = 0;

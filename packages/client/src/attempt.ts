@@ -31,7 +31,11 @@ async function requestHeaders(host: Host): Promise<Headers> {
   const headers = new Headers(typeof source === 'function' ? await source() : source);
   headers.set('Accept', 'text/event-stream');
   const position = host.position();
-  if (position) headers.set('Last-Event-ID', position);
+  // A header value is bytes: the id goes as UTF-8, as EventSource sends it and servers decode it
+  // (fetch refuses a character above U+00FF outright, which would fail every reconnect).
+  if (position) {
+    headers.set('Last-Event-ID', String.fromCharCode(...new TextEncoder().encode(position)));
+  }
   return headers;
 }
 
