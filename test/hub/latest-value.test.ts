@@ -4,8 +4,11 @@
  * not cut off, holds at most one event per key, and gets the newest value of each key, in the
  * order of their last updates, once it reads again. A plain topic beside it keeps its policy.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHub, type Hub, memoryHistory } from '@ssekit/core';
 import { compareIds, type History, localBroker } from '@ssekit/core/broker';
+import { openSseStream } from '@ssekit/core/node';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
 import { fetchReader, slowReader } from './support/clients.js';
@@ -195,6 +198,43 @@ describe('a client that falls behind', () => {
     expect(slow.isClosed).toBe(false);
   });
 
+  it('once it leaves a topic, gets none of the values held for it', {
+    timeout: 30_000,
+  }, async () => {
+    const hub = createHub({ latestValue });
+    const leave: Array<() => void> = [];
+    const { server, url } = await listenWith((req, res) => {
+      const opened = openSseStream(req, res, stream);
+      hub.subscribe(opened, 'prices:b');
+      leave.push(hub.subscribe(opened, 'prices'));
+    });
+    try {
+      const client = slowReader(url);
+      paused.push(client);
+      await client.response;
+      await until(() => leave.length === 1, 'the subscription');
+      for (let i = 0; i < 2000 && !client.ended(); i++) {
+        await publishPrice(hub, 'fill', payload, 'prices:b');
+        await sleep(1);
+        if (hub.stats().eventsDelivered < i + 1) break;
+      }
+      // Behind: what follows is held, not written.
+      await publishPrice(hub, 'AAPL', 'held');
+      await publishPrice(hub, 'MSFT', 'last', 'prices:b');
+      leave[0]?.();
+      client.resume();
+      await until(
+        () => values(client.events).includes('MSFT=last'),
+        'the value of the other topic',
+      );
+      expect(values(client.events).filter((text) => text.startsWith('AAPL='))).toEqual([]);
+    } finally {
+      await hub.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('on a plain topic, is cut off by onOverflow as before', { timeout: 30_000 }, async () => {
     const { hub, server } = await serve({ latestValue }, { stream });
     const { slow } = await fallBehind(hub, server, 'news');
@@ -275,6 +315,13 @@ describe('bad input', () => {
     );
   });
 });
+
+/** A node:http server on 127.0.0.1 with `handler`. */
+async function listenWith(handler: http.RequestListener) {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
 
 function expectIdsAscending(events: ReadonlyArray<{ id?: string | undefined }>): void {
   const ids = events

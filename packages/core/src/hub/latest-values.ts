@@ -87,6 +87,12 @@ export class PendingLatest {
     this.#events.set(slot, encoded);
   }
 
+  /** Forgets what is held for `topic`: the stream no longer has it. */
+  drop(topic: string): void {
+    const prefix = slotOf(topic, '');
+    for (const slot of this.#events.keys()) if (slot.startsWith(prefix)) this.#events.delete(slot);
+  }
+
   /** The oldest update pending, taken out; `undefined` when none is. */
   shift(): EncodedEvent | undefined {
     const first = this.#events.entries().next();

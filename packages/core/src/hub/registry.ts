@@ -209,6 +209,8 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
       this.#interest(topic, false);
     }
     hold.subscription.leave(topic);
+    // Values held for a client that fell behind are not sent once it has left their topic.
+    state.latest?.drop(topic);
     if (state.topics.size === 0) this.#streams.delete(state.stream);
   }
 }
