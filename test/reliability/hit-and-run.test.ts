@@ -20,7 +20,7 @@ import { recordFigures, scaled } from './support/figures.js';
 import { grownHandles, MiB, snapshot } from './support/measure.js';
 import { until } from './support/wait.js';
 
-const CLIENTS = scaled(1000, 10_000);
+const CLIENTS = scaled({ quick: 400, full: 1000, soak: 10_000 });
 /** A session per client costs more: HTTP/2 rows run half as many, to bound the suite's time. */
 const HTTP2_CLIENTS = CLIENTS / 2;
 const BATCH = 250;

@@ -12,8 +12,8 @@ import type { RunningServer } from './support/servers.js';
 import { allTargets } from './support/targets.js';
 import { until } from './support/wait.js';
 
-const LIMIT = scaled(50, 500);
-const EXTRA = scaled(20, 200);
+const LIMIT = scaled({ quick: 50, soak: 500 });
+const EXTRA = scaled({ quick: 20, soak: 200 });
 const BUSY_RETRY = 7000;
 
 /** The events a client got, without the hub's position markers. */

@@ -14,8 +14,8 @@ import type { RunningServer } from './support/servers.js';
 import { allTargets } from './support/targets.js';
 import { until } from './support/wait.js';
 
-const WAVES = scaled(3, 10);
-const PER_WAVE = scaled(150, 500);
+const WAVES = scaled({ quick: 3, soak: 10 });
+const PER_WAVE = scaled({ quick: 100, full: 150, soak: 500 });
 const HISTORY = 100;
 /**
  * Heap growth allowed after a full collection. One leaked connection (socket, request, response,

@@ -22,8 +22,8 @@ import { grownHandles, MiB, snapshot } from './support/measure.js';
 import { nodeBridge } from './support/targets.js';
 import { until } from './support/wait.js';
 
-const WAVES = scaled(3, 10);
-const PER_WAVE = scaled(150, 500);
+const WAVES = scaled({ quick: 3, soak: 10 });
+const PER_WAVE = scaled({ quick: 150, soak: 500 });
 const HEAP_MARGIN = 2 * MiB;
 const prefix = randomPrefix();
 const available = await redisIsAvailable('reliability/redis-leaks');

@@ -95,7 +95,7 @@ function expectCleanExit(shutdown: Shutdown): void {
 }
 
 describe('SIGTERM on the dashboard example', () => {
-  const STREAMS = scaled(1000, 5000);
+  const STREAMS = scaled({ quick: 1000, soak: 5000 });
   const readingsOf = (client: SseClient) =>
     client.events.filter((event) => event.event === 'reading');
 

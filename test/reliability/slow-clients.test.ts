@@ -19,11 +19,11 @@ import type { RunningServer } from './support/servers.js';
 import { coreTargets } from './support/targets.js';
 import { until } from './support/wait.js';
 
-const SLOW = scaled(20, 100);
-const FAST = scaled(10, 50);
+const SLOW = scaled({ quick: 20, soak: 100 });
+const FAST = scaled({ quick: 10, soak: 50 });
 const EVENT_BYTES = 4096;
 /** Enough to fill a paused socket's kernel buffers (about 2 MiB on loopback) and then the cap. */
-const EVENTS = scaled(1200, 3000);
+const EVENTS = scaled({ quick: 1200, soak: 3000 });
 const BATCH = 50;
 const MAX_BUFFERED = 256 * 1024;
 /**

@@ -27,9 +27,21 @@ export function recordFigures(row: FigureRow): void {
   appendFileSync(file, `${JSON.stringify({ ...row, node: process.version })}\n`);
 }
 
-/** Soak runs scale the load up; the default run stays inside the CI budget. */
-export const soak = process.env.SSEKIT_SOAK === '1';
+/**
+ * How hard the scenarios push. `npm test` runs them at the quick scale, which keeps every
+ * scenario and assertion inside the suite's time budget; `npm run test:reliability:full`
+ * (SSEKIT_RELIABILITY=full) at the full one; `npm run soak` (SSEKIT_SOAK=1) at the heavy one.
+ */
+export const scale: 'quick' | 'full' | 'soak' =
+  process.env.SSEKIT_SOAK === '1'
+    ? 'soak'
+    : process.env.SSEKIT_RELIABILITY === 'full'
+      ? 'full'
+      : 'quick';
 
-export function scaled(ci: number, heavy: number): number {
-  return soak ? heavy : ci;
+/** The size for the current scale; `full` defaults to `quick` (a scenario run whole in npm test). */
+export function scaled(sizes: { quick: number; full?: number; soak: number }): number {
+  if (scale === 'soak') return sizes.soak;
+  if (scale === 'full') return sizes.full ?? sizes.quick;
+  return sizes.quick;
 }
