@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { LongestFirst } from './test/support/longest-first.js';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -8,25 +9,18 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * One project per area, so that `npm test -- --project <name>` runs one of them: `unit` (the
  * tests beside the sources, and the type tests), `examples`, and each folder of test/ by its
  * name (a new folder is a new project). Every test binds port 0 and keeps its Redis keys under
- * a random prefix, so files of these areas run side by side, two at a time.
- *
- * `reliability` runs afterwards, by itself, two files at a time: its files measure their own
- * process (heap, handles, sockets held), never time, so a neighbour file in another process
- * slows them without changing what they assert; most of their time is spent waiting on sockets
- * and timers, so two at a time nearly halves the phase on two cores.
+ * a random prefix, so the files of every area, reliability included, run side by side, two at
+ * a time, the longest first (test/support/longest-first.ts): no area waits for another to end.
+ * The reliability files measure their own process (heap, handles, sockets held), never time,
+ * so a neighbour file in another process slows them without changing what they assert.
  */
 const testAreas = readdirSync(source('./test'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && entry.name !== 'support')
   .map((entry) => entry.name);
 
-const ALONE = 'reliability';
-
 const project = (name: string, include: string[]): TestProjectInlineConfiguration => ({
   extends: true,
-  test:
-    name === ALONE
-      ? { name, include, maxWorkers: 2, sequence: { groupOrder: 1 } }
-      : { name, include },
+  test: { name, include },
 });
 
 export default defineConfig({
@@ -74,5 +68,6 @@ export default defineConfig({
     pool: 'forks',
     // Vitest's default is one fewer than the cores: on two cores, one file at a time.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
   },
 });
