@@ -409,13 +409,13 @@ describe('redisBroker options', () => {
     );
   });
 
-  it('refuses a Redis Cluster client of either library with a TypeError saying it is not supported yet', () => {
+  it('refuses a Redis Cluster client of either library with the default key, which has no hash tag', () => {
     const ioredisCluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
     const nodeRedisCluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] });
     for (const cluster of [ioredisCluster, nodeRedisCluster]) {
       expect(() => redisBroker({ client: cluster as never })).toThrow(TypeError);
       expect(() => redisBroker({ client: cluster as never })).toThrow(
-        /"client" is a Redis Cluster client .* does not support yet/,
+        /"key" must have a hash tag on a Redis Cluster, like 'ssekit:\{events\}' \(got "ssekit:events"\)/,
       );
       expect(() => redisBroker({ client: cluster as never })).toThrow(
         expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION' }),

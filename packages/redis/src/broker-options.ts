@@ -110,6 +110,7 @@ export function checkBrokerOptions(options: RedisBrokerOptions): CheckedOptions 
       { code: 'ERR_SSE_INVALID_OPTION' },
     );
   }
+  if (client.isCluster === true && partitions === 1) checkClusterKey(key);
   const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs, owner);
   const retention: Retention = {
     maxEvents:
@@ -146,6 +147,30 @@ function checkKey(key: unknown): string {
     );
   }
   return key;
+}
+
+/**
+ * On a cluster, one partition's stream and its publish records (`<key>:publish:...`) must share a
+ * hash slot for the append script to touch them together: `key` needs a hash tag. With more
+ * partitions each partition key gets a tag of its own (see `partitions.ts`).
+ */
+function checkClusterKey(key: string): void {
+  if (hasHashTag(key)) return;
+  throw Object.assign(
+    new TypeError(
+      `ssekit/redis: "key" must have a hash tag on a Redis Cluster, like 'ssekit:{events}' ` +
+        `(got "${key}"): the stream and the records the append script keeps beside it must ` +
+        "share one slot. Put the key's name in braces, or set partitions above 1.",
+    ),
+    { code: 'ERR_SSE_INVALID_OPTION' },
+  );
+}
+
+/** Redis Cluster's rule: the text between the first `{` and the next `}`, when not empty, is hashed. */
+function hasHashTag(key: string): boolean {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1;
 }
 
 function describe(value: unknown): string {

@@ -10,8 +10,8 @@ import type { RedisConnection } from './connection/connection.js';
 import type { FirstConnection } from './connection/first-connection.js';
 import { errorText } from './error-text.js';
 import { toClientId } from './partition-ids.js';
+import type { LiveReading } from './partition-read-loops.js';
 import type { PartitionLayout } from './partitions.js';
-import type { ReadLoop } from './read-loop.js';
 import { replayAfter } from './replay.js';
 
 /** How long a replay asked for before the read loop's first read waits for it. */
@@ -23,7 +23,7 @@ export interface BrokerReplayContext {
   connection: RedisConnection;
   connected: FirstConnection;
   layout: PartitionLayout;
-  loop: ReadLoop;
+  loop: LiveReading;
   /** Aborted when the broker closes. */
   signal: AbortSignal;
   pageSize: number;

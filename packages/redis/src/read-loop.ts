@@ -36,8 +36,11 @@ export interface ReadLoopOptions {
   batchSize: number;
   blockMs: number;
   reporter: OutageReporter;
-  /** Ends the blocking read of the reader whose `CLIENT ID` is `clientId`, from another connection. */
-  unblock(clientId: string): void;
+  /**
+   * Ends the blocking read of the reader whose `CLIENT ID` is `clientId`, from another connection.
+   * Omitted when the loop is only ever asked for one partition (nothing to end a read for).
+   */
+  unblock?: (clientId: string) => void;
   /** One entry of `partition`, in id order within it. */
   deliver(partition: number, entry: StreamEntry): void;
   /** Entries were lost; the cursor has already moved past them. */
@@ -182,7 +185,7 @@ export class ReadLoop {
         continue;
       }
       try {
-        if (!this.#options.readsAll)
+        if (!this.#options.readsAll && this.#options.unblock !== undefined)
           this.#clientId ??= String(await reader.command(['CLIENT', 'ID']));
         await this.#startWanted();
         if (this.#cursors.size === 0) {
@@ -293,7 +296,7 @@ export class ReadLoop {
   /** Asks Redis to end the blocking read, again while it still waits (the ask may come first). */
   async #unblockWhileStale(): Promise<void> {
     while (this.#blocking && this.#stale && !this.#stop.signal.aborted) {
-      if (this.#clientId !== undefined) this.#options.unblock(this.#clientId);
+      if (this.#clientId !== undefined) this.#options.unblock?.(this.#clientId);
       await this.#pause(UNBLOCK_AGAIN_MS);
     }
   }

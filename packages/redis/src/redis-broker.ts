@@ -28,8 +28,10 @@ import { toHubEntry } from './entry-fields.js';
 import { readSnapshot } from './latest-hash.js';
 import { OutageReporter } from './outage-reporter.js';
 import { toClientId } from './partition-ids.js';
+import { type LiveReading, PartitionReadLoops } from './partition-read-loops.js';
 import { type PartitionLayout, partitionLayout } from './partitions.js';
 import { ReadLoop } from './read-loop.js';
+import type { StreamEntry } from './replies.js';
 import { positionSince } from './start-position.js';
 
 export type { RedisBrokerOptions } from './broker-options.js';
@@ -47,13 +49,15 @@ export interface RedisBroker extends Broker {
  */
 export function redisBroker(options: RedisBrokerOptions): RedisBroker {
   const { client, key, partitions, retention, tuning, createReader } = checkBrokerOptions(options);
-  // Every option is checked before the read connection exists: a TypeError leaves nothing open.
-  const reader =
-    createReader === undefined
-      ? client.duplicate()
-      : toConnection(createReader(), 'createReader()');
+  // Every option is checked before a read connection exists: a TypeError leaves nothing open.
+  const connection = client.duplicate();
+  // On a cluster, a reader duplicated from the broker's connection opens only the node
+  // connection it reads from (see the cluster connections).
+  const from = client.isCluster === true ? connection : client;
+  const newReader = () =>
+    createReader === undefined ? from.duplicate() : toConnection(createReader(), 'createReader()');
   const layout = partitionLayout(key, partitions);
-  return new RedisStreamBroker(client, client.duplicate(), reader, layout, retention, tuning);
+  return new RedisStreamBroker(client, connection, newReader, layout, retention, tuning);
 }
 
 class RedisStreamBroker implements RedisBroker {
@@ -67,7 +71,7 @@ class RedisStreamBroker implements RedisBroker {
   readonly #partitions: number;
   /** Per partition, how many of its topics have local subscribers. */
   readonly #interested: number[];
-  readonly #loop: ReadLoop;
+  readonly #loop: LiveReading;
   readonly #replayContext: BrokerReplayContext;
   readonly #unwatch: Array<() => void>;
   #listeners: BrokerListener[] = [];
@@ -76,7 +80,7 @@ class RedisStreamBroker implements RedisBroker {
   constructor(
     client: RedisConnection,
     connection: RedisConnection,
-    reader: RedisConnection,
+    newReader: () => RedisConnection,
     layout: PartitionLayout,
     retention: Retention,
     tuning: Tuning,
@@ -98,26 +102,43 @@ class RedisStreamBroker implements RedisBroker {
       layout,
       this.#stop.signal,
     );
-    this.#loop = new ReadLoop({
-      reader,
-      readStart: (partition, since) => this.#readStart(partition, since),
+    const deliver = (partition: number, raw: StreamEntry) => {
+      const entry = toHubEntry(raw, toClientId(this.#partitions, partition, raw.id));
+      if (entry === undefined) return;
+      for (const listener of this.#listeners) listener.entry(entry);
+    };
+    const lost = () => {
+      for (const listener of this.#listeners) listener.reset();
+    };
+    const reading = {
+      readStart: (partition: number, since: number) => this.#readStart(partition, since),
       keys: layout.keys,
-      readsAll: this.#partitions === 1,
       batchSize: tuning.batchSize,
       blockMs: tuning.blockMs,
       reporter,
-      unblock: (clientId) => {
-        connection.command(['CLIENT', 'UNBLOCK', clientId]).catch(() => {});
-      },
-      deliver: (partition, raw) => {
-        const entry = toHubEntry(raw, toClientId(this.#partitions, partition, raw.id));
-        if (entry === undefined) return;
-        for (const listener of this.#listeners) listener.entry(entry);
-      },
-      lost: () => {
-        for (const listener of this.#listeners) listener.reset();
-      },
-    });
+      deliver,
+      lost,
+    };
+    // On a cluster, partitions are in different slots: no one read can cover them.
+    this.#loop =
+      client.isCluster === true && this.#partitions > 1
+        ? new PartitionReadLoops({
+            ...reading,
+            createReader: newReader,
+            connected: () =>
+              this.#connected.ready('replay').then(
+                () => true,
+                () => false,
+              ),
+          })
+        : new ReadLoop({
+            ...reading,
+            reader: newReader(),
+            readsAll: this.#partitions === 1,
+            unblock: (clientId) => {
+              connection.command(['CLIENT', 'UNBLOCK', clientId]).catch(() => {});
+            },
+          });
     this.#replayContext = {
       connection,
       connected: this.#connected,

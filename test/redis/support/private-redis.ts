@@ -84,7 +84,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -96,7 +96,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilAnswering(url: string): Promise<void> {
+/** Resolves once the server at `url` answers PING (within 10 s). */
+export async function waitUntilAnswering(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = createClient({ url, socket: { reconnectStrategy: false } });

@@ -6,6 +6,12 @@
 
 /** A Redis connection as the broker needs it. */
 export interface RedisConnection {
+  /**
+   * `true` for a Redis Cluster, where a command's keys must share one hash slot: the broker then
+   * reads each partition on a connection of its own (a multi-key `XREAD` across slots is refused).
+   * The connection routes each command to the node of its keys and follows redirections.
+   */
+  readonly isCluster?: boolean;
   /** `true` while commands can be sent and answered now (not connecting or reconnecting). */
   readonly isReady: boolean;
   /**

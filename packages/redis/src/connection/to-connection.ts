@@ -1,45 +1,64 @@
 import type { RedisConnection } from './connection.js';
 import { type IoredisClientLike, ioredisConnection, isIoredisClient } from './ioredis.js';
+import {
+  type IoredisClusterLike,
+  ioredisClusterConnection,
+  isIoredisCluster,
+} from './ioredis-cluster.js';
 import { isNodeRedisClient, type NodeRedisClientLike, nodeRedisConnection } from './node-redis.js';
+import {
+  isNodeRedisCluster,
+  type NodeRedisClusterLike,
+  nodeRedisClusterConnection,
+} from './node-redis-cluster.js';
 
-/** A client the broker accepts: node-redis or ioredis (v5 or v6), or a {@link RedisConnection}. */
-export type RedisClientLike = NodeRedisClientLike | IoredisClientLike | RedisConnection;
+/**
+ * A client the broker accepts: node-redis or ioredis (v5 or v6), of one Redis node or of a Redis
+ * Cluster, or a {@link RedisConnection}.
+ */
+export type RedisClientLike =
+  | NodeRedisClientLike
+  | IoredisClientLike
+  | NodeRedisClusterLike
+  | IoredisClusterLike
+  | RedisConnection;
 
 /**
  * Wraps whichever client was passed.
  * @throws {TypeError} naming `field` when the value is none of the supported clients.
  */
 export function toConnection(client: RedisClientLike, field: string): RedisConnection {
-  if (isClusterClient(client)) {
-    throw Object.assign(
-      new TypeError(
-        `ssekit/redis: "${field}" is a Redis Cluster client (createCluster() or new Redis.Cluster()), ` +
-          'which the broker does not support yet: its blocking read over several partitions is one ' +
-          'multi-key XREAD, refused across slots. Pass a client of one Redis node (createClient() ' +
-          'or new Redis()).',
-      ),
-      { code: 'ERR_SSE_INVALID_OPTION' },
-    );
+  if (isIoredisCluster(client))
+    return ioredisClusterConnection(checkScripting(client, 'call', field));
+  if (isNodeRedisCluster(client)) {
+    return nodeRedisClusterConnection(checkScripting(client, 'sendCommand', field));
   }
   if (isNodeRedisClient(client)) return nodeRedisConnection(client);
   if (isIoredisClient(client)) return ioredisConnection(client);
   if (isConnection(client)) return client;
   throw Object.assign(
     new TypeError(
-      `ssekit/redis: "${field}" must be a node-redis client (createClient() from "redis"), an ` +
-        'ioredis client (new Redis()), or a RedisConnection; got something else.',
+      `ssekit/redis: "${field}" must be a node-redis client (createClient() or createCluster() ` +
+        'from "redis"), an ioredis client (new Redis() or new Redis.Cluster()), or a ' +
+        'RedisConnection; got something else.',
     ),
     { code: 'ERR_SSE_INVALID_OPTION' },
   );
 }
 
-/** ioredis marks its `Cluster` with `isCluster`; a node-redis cluster has `masters` and `nodeClient`. */
-function isClusterClient(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as { isCluster?: unknown; nodeClient?: unknown };
-  return (
-    candidate.isCluster === true ||
-    (typeof candidate.nodeClient === 'function' && 'masters' in value)
+/**
+ * A cluster client must send any command (the broker's append script is `EVALSHA`): a client
+ * wrapped to expose only some commands cannot run it.
+ */
+function checkScripting<Client>(client: Client, method: string, field: string): Client {
+  if (typeof (client as Record<string, unknown>)[method] === 'function') return client;
+  throw Object.assign(
+    new TypeError(
+      `ssekit/redis: "${field}" is a Redis Cluster client without ${method}(), so the broker ` +
+        'cannot run its append script (EVALSHA) through it. Pass the cluster client itself ' +
+        '(createCluster() from "redis", or new Redis.Cluster() from "ioredis").',
+    ),
+    { code: 'ERR_SSE_INVALID_OPTION' },
   );
 }
 

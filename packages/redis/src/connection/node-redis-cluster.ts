@@ -1,0 +1,114 @@
+/**
+ * A node-redis cluster client (`createCluster()`) as a {@link RedisConnection}. The cluster client
+ * routes each command to the master of its key's slot and follows `MOVED` and `ASK` itself; it
+ * does not wait out `TRYAGAIN` (a multi-key command during a slot migration) or `CLUSTERDOWN` (a
+ * failover in progress), which Redis answers without running the command, so this sends those
+ * again after a pause, as ioredis's cluster client does.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisConnection } from './connection.js';
+import { firstKeyOf } from './first-key.js';
+
+/**
+ * The parts of a node-redis v5 or v6 cluster client (`createCluster()` from `redis`) the broker
+ * uses. Declared here so that `@ssekit/redis` needs no Redis client at build or run time.
+ */
+export interface NodeRedisClusterLike {
+  readonly isOpen: boolean;
+  readonly masters: readonly unknown[];
+  nodeClient(node: never): unknown;
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+  ): Promise<unknown>;
+  duplicate(overrides?: {
+    minimizeConnections?: boolean;
+    defaults?: Record<string, unknown>;
+  }): NodeRedisClusterLike;
+  connect(): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** `true` when `client` looks like a node-redis cluster client. */
+export function isNodeRedisCluster(client: unknown): client is NodeRedisClusterLike {
+  const candidate = client as Partial<NodeRedisClusterLike> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.nodeClient === 'function' &&
+    'masters' in candidate
+  );
+}
+
+/** Redis answered without running the command: sending it again is safe. */
+const NOT_RUN = /^(TRYAGAIN|CLUSTERDOWN)\b/;
+const PAUSE_MS = 100;
+/** As ioredis's default `maxRedirections`: about 1.6 s of a migration or failover waited out. */
+const MAX_TRIES = 16;
+
+/**
+ * Wraps a node-redis v5 or v6 cluster client. Its duplicates (the broker's own connections) do not
+ * queue commands on a node connection that is reconnecting. The broker's connection for publish
+ * and replay (a duplicate of the application's client) connects to every master at once, so that
+ * a partition's read start is on the wire at once, ahead of any publish asked for after it; a read
+ * loop's (a duplicate of that one) connects to its partition's master only.
+ */
+export function nodeRedisClusterConnection(client: NodeRedisClusterLike): RedisConnection {
+  return wrap(client, false);
+}
+
+function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
+  /** v5 is open as soon as connect() is called, before it knows the slots: until then, not ready. */
+  let discovering = false;
+  return {
+    isCluster: true,
+    get isReady() {
+      const ready = (client as { isReady?: boolean }).isReady;
+      return ready ?? (client.isOpen && !discovering);
+    },
+    async command(args) {
+      const key = firstKeyOf(args);
+      for (let tries = 1; ; tries++) {
+        try {
+          return await client.sendCommand(key, false, [...args]);
+        } catch (error) {
+          if (tries >= MAX_TRIES || !(error instanceof Error) || !NOT_RUN.test(error.message)) {
+            throw error;
+          }
+          await sleep(PAUSE_MS);
+        }
+      }
+    },
+    onError(listener) {
+      client.on('error', listener);
+      return () => client.off('error', listener);
+    },
+    duplicate() {
+      const defaults = (client as { _options?: { defaults?: Record<string, unknown> } })._options
+        ?.defaults;
+      return wrap(
+        client.duplicate({
+          minimizeConnections: minimal,
+          defaults: { ...defaults, disableOfflineQueue: true },
+        }),
+        true,
+      );
+    },
+    connect() {
+      if (client.isOpen) return;
+      discovering = true;
+      client
+        .connect()
+        .catch(() => {})
+        .finally(() => {
+          discovering = false;
+        });
+    },
+    destroy() {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}
