@@ -3,14 +3,66 @@
  * with overlapping topics, leaves nothing behind, tells the client nothing twice, and delivers
  * each event once.
  */
-import { CURSOR_EVENT, type Hub, RESET_EVENT, type SseStream } from '@ssekit/core';
-import { describe, expect, it } from 'vitest';
+import { CURSOR_EVENT, type Hub, type HubOptions, RESET_EVENT, type SseStream } from '@ssekit/core';
+import { type Broker, compareIds, localBroker } from '@ssekit/core/broker';
+import { redisBroker } from '@ssekit/redis';
+import { createClient } from 'redis';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  deleteKeysUnder,
+  REDIS_URL,
+  randomPrefix,
+  redisIsAvailable,
+} from '../redis/support/redis.js';
 import { snapshot } from '../reliability/support/measure.js';
 import { until } from '../support/wait.js';
+import { slowReplay } from './support/brokers.js';
 import { type FetchReader, fetchReader, sequence } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 
 const { readers, serve } = hubTest();
+
+const redisAvailable = await redisIsAvailable('hub subscriptions on redis');
+const prefix = randomPrefix();
+const redisClient = createClient({ url: REDIS_URL });
+redisClient.on('error', () => {});
+afterAll(async () => {
+  if (!redisAvailable) return;
+  await deleteKeysUnder(prefix);
+  await redisClient.close();
+});
+
+interface BrokerRow {
+  readonly name: string;
+  /** Hub options with a fresh broker; `slowReplayMs` makes its replays trickle in late. */
+  make(options?: { slowReplayMs?: number }): Promise<HubOptions>;
+}
+
+/** The in-process broker, and Redis when it is there (with CI set, it must be). */
+function brokerRows(): BrokerRow[] {
+  const slow = (broker: Broker, ms?: number) =>
+    ms === undefined ? broker : slowReplay(broker, ms);
+  const rows: BrokerRow[] = [
+    {
+      name: 'in-process',
+      make: async (options) => ({ broker: slow(localBroker(), options?.slowReplayMs) }),
+    },
+  ];
+  let keys = 0;
+  if (redisAvailable) {
+    rows.push({
+      name: 'redis',
+      async make(options) {
+        if (!redisClient.isOpen) await redisClient.connect();
+        keys += 1;
+        const broker = redisBroker({ client: redisClient, key: `${prefix}late${keys}` });
+        await broker.ready();
+        return { broker: slow(broker, options?.slowReplayMs) };
+      },
+    });
+  }
+  return rows;
+}
 
 const CYCLES = 10_000;
 /**
@@ -215,5 +267,95 @@ describe('more subscribe calls on a stream that resumed with a Last-Event-ID', (
     expect(reader.events.filter((event) => event.event === RESET_EVENT)).toHaveLength(1);
     expect(cursors(reader.events)).toBe(0);
     expect(received(reader.events)).toEqual(['v1']);
+  });
+});
+
+describe.each(brokerRows())('a topic added after an await, $name', ({ make }) => {
+  /**
+   * The ids of the events and resets the client got, in arrival order. Not of cursors: a cursor
+   * only marks a position its topics were quiet up to, so a topic added later may be replayed
+   * from behind it without sending the client anything twice.
+   */
+  const ids = (events: ReadonlyArray<{ id?: string; event?: string }>) =>
+    events.flatMap((event) =>
+      event.id === undefined || event.event === CURSOR_EVENT ? [] : [event.id],
+    );
+  const backwards = (list: readonly string[]) =>
+    list.filter((id, index) => index > 0 && compareIds(id, list[index - 1] as string) < 0);
+
+  it('never moves the client back: events it passed are a reset, not a late replay', async () => {
+    const { hub, server } = await serve(await make());
+    const first = await hub.publish('a', { data: { topic: 'a0' } });
+    await hub.publish('a', { data: { topic: 'a1' } });
+    await hub.publish('b', { data: { topic: 'b1' } });
+    const reader = fetchReader(`${server.url}?topics=a`, first);
+    readers.push(reader);
+    await until(() => received(reader.events).includes('a1'), 'the replay of a');
+    const position = await hub.publish('a', { data: { topic: 'a2' } });
+    await until(() => received(reader.events).includes('a2'), 'a live event of a');
+    // What a route does after an await: the stream has newer events than b1 by now.
+    hub.subscribe(server.streams[0] as SseStream, 'b');
+    await hub.publish('b', { data: { topic: 'b2' } });
+    await until(() => received(reader.events).includes('b2'), 'a live event of b');
+    expect(backwards(ids(reader.events))).toEqual([]);
+    expect(received(reader.events)).toEqual(['a1', 'a2', 'b2']);
+    // b1 cannot come after a2 without moving the client back: the client is told, not left short.
+    const resets = reader.events.filter((event) => event.event === RESET_EVENT);
+    expect(resets.map(({ id, data }) => ({ id, data }))).toEqual([
+      { id: position, data: 'events-lost' },
+    ]);
+  });
+
+  it('replays a topic added later in order when the stream has nothing newer yet', async () => {
+    const { hub, server } = await serve(await make());
+    const first = await hub.publish('a', { data: { topic: 'a0' } });
+    await hub.publish('b', { data: { topic: 'b1' } });
+    await hub.publish('b', { data: { topic: 'b2' } });
+    const reader = fetchReader(`${server.url}?topics=a`, first);
+    readers.push(reader);
+    await until(() => hub.stats().replaysServed === 1, 'the replay of a');
+    hub.subscribe(server.streams[0] as SseStream, 'b');
+    await hub.publish('a', { data: { topic: 'a1' } });
+    await until(() => received(reader.events).includes('a1'), 'a live event');
+    expect(received(reader.events)).toEqual(['b1', 'b2', 'a1']);
+    expect(backwards(ids(reader.events))).toEqual([]);
+    expect(reader.events.filter((event) => event.event === RESET_EVENT)).toEqual([]);
+  });
+
+  it('holds live events of the other topics while the added topic replays', async () => {
+    const { hub, server } = await serve(await make({ slowReplayMs: 20 }));
+    const first = await hub.publish('a', { data: { topic: 'a0' } });
+    for (let i = 1; i <= 3; i++) await hub.publish('b', { data: { topic: `b${i}` } });
+    const reader = fetchReader(`${server.url}?topics=a`, first);
+    readers.push(reader);
+    await until(() => hub.stats().replaysServed === 1, 'the replay of a');
+    hub.subscribe(server.streams[0] as SseStream, 'b');
+    // Live events of a while b's replay pages trickle in: they must wait for b1..b3.
+    for (let i = 1; i <= 3; i++) await hub.publish('a', { data: { topic: `a${i}` } });
+    await until(() => received(reader.events).length === 6, 'every event');
+    expect(received(reader.events)).toEqual(['b1', 'b2', 'b3', 'a1', 'a2', 'a3']);
+    expect(backwards(ids(reader.events))).toEqual([]);
+  });
+
+  it('a topic added while another replays waits its turn; ids never go back', async () => {
+    const { hub, server } = await serve(await make({ slowReplayMs: 20 }));
+    const first = await hub.publish('a', { data: { topic: 'a0' } });
+    for (let i = 1; i <= 3; i++) {
+      await hub.publish('a', { data: { topic: `a${i}` } });
+      await hub.publish('b', { data: { topic: `b${i}` } });
+    }
+    const reader = fetchReader(`${server.url}?topics=a`, first);
+    readers.push(reader);
+    await until(() => received(reader.events).includes('a1'), 'the replay of a under way');
+    hub.subscribe(server.streams[0] as SseStream, 'b');
+    await hub.publish('b', { data: { topic: 'b4' } });
+    await until(() => received(reader.events).includes('b4'), 'the live event');
+    expect(backwards(ids(reader.events))).toEqual([]);
+    const got = received(reader.events);
+    expect(got.filter((topic) => topic.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+    expect(new Set(got).size).toBe(got.length);
+    // Whatever of b1..b3 it could not get in order, it was told about.
+    const missedB = ['b1', 'b2', 'b3'].some((topic) => !got.includes(topic));
+    expect(reader.events.some((event) => event.event === RESET_EVENT)).toBe(missedB);
   });
 });

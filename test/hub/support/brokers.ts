@@ -11,7 +11,9 @@ export function slowReplay(inner: Broker, delayMs: number): Broker {
   return {
     publish: (entry) => inner.publish(entry),
     subscribe: (listener) => inner.subscribe(listener),
-    cursor: () => inner.cursor(),
+    cursor: (topics) => inner.cursor(topics),
+    // A broker that reads only what its subscribers need (Redis) learns of them through this.
+    interest: (topic, subscribed) => inner.interest?.(topic, subscribed),
     close: () => inner.close(),
     async *replay(afterId, topics): AsyncIterable<ReplayPage> {
       await sleep(delayMs);

@@ -74,7 +74,7 @@ export class Delivery<Events extends EventMap> {
     for (const subscription of subscriptions) {
       const phase = subscription.phase;
       if (phase.name !== 'live') {
-        if (phase.name === 'replaying') this.#hold(subscription, phase, entry, encoded);
+        if (phase.name !== 'gone') this.#hold(subscription, phase, entry, encoded);
         continue;
       }
       if (phase.sentUpTo !== undefined && subscription.sentByReplay(entry)) continue;
@@ -94,6 +94,11 @@ export class Delivery<Events extends EventMap> {
     }
     this.#send(subscription, this.#encodedOf(entry));
     return true;
+  }
+
+  /** Whether `subscription`'s filter lets `entry` through, without sending it. */
+  wants(subscription: Subscription<Events>, entry: HubEntry): boolean {
+    return subscription.filter === undefined || this.#accepts(subscription, this.#messageOf(entry));
   }
 
   /**
@@ -123,6 +128,8 @@ export class Delivery<Events extends EventMap> {
     for (const subscription of subscriptions) {
       const state = subscription.state;
       if (state.resumeFrom !== undefined) state.resumeFrom = cursor;
+      // The reset gave the client this position: a cursor for it would tell nothing new.
+      if (cursor !== undefined) state.position = cursor;
       this.#release(subscription);
       this.counts.resets += 1;
       reset ??= resetSignal(cursor, reason);
@@ -151,7 +158,7 @@ export class Delivery<Events extends EventMap> {
 
   #hold(
     subscription: Subscription<Events>,
-    phase: Extract<Phase, { name: 'replaying' }>,
+    phase: Extract<Phase, { name: 'replaying' | 'holding' }>,
     entry: HubEntry,
     encoded: EncodedEvent,
   ): void {
@@ -257,6 +264,7 @@ export class Delivery<Events extends EventMap> {
   #write(subscription: Subscription<Events>, encoded: EncodedEvent): void {
     const stream = subscription.stream;
     const counts = this.counts;
+    subscription.state.sent = encoded.id;
     if (stream.send(encoded)) {
       subscription.backedUp = false;
       counts.delivered += 1;

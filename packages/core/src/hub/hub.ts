@@ -37,7 +37,7 @@ import { localBroker } from './local-broker.js';
 import { resetAfterLoss } from './losses.js';
 import { parseOrText } from './parse-or-text.js';
 import { SubscriberRegistry } from './registry.js';
-import { replayAtEndOfTurn } from './replay.js';
+import { holdDuringReplay, replayAtEndOfTurn } from './replay.js';
 import { type CURSOR_EVENT, deniedSignal, type RESET_EVENT } from './signals.js';
 import type { DeliveryOptions } from './subscription.js';
 
@@ -206,6 +206,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, delivery, () =>
       this.#broker.cursor(topics),
     );
+    if (live !== undefined) holdDuringReplay(live);
     const cursor = this.#broker.cursor(topics);
     // A resumed stream's position comes from its replay: a cursor now could skip part of it.
     if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {

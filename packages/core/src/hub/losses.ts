@@ -5,8 +5,8 @@ import type { Subscription } from './subscription.js';
 
 /**
  * Live subscriptions get the reset signal at their position, one encoding per position (a
- * partitioned broker has one per group of topics); replaying ones are closed, reconnect and find
- * out from their replay.
+ * partitioned broker has one per group of topics); replaying ones (and those holding for their
+ * stream's replay) are closed, reconnect and find out from their replay.
  */
 export function resetAfterLoss<Events extends EventMap>(
   subscriptions: Iterable<Subscription<Events>>,
@@ -15,7 +15,7 @@ export function resetAfterLoss<Events extends EventMap>(
 ): void {
   const live = new Map<string | undefined, Subscription<Events>[]>();
   for (const subscription of subscriptions) {
-    if (subscription.phase.name === 'replaying') {
+    if (subscription.phase.name !== 'live') {
       subscription.stream.close();
       continue;
     }

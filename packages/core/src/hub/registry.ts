@@ -179,10 +179,12 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
       stream,
       topics: new SmallMap(),
       position: undefined,
+      sent: undefined,
       resumeFrom: stream.lastEventId,
       replayed: undefined,
       replayedTo: undefined,
       replayBatch: undefined,
+      queuedReplays: undefined,
       latest: undefined,
     };
     this.#states.set(stream, state);

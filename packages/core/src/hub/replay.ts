@@ -1,8 +1,10 @@
 /**
- * Replay, then live, for the subscriptions a stream with a `Last-Event-ID` asked for in one turn:
- * the retained entries after it on all their topics, in id order, under the stream's
- * backpressure, then the live entries held meanwhile, skipping every id already covered, so the
- * client misses nothing, gets nothing twice, and never sees an id older than one it already has.
+ * Replay, then live, for the subscriptions a stream with a `Last-Event-ID` asks for: the retained
+ * entries after it on their topics, in id order, under the stream's backpressure, then the live
+ * entries held meanwhile, skipping every id already covered, so the client misses nothing, gets
+ * nothing twice, and never sees an id older than one it already has. While a replay runs, the
+ * stream's other topics hold their live entries too, so they go out in id order with the
+ * replay's; a stream runs one replay at a time.
  */
 import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
@@ -10,12 +12,13 @@ import type { Broker, HubEntry } from './broker.js';
 import type { Delivery } from './delivery.js';
 import { compareIds, isHubId } from './ids.js';
 import { slotOf } from './latest-values.js';
-import type { Subscription } from './subscription.js';
+import type { StreamState, Subscription } from './subscription.js';
 
 /**
  * Starts the replay of `subscription` once this turn is over, as one with every other replay
- * its stream asks for in the same turn (several `subscribe` calls in a row). A replay that fails
- * (a backend outage) goes to `onError` and closes the stream: its client resumes later.
+ * its stream asks for in the same turn (several `subscribe` calls in a row), or after the replay
+ * under way on the stream. A replay that fails (a backend outage) goes to `onError` and closes
+ * the stream: its client resumes later.
  */
 export function replayAtEndOfTurn<Events extends EventMap>(
   broker: Broker,
@@ -25,6 +28,10 @@ export function replayAtEndOfTurn<Events extends EventMap>(
   isLatest: (topic: string) => boolean,
 ): void {
   const state = subscription.state;
+  // From now on the stream's live topics hold their entries, to go out in id order with these.
+  for (const { subscription: other } of state.topics.values()) {
+    if (other.phase.name === 'live') other.hold(undefined);
+  }
   const batch = state.replayBatch;
   if (batch !== undefined && batch[0]?.replayFrom === subscription.replayFrom) {
     batch.push(subscription);
@@ -34,6 +41,11 @@ export function replayAtEndOfTurn<Events extends EventMap>(
   state.replayBatch = subscriptions;
   queueMicrotask(() => {
     if (state.replayBatch === subscriptions) state.replayBatch = undefined;
+    if (state.queuedReplays !== undefined) {
+      state.queuedReplays.push(subscriptions);
+      return;
+    }
+    state.queuedReplays = [];
     replayThenLive(broker, delivery, subscriptions, isLatest).catch((error: unknown) => {
       onError(error);
       state.stream.close();
@@ -42,45 +54,88 @@ export function replayAtEndOfTurn<Events extends EventMap>(
 }
 
 /**
- * Runs one replay for `subscriptions` (of one stream, each in the `replaying` phase after the
- * same id) and makes them live. Their entries go out merged in id order: replayed one after the
- * other, a topic's older entries would follow another's newer ones, and a position given at the
- * end of the first replay would skip what the second had not sent yet. Latest-value topics
- * (`isLatest`) are not replayed: the broker's snapshot of them (the latest entry per key) is
- * merged in instead.
+ * A subscription made live while its stream replays holds its entries until the replay is done,
+ * or they would go out among older replayed ones.
  */
-export async function replayThenLive<Events extends EventMap>(
+export function holdDuringReplay<Events extends EventMap>(
+  subscription: Subscription<Events>,
+): void {
+  const state = subscription.state;
+  if (state.queuedReplays !== undefined || state.replayBatch !== undefined) {
+    subscription.hold(undefined);
+  }
+}
+
+/**
+ * Runs one replay for `batch` (of one stream, each in the `replaying` phase after the same id),
+ * then the replays queued behind it, and makes the stream live. Entries go out merged in id
+ * order: the batch's topics from the broker, the entries the stream's other topics hold in
+ * between. Latest-value topics (`isLatest`) are not replayed: the broker's snapshot of them (the
+ * latest entry per key) is merged in instead. Entries of the batch's plain topics older than the
+ * last event the stream got (a topic added once newer events went out) cannot go out without
+ * moving the client back: when there are any, the client gets a reset (`events-lost`) at that
+ * event's id instead.
+ */
+async function replayThenLive<Events extends EventMap>(
   broker: Broker,
   delivery: Delivery<Events>,
-  subscriptions: readonly Subscription<Events>[],
+  batch: readonly Subscription<Events>[],
   isLatest: (topic: string) => boolean,
 ): Promise<void> {
-  const leader = subscriptions.find((subscription) => !subscription.isGone);
-  if (leader === undefined || leader.phase.name !== 'replaying') return;
-  const stream = leader.stream;
+  const state = (batch[0] as Subscription<Events>).state;
+  const stream = state.stream;
+  const leader = batch.find((subscription) => !subscription.isGone);
+  if (leader === undefined || leader.phase.name !== 'replaying') {
+    return afterReplay(broker, delivery, state, undefined, isLatest);
+  }
   const { from: afterId, snapshotAll } = leader.phase;
-  const allGone = () => subscriptions.every((subscription) => subscription.isGone);
+  const batchGone = () => batch.every((subscription) => subscription.isGone);
   const owner = (entry: HubEntry) =>
-    subscriptions.find((subscription) => subscription.topics.has(entry.topic));
-  const topics = new Set(subscriptions.flatMap((subscription) => [...subscription.topics]));
+    batch.find((subscription) => subscription.topics.has(entry.topic));
+  const topics = new Set(batch.flatMap((subscription) => [...subscription.topics]));
   const latestTopics = new Set([...topics].filter(isLatest));
   const plainTopics = new Set([...topics].filter((topic) => !latestTopics.has(topic)));
   // The replay covers at least up to the cursor when it starts (the broker's promise).
   const startCursor = broker.cursor(topics);
   const resumedAt = afterId !== undefined && isHubId(afterId) ? afterId : undefined;
+  /** The last event the stream got: nothing of the plain topics goes out at or before it. */
+  const passed = state.sent;
   // A new stream's snapshot holds entries older than where its replay of plain topics starts.
-  let position = snapshotAll ? undefined : resumedAt;
-  let lastSent = position;
-  /** Hands one entry on, once, to the subscription of its topic; `true` when it was sent. */
-  const handOn = (entry: HubEntry): boolean => {
-    if (position !== undefined && compareIds(entry.id, position) <= 0) return false;
+  let position = snapshotAll ? passed : laterOf(resumedAt, passed);
+  /** An entry the client is owed came too late to go out in order. */
+  let gap = false;
+  /** Hands one entry on, once; `true` when it was sent and the client's buffer is full. */
+  const handOn = (subscription: Subscription<Events>, entry: HubEntry): boolean => {
     position = entry.id;
+    return delivery.offer(subscription, entry) && subscription.backedUp;
+  };
+  /** Sends what the stream's other topics hold that is older than `id` (all, without it). */
+  const sendHeldBefore = async (id: string | undefined): Promise<boolean> => {
+    for (let held = nextHeld(state, id); held !== undefined; held = nextHeld(state, id)) {
+      if (handOn(held.subscription, held.entry)) await stream[whenWritable]();
+      if (stream.isClosed) return false;
+    }
+    return true;
+  };
+  /** Hands on a replayed or snapshot entry after what is held older than it. */
+  const replayed = async (entry: HubEntry): Promise<boolean> => {
     const subscription = owner(entry);
-    if (subscription === undefined) return false;
+    if (position !== undefined && compareIds(entry.id, position) <= 0) {
+      // Passed already: the client got it, or it comes too late to go out in order.
+      if (subscription?.owes(entry) && delivery.wants(subscription, entry)) gap = true;
+      return true;
+    }
+    if (gap) tellGap();
+    if (!(await sendHeldBefore(entry.id))) return false;
+    if (subscription === undefined) return true;
     subscription.cover(entry.id);
-    if (!subscription.owes(entry) || !delivery.offer(subscription, entry)) return false;
-    lastSent = entry.id;
-    return subscription.backedUp;
+    if (!subscription.owes(entry)) position = entry.id;
+    else if (handOn(subscription, entry)) await stream[whenWritable]();
+    return !stream.isClosed && !batchGone();
+  };
+  const tellGap = () => {
+    gap = false;
+    delivery.sendReset([leader], state.sent, 'events-lost');
   };
   const snapshot =
     latestTopics.size === 0
@@ -92,93 +147,133 @@ export async function replayThenLive<Events extends EventMap>(
     for (let entry = snapshot[fromSnapshot]; entry !== undefined; entry = snapshot[fromSnapshot]) {
       if (id !== undefined && compareIds(entry.id, id) >= 0) break;
       fromSnapshot += 1;
-      if (handOn(entry)) await stream[whenWritable]();
-      if (allGone()) return false;
+      if (!(await replayed(entry))) return false;
     }
-    return !allGone();
+    return !stream.isClosed && !batchGone();
   };
-  if (afterId !== undefined && plainTopics.size > 0) {
+  /** The plain topics' retained entries, the snapshot's merged in; stops early when all left. */
+  const replayPages = async (): Promise<void> => {
+    if (afterId === undefined || plainTopics.size === 0) return;
     for await (const page of broker.replay(afterId, plainTopics)) {
-      if (allGone()) return;
+      if (stream.isClosed || batchGone()) return;
       if (page === 'reset') {
-        delivery.sendReset([leader], startCursor, 'unknown-id');
+        const at = laterOf(startCursor, passed);
+        if (at !== undefined && !(await sendHeldBefore(at))) return;
+        delivery.sendReset([leader], at, 'unknown-id');
         // The client refetches its state: the latest values follow the reset, older ids or not.
         position = undefined;
-        if (!(await handOnSnapshot(undefined))) return;
-        position = laterOf(position, startCursor);
-        lastSent = position;
-        break;
+        if (await handOnSnapshot(undefined)) position = laterOf(position, at);
+        return;
       }
       for (const entry of page) {
-        if (!(await handOnSnapshot(entry.id))) return;
-        if (handOn(entry)) await stream[whenWritable]();
-        if (allGone()) return;
+        if (!(await handOnSnapshot(entry.id)) || !(await replayed(entry))) return;
       }
     }
-  }
-  if (!(await handOnSnapshot(undefined)) || stream.isClosed) return;
-  position = laterOf(position, startCursor);
-  // Held entries are in id order in each list; those up to `position` were covered by the
-  // replay. Entries held while this loop sends (a filter that publishes) are taken in turn.
-  const taken = subscriptions.map(() => 0);
-  for (let entry = nextHeld(subscriptions, taken); entry !== undefined; ) {
-    handOn(entry);
-    entry = nextHeld(subscriptions, taken);
-  }
+  };
+  await replayPages();
   if (stream.isClosed) return;
-  const live = broker.cursor(topics);
-  for (const subscription of subscriptions) {
+  await handOnSnapshot(undefined);
+  if (stream.isClosed) return;
+  if (gap) tellGap();
+  const covered = laterOf(position, startCursor);
+  for (const subscription of batch) {
     if (subscription.isGone || subscription.phase.name !== 'replaying') continue;
     delivery.counts.replays += 1;
-    subscription.finishReplay(position, live);
+    subscription.markReplayed();
+    // Its held entries up to `covered` went out in the replay; the rest go out in id order
+    // with the other topics' once the stream's last replay is done.
+    subscription.hold(covered);
   }
-  const teller = subscriptions.find(
-    (subscription) => !subscription.isGone && subscription.tellsPosition,
-  );
-  if (teller !== undefined && position !== undefined && position !== lastSent) {
-    delivery.sendCursor(teller, position);
+  return afterReplay(broker, delivery, state, covered, isLatest);
+}
+
+/**
+ * One replay of the stream is done, up to `covered`: the next one queued runs, or, when none is
+ * left, the held entries go out in id order, each subscription goes live, and a client whose
+ * replay ended past the last id it got is told its position.
+ */
+function afterReplay<Events extends EventMap>(
+  broker: Broker,
+  delivery: Delivery<Events>,
+  state: StreamState<Events>,
+  covered: string | undefined,
+  isLatest: (topic: string) => boolean,
+): Promise<void> | undefined {
+  const next = state.queuedReplays?.shift();
+  if (next !== undefined) return replayThenLive(broker, delivery, next, isLatest);
+  state.queuedReplays = undefined;
+  // A replay asked for in this turn starts at its end, with what the stream holds now.
+  if (state.replayBatch !== undefined || state.stream.isClosed) return;
+  // Entries held while this loop sends (a filter that publishes) are taken in turn.
+  for (let held = nextHeld(state, undefined); held !== undefined; ) {
+    delivery.offer(held.subscription, held.entry);
+    held = nextHeld(state, undefined);
+  }
+  if (state.stream.isClosed) return;
+  const live = broker.cursor(new Set(state.topics.keys()));
+  let teller: Subscription<Events> | undefined;
+  for (const { subscription } of state.topics.values()) {
+    subscription.release(live);
+    if (subscription.tellsPosition) teller ??= subscription;
+  }
+  // The client's id: its Last-Event-ID, or the last event it got (held ones included).
+  const known = laterOf(state.sent, state.stream.lastEventId);
+  if (teller !== undefined && covered !== undefined && laterOf(covered, known) !== known) {
+    delivery.sendCursor(teller, covered);
   }
 }
 
-/** The later of two positions; either may be unknown. */
+/** The later of two positions; either may be unknown (or not a hub id). */
 function laterOf(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
+  if (a === undefined || !isHubId(a)) return b;
+  if (b === undefined || !isHubId(b)) return a;
   return compareIds(a, b) >= 0 ? a : b;
 }
 
 /**
- * The oldest entry held by any of `subscriptions` not taken yet (`taken[i]` counts what was
- * taken from the i-th's `held`; an entry of `heldLatest` is taken by removing it), or
- * `undefined` when none is left.
+ * The oldest entry the stream's holding subscriptions hold, not handed on yet and older than
+ * `before` (any, without it), taken (an entry of `heldLatest` is taken by removing it); entries
+ * a subscription's own replay covered are skipped.
  */
 function nextHeld<Events extends EventMap>(
-  subscriptions: readonly Subscription<Events>[],
-  taken: number[],
-): HubEntry | undefined {
-  let oldest: HubEntry | undefined;
-  let from = -1;
-  let fromLatest: Map<string, HubEntry> | undefined;
-  subscriptions.forEach((subscription, index) => {
+  state: StreamState<Events>,
+  before: string | undefined,
+): { subscription: Subscription<Events>; entry: HubEntry } | undefined {
+  let oldest: { subscription: Subscription<Events>; entry: HubEntry } | undefined;
+  let fromLatest = false;
+  const older = (entry: HubEntry | undefined): entry is HubEntry =>
+    entry !== undefined &&
+    (before === undefined || compareIds(entry.id, before) < 0) &&
+    (oldest === undefined || compareIds(entry.id, oldest.entry.id) < 0);
+  // A subscription with several topics is looked at once per topic: the same heads each time.
+  for (const { subscription } of state.topics.values()) {
     const phase = subscription.phase;
-    if (phase.name !== 'replaying') return;
-    const head = phase.held[taken[index] as number];
-    if (head !== undefined && (oldest === undefined || compareIds(head.id, oldest.id) < 0)) {
-      oldest = head;
-      from = index;
-      fromLatest = undefined;
+    if (phase.name !== 'holding') continue;
+    const covered = (entry: HubEntry) =>
+      phase.after !== undefined && compareIds(entry.id, phase.after) <= 0;
+    while (phase.taken < phase.held.length && covered(phase.held[phase.taken] as HubEntry)) {
+      phase.taken += 1;
+    }
+    const head = phase.held[phase.taken];
+    if (older(head)) {
+      oldest = { subscription, entry: head };
+      fromLatest = false;
     }
     const latest = phase.heldLatest?.values().next().value;
-    if (latest !== undefined && (oldest === undefined || compareIds(latest.id, oldest.id) < 0)) {
-      oldest = latest;
-      fromLatest = phase.heldLatest;
+    if (latest !== undefined && covered(latest)) {
+      phase.heldLatest?.delete(slotOf(latest.topic, latest.key as string));
+      return nextHeld(state, before);
     }
-  });
-  const entry = oldest as HubEntry | undefined;
-  if (entry !== undefined && fromLatest !== undefined) {
-    fromLatest.delete(slotOf(entry.topic, entry.key as string));
-  } else if (from >= 0) {
-    taken[from] = (taken[from] as number) + 1;
+    if (older(latest)) {
+      oldest = { subscription, entry: latest };
+      fromLatest = true;
+    }
   }
-  return entry;
+  const phase = oldest?.subscription.phase;
+  if (oldest !== undefined && phase?.name === 'holding') {
+    if (fromLatest)
+      phase.heldLatest?.delete(slotOf(oldest.entry.topic, oldest.entry.key as string));
+    else phase.taken += 1;
+  }
+  return oldest;
 }

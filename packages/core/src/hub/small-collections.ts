@@ -88,6 +88,12 @@ export class SmallMap<K, V> {
     return true;
   }
 
+  /** The values, in insertion order (do not delete while going through them). */
+  *values(): Iterable<V> {
+    if (this.#many !== undefined) yield* this.#many.values();
+    else if (this.#key !== NONE) yield this.#value as V;
+  }
+
   /** The keys now, as an array: safe to delete entries while going through it. */
   keys(): K[] {
     if (this.#many !== undefined) return [...this.#many.keys()];

@@ -18,6 +18,9 @@ import { type SmallMap, SmallSet } from './small-collections.js';
  *   `held` (in id order), those with a key in `heldLatest` (one per topic and key, in id order),
  *   until it is done; `coveredTo` is the last entry the replay has handed on (sent, or refused
  *   by the filter). `from` is `undefined` when nothing of plain topics is replayed.
+ * - `holding`: not replaying itself, but its stream replays other topics: its live entries wait
+ *   (`held`, `heldLatest`) to go out in id order with the replay's; those up to `after` were
+ *   covered already, by its own replay, done. `taken` counts the entries of `held` handed on.
  * - `live`: gets entries as they come; with `sentUpTo`, its replay reached further than live
  *   delivery had, so live entries up to that id were already sent and are skipped once.
  * - `gone`: unsubscribed; a replay under way stops at its next step.
@@ -30,6 +33,13 @@ export type Phase =
       readonly held: HubEntry[];
       heldLatest: Map<string, HubEntry> | undefined;
       coveredTo: string | undefined;
+    }
+  | {
+      readonly name: 'holding';
+      readonly held: HubEntry[];
+      heldLatest: Map<string, HubEntry> | undefined;
+      taken: number;
+      readonly after: string | undefined;
     }
   | { readonly name: 'live'; readonly sentUpTo: string | undefined }
   | { readonly name: 'gone' };
@@ -56,6 +66,12 @@ export interface StreamState<Events extends EventMap> {
   /** The last cursor sent, so another subscribe sends one only when the position moved on. */
   position: string | undefined;
   /**
+   * The id of the last event the hub sent this stream: a later replay must not go back behind
+   * it, or a client resuming from the older id would get events after it twice. (A cursor only
+   * marks a position: the stream's topics sent nothing between the last event and it.)
+   */
+  sent: string | undefined;
+  /**
    * Where the replay of a topic new to this stream starts: its `Last-Event-ID`, or the position
    * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
    */
@@ -72,6 +88,8 @@ export interface StreamState<Events extends EventMap> {
   replayedTo: Map<string, string> | undefined;
   /** Subscriptions whose replay starts at the end of this turn, as one (see `replay.ts`). */
   replayBatch: Subscription<Events>[] | undefined;
+  /** Replays waiting for the one under way on this stream; `undefined` when none is under way. */
+  queuedReplays: Subscription<Events>[][] | undefined;
   /** Events of latest-value topics waiting for the client to read (see `latest-values.ts`). */
   latest: PendingLatest | undefined;
 }
@@ -160,15 +178,44 @@ export class Subscription<Events extends EventMap> {
    * (at `cursor`) has not reached it yet.
    */
   finishReplay(position: string | undefined, cursor: string | undefined): void {
+    this.markReplayed();
+    this.phase =
+      position !== undefined && cursor !== undefined && compareIds(position, cursor) > 0
+        ? { name: 'live', sentUpTo: position }
+        : LIVE;
+  }
+
+  /** Its topics count as replayed: subscribed again later, they continue live. */
+  markReplayed(): void {
     const state = this.state;
     state.replayed ??= new Set();
     for (const topic of this.topics) {
       state.replayed.add(topic);
       state.replayedTo?.delete(topic);
     }
+  }
+
+  /**
+   * Holds live entries back while its stream replays other topics. A subscription whose own
+   * replay is done keeps what it held, skipping later what that replay covered (up to `after`).
+   */
+  hold(after: string | undefined): void {
+    const phase = this.phase;
+    if (phase.name === 'live') {
+      this.phase = { name: 'holding', held: [], heldLatest: undefined, taken: 0, after };
+    } else if (phase.name === 'replaying') {
+      const { held, heldLatest } = phase;
+      this.phase = { name: 'holding', held, heldLatest, taken: 0, after };
+    }
+  }
+
+  /** Its stream's replays are done: live again, skipping once what its own replay covered. */
+  release(cursor: string | undefined): void {
+    if (this.phase.name !== 'holding') return;
+    const after = this.phase.after;
     this.phase =
-      position !== undefined && cursor !== undefined && compareIds(position, cursor) > 0
-        ? { name: 'live', sentUpTo: position }
+      after !== undefined && cursor !== undefined && compareIds(after, cursor) > 0
+        ? { name: 'live', sentUpTo: after }
         : LIVE;
   }
 
