@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient as createSseClient } from '@ssekit/client';
-import { createHub, type Hub } from '@ssekit/core';
+import { createHub, type Hub, type SseStream } from '@ssekit/core';
 import { openSseStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
 import { createClient as createRedisClient } from 'redis';
@@ -18,6 +18,7 @@ import {
   redisIsAvailable,
 } from '../redis/support/redis.js';
 import { sleep, until } from '../support/wait.js';
+import { pausedClient } from './support/clients.js';
 
 const TOKEN_TTL_MS = 250;
 const EVENTS = 60;
@@ -144,6 +145,58 @@ describe('a stream ends before its token expires and the client resumes with a f
     } finally {
       await hub.close();
       client.destroy();
+    }
+  });
+});
+
+describe('a slow client whose buffer is full at its deadline', () => {
+  it('gets the retry hint once it reads, and the end is not counted as an overflow', async () => {
+    const hub = createHub();
+    let stream: SseStream | undefined;
+    const server = http.createServer((req, res) => {
+      stream = openSseStream(req, res, {
+        maxBufferedBytes: 64 * 1024,
+        onOverflow: 'drop',
+        heartbeat: false,
+      });
+      hub.subscribe(stream, 't');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = pausedClient(`http://127.0.0.1:${port}/`);
+    try {
+      const response = await client.response;
+      // Past the kernel's socket buffers, until the stream's own buffer is full (an event dropped).
+      const payload = 'x'.repeat(8 * 1024);
+      for (let i = 0; i < 5000 && (stream?.overflows ?? 0) === 0; i++) {
+        await hub.publish('t', { data: payload });
+        await sleep(1);
+      }
+      const full = stream as SseStream;
+      expect(full.overflows).toBeGreaterThan(0);
+      const overflows = { stream: full.overflows, hub: hub.stats().overflows };
+
+      full.closeAt(Date.now());
+      await until(() => full.isClosed, 'the end of its life');
+      await hub.publish('t', { data: 'after' });
+      expect({ stream: full.overflows, hub: hub.stats().overflows }).toEqual(overflows);
+
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.resume();
+      await new Promise((resolve) => response.once('end', resolve));
+      // The last block: the reconnection delay, after every event it had queued.
+      expect(body).toMatch(/\n\nretry: \d+\n\n$/);
+    } finally {
+      client.destroy();
+      await hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     }
   });
 });

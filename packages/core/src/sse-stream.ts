@@ -280,10 +280,14 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     return buffered + bytes.byteLength < this.#highWaterMark;
   }
 
-  /** The lifetime is over: a reconnection delay for the client, then the ordinary close. */
+  /**
+   * The lifetime is over: a reconnection delay, then the ordinary close. The hint goes past
+   * `maxBufferedBytes` (a few bytes, then nothing more): a slow client is not cut off for it.
+   */
   #endOfLife(): void {
     if (this.#state !== 'open') return;
-    this.#enqueue(encodeText(formatEvent({ retry: rotationRetry(this.#retry, Math.random) })));
+    const hint = encodeText(formatEvent({ retry: rotationRetry(this.#retry, Math.random) }));
+    if (this.#queue.push(hint)) this.#sink?.wake();
     this.close();
   }
 
