@@ -1,6 +1,6 @@
 /**
  * ssekit's fetch entry point, `createSseResponse`, served on node:http through srvx's
- * `toNodeHandler` (which reads the Response body with a reader loop).
+ * `toNodeHandler`: srvx writes the head, the stream writes its events to the Node response.
  */
 import http from 'node:http';
 import { createSseResponse } from '@ssekit/core';

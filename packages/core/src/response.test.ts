@@ -130,3 +130,62 @@ describe('createSseResponse', () => {
     expect(seen.slice(0, 3)).toEqual([undefined, 'id-1', 'id-2']);
   });
 });
+
+describe('createSseResponse on srvx, which exposes the Node response', () => {
+  /** Serves `fetch` with srvx on node:http; returns the body text a client gets. */
+  async function serveOnce(
+    fetch: (request: Request) => Response | Promise<Response>,
+    onResponse?: (res: http.ServerResponse) => void,
+  ): Promise<string> {
+    // srvx's handler also types HTTP/2 arguments; this server is HTTP/1.1.
+    const node = toNodeHandler(fetch) as unknown as http.RequestListener;
+    const server = http.createServer((req, res) => {
+      onResponse?.(res);
+      return node(req, res);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return (await globalThis.fetch(`http://127.0.0.1:${port}/events`)).text();
+  }
+
+  const twoEvents = (stream: SseStream) => {
+    stream.send({ data: 'one' });
+    setImmediate(() => {
+      stream.send({ data: 'two' });
+      stream.close();
+    });
+  };
+
+  it('writes the events to the Node response itself, not through the body', async () => {
+    const bodies: Uint8Array[] = [];
+    const text = await serveOnce(
+      (request) => createSseResponse(request, twoEvents, { heartbeat: false }),
+      (res) => {
+        const write = res.write.bind(res) as (chunk: Uint8Array) => boolean;
+        res.write = ((chunk: Uint8Array) => {
+          bodies.push(chunk);
+          return write(chunk);
+        }) as typeof res.write;
+      },
+    );
+    expect(text).toBe('data: one\n\ndata: two\n\n');
+    expect(Buffer.concat(bodies).toString()).toBe(text);
+    // Read through the web body, srvx would also write the empty chunk that primes the headers.
+    expect(bodies.every((chunk) => chunk.byteLength > 0)).toBe(true);
+  });
+
+  it('sends its events through the body when a middleware wraps the body before the head is sent', async () => {
+    const text = await serveOnce((request) => {
+      const response = createSseResponse(request, twoEvents, { heartbeat: false });
+      const tagged = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          if (chunk.byteLength > 0) controller.enqueue(new TextEncoder().encode(': tagged\n'));
+          controller.enqueue(chunk);
+        },
+      });
+      return new Response(response.body?.pipeThrough(tagged), response);
+    });
+    expect(text).toBe(': tagged\ndata: one\n\n: tagged\ndata: two\n\n');
+  });
+});

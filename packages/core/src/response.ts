@@ -6,6 +6,7 @@ import {
 } from './accept.js';
 import { optionalFunction } from './checks.js';
 import { readLastEventId } from './last-event-id.js';
+import { nodeBackedBody, nodeResponseOf } from './node/runtime-response.js';
 import { isPromiseLike } from './promise-like.js';
 import { resolveStreamOptions } from './resolve-stream-options.js';
 import {
@@ -27,6 +28,10 @@ export interface SseResponseOptions extends SseStreamOptions {
 /**
  * The fetch-style entry point (Hono, Bun, Deno, Next.js route handlers, Workers, h3): opens an
  * event stream for `request` and returns its `Response` at once, while `handler` writes to it.
+ *
+ * On a Node server that exposes its response to the request (srvx, and so h3 on Node), the
+ * events are written straight to the Node response, as `openSseStream` does; the runtime still
+ * writes the status and headers of the returned `Response`.
  *
  * The request's signal closes the stream; `Last-Event-ID` (or the `lastEventId` query parameter)
  * becomes `stream.lastEventId`. A handler that throws or rejects closes the stream and is
@@ -53,7 +58,14 @@ export function createSseResponse<Events extends EventMap = EventMap>(
   });
   const answer = eventStreamAnswer(request.method, request.headers.get('accept'));
   if (answer !== 'stream') return answerWithoutStream(stream, answer);
-  const response = stream.toResponse();
+  const nodeResponse = nodeResponseOf(request);
+  const response =
+    nodeResponse === undefined
+      ? stream.toResponse()
+      : new Response(nodeBackedBody(stream, nodeResponse, streamOptions.heartbeat), {
+          status: 200,
+          headers: new Headers(stream.headers),
+        });
   runHandler(stream, handler, onError);
   return response;
 }

@@ -7,11 +7,11 @@ import { eventStreamAnswer } from '../accept.js';
 import { DEFAULT_HEADERS } from '../headers.js';
 import { attachSink } from '../sink.js';
 import { createSseStream, type EventMap, type SseStream } from '../sse-stream.js';
-import { DEFAULT_HEARTBEAT_MS, type SseStreamOptions } from '../stream-options.js';
+import type { SseStreamOptions } from '../stream-options.js';
 import { answerWithoutStream } from './answer-without-stream.js';
 import { http1Socket, isConnectionGone, isHeld } from './connection.js';
 import { headerValue, requestLastEventId } from './request-last-event-id.js';
-import { ResponseSink } from './response-sink.js';
+import { closeGraceMs, ResponseSink } from './response-sink.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
 /**
@@ -66,14 +66,4 @@ export function openSseStream<Events extends EventMap = EventMap>(
   if (gone) sink.connectionClosed();
   else if (behindLiveStream) stream.close();
   return stream;
-}
-
-/**
- * How long a client may take nothing after `close()` before its socket is cut off: one heartbeat
- * interval. While a stream is open, a client that reads takes something at least that often (a
- * heartbeat when nothing else), so one that takes nothing for as long has stopped reading. With
- * heartbeats off, the default interval.
- */
-function closeGraceMs(heartbeat: number | false | undefined): number {
-  return typeof heartbeat === 'number' ? heartbeat : DEFAULT_HEARTBEAT_MS;
 }

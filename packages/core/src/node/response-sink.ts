@@ -4,6 +4,7 @@
  * response's `'close'` (or its HTTP/1.1 socket's) ends the stream.
  */
 import type { Sink, SinkSource } from '../sink.js';
+import { DEFAULT_HEARTBEAT_MS } from '../stream-options.js';
 import { type ConnectionHolder, hold, isConnectionGone, letGo } from './connection.js';
 import type { NodeResponseLike, NodeSocketLike } from './types.js';
 
@@ -178,4 +179,14 @@ function flushPendingWrites(): void {
   const sinks = pendingWrites;
   pendingWrites = [];
   for (const sink of sinks) sink.write();
+}
+
+/**
+ * How long a client may take nothing after `close()` before its socket is cut off: one heartbeat
+ * interval. While a stream is open, a client that reads takes something at least that often (a
+ * heartbeat when nothing else), so one that takes nothing for as long has stopped reading. With
+ * heartbeats off, the default interval.
+ */
+export function closeGraceMs(heartbeat: number | false | undefined): number {
+  return typeof heartbeat === 'number' ? heartbeat : DEFAULT_HEARTBEAT_MS;
 }
