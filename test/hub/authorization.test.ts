@@ -225,3 +225,31 @@ it('refuses a second filter on a topic while both calls wait on an async authori
     expect.objectContaining({ name: 'TypeError', code: 'ERR_SSE_FILTER_CONFLICT' }),
   ]);
 });
+
+describe('subscribing again to a topic the stream has, once authorize refuses it', () => {
+  it('stops the topic (the denial is the current answer) and keeps the others', async () => {
+    rights.set('ann', new Set(['room:a', 'news']));
+    const { hub, url } = await start(mayRead);
+    const reader = fetchReader(`${url}?topics=room:a,news&user=ann`);
+    await until(() => hub.stats().subscribers['room:a'] === 1, 'the subscription');
+    await hub.publish('room:a', { data: 'a1' });
+    await until(() => reader.events.some((event) => event.data === 'a1'), 'a1');
+
+    rights.get('ann')?.delete('room:a');
+    const stream = server?.streams[0];
+    if (stream === undefined) throw new Error('no stream');
+    hub.subscribe(stream, 'room:a', { context: 'ann' });
+    await hub.publish('room:a', { data: 'a2' });
+    await hub.publish('news', { data: 'n1' });
+    await until(() => reader.events.some((event) => event.data === 'n1'), 'n1');
+    const seen = reader.events.filter((event) => event.event !== CURSOR_EVENT);
+    expect(seen.map(({ event, data }) => ({ event, data }))).toEqual([
+      { event: undefined, data: 'a1' },
+      { event: DENIED_EVENT, data: 'room:a' },
+      { event: undefined, data: 'n1' },
+    ]);
+    expect(hub.stats().subscribers).toEqual({ news: 1 });
+    expect(stream.isClosed).toBe(false);
+    reader.abort();
+  });
+});

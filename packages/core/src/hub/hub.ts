@@ -172,7 +172,10 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     });
   }
 
-  /** Starts the allowed topics; a refused one gets the denied signal, a stream left bare closes. */
+  /**
+   * Starts the allowed topics; a refused one gets the denied signal (and stops, if an earlier
+   * call gave it), a stream left bare closes.
+   */
   #admit(
     stream: SseStream<Events>,
     topics: readonly string[],
@@ -182,7 +185,12 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     // The hub closed while the application decided: its shutdown closed the stream.
     if (this.#closing !== undefined) return noop;
     const granted = topics.filter((_, i) => allowed[i]);
-    for (const topic of topics) if (!granted.includes(topic)) stream.send(deniedSignal(topic));
+    for (const topic of topics) {
+      if (granted.includes(topic)) continue;
+      // Refused now, held from an earlier call: the denial is the current answer, so it stops.
+      this.#registry.revoke(stream, topic);
+      stream.send(deniedSignal(topic));
+    }
     if (granted.length > 0) return this.#start(stream, granted, delivery);
     // At the end of the turn: a later subscribe call of this handler may still give it a topic.
     queueMicrotask(() => this.#holds(stream) || this.#turnAway(stream));

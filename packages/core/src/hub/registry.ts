@@ -163,6 +163,15 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
     return subscription;
   }
 
+  /**
+   * `authorize` refused `topic` to a stream that has it: delivery stops now, whatever calls held
+   * it (their unsubscribe functions then do nothing for it).
+   */
+  revoke(stream: SseStream<Events>, topic: string): void {
+    const state = this.#states.get(stream);
+    if (state !== undefined) this.#drop(state, topic);
+  }
+
   /** A stream the registry served closed: every topic it still has is dropped. */
   streamClosed(stream: object): void {
     const state = this.#states.get(stream as SseStream<Events>);
