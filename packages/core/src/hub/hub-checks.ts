@@ -1,5 +1,6 @@
 /** Input checks of the hub: bad input throws a TypeError naming the field and the fix. */
-import { inputError } from '../errors.js';
+import { checkKnownKeys, optionalFunction } from '../checks.js';
+import { inputError, SsekitError } from '../errors.js';
 import type { EventMap } from '../sse-stream.js';
 import type { HubFilter, HubOptions } from './hub-types.js';
 
@@ -15,6 +16,27 @@ export const HUB_OPTION_KEYS: readonly (keyof HubOptions)[] = [
   'onError',
   'latestValue',
 ];
+
+/** The options of `createHub` as a whole; each value's range is checked where it is read. */
+export function checkHubOptions<Context>(options: HubOptions<Context>): void {
+  checkKnownKeys('createHub', options, HUB_OPTION_KEYS);
+  optionalFunction('createHub', 'onError', options.onError, '(error) => void');
+  optionalFunction('createHub', 'authorize', options.authorize, '(topic, context) => boolean');
+  if (options.broker !== undefined && options.history !== undefined) {
+    throw inputError(
+      'ERR_SSE_INVALID_OPTION',
+      'ssekit: pass "history" or "broker" to createHub, not both; a broker keeps its own history.',
+    );
+  }
+}
+
+/** What a publish after `hub.close()` rejects with. */
+export function hubClosedError(): SsekitError {
+  return new SsekitError(
+    'ERR_SSE_HUB_CLOSED',
+    'ssekit: the hub is closed; publish before hub.close().',
+  );
+}
 
 export function checkTopic(topic: unknown): asserts topic is string {
   if (typeof topic !== 'string' || topic === '') {

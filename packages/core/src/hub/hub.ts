@@ -6,9 +6,8 @@
  * entries to them in `delivery.ts`, the replay of a reconnecting client in `replay.ts`.
  */
 
-import { checkKnownKeys, optionalFunction, positiveInteger, retryDelay } from '../checks.js';
+import { checkKnownKeys, positiveInteger, retryDelay } from '../checks.js';
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
-import { inputError, SsekitError } from '../errors.js';
 import { dataText, eventName, type Serializer } from '../format.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import { type SseStreamHandle, streamOf } from '../sse-stream-handle.js';
@@ -16,13 +15,15 @@ import { type Authorize, whenAuthorized } from './authorization.js';
 import { AwaitingStreams } from './awaiting.js';
 import type { Broker, BrokerListener, HubEntry } from './broker.js';
 import { Delivery, type LocalMessage } from './delivery.js';
+import { DeliveryGate } from './delivery-gate.js';
 import {
   checkCursor,
   checkFilter,
+  checkHubOptions,
   checkMessage,
   checkTopic,
   checkTopics,
-  HUB_OPTION_KEYS,
+  hubClosedError,
 } from './hub-checks.js';
 import type {
   HubCloseOptions,
@@ -57,25 +58,14 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   readonly #awaiting = new AwaitingStreams<SseStream<Events>>();
   readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
-  /** An entry is being delivered: a publish from a filter now waits in `#waiting`. */
-  #delivering = false;
-  /** Publishes asked for during a delivery, stored in order once it is done. */
-  readonly #waiting: (() => void)[] = [];
+  readonly #gate = new DeliveryGate();
   #closing: Promise<void> | undefined;
   #published = 0;
   #rejected = 0;
 
   constructor(options: HubOptions<Context> = {}) {
-    checkKnownKeys('createHub', options, HUB_OPTION_KEYS);
-    optionalFunction('createHub', 'onError', options.onError, '(error) => void');
-    optionalFunction('createHub', 'authorize', options.authorize, '(topic, context) => boolean');
+    checkHubOptions(options);
     this.#authorize = options.authorize;
-    if (options.broker !== undefined && options.history !== undefined) {
-      throw inputError(
-        'ERR_SSE_INVALID_OPTION',
-        'ssekit: pass "history" or "broker" to createHub, not both; a broker keeps its own history.',
-      );
-    }
     this.#broker = options.broker ?? localBroker({ history: options.history });
     const broker = this.#broker;
     this.#isLatest = latestValueTopics(options.latestValue, broker);
@@ -111,26 +101,18 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   ): Promise<string> {
     checkTopic(topic);
     const key = publishKey(topic, options, this.#isLatest(topic));
-    if (this.#closing !== undefined) {
-      return Promise.reject(
-        new SsekitError(
-          'ERR_SSE_HUB_CLOSED',
-          'ssekit: the hub is closed; publish before hub.close().',
-        ),
-      );
-    }
+    if (this.#closing !== undefined) return Promise.reject(hubClosedError());
     const { event, data } = checkMessage(message);
     if (event !== undefined) eventName(event);
     // The one serialization of this event: delivery frames the text, it does not serialize again.
     const text = dataText(data, this.#serializer);
     const local: LocalMessage = { topic, event, text, data, key };
-    const stored = this.#delivering
-      ? new Promise<string>((resolve) => this.#waiting.push(() => resolve(this.#store(local))))
-      : this.#store(local);
-    return stored.then((id) => {
-      this.#published += 1;
-      return id;
-    });
+    return this.#gate
+      .whenDone(() => this.#store(local))
+      .then((id) => {
+        this.#published += 1;
+        return id;
+      });
   }
 
   /**
@@ -268,20 +250,11 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     );
   }
 
-  /**
-   * One entry to the local subscriptions of its topic. A filter that publishes does not deliver
-   * a newer entry in the middle of this one: its publish waits until this delivery is done.
-   */
+  /** One entry to the local subscriptions of its topic; a filter's publish waits until it ends. */
   #deliver(entry: HubEntry): void {
     const subscriptions = this.#registry.of(entry.topic);
     if (subscriptions === undefined) return;
-    this.#delivering = true;
-    try {
-      this.#delivery.live(entry, subscriptions);
-    } finally {
-      this.#delivering = false;
-    }
-    for (let next = this.#waiting.shift(); next !== undefined; next = this.#waiting.shift()) next();
+    this.#gate.run(() => this.#delivery.live(entry, subscriptions));
   }
 
   /** The broker lost entries: live subscriptions reset; replaying ones reconnect and find out. */
