@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHub, memoryHistory } from '@ssekit/core';
 import { sse } from '@ssekit/express';
 import express from 'express';
+import { vendorModule, withImportMap } from '../browser-client.js';
 import { prometheusText } from './metrics.js';
 import { startSensors } from './sensors.js';
 
@@ -14,6 +16,8 @@ const SENSORS = ['temperature', 'humidity', 'power'];
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 // The charting library is served from node_modules: no CDN.
 const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
+// The page, with the import map of the built @ssekit/client it imports (see ../browser-client.js).
+const page = withImportMap(readFileSync(new URL('./public/index.html', import.meta.url), 'utf8'));
 
 /**
  * The dashboard: simulated sensors publish to a hub topic; `/events` streams them with
@@ -43,11 +47,20 @@ export function createDashboard({ intervalMs = 250, historySize = 2400, snapshot
   });
 
   const app = express();
+  app.get(['/', '/index.html'], (_req, res) => {
+    res.type('html').send(page);
+  });
   app.use(express.static(publicDir));
   app.use('/vendor/uplot', express.static(uplotDir));
+  app.use('/vendor', async (req, res, next) => {
+    const module = await vendorModule(req.originalUrl.split('?')[0] ?? '');
+    if (module === undefined) return next();
+    res.type(module.type).send(module.body);
+  });
 
-  // The page draws this, then opens the stream with `?lastEventId=<lastId>`: the hub replays
-  // whatever was published in between, so there is no gap between snapshot and live data.
+  // The page draws this, then opens the stream from `lastId` (its client's `lastEventId`, sent
+  // as `Last-Event-ID`): the hub replays whatever was published in between, so there is no gap
+  // between snapshot and live data.
   app.get('/readings', (_req, res) => {
     res.json({ readings: recent.map((entry) => entry.reading), lastId: recent.at(-1)?.id });
   });

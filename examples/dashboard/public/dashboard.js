@@ -1,3 +1,4 @@
+import { createClient } from '@ssekit/client';
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 
 const WINDOW = 240; // readings on screen: one minute at four a second
@@ -19,7 +20,6 @@ const stats = {
   duplicates: 0,
   reconnects: 0,
 };
-let wasOpen = false;
 let drawScheduled = false;
 
 for (const [sensor, { color }] of Object.entries(SENSORS)) {
@@ -101,30 +101,33 @@ function forgetHistory() {
   Object.assign(stats, { first: undefined, last: undefined, received: 0, gaps: 0, duplicates: 0 });
 }
 
-// Draw the last minute at once, then stream from the newest reading we drew.
+// Draw the last minute at once, then stream from the newest reading we drew: the hub replays
+// whatever was published in between, and after a lost connection whatever we missed.
 const snapshot = await (await fetch('/readings')).json();
 for (const reading of snapshot.readings) add(reading);
-const query = snapshot.lastId ? `?lastEventId=${encodeURIComponent(snapshot.lastId)}` : '';
-const source = new EventSource(`/events${query}`);
+const client = createClient('/events', {
+  lastEventId: snapshot.lastId,
+  // A deploy takes seconds: come back within 5 s of it, whatever the backoff reached meanwhile.
+  maxRetryDelay: 5000,
+  // The server no longer has the readings after our last id (it restarted, or we were away
+  // longer than its history): start over rather than draw a line across the hole.
+  onReset: () => {
+    forgetHistory();
+    notice(
+      'The server could not replay what you missed (it restarted, or you were away too long). Showing fresh data.',
+    );
+    scheduleDraw();
+  },
+});
+client.on('reading', add);
 
-source.addEventListener('open', () => {
-  if (wasOpen) stats.reconnects += 1;
-  wasOpen = true;
-  showConnection('live', 'Live');
-  scheduleDraw();
-});
-source.addEventListener('error', () => {
-  // EventSource retries on its own (the server asked for 1 s); the hub replays what we missed.
-  if (source.readyState === EventSource.CONNECTING) showConnection('reconnecting', 'Reconnecting…');
-  else showConnection('closed', 'Disconnected');
-});
-source.addEventListener('reading', (event) => add(JSON.parse(event.data)));
-// The server no longer has the readings after our last id (it restarted, or we were away longer
-// than its history): start over rather than draw a line across the hole.
-source.addEventListener('ssekit:reset', () => {
-  forgetHistory();
-  notice(
-    'The server could not replay what you missed (it restarted, or you were away too long). Showing fresh data.',
-  );
-  scheduleDraw();
+let wasOpen = false;
+client.subscribe(() => {
+  if (client.state === 'open') {
+    if (wasOpen) stats.reconnects += 1;
+    wasOpen = true;
+    showConnection('live', 'Live');
+    scheduleDraw();
+  } else if (client.state === 'closed') showConnection('closed', 'Disconnected');
+  else if (wasOpen) showConnection('reconnecting', 'Reconnecting…');
 });
