@@ -1,14 +1,23 @@
 /**
  * Authorization on every subscribe, a resume included: a client whose access was revoked
  * reconnects with an old Last-Event-ID and gets nothing of the revoked topic, only the denied
- * signal, while its other topics replay as usual. Real sockets, a fetch reader with
- * eventsource-parser.
+ * signal, while its other topics replay as usual; in-process and with the hub on Redis (the
+ * replay read back from the stream). Real sockets, a fetch reader with eventsource-parser.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CURSOR_EVENT, createHub, DENIED_EVENT, type Hub } from '@ssekit/core';
+import type { Broker } from '@ssekit/core/broker';
 import { openSseStream } from '@ssekit/core/node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { redisBroker } from '@ssekit/redis';
+import { createClient as createRedisClient } from 'redis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  deleteKeysUnder,
+  REDIS_URL,
+  randomPrefix,
+  redisIsAvailable,
+} from '../redis/support/redis.js';
 import { until } from '../support/wait.js';
 import { fetchReader } from './support/clients.js';
 import { type HubServer, serveHub } from './support/server.js';
@@ -26,8 +35,11 @@ afterEach(async () => {
 });
 
 /** Serves the hub at `/?topics=a,b&user=u`, the user as the subscription's context. */
-async function start(authorize: (topic: string, user: string) => boolean | Promise<boolean>) {
-  hub = createHub<Record<string, unknown>, string>({ authorize, onError: () => {} });
+async function start(
+  authorize: (topic: string, user: string) => boolean | Promise<boolean>,
+  broker?: Broker,
+) {
+  hub = createHub<Record<string, unknown>, string>({ authorize, broker, onError: () => {} });
   server = await serveHub(hub as Hub, {
     stream: { heartbeat: false, retry: 20 },
     subscribe: (url) => ({ context: url.searchParams.get('user') ?? '' }),
@@ -36,6 +48,47 @@ async function start(authorize: (topic: string, user: string) => boolean | Promi
 }
 
 const mayRead = (topic: string, user: string) => rights.get(user)?.has(topic) === true;
+
+/** Ann reads room:a and news, loses room:a, and resumes with the id she last saw. */
+async function resumeAfterRevoke(
+  authorize: (topic: string, user: string) => boolean | Promise<boolean>,
+  broker?: Broker,
+) {
+  rights.set('ann', new Set(['room:a', 'news']));
+  const { hub, url } = await start(authorize, broker);
+  const first = fetchReader(`${url}?topics=room:a,news&user=ann`);
+  await until(() => server?.streams.length === 1, 'the first connection');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await hub.publish('room:a', { data: 'a1' });
+  await hub.publish('news', { data: 'n1' });
+  await until(() => first.events.length >= 2, 'the first two events');
+  const lastSeen = first.events.at(-1)?.id;
+  first.abort();
+
+  rights.set('ann', new Set(['news']));
+  await hub.publish('room:a', { data: 'a2 (revoked)' });
+  await hub.publish('news', { data: 'n2' });
+
+  const resumed = fetchReader(`${url}?topics=room:a,news&user=ann`, lastSeen);
+  await until(
+    () => resumed.events.some((event) => event.data === 'n2'),
+    'the replay of the allowed topic',
+  );
+  await hub.publish('room:a', { data: 'a3 (revoked)' });
+  await hub.publish('news', { data: 'n3' });
+  await until(() => resumed.events.some((event) => event.data === 'n3'), 'live news');
+  resumed.abort();
+
+  const data = resumed.events.map((event) => `${event.event}:${event.data}`);
+  expect(data).toContain(`${DENIED_EVENT}:room:a`);
+  expect(data.filter((text) => text.includes('revoked'))).toEqual([]);
+  expect(resumed.events.filter((event) => event.event === undefined).map((e) => e.data)).toEqual([
+    'n2',
+    'n3',
+  ]);
+  // The denial carries no id: the client's position stays where the allowed topics put it.
+  expect(resumed.events.find((event) => event.event === DENIED_EVENT)?.id).toBeUndefined();
+}
 
 describe.each([
   ['a synchronous authorize', mayRead],
@@ -47,42 +100,8 @@ describe.each([
     },
   ],
 ])('with %s', (_, authorize) => {
-  it('replays nothing of a revoked topic to a client resuming with an old id', async () => {
-    rights.set('ann', new Set(['room:a', 'news']));
-    const { hub, url } = await start(authorize);
-    const first = fetchReader(`${url}?topics=room:a,news&user=ann`);
-    await until(() => server?.streams.length === 1, 'the first connection');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await hub.publish('room:a', { data: 'a1' });
-    await hub.publish('news', { data: 'n1' });
-    await until(() => first.events.length >= 2, 'the first two events');
-    const lastSeen = first.events.at(-1)?.id;
-    first.abort();
-
-    rights.set('ann', new Set(['news']));
-    await hub.publish('room:a', { data: 'a2 (revoked)' });
-    await hub.publish('news', { data: 'n2' });
-
-    const resumed = fetchReader(`${url}?topics=room:a,news&user=ann`, lastSeen);
-    await until(
-      () => resumed.events.some((event) => event.data === 'n2'),
-      'the replay of the allowed topic',
-    );
-    await hub.publish('room:a', { data: 'a3 (revoked)' });
-    await hub.publish('news', { data: 'n3' });
-    await until(() => resumed.events.some((event) => event.data === 'n3'), 'live news');
-    resumed.abort();
-
-    const data = resumed.events.map((event) => `${event.event}:${event.data}`);
-    expect(data).toContain(`${DENIED_EVENT}:room:a`);
-    expect(data.filter((text) => text.includes('revoked'))).toEqual([]);
-    expect(resumed.events.filter((event) => event.event === undefined).map((e) => e.data)).toEqual([
-      'n2',
-      'n3',
-    ]);
-    // The denial carries no id: the client's position stays where the allowed topics put it.
-    expect(resumed.events.find((event) => event.event === DENIED_EVENT)?.id).toBeUndefined();
-  });
+  it('replays nothing of a revoked topic to a client resuming with an old id', () =>
+    resumeAfterRevoke(authorize));
 
   it('closes a stream none of whose topics is allowed, with a retry hint', async () => {
     const { hub, url } = await start(authorize);
@@ -94,6 +113,30 @@ describe.each([
     expect(reader.retries.at(-1)).toBe(10_000);
     expect(hub.stats().openStreams).toBe(0);
   });
+});
+
+describe('with the hub on Redis', () => {
+  const prefix = randomPrefix();
+  afterAll(() => deleteKeysUnder(prefix));
+
+  it.each([1, 4])(
+    'replays nothing of a revoked topic from Redis (%i partitions)',
+    async (partitions, context) => {
+      if (!(await redisIsAvailable('authorization on Redis'))) return context.skip();
+      const client = createRedisClient({ url: REDIS_URL });
+      await client.connect();
+      try {
+        const key = `${prefix}authorization:${partitions}`;
+        await resumeAfterRevoke(mayRead, redisBroker({ client, key, partitions }));
+      } finally {
+        await server?.close();
+        await hub?.close();
+        server = undefined;
+        hub = undefined;
+        client.destroy();
+      }
+    },
+  );
 });
 
 it('refuses a topic whose check throws, and reports the error', async () => {
