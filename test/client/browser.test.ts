@@ -1,9 +1,12 @@
 /**
  * The client in Chromium, as a browser loads it (the built package bundled by esbuild), against
  * our servers: every framework entry, the hub on Redis, the hub's reset, token refresh, POST,
- * 204, non-SSE answers, a silent connection, offline/online and a reload with `resume: 'session'`.
+ * 204, non-SSE answers, a silent connection (a freezing proxy, a stopped server process), offline/online and a reload with `resume: 'session'`.
  * The shared-tabs and page-lifecycle behaviour has its own file (browser-tabs.test.ts).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { memoryHistory } from '@ssekit/core';
 import { openSseStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
@@ -19,8 +22,9 @@ import {
 import { describeInChromium, launchChromium } from '../support/chromium.js';
 import { until } from '../support/wait.js';
 import { bundleClient } from './support/browser-bundle.js';
-import { openPage, servingPage } from './support/browser-page.js';
+import { openPage, PAGE, servingPage } from './support/browser-page.js';
 import { freezingProxy } from './support/freezing-proxy.js';
+import { startHubProcess } from './support/hub-process.js';
 import { collect, type TestWindow } from './support/page-client.js';
 import { ADAPTERS, hubServer, plainServer, TOPIC } from './support/servers.js';
 
@@ -172,6 +176,32 @@ describeInChromium('@ssekit/client in Chromium', () => {
       timeout: 10_000,
     });
     expect(await tab.evaluate(() => (window as unknown as TestWindow).seen)).toEqual([1, 2]);
+  });
+
+  it('replaces a connection to a server process that was stopped (SIGSTOP), losing nothing once it runs again', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ssekit-client-page-'));
+    onTestFinished(() => rmSync(folder, { recursive: true, force: true }));
+    writeFileSync(join(folder, 'index.html'), PAGE);
+    writeFileSync(join(folder, 'client.js'), bundle);
+    const server = await startHubProcess(folder);
+    const tab = await page(new URL(server.url).origin);
+    await collect(tab, server.url, { heartbeat: 100, missedHeartbeats: 3, retryDelay: 20 });
+    await tab.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 1);
+    const states = await tab.evaluateHandle(() => {
+      const { client } = window as unknown as TestWindow;
+      const seen: string[] = [];
+      client.subscribe(() => seen.push(client.state));
+      return seen;
+    });
+    server.stop();
+    await tab.waitForFunction((seen) => seen.includes('retrying'), states, { timeout: 10_000 });
+    server.resume();
+    // The process publishes one price every 50 ms; after the resume none is missing.
+    await tab.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 30, null, {
+      timeout: 10_000,
+    });
+    const seen = await tab.evaluate(() => (window as unknown as TestWindow).seen.slice(0, 30));
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
   });
 
   it.each([

@@ -3,15 +3,12 @@
  * `missedHeartbeats` heartbeat intervals is taken for dead and replaced, and the new connection
  * resumes from the last id. Heartbeats alone keep a quiet connection alive.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createClient } from '@ssekit/client';
 import { openSseStream } from '@ssekit/core/node';
 import { expect, it, onTestFinished } from 'vitest';
 import { sleep, until } from '../support/wait.js';
 import { freezingProxy } from './support/freezing-proxy.js';
+import { startHubProcess } from './support/hub-process.js';
 import { hubServer, type PriceEvents, plainServer, TOPIC } from './support/servers.js';
 
 const price = (n: number) => ({ event: 'price' as const, data: { symbol: 'A', n } });
@@ -54,15 +51,7 @@ it('keeps a quiet connection that the server heartbeats', async () => {
 });
 
 it('reconnects to a server process that was stopped (SIGSTOP), once it runs again', async () => {
-  const script = fileURLToPath(new URL('./support/hub-process.mjs', import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  onTestFinished(() => {
-    child.kill('SIGCONT');
-    child.kill();
-  });
-  const lines = createInterface({ input: child.stdout });
-  const [line] = (await once(lines, 'line')) as [string];
-  const { url } = JSON.parse(line) as { url: string };
+  const { url, stop, resume } = await startHubProcess();
   const states: string[] = [];
   const client = createClient<PriceEvents>(url, {
     heartbeat: 100,
@@ -74,9 +63,9 @@ it('reconnects to a server process that was stopped (SIGSTOP), once it runs agai
   const seen: number[] = [];
   client.on('price', (p) => seen.push(p.n));
   await until(() => seen.length >= 1, 'the first event of the child');
-  child.kill('SIGSTOP');
+  stop();
   await until(() => states.includes('retrying'), 'the watchdog to give the connection up', 5_000);
-  child.kill('SIGCONT');
+  resume();
   // The child publishes one event every 50 ms; after the resume none is missing.
   await until(
     () => seen.length >= 30,

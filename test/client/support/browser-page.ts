@@ -7,7 +7,8 @@
 import type http from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>client</title>
+/** The page: loads `/client.js` and puts its exports on `window`. */
+export const PAGE = `<!doctype html><meta charset="utf-8"><title>client</title>
 <script type="module">
 import { createClient, pauseWhenHidden, shareAcrossTabs } from '/client.js';
 Object.assign(window, { createClient, pauseWhenHidden, shareAcrossTabs });
