@@ -119,7 +119,7 @@ describe('with the hub on Redis', () => {
   const prefix = randomPrefix();
   afterAll(() => deleteKeysUnder(prefix));
 
-  it.each([1, 4])(
+  it.for([1, 4])(
     'replays nothing of a revoked topic from Redis (%i partitions)',
     async (partitions, context) => {
       if (!(await redisIsAvailable('authorization on Redis'))) return context.skip();

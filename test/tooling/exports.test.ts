@@ -14,7 +14,7 @@
  * breaking change: add a row to "Migrating from 0.1" in the root README.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -212,15 +212,22 @@ function assertBuilt(): void {
       }
     }
   }
-  const core = join(root, 'packages/core');
-  const built = statSync(join(core, 'dist/index.js')).mtimeMs;
-  for (const source of ['index.ts', 'node/index.ts', 'broker.ts', 'adapter.ts']) {
-    if (statSync(join(core, 'src', source)).mtimeMs > built) {
-      throw new Error(
-        `packages/core/src/${source} changed after the build. Run \`npm run build\` first.`,
-      );
+  for (const { folder } of publishedPackages()) {
+    const built = statSync(join(root, folder, 'dist/index.js')).mtimeMs;
+    const changed = sourceFiles(join(root, folder, 'src')).find(
+      (file) => statSync(file).mtimeMs > built,
+    );
+    if (changed !== undefined) {
+      throw new Error(`${changed} changed after the build. Run \`npm run build\` first.`);
     }
   }
+}
+
+/** The files a build reads: every TypeScript file under `dir` but tests. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !/\.test(-d)?\.ts$/.test(file))
+    .map((file) => join(dir, file));
 }
 
 /**
