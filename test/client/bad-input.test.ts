@@ -1,10 +1,12 @@
 /**
  * Bad input, from the app and from the server: a TypeError naming the field for the app's
  * mistakes; for the server's, a typed error and a documented outcome (a skipped event, or a
- * close), never a hang and never a buffer that grows without bound.
+ * close), never a hang and never a buffer that grows without bound. A callback of the app that
+ * throws is reported and changes nothing else.
  */
 import { createClient, type SseClientError } from '@ssekit/client';
 import { pauseWhenHidden, shareAcrossTabs } from '@ssekit/client/tabs';
+import { RESET_EVENT } from '@ssekit/core';
 import { openSseStream } from '@ssekit/core/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { sleep, until } from '../support/wait.js';
@@ -62,6 +64,50 @@ describe('what the app passes', () => {
     onTestFinished(() => client.close());
     expect(() => client.on('' as never, () => {})).toThrow(/needs an event name/);
     expect(() => client.on(7 as never, () => {})).toThrow(TypeError);
+  });
+});
+
+describe("what the app's callbacks throw", () => {
+  it('a handler that throws is reported with ERR_SSE_HANDLER; the other handlers and the stream go on', async () => {
+    const server = await plainServer((req, res) => {
+      const stream = openSseStream(req, res);
+      stream.send({ event: 'n', data: 1, id: 'a' });
+      stream.send({ event: 'n', data: 2, id: 'b' });
+    });
+    const errors: SseClientError[] = [];
+    const client = createClient<{ n: number }>(server.url, { onError: (e) => errors.push(e) });
+    onTestFinished(() => client.close());
+    const seen: number[] = [];
+    client.on('n', () => {
+      throw new Error('boom');
+    });
+    client.on('n', (n) => seen.push(n));
+    await until(() => seen.length === 2, 'both events, in the second handler');
+    expect(errors.map((error) => error.code)).toEqual(['ERR_SSE_HANDLER', 'ERR_SSE_HANDLER']);
+    expect(errors[0]?.cause).toMatchObject({ message: 'boom' });
+    expect(client.state).toBe('open');
+    expect(client.lastEventId).toBe('b');
+  });
+
+  it('an onReset that throws is reported with ERR_SSE_HANDLER, and the stream goes on', async () => {
+    const server = await plainServer((req, res) => {
+      const stream = openSseStream(req, res);
+      stream.send({ event: RESET_EVENT, data: 'unknown-id', id: 'r' });
+      stream.send({ event: 'n', data: 1, id: 'a' });
+    });
+    const errors: SseClientError[] = [];
+    const client = createClient<{ n: number }>(server.url, {
+      onError: (e) => errors.push(e),
+      onReset: () => {
+        throw new Error('refetch failed');
+      },
+    });
+    onTestFinished(() => client.close());
+    const seen: number[] = [];
+    client.on('n', (n) => seen.push(n));
+    await until(() => seen.length === 1, 'the event after the reset');
+    expect(errors.map((error) => error.code)).toEqual(['ERR_SSE_HANDLER']);
+    expect(client.state).toBe('open');
   });
 });
 

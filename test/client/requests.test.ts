@@ -1,6 +1,6 @@
 /**
  * What the client sends and what it makes of the answer: headers evaluated on every connect (a
- * refreshed token is used on reconnect), 401/403 handed to onUnauthorized for one retry, a
+ * refreshed token is used on reconnect), the app's own fetch and credentials mode, 401/403 handed to onUnauthorized for one retry, a
  * request with a body never sent twice unless the stream resumes, and the answers that stop it
  * for good (204, a body that is not an event stream, a status retrying cannot fix).
  */
@@ -36,6 +36,29 @@ describe('headers', () => {
     expect(server.requests.map((request) => request.authorization)).toEqual([
       'Bearer token-1',
       'Bearer token-2',
+    ]);
+  });
+});
+
+describe('fetch and credentials', () => {
+  it('makes its requests through the fetch it is given, with the credentials mode asked', async () => {
+    const server = await hubServer();
+    const seen: RequestInit[] = [];
+    const { client } = tracked(server.url, {
+      credentials: 'include',
+      retryDelay: 10,
+      fetch: (input, init) => {
+        seen.push(init ?? {});
+        return fetch(input, init);
+      },
+    });
+    await until(() => client.state === 'open', 'the first connection');
+    server.cut();
+    await until(() => server.requests.length === 2 && client.state === 'open', 'the reconnect');
+    expect(seen.map((init) => init.credentials)).toEqual(['include', 'include']);
+    expect(seen.map((init) => new Headers(init.headers).get('accept'))).toEqual([
+      'text/event-stream',
+      'text/event-stream',
     ]);
   });
 });
