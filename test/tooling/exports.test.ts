@@ -14,10 +14,11 @@
  * breaking change: add a row to "Migrating from 0.1" in the root README.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { assertBuilt as assertEveryDistCurrent } from '../packages/support/install.js';
 import { publishedPackages, root } from './support/repository.js';
 
 /** What one entry exports: names that exist at runtime, and names that are types only. */
@@ -212,22 +213,7 @@ function assertBuilt(): void {
       }
     }
   }
-  for (const { folder } of publishedPackages()) {
-    const built = statSync(join(root, folder, 'dist/index.js')).mtimeMs;
-    const changed = sourceFiles(join(root, folder, 'src')).find(
-      (file) => statSync(file).mtimeMs > built,
-    );
-    if (changed !== undefined) {
-      throw new Error(`${changed} changed after the build. Run \`npm run build\` first.`);
-    }
-  }
-}
-
-/** The files a build reads: every TypeScript file under `dir` but tests. */
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !/\.test(-d)?\.ts$/.test(file))
-    .map((file) => join(dir, file));
+  assertEveryDistCurrent();
 }
 
 /**

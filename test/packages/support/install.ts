@@ -70,7 +70,7 @@ export function assertBuilt(): void {
           ? `packages/${name}/dist is missing`
           : `${changed} changed after packages/${name}/dist was built`;
       throw new Error(
-        `The package smoke tests run the built packages, and ${problem}. Nothing was tested. ` +
+        `These tests read the built packages, and ${problem}. Nothing was tested. ` +
           'Run `npm run build` first (CI builds before it tests).',
       );
     }
