@@ -151,12 +151,17 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     expect(await seenIn(leader)).toEqual(range(1, 41));
   }, 60_000);
 
-  it('connects once per tab where Web Locks are missing', async () => {
+  it.each([
+    ['Web Locks', 'locks'],
+    ['BroadcastChannel', 'BroadcastChannel'],
+  ])('connects once per tab without %s', async (_name, missing) => {
     const server = await hubServer(undefined, { around: servingPage(bundle) });
     const context = await newContext();
-    await context.addInitScript(() => {
-      Object.defineProperty(navigator, 'locks', { value: undefined });
-    });
+    await context.addInitScript((missing) => {
+      Object.defineProperty(missing === 'locks' ? navigator : window, missing, {
+        value: undefined,
+      });
+    }, missing);
     const tabs = [
       await openPage(context, new URL(server.url).origin),
       await openPage(context, new URL(server.url).origin),
