@@ -4,17 +4,17 @@
  * masters, resume from partitions on different masters, and the options a cluster cannot serve are
  * a TypeError at construction.
  */
-import { createHub, type Hub } from '@ssekit/core';
-import { type RedisBroker, type RedisBrokerOptions, redisBroker } from '@ssekit/redis';
+import { redisBroker } from '@ssekit/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FetchReader, fetchReader } from '../hub/support/clients.js';
-import { type HubServer, serveHub } from '../hub/support/server.js';
+import type { FetchReader } from '../hub/support/clients.js';
 import { until } from '../support/wait.js';
+import { CLUSTER_LIBRARIES, type ClusterLibrary } from './support/cluster-clients.js';
 import {
-  CLUSTER_LIBRARIES,
-  type ClusterClient,
-  type ClusterLibrary,
-} from './support/cluster-clients.js';
+  type ClusterInstance,
+  clusterInstance,
+  dataOf as data,
+  partitionKeyOf as partitionKey,
+} from './support/cluster-instance.js';
 import { type LocalCluster, localCluster } from './support/local-cluster.js';
 import { canRunRedisServer } from './support/private-redis.js';
 
@@ -29,57 +29,17 @@ afterAll(async () => {
   await cluster?.dispose();
 });
 
-interface Instance {
-  hub: Hub;
-  broker: RedisBroker;
-  server: HubServer;
-  client: ClusterClient;
-  open(topics: readonly string[], lastEventId?: string): FetchReader;
-}
-
-const data = (reader: FetchReader) =>
-  reader.events.filter((event) => event.event === undefined).map((event) => event.data);
-
 describe.skipIf(!runnable)('redisBroker on a Redis Cluster', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  const instance = async (
+  const instance = (
     library: ClusterLibrary,
     key: string,
-    options: Partial<RedisBrokerOptions> = {},
-  ): Promise<Instance> => {
-    const client = await library.connected(cluster.seeds);
-    const broker = redisBroker({
-      client,
-      key,
-      partitions: 6,
-      onError: () => {},
-      ...options,
-    });
-    const hub = createHub({ broker });
-    const server = await serveHub(hub, { stream: { heartbeat: false } });
-    const readers: FetchReader[] = [];
-    cleanups.push(async () => {
-      for (const reader of readers) reader.abort();
-      await server.close();
-      await hub.close();
-      library.close(client);
-    });
-    await broker.ready();
-    const open = (topics: readonly string[], lastEventId?: string) => {
-      const reader = fetchReader(`${server.url}?topics=${topics.join(',')}`, lastEventId);
-      readers.push(reader);
-      return reader;
-    };
-    return { hub, broker, server, client, open };
-  };
-
-  /** Topics spread over the partitions, and the master of each topic's partition key. */
-  const partitionKey = (key: string, id: string) =>
-    key.replace(/\{([^{}]+)\}/, (_tag, inside: string) => `{${inside}:${Number(id.slice(4, 7))}}`);
+    options: Parameters<typeof clusterInstance>[4] = {},
+  ): Promise<ClusterInstance> => clusterInstance(library, cluster.seeds, key, cleanups, options);
 
   describe.each(CLUSTER_LIBRARIES)('with $name', (library) => {
     it('delivers events published on one instance to subscribers on another, partitions on every master', async () => {

@@ -2,8 +2,12 @@
  * A real Redis Cluster on free loopback ports, started by a test and torn down after it: three
  * masters and one replica each (`redis-cli --cluster create --cluster-replicas 1`), persistence
  * off, a low `cluster-node-timeout` so that a killed master's replica takes over within seconds.
- * Nodes can be killed (SIGKILL, as a crash) for failover tests; `dispose` kills every process and
- * removes every directory it made.
+ * The cluster is reported healthy only once every replica has synced with its master
+ * (`master_link_status:up`): a replica that never synced refuses to take over ("disconnected from
+ * master for longer than allowed"), which is what a first failover test ran into. Nodes can be
+ * killed (SIGKILL, as a crash) or stopped (SIGSTOP) for failover tests, and a slot moved to
+ * another master (`slot-migration.ts`); `dispose` kills every process and removes every directory
+ * it made.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,8 +39,22 @@ export interface LocalCluster {
   masterOf(key: string): Promise<ClusterNode>;
   /** Kills the node's process with SIGKILL (a crash: nothing is saved or handed over). */
   kill(node: ClusterNode): Promise<void>;
-  /** Resolves once every live node reports `cluster_state:ok` and `key`'s slot has a live master. */
+  /** Stops (`SIGSTOP`) or continues (`SIGCONT`) the node's process: it answers nothing meanwhile. */
+  freeze(node: ClusterNode, frozen: boolean): void;
+  /** The replica of `master`, as a live node sees the cluster. */
+  replicaOf(master: ClusterNode): Promise<ClusterNode>;
+  /**
+   * Resolves once `replica` has acknowledged everything its master had when this was called
+   * (replication offsets), so that what the master acknowledged before survives a failover.
+   */
+  replicated(master: ClusterNode, replica: ClusterNode): Promise<void>;
+  /**
+   * Resolves once every live node reports `cluster_state:ok`, every live replica is linked to its
+   * master, and `key`'s slot has a live master.
+   */
   healthy(key?: string): Promise<void>;
+  /** Resolves once `node` is the master of `key`'s slot and the cluster is healthy. */
+  servedBy(key: string, node: ClusterNode): Promise<void>;
   /** Runs one command on one node (not through a cluster client). */
   command(node: ClusterNode, args: readonly string[]): Promise<unknown>;
   dispose(): Promise<void>;
@@ -75,6 +93,9 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
           '',
           '--appendonly',
           'no',
+          // A replica syncs at once (the default waits 5 s to gather replicas for one transfer).
+          '--repl-diskless-sync-delay',
+          '0',
           '--bind',
           '127.0.0.1',
           '--daemonize',
@@ -147,14 +168,48 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
       await process.exited;
       processes.delete(node.port);
     },
+    freeze(node, frozen) {
+      processes.get(node.port)?.child.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+    },
+    async replicaOf(master) {
+      const asked = live().find((node) => node !== master) ?? master;
+      const lines = String(await command(asked.port, ['CLUSTER', 'NODES'])).split('\n');
+      const line = lines.find((text) => text.split(' ')[3] === master.id);
+      const replica = nodes.find((node) => node.id === line?.split(' ')[0]);
+      if (replica === undefined) throw new Error(`no replica of ${master.port}`);
+      return replica;
+    },
+    async replicated(master, replica) {
+      const offset = (info: unknown, field: string) =>
+        Number(new RegExp(`${field}:(\\d+)`).exec(String(info))?.[1] ?? -1);
+      const target = offset(
+        await command(master.port, ['INFO', 'replication']),
+        'master_repl_offset',
+      );
+      const deadline = Date.now() + 30_000;
+      while (
+        offset(await command(replica.port, ['INFO', 'replication']), 'slave_repl_offset') < target
+      ) {
+        if (Date.now() > deadline) throw new Error(`${replica.port} did not catch up in 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async healthy(key) {
       const deadline = Date.now() + 30_000;
       for (;;) {
         try {
           const states = await Promise.all(
-            live().map((node) => command(node.port, ['CLUSTER', 'INFO'])),
+            live().map(async (node) => [
+              String(await command(node.port, ['CLUSTER', 'INFO'])),
+              String(await command(node.port, ['INFO', 'replication'])),
+            ]),
           );
-          const ok = states.every((info) => String(info).includes('cluster_state:ok'));
+          const ok = states.every(
+            ([info, replication]) =>
+              info?.includes('cluster_state:ok') &&
+              (replication?.includes('role:master') ||
+                replication?.includes('master_link_status:up')),
+          );
           if (ok && (key === undefined || !(await masterOf(key)).killed)) return;
         } catch {
           // A node still starting or just failed over: ask again.
@@ -162,6 +217,14 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
         if (Date.now() > deadline) throw new Error('the cluster did not become healthy in 30 s');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+    },
+    async servedBy(key, node) {
+      const deadline = Date.now() + 60_000;
+      while ((await masterOf(key)) !== node) {
+        if (Date.now() > deadline) throw new Error(`${node.port} did not take "${key}" in 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await cluster.healthy(key);
     },
     command: (node, args) => command(node.port, args),
     dispose,

@@ -3,11 +3,14 @@
  * routes each command to the master of its key's slot and follows `MOVED` and `ASK` itself; it
  * does not wait out `TRYAGAIN` (a multi-key command during a slot migration) or `CLUSTERDOWN` (a
  * failover in progress), which Redis answers without running the command, so this sends those
- * again after a pause, as ioredis's cluster client does.
+ * again after a pause, for up to 10 s. Nor does node-redis 5 follow a failover
+ * to a replica by itself: a command that fails on a node's connection makes it read the topology
+ * again (`node-redis-rediscovery.ts`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisConnection } from './connection.js';
 import { firstKeyOf } from './first-key.js';
+import { rediscoverOnFailure } from './node-redis-rediscovery.js';
 
 /**
  * The parts of a node-redis v5 or v6 cluster client (`createCluster()` from `redis`) the broker
@@ -46,8 +49,12 @@ export function isNodeRedisCluster(client: unknown): client is NodeRedisClusterL
 /** Redis answered without running the command: sending it again is safe. */
 const NOT_RUN = /^(TRYAGAIN|CLUSTERDOWN)\b/;
 const PAUSE_MS = 100;
-/** As ioredis's default `maxRedirections`: about 1.6 s of a migration or failover waited out. */
-const MAX_TRIES = 16;
+/**
+ * How long a command answered so is sent again: a slot's migration lasts as long as moving its
+ * keys (the stream and every publish record of the last 30 s), and a failover until the replica
+ * is promoted; as long as a publish waits for its connection to come back (`publish.ts`).
+ */
+const NOT_RUN_WAIT_MS = 10_000;
 
 /**
  * Wraps a node-redis v5 or v6 cluster client. Its duplicates (the broker's own connections) do not
@@ -63,6 +70,7 @@ export function nodeRedisClusterConnection(client: NodeRedisClusterLike): RedisC
 function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
   /** v5 is open as soon as connect() is called, before it knows the slots: until then, not ready. */
   let discovering = false;
+  const failed = rediscoverOnFailure(client);
   return {
     isCluster: true,
     get isReady() {
@@ -71,13 +79,14 @@ function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
     },
     async command(args) {
       const key = firstKeyOf(args);
-      for (let tries = 1; ; tries++) {
+      const giveUpAt = performance.now() + NOT_RUN_WAIT_MS;
+      for (;;) {
         try {
           return await client.sendCommand(key, false, [...args]);
         } catch (error) {
-          if (tries >= MAX_TRIES || !(error instanceof Error) || !NOT_RUN.test(error.message)) {
-            throw error;
-          }
+          failed(error);
+          const notRun = error instanceof Error && NOT_RUN.test(error.message);
+          if (!notRun || performance.now() >= giveUpAt) throw error;
           await sleep(PAUSE_MS);
         }
       }

@@ -1,0 +1,62 @@
+/**
+ * One server instance on a Redis Cluster, as the cluster suites run it: a hub whose broker is on
+ * a fresh client of the given library, served over HTTP, with fetch readers opened against it.
+ * Every instance made registers its teardown (readers, server, hub, client) in `cleanups`.
+ */
+import { createHub, type Hub } from '@ssekit/core';
+import { type RedisBroker, type RedisBrokerOptions, redisBroker } from '@ssekit/redis';
+import { partitionLayout } from '../../../packages/redis/src/partitions.js';
+import { type FetchReader, fetchReader } from '../../hub/support/clients.js';
+import { type HubServer, serveHub } from '../../hub/support/server.js';
+import type { ClusterClient, ClusterLibrary } from './cluster-clients.js';
+
+export interface ClusterInstance {
+  hub: Hub;
+  broker: RedisBroker;
+  server: HubServer;
+  client: ClusterClient;
+  /** Opens a client of `topics` over HTTP, resuming from `lastEventId` when given. */
+  open(topics: readonly string[], lastEventId?: string): FetchReader;
+}
+
+/** Starts an instance on the cluster at `seeds`, 6 partitions unless `options` say otherwise. */
+export async function clusterInstance(
+  library: ClusterLibrary,
+  seeds: ReadonlyArray<{ url: string }>,
+  key: string,
+  cleanups: Array<() => Promise<void> | void>,
+  options: Partial<RedisBrokerOptions> = {},
+): Promise<ClusterInstance> {
+  const client = await library.connected(seeds);
+  const broker = redisBroker({ client, key, partitions: 6, onError: () => {}, ...options });
+  const hub = createHub({ broker });
+  const server = await serveHub(hub, { stream: { heartbeat: false } });
+  const readers: FetchReader[] = [];
+  cleanups.push(async () => {
+    for (const reader of readers) reader.abort();
+    await server.close();
+    await hub.close();
+    library.close(client);
+  });
+  await broker.ready();
+  const open = (topics: readonly string[], lastEventId?: string) => {
+    const reader = fetchReader(`${server.url}?topics=${topics.join(',')}`, lastEventId);
+    readers.push(reader);
+    return reader;
+  };
+  return { hub, broker, server, client, open };
+}
+
+/** The data of a reader's default (unnamed) events, in order. */
+export const dataOf = (reader: FetchReader): string[] =>
+  reader.events.filter((event) => event.event === undefined).map((event) => event.data);
+
+/** The key of the partition an id of a broker on `key` (more than one partition) belongs to. */
+export const partitionKeyOf = (key: string, id: string): string =>
+  key.replace(/\{([^{}]+)\}/, (_tag, inside: string) => `{${inside}:${Number(id.slice(4, 7))}}`);
+
+/** The stream key `topic` is stored under, for a broker on `key` with `partitions` partitions. */
+export const streamKeyOf = (key: string, topic: string, partitions = 6): string => {
+  const layout = partitionLayout(key, partitions);
+  return layout.keys[layout.partitionOf(topic)] as string;
+};
