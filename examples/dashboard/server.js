@@ -16,13 +16,16 @@ const SENSORS = ['temperature', 'humidity', 'power'];
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 // The charting library is served from node_modules: no CDN.
 const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
-// The page, with the import map of the built @ssekit/client it imports (see ../browser-client.js).
-const page = withImportMap(readFileSync(new URL('./public/index.html', import.meta.url), 'utf8'));
+// The pages, with the import map of the built @ssekit/client they import (../browser-client.js).
+const pageOf = (name) =>
+  withImportMap(readFileSync(new URL(`./public/${name}`, import.meta.url), 'utf8'));
+const page = pageOf('index.html');
+const wallboard = pageOf('wallboard.html');
 
 /**
  * The dashboard: simulated sensors publish to a hub topic; `/events` streams them with
  * replay-after-reconnect; `/readings` gives a new page the last minute to draw at once;
- * `/current` streams each sensor's latest value (a latest-value topic).
+ * `/current` streams each sensor's latest value (a latest-value topic), which `/wallboard` shows.
  *
  * The hub and the sensors live as long as the process, independent of any HTTP server, so a
  * listener can stop and start again (a deploy behind a proxy, a network cut) without losing
@@ -49,6 +52,10 @@ export function createDashboard({ intervalMs = 250, historySize = 2400, snapshot
   const app = express();
   app.get(['/', '/index.html'], (_req, res) => {
     res.type('html').send(page);
+  });
+  // The current values only, from `/current`.
+  app.get(['/wallboard', '/wallboard.html'], (_req, res) => {
+    res.type('html').send(wallboard);
   });
   app.use(express.static(publicDir));
   app.use('/vendor/uplot', express.static(uplotDir));

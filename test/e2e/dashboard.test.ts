@@ -83,6 +83,64 @@ describeInChromium('dashboard in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  test("the wallboard shows each sensor's current value from the latest-value topic, and a reconnect gets the newest values, not a backlog", async () => {
+    let wallServer = createServer(dashboard.app);
+    const base = await listen(wallServer);
+    const port = (wallServer.address() as AddressInfo).port;
+    const page = await browser.newPage({ viewport: { width: 1200, height: 420 } });
+    const wallboard = () =>
+      page.evaluate(() => {
+        const number = (selector: string) =>
+          Number(document.querySelector(selector)?.textContent?.replace('#', ''));
+        const sensors = ['temperature', 'humidity', 'power'];
+        return {
+          seqs: sensors.map((sensor) => number(`[data-sensor="${sensor}"] .seq span`)),
+          received: number('#received'),
+          stale: number('#stale'),
+          reconnects: number('#reconnects'),
+        };
+      });
+    try {
+      await page.goto(`${base}/wallboard`);
+      await page.waitForSelector('body[data-state="live"]');
+      await page.waitForFunction(
+        () => Number(document.querySelector('#received')?.textContent) >= 30,
+      );
+      const before = await wallboard();
+      expect(before.seqs.every((seq) => seq > 0)).toBe(true);
+      expect(
+        Number(await page.textContent('[data-sensor="temperature"] .value span')),
+      ).toBeGreaterThan(50);
+
+      await stop(wallServer);
+      await page.waitForSelector('body[data-state="reconnecting"]');
+      // About 60 readings per sensor (180 values) are published while nothing listens.
+      await page.waitForTimeout(3_000);
+      wallServer = createServer(dashboard.app);
+      await listen(wallServer, port);
+      await page.waitForSelector('body[data-state="live"]', { timeout: 10_000 });
+      const reconnected = await wallboard();
+      await page.waitForFunction(
+        (last) => Number(document.querySelector('.seq span')?.textContent?.slice(1)) > last + 20,
+        reconnected.seqs[0] ?? 0,
+      );
+      const after = await wallboard();
+
+      expect(after.reconnects).toBe(1);
+      expect(after.stale).toBe(0);
+      // Each sensor jumped to a value newer than any before the cut ...
+      for (const [i, seq] of reconnected.seqs.entries())
+        expect(seq).toBeGreaterThan(before.seqs[i] ?? 0);
+      // ... from the newest value of each sensor, not the backlog of 180 a plain topic replays:
+      // what arrived by the time the page saw itself live is that snapshot and a few live values.
+      expect(reconnected.received - before.received).toBeLessThan(60);
+      await saveScreenshot(page, 'dashboard-wallboard.png');
+    } finally {
+      await page.close();
+      await stop(wallServer);
+    }
+  }, 60_000);
+
   test('after a real restart (history gone) the page says so and starts over instead of drawing across the hole', async () => {
     const first = createDashboard({ intervalMs: 50 });
     let restartServer = createServer(first.app);
