@@ -15,6 +15,8 @@ export interface ClusterInstance {
   broker: RedisBroker;
   server: HubServer;
   client: ClusterClient;
+  /** What the hub reported (replay failures while Redis changes under it), instead of logging. */
+  hubErrors: unknown[];
   /** Opens a client of `topics` over HTTP, resuming from `lastEventId` when given. */
   open(topics: readonly string[], lastEventId?: string): FetchReader;
 }
@@ -29,7 +31,8 @@ export async function clusterInstance(
 ): Promise<ClusterInstance> {
   const client = await library.connected(seeds);
   const broker = redisBroker({ client, key, partitions: 6, onError: () => {}, ...options });
-  const hub = createHub({ broker });
+  const hubErrors: unknown[] = [];
+  const hub = createHub({ broker, onError: (error) => hubErrors.push(error) });
   const server = await serveHub(hub, { stream: { heartbeat: false } });
   const readers: FetchReader[] = [];
   cleanups.push(async () => {
@@ -44,7 +47,7 @@ export async function clusterInstance(
     readers.push(reader);
     return reader;
   };
-  return { hub, broker, server, client, open };
+  return { hub, broker, server, client, hubErrors, open };
 }
 
 /** The data of a reader's default (unnamed) events, in order. */

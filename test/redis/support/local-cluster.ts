@@ -41,7 +41,7 @@ export interface LocalCluster {
   kill(node: ClusterNode): Promise<void>;
   /** Stops (`SIGSTOP`) or continues (`SIGCONT`) the node's process: it answers nothing meanwhile. */
   freeze(node: ClusterNode, frozen: boolean): void;
-  /** The replica of `master`, as a live node sees the cluster. */
+  /** The replica of `master` (a live master), as it sees the cluster. */
   replicaOf(master: ClusterNode): Promise<ClusterNode>;
   /**
    * Resolves once `replica` has acknowledged everything its master had when this was called
@@ -172,12 +172,16 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
       processes.get(node.port)?.child.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
     },
     async replicaOf(master) {
-      const asked = live().find((node) => node !== master) ?? master;
-      const lines = String(await command(asked.port, ['CLUSTER', 'NODES'])).split('\n');
-      const line = lines.find((text) => text.split(' ')[3] === master.id);
-      const replica = nodes.find((node) => node.id === line?.split(' ')[0]);
-      if (replica === undefined) throw new Error(`no replica of ${master.port}`);
-      return replica;
+      // Asked of the master itself, which knows its replicas first; gossip may lag elsewhere.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const lines = String(await command(master.port, ['CLUSTER', 'NODES'])).split('\n');
+        const line = lines.find((text) => text.split(' ')[3] === master.id);
+        const replica = nodes.find((node) => node.id === line?.split(' ')[0]);
+        if (replica !== undefined) return replica;
+        if (Date.now() > deadline) throw new Error(`no replica of ${master.port} in 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     async replicated(master, replica) {
       const offset = (info: unknown, field: string) =>

@@ -1,0 +1,61 @@
+import { describe, expect, it, vi } from 'vitest';
+import { rediscoverOnFailure } from './node-redis-rediscovery.js';
+
+/** A node-redis cluster client's shape as far as rediscovery reads it. */
+function fakeCluster(masters: Array<{ client?: { isReady?: boolean; options?: unknown } }>) {
+  let finish: () => void = () => {};
+  const rediscover = vi.fn(
+    () =>
+      new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+  );
+  return { cluster: { masters, _slots: { rediscover } }, rediscover, finish: () => finish() };
+}
+
+const offline = new Error('The client is offline');
+
+describe('rediscoverOnFailure', () => {
+  it('reads the topology from a master that answers when a command fails on a connection', () => {
+    const dead = { isReady: false, options: { socket: { port: 1 } } };
+    const alive = { isReady: true, options: { socket: { port: 2 } } };
+    const { cluster, rediscover } = fakeCluster([{ client: dead }, { client: alive }]);
+    rediscoverOnFailure(cluster)(offline);
+    expect(rediscover).toHaveBeenCalledWith(alive);
+  });
+
+  it('starts from any known node when none answers (node-redis then tries its root nodes)', () => {
+    const dead = { isReady: false, options: { socket: { port: 1 } } };
+    const { cluster, rediscover } = fakeCluster([{}, { client: dead }]);
+    rediscoverOnFailure(cluster)(offline);
+    expect(rediscover).toHaveBeenCalledWith(dead);
+  });
+
+  it("does nothing on Redis's own error replies: the node answered", () => {
+    const { cluster, rediscover } = fakeCluster([{ client: { isReady: true, options: {} } }]);
+    const failed = rediscoverOnFailure(cluster);
+    for (const message of ['CLUSTERDOWN The cluster is down', 'TRYAGAIN Multiple keys', 'ERR x']) {
+      failed(new Error(message));
+    }
+    expect(rediscover).not.toHaveBeenCalled();
+  });
+
+  it('runs one read at a time, and not again right after one', async () => {
+    const { cluster, rediscover, finish } = fakeCluster([
+      { client: { isReady: true, options: {} } },
+    ]);
+    const failed = rediscoverOnFailure(cluster);
+    failed(offline);
+    failed(offline);
+    expect(rediscover).toHaveBeenCalledTimes(1);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    failed(offline);
+    expect(rediscover).toHaveBeenCalledTimes(1);
+  });
+
+  it('does nothing on a client without a slot map to ask', () => {
+    expect(() => rediscoverOnFailure({ masters: [] })(offline)).not.toThrow();
+    expect(() => rediscoverOnFailure({})(offline)).not.toThrow();
+  });
+});
