@@ -168,7 +168,8 @@ describe('the Next.js App Router route handler (through its contract: GET(Reques
     await twoTimeEventsThenAbort(opened);
     await until(() => heartbeatRegistry().streams === 0, 'no open stream', 10_000);
     expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 });
-  });
+    // Longer than the waits above together, so a stall names its step instead of timing out.
+  }, 40_000);
 });
 
 describe("the README's first fetch-style example (the same contract)", () => {

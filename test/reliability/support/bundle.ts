@@ -4,7 +4,7 @@
  * (Express, ...) to resolve from the repository's node_modules as they would in production.
  */
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -52,6 +52,9 @@ export async function bundleEntry(entry: string, name: string): Promise<string> 
     outfile,
     packages: 'external',
     plugins: [ssekitFromSource],
+    // Files the entry reads beside itself (an example's pages) are found where they are, not
+    // beside the bundle.
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(`${root}${entry}`).href) },
     logLevel: 'silent',
   });
   return outfile;
