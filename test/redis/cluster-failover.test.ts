@@ -18,6 +18,7 @@ import type { Hub } from '@ssekit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchReader } from '../hub/support/clients.js';
 import { sleep, until } from '../support/wait.js';
+import { runCleanups } from './support/cleanups.js';
 import { CLUSTER_LIBRARIES, type ClusterLibrary } from './support/cluster-clients.js';
 import { clusterInstance, dataOf, streamKeyOf } from './support/cluster-instance.js';
 import { expectDelivered, seen } from './support/delivered.js';
@@ -90,9 +91,7 @@ async function answered(open: () => FetchReader): Promise<FetchReader> {
 
 describe.skipIf(!runnable)('redisBroker when a Redis Cluster master fails over', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  afterEach(() => runCleanups(cleanups), 60_000);
 
   const started = async (library: ClusterLibrary) => {
     const cluster = await localCluster();

@@ -10,6 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchReader } from '../hub/support/clients.js';
 import { sleep, until } from '../support/wait.js';
+import { runCleanups } from './support/cleanups.js';
 import { CLUSTER_LIBRARIES } from './support/cluster-clients.js';
 import { clusterInstance, streamKeyOf } from './support/cluster-instance.js';
 import { expectDelivered, seen } from './support/delivered.js';
@@ -33,9 +34,7 @@ const TOPIC = 'room:{moving}';
 
 describe.skipIf(!runnable)('redisBroker while a Redis Cluster slot moves to another master', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  afterEach(() => runCleanups(cleanups), 60_000);
 
   describe.each(CLUSTER_LIBRARIES)('with $name', (library) => {
     it('delivers every stored event once, in order, to live and resuming clients; no publish is refused', {

@@ -67,9 +67,17 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
   const processes = new Map<number, { child: ChildProcess; exited: Promise<void> }>();
   const killed = new Set<number>();
   const ports: number[] = [];
-  for (let n = 0; n < count; n++) ports.push(await freePort());
+  // Distinct: a port probed free can be handed out again by the next probe. Two nodes given one
+  // port make a cluster of five, one master without a replica (a failover test once stopped on
+  // such a master, and a redis-server outlived the test).
+  while (ports.length < count) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  /** Every process started, killed or not: dispose waits for each to be gone. */
+  const spawned: Array<{ child: ChildProcess; exited: Promise<void> }> = [];
   const dispose = async () => {
-    for (const { child, exited } of processes.values()) {
+    for (const { child, exited } of spawned) {
       child.kill('SIGKILL');
       await exited;
     }
@@ -107,6 +115,7 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
       );
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       processes.set(port, { child, exited });
+      spawned.push({ child, exited });
     }
     for (const port of ports) await waitUntilAnswering(urlOf(port));
     await run('redis-cli', [
