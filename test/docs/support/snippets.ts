@@ -11,8 +11,12 @@ export interface Snippet {
 
 const OPENING = /^(\s*)```(\S*)(.*)$/;
 const CHECKED = new Set(['ts', 'typescript']);
-/** The fence tag of a block that is only part of a program and is not compiled. */
+/**
+ * The fence tag of a block that is only part of a program and is not compiled, followed by why:
+ * ```` ```ts fragment: in a React component, with the client above ````.
+ */
 export const FRAGMENT_TAG = 'fragment';
+const FRAGMENT = new RegExp(`^${FRAGMENT_TAG}\\b`);
 
 /** The ```ts / ```typescript blocks of `text`, except those tagged {@link FRAGMENT_TAG}. */
 export function extractTypeScriptBlocks(markdown: string, text: string): Snippet[] {
@@ -24,8 +28,7 @@ export function extractTypeScriptBlocks(markdown: string, text: string): Snippet
     const [, indent = '', language = '', info = ''] = opening;
     const close = lines.findIndex((line, j) => j > i && line.trim() === '```');
     const end = close === -1 ? lines.length : close;
-    const tags = info.trim().split(/\s+/);
-    if (CHECKED.has(language) && !tags.includes(FRAGMENT_TAG)) {
+    if (CHECKED.has(language) && !FRAGMENT.test(info.trim())) {
       const code = lines
         .slice(i + 1, end)
         .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
