@@ -4,7 +4,8 @@
  * docs/. Each ```ts (or ```typescript) block is one module of its own; a block that shows only
  * part of a program (it uses names from the text around it) is fenced ```ts fragment and left
  * out. A failure names the Markdown file and line. Both compilers users have run: TypeScript 7
- * (the `typescript7` package) and 5.9 (`typescript`).
+ * (the `typescript7` package) and 5.9 (`typescript`). The servers among these blocks also run:
+ * snippets-run.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
