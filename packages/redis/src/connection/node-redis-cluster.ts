@@ -70,7 +70,7 @@ export function nodeRedisClusterConnection(client: NodeRedisClusterLike): RedisC
 function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
   /** v5 is open as soon as connect() is called, before it knows the slots: until then, not ready. */
   let discovering = false;
-  const failed = rediscoverOnFailure(client);
+  const rediscovery = rediscoverOnFailure(client);
   return {
     isCluster: true,
     get isReady() {
@@ -84,7 +84,7 @@ function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
         try {
           return await client.sendCommand(key, false, [...args]);
         } catch (error) {
-          failed(error);
+          rediscovery.failed(error);
           const notRun = error instanceof Error && NOT_RUN.test(error.message);
           if (!notRun || performance.now() >= giveUpAt) throw error;
           await sleep(PAUSE_MS);
@@ -118,6 +118,8 @@ function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
     },
     destroy() {
       if (client.isOpen) client.destroy();
+      // What a topology read still running connects to, it connects after this: close it too.
+      void rediscovery.running?.then(() => client.destroy());
     },
   };
 }

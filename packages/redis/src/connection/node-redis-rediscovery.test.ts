@@ -20,20 +20,20 @@ describe('rediscoverOnFailure', () => {
     const dead = { isReady: false, options: { socket: { port: 1 } } };
     const alive = { isReady: true, options: { socket: { port: 2 } } };
     const { cluster, rediscover } = fakeCluster([{ client: dead }, { client: alive }]);
-    rediscoverOnFailure(cluster)(offline);
+    rediscoverOnFailure(cluster).failed(offline);
     expect(rediscover).toHaveBeenCalledWith(alive);
   });
 
   it('starts from any known node when none answers (node-redis then tries its root nodes)', () => {
     const dead = { isReady: false, options: { socket: { port: 1 } } };
     const { cluster, rediscover } = fakeCluster([{}, { client: dead }]);
-    rediscoverOnFailure(cluster)(offline);
+    rediscoverOnFailure(cluster).failed(offline);
     expect(rediscover).toHaveBeenCalledWith(dead);
   });
 
   it("does nothing on Redis's own error replies: the node answered", () => {
     const { cluster, rediscover } = fakeCluster([{ client: { isReady: true, options: {} } }]);
-    const failed = rediscoverOnFailure(cluster);
+    const { failed } = rediscoverOnFailure(cluster);
     for (const message of ['CLUSTERDOWN The cluster is down', 'TRYAGAIN Multiple keys', 'ERR x']) {
       failed(new Error(message));
     }
@@ -44,18 +44,24 @@ describe('rediscoverOnFailure', () => {
     const { cluster, rediscover, finish } = fakeCluster([
       { client: { isReady: true, options: {} } },
     ]);
-    const failed = rediscoverOnFailure(cluster);
-    failed(offline);
-    failed(offline);
+    const rediscovery = rediscoverOnFailure(cluster);
+    rediscovery.failed(offline);
+    rediscovery.failed(offline);
     expect(rediscover).toHaveBeenCalledTimes(1);
+    const running = rediscovery.running;
+    expect(running).toBeInstanceOf(Promise);
     finish();
-    await new Promise((resolve) => setImmediate(resolve));
-    failed(offline);
+    await running;
+    expect(rediscovery.running).toBeUndefined();
+    rediscovery.failed(offline);
     expect(rediscover).toHaveBeenCalledTimes(1);
   });
 
-  it('does nothing on a client without a slot map to ask', () => {
-    expect(() => rediscoverOnFailure({ masters: [] })(offline)).not.toThrow();
-    expect(() => rediscoverOnFailure({})(offline)).not.toThrow();
+  it('does nothing on a closed client, or one without a slot map to ask', () => {
+    const { cluster, rediscover } = fakeCluster([{ client: { isReady: true, options: {} } }]);
+    rediscoverOnFailure({ ...cluster, isOpen: false }).failed(offline);
+    expect(rediscover).not.toHaveBeenCalled();
+    expect(() => rediscoverOnFailure({ masters: [] }).failed(offline)).not.toThrow();
+    expect(() => rediscoverOnFailure({}).failed(offline)).not.toThrow();
   });
 });

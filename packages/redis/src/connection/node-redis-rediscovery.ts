@@ -21,31 +21,53 @@ interface NodeEntry {
 /** At most one topology read this often per client: a dead node fails every command sent to it. */
 const EVERY_MS = 500;
 
-/**
- * Returns the function to call with each failed command's error: an error that is not Redis's
- * reply (the node's connection failed) starts a topology read, unless one ran very recently.
- */
-export function rediscoverOnFailure(cluster: object): (error: unknown) => void {
-  let running = false;
+/** Topology reads asked of one cluster client. */
+export interface Rediscovery {
+  /**
+   * Called with each failed command's error: one that is not Redis's reply (the node's connection
+   * failed) starts a topology read, unless one runs or ran very recently or the client is closed.
+   */
+  failed(error: unknown): void;
+  /**
+   * The topology read running, if any. It may open node connections after the client was
+   * destroyed (node-redis does not check), so whoever destroys it waits for this and destroys it
+   * again.
+   */
+  readonly running: Promise<void> | undefined;
+}
+
+/** The topology reads of `cluster`, a node-redis cluster client of the broker's own. */
+export function rediscoverOnFailure(cluster: object): Rediscovery {
+  let running: Promise<void> | undefined;
   let last = Number.NEGATIVE_INFINITY;
-  return (error) => {
-    if (isErrorReply(error) || running || performance.now() - last < EVERY_MS) return;
-    const slots = (cluster as { _slots?: Partial<SlotMap> })._slots;
-    const masters = (cluster as { masters?: readonly NodeEntry[] }).masters ?? [];
-    if (typeof slots?.rediscover !== 'function') return;
-    // Read from a master that answers; failing that, any node's address (node-redis then falls
-    // back to the root nodes the client was created with).
-    const startWith =
-      masters.find((node) => node.client?.isReady === true)?.client ??
-      masters.find((node) => node.client?.options !== undefined)?.client;
-    if (startWith === undefined) return;
-    running = true;
-    last = performance.now();
-    slots
-      .rediscover(startWith)
-      .catch(() => {})
-      .finally(() => {
-        running = false;
-      });
+  return {
+    get running() {
+      return running;
+    },
+    failed(error) {
+      if (isErrorReply(error) || running !== undefined || performance.now() - last < EVERY_MS) {
+        return;
+      }
+      if ((cluster as { isOpen?: boolean }).isOpen === false) return;
+      const slots = (cluster as { _slots?: Partial<SlotMap> })._slots;
+      const masters = (cluster as { masters?: readonly NodeEntry[] }).masters ?? [];
+      if (typeof slots?.rediscover !== 'function') return;
+      // Read from a master that answers; failing that, any node's address (node-redis then falls
+      // back to the root nodes the client was created with).
+      const startWith =
+        masters.find((node) => node.client?.isReady === true)?.client ??
+        masters.find((node) => node.client?.options !== undefined)?.client;
+      if (startWith === undefined) return;
+      last = performance.now();
+      running = slots
+        .rediscover(startWith)
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => {
+          running = undefined;
+        });
+    },
   };
 }
