@@ -1,18 +1,21 @@
 /**
- * The README snippets that are servers run, as a user runs them: each such ```ts block of the
- * root and package READMEs, and of docs/migrating.md, is written to a project of its own (a temporary folder whose node_modules is the
- * repository's, so `@ssekit/*` is the build) and started with `node snippet.ts` (Node strips the
- * types). The one change made is the port: 3000 becomes 0, so that the snippets run side by side,
+ * The doc snippets that are servers run, as a user runs them: each such ```ts block of the root
+ * and package READMEs and of the docs (docs/, and each package's docs/) is written to a project
+ * of its own (a temporary folder whose node_modules is the repository's, so `@ssekit/*` is the
+ * build) and started with `node snippet.ts` (Node strips the types). The one change made is the port: 3000 becomes 0, so that the snippets run side by side,
  * and a preload (support/listen-probe.mjs) reports the port the server got. A client reads the
  * stream with fetch and eventsource-parser until a real event arrives (after a POST to the
  * snippet's own publish route, when it has one); then the process gets SIGTERM and must exit.
  * A snippet that is a fetch-style route module (it exports `GET`) is served by
  * `@hono/node-server` (support/serve-export.mjs), as a Hono user would.
  *
- * Every ```ts block of those files is listed in support/readme-snippets.ts, either run (with what
- * its client asks and expects) or compiled only, with the reason (test/docs/snippets.test.ts
- * compiles them all): a new block fails the first test here until it is listed.
+ * Every ```ts block of those files is a recipe (after `<!-- recipe: docs/recipes/… -->`, run by
+ * test/reliability/wiring.test.ts or shutdown.test.ts) or is listed in
+ * support/readme-snippets.ts, either run (with what its client asks and expects) or compiled
+ * only, with the reason (test/docs/snippets.test.ts compiles them all): a new block fails the
+ * first test here until it is listed.
  */
+
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,12 +43,14 @@ afterAll(async () => {
   if (redisAvailable) await deleteKeysUnder(redisPrefix);
 });
 
-// The Markdown files each of whose ```ts blocks support/readme-snippets.ts lists.
-const markdownFiles = [
-  'README.md',
-  'docs/migrating.md',
-  ...readdirSync(join(root, 'packages')).map((name) => `packages/${name}/README.md`),
-];
+/** Every Markdown file of the docs: the README, docs/, and each package's README and docs/. */
+const markdownFiles = ['README.md', 'docs', 'packages'].flatMap((path) =>
+  path.endsWith('.md')
+    ? [path]
+    : readdirSync(join(root, path), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.md') && !file.includes('node_modules'))
+        .map((file) => join(path, file)),
+);
 
 function blocksOf(markdown: string): Snippet[] {
   return extractTypeScriptBlocks(markdown, readFileSync(join(root, markdown), 'utf8'));
@@ -62,24 +67,28 @@ function find(block: Block): Snippet {
   return found[0] as Snippet;
 }
 
-it('lists every ```ts block of the READMEs, as run or as compiled only with a reason', () => {
+/**
+ * Whether the block is a recipe: printed after `<!-- recipe: docs/recipes/… -->`, verbatim
+ * (test/docs/recipes.test.ts), and run by test/reliability/wiring.test.ts or shutdown.test.ts.
+ */
+function isRecipe(snippet: Snippet): boolean {
+  const lines = readFileSync(join(root, snippet.markdown), 'utf8').split('\n');
+  // firstLine is 1-based and follows the fence: the line before the fence is firstLine - 3.
+  return /^<!-- recipe: docs\/recipes\/\S+ -->$/.test(lines[snippet.firstLine - 3] ?? '');
+}
+
+it('lists every ```ts block of the docs that is not a recipe, as run or as compiled only with a reason', () => {
   const listed = new Set([...runs, ...compiledOnly].map((block) => find(block)).map(where));
   const unlisted = markdownFiles
     .flatMap(blocksOf)
+    .filter((snippet) => !isRecipe(snippet))
     .map(where)
     .filter((block) => !listed.has(block));
   expect(unlisted).toEqual([]);
 });
 
 it('says, on each ```ts fragment of the docs, why it is not a whole program', () => {
-  const docs = ['README.md', 'docs', 'packages'].flatMap((path) =>
-    path.endsWith('.md')
-      ? [path]
-      : readdirSync(join(root, path), { recursive: true, encoding: 'utf8' })
-          .filter((file) => file.endsWith('.md') && !file.includes('node_modules'))
-          .map((file) => join(path, file)),
-  );
-  const fragments = docs.flatMap((markdown) =>
+  const fragments = markdownFiles.flatMap((markdown) =>
     [
       ...readFileSync(join(root, markdown), 'utf8').matchAll(
         /^\s*```(?:ts|typescript) fragment(.*)$/gm,

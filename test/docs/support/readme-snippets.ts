@@ -1,6 +1,7 @@
 /**
- * What test/docs/snippets-run.test.ts does with each ```ts block of the READMEs (and of
- * docs/migrating.md): run it, with what a client asks and expects, or compile it only, and why.
+ * What test/docs/snippets-run.test.ts does with each ```ts block of the docs that is not a
+ * recipe (docs/recipes/, run by their own tests): run it, with what a client asks and expects,
+ * or compile it only, and why.
  */
 import { randomPrefix } from '../../redis/support/redis.js';
 
@@ -181,6 +182,13 @@ export const runs: Run[] = [
     headers: { authorization: 'Bearer demo' },
     endsWithRetry: true,
   },
+  {
+    markdown: 'packages/core/docs/hub.md',
+    contains: "hub.subscribe(stream, ['prices']);",
+    kind: 'server',
+    path: '/',
+    event: 'price',
+  },
   // The migration guide's "after" blocks.
   {
     markdown: 'docs/migrating.md',
@@ -198,20 +206,24 @@ export const runs: Run[] = [
   },
 ];
 
-const wiringRecipe = (name: string) =>
-  `a recipe, docs/recipes/wiring/${name}.ts, printed verbatim (test/docs/recipes.test.ts) and run by test/reliability/wiring.test.ts`;
 const browserCode =
   'browser code: its URL is relative to the page (a TypeError in Node) and the app functions it calls are declared; @ssekit/client is run in test/client, in Chromium too';
 
 export const compiledOnly: CompiledOnly[] = [
-  { markdown: 'README.md', contains: 'async function* generate(', reason: wiringRecipe('tokens') },
-  { markdown: 'README.md', contains: "from '@hono/node-server'", reason: wiringRecipe('hono') },
-  { markdown: 'README.md', contains: 'Bun.serve(', reason: wiringRecipe('bun') },
-  { markdown: 'README.md', contains: 'Deno.serve(', reason: wiringRecipe('deno') },
-  { markdown: 'README.md', contains: '// app/time/route.ts', reason: wiringRecipe('next-route') },
   { markdown: 'packages/client/README.md', contains: 'onUnauthorized:', reason: browserCode },
   { markdown: 'packages/client/README.md', contains: "'/api/chat'", reason: browserCode },
   { markdown: 'packages/client/README.md', contains: 'shareAcrossTabs()', reason: browserCode },
+  {
+    markdown: 'packages/core/docs/hub.md',
+    contains: 'export function notify(',
+    reason:
+      'a function that subscribes a stream you pass, no server; filters run in test/hub (fan-out.test.ts and others)',
+  },
+  {
+    markdown: 'packages/core/docs/hub.md',
+    contains: 'interface HubStats {',
+    reason: 'the type of hub.stats(), shown for reading: there is nothing to run',
+  },
   {
     markdown: 'packages/core/README.md',
     contains: 'export type ClientEvents',
