@@ -21,6 +21,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../packages/support/install.js';
 import { deleteKeysUnder, redisIsAvailable } from '../redis/support/redis.js';
 import { until } from '../support/wait.js';
 import { read } from './support/read-events.js';
@@ -35,6 +36,8 @@ import { cleanUpSnippets, startSnippet } from './support/snippet-process.js';
 import { extractTypeScriptBlocks, type Snippet } from './support/snippets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+// The snippets load the built packages, as users do: a dist older than its sources tests nothing.
+assertBuilt();
 const redisAvailable =
   runs.some((run) => run.needsRedis) && (await redisIsAvailable('README snippets on Redis'));
 
