@@ -19,6 +19,8 @@ export interface HubServer {
   readonly streams: SseStream[];
   /** The `Last-Event-ID` header of every request, in order (`undefined` when absent). */
   readonly lastEventIds: Array<string | undefined>;
+  /** The unsubscribe function of every `subscribe` call, in order. */
+  readonly unsubscribes: Array<() => void>;
   readonly server: http.Server;
   /** Stops listening and cuts every open connection. */
   close(): Promise<void>;
@@ -28,6 +30,7 @@ export interface HubServer {
 export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubServer> {
   const streams: SseStream[] = [];
   const lastEventIds: Array<string | undefined> = [];
+  const unsubscribes: Array<() => void> = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/page' && options.page !== undefined) {
@@ -44,7 +47,7 @@ export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubS
     streams.push(stream);
     // `?topics=a,b;c` subscribes the stream to [a, b], then to [c] in a second call.
     for (const call of (url.searchParams.get('topics') ?? 't').split(';')) {
-      hub.subscribe(stream, call.split(','), options.subscribe?.(url));
+      unsubscribes.push(hub.subscribe(stream, call.split(','), options.subscribe?.(url)));
     }
   });
   return new Promise((resolve, reject) => {
@@ -55,6 +58,7 @@ export function serveHub(hub: Hub, options: HubServerOptions = {}): Promise<HubS
         url: `http://127.0.0.1:${port}/`,
         streams,
         lastEventIds,
+        unsubscribes,
         server,
         close: () =>
           new Promise<void>((closed) => {

@@ -232,12 +232,15 @@ export class Subscription<Events extends EventMap> {
   }
 
   /**
-   * Stops delivering `topic`. A topic left mid-replay is not replayed yet: the stream keeps how
-   * far that replay got, so a later subscribe replays the rest of it.
+   * Stops delivering `topic`: what is held for it is dropped, or it would still go out once the
+   * stream's replay is done (after a denial, or after the unsubscribe). A topic left mid-replay
+   * is not replayed yet: the stream keeps how far that replay got, so a later subscribe replays
+   * the rest of it.
    */
   leave(topic: string): void {
     this.topics.delete(topic);
     const phase = this.phase;
+    if (phase.name === 'replaying' || phase.name === 'holding') dropHeld(phase, topic);
     if (phase.name === 'replaying' && phase.coveredTo !== undefined) {
       const state = this.state;
       state.replayedTo ??= new Map();
@@ -247,5 +250,20 @@ export class Subscription<Events extends EventMap> {
       }
     }
     if (this.topics.size === 0) this.phase = GONE;
+  }
+}
+
+/** Drops the entries of `topic` a subscription holds and has not handed on yet. */
+function dropHeld(phase: Extract<Phase, { name: 'replaying' | 'holding' }>, topic: string): void {
+  const held = phase.held;
+  let kept = phase.name === 'holding' ? phase.taken : 0;
+  for (let index = kept; index < held.length; index += 1) {
+    const entry = held[index] as HubEntry;
+    if (entry.topic !== topic) held[kept++] = entry;
+  }
+  held.length = kept;
+  if (phase.heldLatest === undefined) return;
+  for (const [slot, entry] of phase.heldLatest) {
+    if (entry.topic === topic) phase.heldLatest.delete(slot);
   }
 }
