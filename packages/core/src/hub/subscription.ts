@@ -197,12 +197,21 @@ export class Subscription<Events extends EventMap> {
 
   /**
    * Holds live entries back while its stream replays other topics. A subscription whose own
-   * replay is done keeps what it held, skipping later what that replay covered (up to `after`).
+   * replay is done keeps what it held, skipping later what that replay covered (up to `after`);
+   * a live one whose replay sent entries live delivery has not brought yet skips them too.
    */
   hold(after: string | undefined): void {
     const phase = this.phase;
     if (phase.name === 'live') {
-      this.phase = { name: 'holding', held: [], heldLatest: undefined, taken: 0, after };
+      const sent = phase.sentUpTo;
+      const skip = sent !== undefined && (after === undefined || compareIds(sent, after) > 0);
+      this.phase = {
+        name: 'holding',
+        held: [],
+        heldLatest: undefined,
+        taken: 0,
+        after: skip ? sent : after,
+      };
     } else if (phase.name === 'replaying') {
       const { held, heldLatest } = phase;
       this.phase = { name: 'holding', held, heldLatest, taken: 0, after };
