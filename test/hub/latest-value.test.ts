@@ -11,7 +11,7 @@ import { compareIds, type History, localBroker } from '@ssekit/core/broker';
 import { openSseStream } from '@ssekit/core/node';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
-import { fetchReader, slowReader } from './support/clients.js';
+import { fetchReader, range, slowReader } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 import type { HubServer } from './support/server.js';
 
@@ -245,6 +245,51 @@ describe('a client that falls behind', () => {
     expect(slow.isClosed).toBe(true);
     expect(hub.stats().overflows).toBeGreaterThan(0);
   });
+
+  it.each(['close', 'drop'] as const)(
+    "with a quiet plain topic beside (onOverflow '%s'), is not cut off, and gets every key's newest value and every plain event",
+    { timeout: 30_000 },
+    async (onOverflow) => {
+      const { hub, server } = await serve({ latestValue }, { stream: { ...stream, onOverflow } });
+      const { client, slow } = await fallBehind(hub, server, 'prices,news', 'fill');
+      // 100 rounds of every key (3.2 MB) and ten small news items, a turn each.
+      for (let round = 1; round <= 100; round++) {
+        for (const key of keys) await publishPrice(hub, key, `${round}${payload}`);
+        if (round % 10 === 0) await hub.publish('news', { data: { key: 'news', value: round } });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect({ closed: slow.isClosed, overflows: hub.stats().overflows }).toEqual({
+        closed: false,
+        overflows: 0,
+      });
+      client.resume();
+      await until(() => values(client.events).includes('news=100'), 'the last news');
+      await until(
+        () => keys.every((key) => values(client.events).includes(`${key}=100${payload}`)),
+        'the newest value of every key',
+      );
+      expectIdsAscending(client.events);
+      const news = values(client.events).filter((text) => text.startsWith('news='));
+      expect(news).toEqual(range(1, 10).map((tenth) => `news=${tenth * 10}`));
+    },
+  );
+
+  it.each(['close', 'drop'] as const)(
+    "with values held, a plain topic flooding it still overflows it (onOverflow '%s')",
+    { timeout: 30_000 },
+    async (onOverflow) => {
+      const { hub, server } = await serve({ latestValue }, { stream: { ...stream, onOverflow } });
+      const { slow } = await fallBehind(hub, server, 'prices,news', 'fill');
+      // Held for it now: the plain events wait behind the value, and count as owed.
+      for (let round = 1; round <= 100 && !slow.isClosed; round++) {
+        await publishPrice(hub, 'AAPL', round);
+        await hub.publish('news', { data: { key: 'news', value: `${round}${payload}` } });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(slow.isClosed).toBe(onOverflow === 'close');
+      expect(hub.stats().overflows).toBeGreaterThan(0);
+    },
+  );
 
   it('with a plain topic beside, gets its events in id order, the held values first', {
     timeout: 30_000,

@@ -13,7 +13,7 @@ import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetim
 import type { EventMap, SseMessage } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
 import { createReadableSink } from './readable-sink.js';
-import { cutOff, SendQueue } from './send-queue.js';
+import { admitsHeld, cutOff, SendQueue } from './send-queue.js';
 import { attachSink, type Sink, type SinkSource, type SinkTarget } from './sink.js';
 import {
   checkStreamOptions,
@@ -267,13 +267,26 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     else if (this.#state === 'closed') this.#sink.destroy();
   }
 
+  /**
+   * @internal Whether the client, owing `held` bytes more than this stream has queued (events a
+   * hub holds back for it, see `hub/delivery.ts`), is still within `maxBufferedBytes`; when it is
+   * not, the overflow is counted and `onOverflow` applies, as for a send.
+   */
+  [admitsHeld](held: number): boolean {
+    if (this.#state !== 'open') return false;
+    return this.#admits(this.bufferedBytes, held);
+  }
+
+  #admits(buffered: number, held: number): boolean {
+    if (this.#queue.unreadDebt(buffered) + held <= this.#maxBufferedBytes) return true;
+    this.#overflows += 1;
+    if (this.#onOverflow === 'close') this.#shutDown(cutOff());
+    return false;
+  }
+
   #enqueue(bytes: Uint8Array): boolean {
     const buffered = this.bufferedBytes;
-    if (this.#queue.unreadDebt(buffered) > this.#maxBufferedBytes) {
-      this.#overflows += 1;
-      if (this.#onOverflow === 'close') this.#shutDown(cutOff());
-      return false;
-    }
+    if (!this.#admits(buffered, 0)) return false;
     const wasEmpty = this.#queue.push(bytes);
     if (this.#beat !== undefined) this.#beat.idleTicks = 0;
     if (wasEmpty) this.#sink?.wake();

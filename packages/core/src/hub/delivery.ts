@@ -7,6 +7,7 @@
  * same bytes per subscription. No closure, promise or allocation per subscription.
  */
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
+import { admitsHeld } from '../send-queue.js';
 import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
 import type { HubEntry } from './broker.js';
@@ -82,7 +83,7 @@ export class Delivery<Events extends EventMap> {
         message ??= this.#messageOf(entry);
         if (!this.#accepts(subscription, message)) continue;
       }
-      if (key === undefined) this.#send(subscription, encoded);
+      if (key === undefined) this.#send(subscription, entry.topic, encoded);
       else this.#sendLatest(subscription, entry.topic, key, encoded);
     }
   }
@@ -92,7 +93,7 @@ export class Delivery<Events extends EventMap> {
     if (subscription.filter !== undefined && !this.#accepts(subscription, this.#messageOf(entry))) {
       return false;
     }
-    this.#send(subscription, this.#encodedOf(entry));
+    this.#send(subscription, entry.topic, this.#encodedOf(entry));
     return true;
   }
 
@@ -192,10 +193,27 @@ export class Delivery<Events extends EventMap> {
     }
   }
 
-  /** Sends one event of a plain topic, after the latest values held for the client (id order). */
-  #send(subscription: Subscription<Events>, encoded: EncodedEvent): void {
-    if (subscription.state.latest?.holding === true) this.#release(subscription);
-    this.#write(subscription, encoded);
+  /**
+   * Sends one event of a plain topic; while latest values are held for the client, it waits
+   * behind them (ids stay in order) rather than forcing them out past `maxBufferedBytes`. What
+   * waits counts as owed to the slow-client policy: a plain topic flooding a stalled client
+   * still overflows it, per `onOverflow`.
+   */
+  #send(subscription: Subscription<Events>, topic: string, encoded: EncodedEvent): void {
+    const pending = subscription.state.latest;
+    if (pending?.holding !== true) {
+      this.#write(subscription, encoded);
+      return;
+    }
+    const stream = subscription.stream;
+    if (stream[admitsHeld](pending.plainBytes)) {
+      pending.push(topic, encoded);
+      // Behind as the held values are: a replay handing entries on waits for the client.
+      subscription.backedUp = true;
+      return;
+    }
+    this.counts.overflows += stream.overflows - subscription.overflowsSeen;
+    subscription.overflowsSeen = stream.overflows;
   }
 
   /**
@@ -230,7 +248,7 @@ export class Delivery<Events extends EventMap> {
     });
   }
 
-  /** The client reads again: held values go out, oldest update first, until it is behind again. */
+  /** The client reads again: held events go out, oldest first, until it is behind again. */
   #flush(subscription: Subscription<Events>, pending: PendingLatest): void {
     if (!pending.holding) return;
     if (subscription.stream.isClosed) {

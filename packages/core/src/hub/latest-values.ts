@@ -70,11 +70,17 @@ export function slotOf(topic: string, key: string): string {
 }
 
 /**
- * Events of latest-value topics a stream's client has not taken yet, the newest per topic and
- * key, oldest update first. At most one event per key: its memory is bounded by the keys.
+ * Events a stream's client has not taken yet while it is behind on a latest-value topic: the
+ * newest per topic and key, and every event of a plain topic that came meanwhile (which must
+ * follow them, in id order), oldest first. The latest values are bounded by the keys; the plain
+ * events by the slow-client policy (`plainBytes`, judged by delivery).
  */
 export class PendingLatest {
+  /** By slot; a plain event has a slot of its own (`#`, a count, `:` and its topic), never replaced. */
   readonly #events = new Map<string, EncodedEvent>();
+  #plainCount = 0;
+  /** Bytes of the plain events held: the client owes them. */
+  plainBytes = 0;
   /** Holding: the client was behind when the last event of a latest-value topic came. */
   holding = false;
   /** A flush waits for the client to read (at most one at a time). */
@@ -87,18 +93,33 @@ export class PendingLatest {
     this.#events.set(slot, encoded);
   }
 
+  /** Keeps an event of plain `topic` after everything pending. */
+  push(topic: string, encoded: EncodedEvent): void {
+    this.#plainCount += 1;
+    this.plainBytes += encoded.bytes.byteLength;
+    this.#events.set(`#${this.#plainCount}:${topic}`, encoded);
+  }
+
   /** Forgets what is held for `topic`: the stream no longer has it. */
   drop(topic: string): void {
     const prefix = slotOf(topic, '');
-    for (const slot of this.#events.keys()) if (slot.startsWith(prefix)) this.#events.delete(slot);
+    for (const [slot, encoded] of this.#events) {
+      if (slot.startsWith(prefix)) this.#events.delete(slot);
+      else if (slot.startsWith('#') && slot.slice(slot.indexOf(':') + 1) === topic) {
+        this.#events.delete(slot);
+        this.plainBytes -= encoded.bytes.byteLength;
+      }
+    }
   }
 
   /** The oldest update pending, taken out; `undefined` when none is. */
   shift(): EncodedEvent | undefined {
     const first = this.#events.entries().next();
     if (first.done === true) return undefined;
-    this.#events.delete(first.value[0]);
-    return first.value[1];
+    const [slot, encoded] = first.value;
+    this.#events.delete(slot);
+    if (slot.startsWith('#')) this.plainBytes -= encoded.bytes.byteLength;
+    return encoded;
   }
 
   get size(): number {
@@ -107,5 +128,6 @@ export class PendingLatest {
 
   clear(): void {
     this.#events.clear();
+    this.plainBytes = 0;
   }
 }
