@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHub, type Hub, memoryHistory } from '@ssekit/core';
-import { compareIds, type History, localBroker } from '@ssekit/core/broker';
+import { compareIds, type History, type HubEntry, localBroker } from '@ssekit/core/broker';
 import { openSseStream } from '@ssekit/core/node';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
@@ -96,8 +96,10 @@ describe('a client connecting to a latest-value topic', () => {
 });
 
 describe('while the snapshot is read from a slow backend', () => {
-  /** The in-process broker whose snapshot answers `delayMs` late. */
-  function slowSnapshot(delayMs: number) {
+  /** The in-process broker whose snapshot is answered by `answer`, given the real read. */
+  function withSnapshot(
+    answer: (read: () => Promise<readonly HubEntry[]>) => Promise<readonly HubEntry[]>,
+  ) {
     const inner = localBroker();
     return {
       publish: inner.publish.bind(inner),
@@ -105,13 +107,18 @@ describe('while the snapshot is read from a slow backend', () => {
       replay: inner.replay.bind(inner),
       cursor: inner.cursor.bind(inner),
       close: inner.close.bind(inner),
-      async snapshot(topics: ReadonlySet<string>, afterId: string | undefined) {
-        const entries = await inner.snapshot?.(topics, afterId);
-        await sleep(delayMs);
-        return entries ?? [];
-      },
+      snapshot: (topics: ReadonlySet<string>, afterId: string | undefined) =>
+        answer(async () => (await inner.snapshot?.(topics, afterId)) ?? []),
     };
   }
+
+  /** The in-process broker whose snapshot answers `delayMs` late. */
+  const slowSnapshot = (delayMs: number) =>
+    withSnapshot(async (read) => {
+      const entries = await read();
+      await sleep(delayMs);
+      return entries;
+    });
 
   it('events published meanwhile follow it, the newest per key once, nothing twice', async () => {
     const { hub, server } = await serve({ latestValue, broker: slowSnapshot(200) });
@@ -129,6 +136,37 @@ describe('while the snapshot is read from a slow backend', () => {
     await until(() => values(reader.events).includes('GOOG=1'), 'a live event');
     expect(values(reader.events)).toEqual(['AAPL=1', 'MSFT=1', 'MSFT=45', 'AAPL=50', 'GOOG=1']);
     expectIdsAscending(reader.events);
+  });
+
+  it('thousands of updates held meanwhile that the snapshot covers: skipped, the stream stays', async () => {
+    let asked = false;
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    // The snapshot is read only once the test lets it: after every update below, so it covers them.
+    const broker = withSnapshot(async (read) => {
+      asked = true;
+      await answered;
+      return read();
+    });
+    const errors: unknown[] = [];
+    const { hub, server } = await serve(
+      { latestValue, broker, onError: (error) => errors.push(error) },
+      { stream: { heartbeat: false } },
+    );
+    const reader = fetchReader(`${server.url}?topics=prices`);
+    readers.push(reader);
+    await until(() => asked, 'the snapshot read');
+    const keys = 20_000;
+    await Promise.all(Array.from({ length: keys }, (_, i) => publishPrice(hub, `k${i}`, 1)));
+    answer();
+    await publishPrice(hub, 'last', 1);
+    const last = () => reader.events.some((event) => event.data.includes('"key":"last"'));
+    await until(() => last() || reader.isDone(), 'the last value');
+    expect(errors).toEqual([]);
+    expect(server.streams[0]?.isClosed).toBe(false);
+    expect(values(reader.events)).toHaveLength(keys + 1);
   });
 
   it('a client that leaves before it is answered frees everything', async () => {

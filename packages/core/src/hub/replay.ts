@@ -259,10 +259,15 @@ function nextHeld<Events extends EventMap>(
       oldest = { subscription, entry: head };
       fromLatest = false;
     }
-    const latest = phase.heldLatest?.values().next().value;
-    if (latest !== undefined && covered(latest)) {
-      phase.heldLatest?.delete(slotOf(latest.topic, latest.key as string));
-      return nextHeld(state, before);
+    // Held values are in id order: those the replay covered are dropped, in a loop (a snapshot
+    // read late can cover one per key, far more than a recursion per value could take).
+    let latest: HubEntry | undefined;
+    for (const [slot, entry] of phase.heldLatest ?? []) {
+      if (!covered(entry)) {
+        latest = entry;
+        break;
+      }
+      phase.heldLatest?.delete(slot);
     }
     if (older(latest)) {
       oldest = { subscription, entry: latest };
