@@ -97,6 +97,12 @@ async function replayThenLive<Events extends EventMap>(
   const plainTopics = new Set([...topics].filter((topic) => !latestTopics.has(topic)));
   // The replay covers at least up to the cursor when it starts (the broker's promise).
   const startCursor = broker.cursor(topics);
+  // Nothing newer than that cursor goes out from the replay or the snapshot, which may read
+  // further (Redis: XRANGE and HGETALL run ahead of the read loop): live delivery brings it, held
+  // by these subscriptions meanwhile. Sent now, it would pass entries of the stream's other
+  // topics that live delivery has not brought yet, and those would follow a newer id.
+  const aheadOfLive = (entry: HubEntry) =>
+    startCursor !== undefined && compareIds(entry.id, startCursor) > 0;
   const resumedAt = afterId !== undefined && isHubId(afterId) ? afterId : undefined;
   /** The last event the stream got: nothing of the plain topics goes out at or before it. */
   const passed = state.sent;
@@ -145,7 +151,7 @@ async function replayThenLive<Events extends EventMap>(
   /** Hands on the snapshot's entries older than `id` (all with `undefined`); `false` once all left. */
   const handOnSnapshot = async (id: string | undefined): Promise<boolean> => {
     for (let entry = snapshot[fromSnapshot]; entry !== undefined; entry = snapshot[fromSnapshot]) {
-      if (id !== undefined && compareIds(entry.id, id) >= 0) break;
+      if ((id !== undefined && compareIds(entry.id, id) >= 0) || aheadOfLive(entry)) break;
       fromSnapshot += 1;
       if (!(await replayed(entry))) return false;
     }
@@ -166,6 +172,7 @@ async function replayThenLive<Events extends EventMap>(
         return;
       }
       for (const entry of page) {
+        if (aheadOfLive(entry)) return;
         if (!(await handOnSnapshot(entry.id)) || !(await replayed(entry))) return;
       }
     }
