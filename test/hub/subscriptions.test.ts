@@ -3,7 +3,14 @@
  * with overlapping topics, leaves nothing behind, tells the client nothing twice, and delivers
  * each event once.
  */
-import { CURSOR_EVENT, type Hub, type HubOptions, RESET_EVENT, type SseStream } from '@ssekit/core';
+import {
+  CURSOR_EVENT,
+  createHub,
+  type Hub,
+  type HubOptions,
+  RESET_EVENT,
+  type SseStream,
+} from '@ssekit/core';
 import { type Broker, compareIds, localBroker } from '@ssekit/core/broker';
 import { redisBroker } from '@ssekit/redis';
 import { createClient } from 'redis';
@@ -171,6 +178,28 @@ describe('subscribing a stream to a topic it already has', () => {
     for (const topic of ['a', 'b', 'c']) await hub.publish(topic, { data: { topic } });
     await until(() => received(reader.events).length >= 3, 'three events');
     expect(received(reader.events)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('a stream and a second hub', () => {
+  it('is refused with a TypeError naming the fix, and keeps its first hub', async () => {
+    const { hub, reader, stream } = await oneClient('?topics=a');
+    const other = createHub();
+    try {
+      expect(() => other.subscribe(stream, 'b')).toThrow(
+        expect.objectContaining({
+          name: 'TypeError',
+          code: 'ERR_SSE_INVALID_ARGUMENT',
+          message: expect.stringMatching(/another hub.*served by one hub.*through one hub/),
+        }),
+      );
+      expect(other.stats().subscribers).toEqual({});
+      await hub.publish('a', { data: { topic: 'a' } });
+      await until(() => received(reader.events).length >= 1, "the first hub's event");
+      expect(received(reader.events)).toEqual(['a']);
+    } finally {
+      await other.close();
+    }
   });
 });
 

@@ -108,11 +108,17 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   /**
    * @internal Tells `listener` once the stream has closed (at once if it has), in a microtask
-   * that runs before the continuations of `closed`. One listener per stream.
+   * that runs before the continuations of `closed`. One listener (one hub) per stream; the same
+   * one again changes nothing.
+   * @throws {TypeError} when another listener has the stream.
    */
   [whenClosed](listener: ClosedListener): void {
+    if (this.#closedListener === listener) return;
     if (this.#closedListener !== undefined) {
-      throw new Error('ssekit: a stream takes one closed listener.');
+      throw inputError(
+        'ERR_SSE_INVALID_ARGUMENT',
+        'ssekit: this stream is subscribed through another hub, and a stream is served by one hub; nothing was subscribed. Subscribe it to all its topics through one hub (a hub serves any number of topics), or open one stream per hub.',
+      );
     }
     this.#closedListener = listener;
     if (this.#state !== 'open') queueMicrotask(() => listener.streamClosed(this));

@@ -126,7 +126,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
    * A stream gets each event once: a topic it already has adds nothing, and stays until every
    * call that asked for it is undone; each returned function undoes its own call only.
    * @throws {TypeError} when `topics` is empty or holds something other than non-empty strings,
-   * or when the stream already has one of `topics` with a different `filter`.
+   * when the stream has one of `topics` with another `filter`, or another hub serves the stream.
    */
   subscribe(
     target: SseStream<Events> | SseStreamHandle<Events>,
@@ -139,6 +139,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     const cursorWanted = checkCursor(options.cursor);
     const stream = streamOf(target);
     if (stream.isClosed) return noop;
+    this.#registry.claim(stream);
     this.#registry.checkSameFilter(stream, topicList, filter);
     if (this.#closing !== undefined || this.#isFull(stream)) {
       this.#rejected += 1;

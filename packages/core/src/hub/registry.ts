@@ -180,6 +180,14 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
   }
 
   /**
+   * Makes `stream` this hub's, before anything is set up for it.
+   * @throws {TypeError} when another hub serves it.
+   */
+  claim(stream: SseStream<Events>): void {
+    stream[whenClosed](this);
+  }
+
+  /**
    * The state of a stream the hub has not served before. The stream tells the registry itself
    * when it closes, once for its lifetime: no promise continuation or closure per stream.
    */
@@ -196,8 +204,8 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
       queuedReplays: undefined,
       latest: undefined,
     };
-    this.#states.set(stream, state);
     stream[whenClosed](this);
+    this.#states.set(stream, state);
     return state;
   }
 
