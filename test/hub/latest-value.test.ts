@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHub, type Hub, memoryHistory } from '@ssekit/core';
+import { createHub, type Hub, memoryHistory, SseStream } from '@ssekit/core';
 import { compareIds, type History, type HubEntry, localBroker } from '@ssekit/core/broker';
 import { openSseStream } from '@ssekit/core/node';
 import { describe, expect, it } from 'vitest';
@@ -378,6 +378,25 @@ describe('bad input', () => {
         message: expect.stringContaining('did you mean "key"'),
       }),
     );
+    return hub.close();
+  });
+
+  it('subscribe options must be an object', () => {
+    const hub = createHub({ latestValue });
+    const stream = new SseStream({ heartbeat: false });
+    for (const options of [null, 'prices', 5]) {
+      expect(() => hub.subscribe(stream, 'prices', options as never)).toThrow(
+        expect.objectContaining({
+          name: 'TypeError',
+          code: 'ERR_SSE_INVALID_ARGUMENT',
+          message: expect.stringMatching(
+            /hub\.subscribe options must be an object.*leave the argument out/,
+          ),
+        }),
+      );
+    }
+    expect(hub.stats().subscribers).toEqual({});
+    stream.close();
     return hub.close();
   });
 

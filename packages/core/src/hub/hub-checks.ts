@@ -85,6 +85,17 @@ export function checkMessage(message: unknown): { event: string | undefined; dat
   return { event, data };
 }
 
+/** `hub.subscribe`'s options: an object, with only the keys it knows. */
+export function checkSubscribeOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object') {
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
+      `ssekit: hub.subscribe options must be an object like { filter, cursor, context }, got ${options === null ? 'null' : typeof options}. Pass an object, or leave the argument out.`,
+    );
+  }
+  checkKnownKeys('hub.subscribe', options, ['filter', 'cursor', 'context']);
+}
+
 export function checkCursor(cursor: unknown): boolean {
   if (cursor === undefined) return true;
   if (typeof cursor === 'boolean') return cursor;

@@ -21,6 +21,7 @@ import {
   checkFilter,
   checkHubOptions,
   checkMessage,
+  checkSubscribeOptions,
   checkTopic,
   checkTopics,
   hubClosedError,
@@ -134,7 +135,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     options: SubscribeOptions<Events, Context> = {},
   ): () => void {
     const topicList = checkTopics(topics);
-    checkKnownKeys('hub.subscribe', options, ['filter', 'cursor', 'context']);
+    checkSubscribeOptions(options);
     const filter = checkFilter(options.filter);
     const cursorWanted = checkCursor(options.cursor);
     const stream = streamOf(target);
