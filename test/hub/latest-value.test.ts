@@ -400,6 +400,16 @@ describe('bad input', () => {
     return hub.close();
   });
 
+  it('a truthy latestValue answer counts as true', async () => {
+    const hub = createHub({
+      latestValue: ((topic: string) => (topic === 'prices' ? 'yes' : 0)) as never,
+    });
+    expect(() => hub.publish('prices', { data: 1 })).toThrow(/"prices" is a latest-value topic/);
+    expect(() => hub.publish('news', { data: 1 }, { key: 'a' })).toThrow(/"news" is not one/);
+    await hub.publish('prices', { data: 1 }, { key: 'AAPL' });
+    return hub.close();
+  });
+
   it('latestValue must be a function, over a store that keeps the latest value per key', () => {
     expect(() => createHub({ latestValue: ['prices'] as never })).toThrow(
       /latestValue.*\(topic\) => boolean/,

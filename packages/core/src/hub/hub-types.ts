@@ -68,7 +68,7 @@ export interface HubOptions<Context = unknown> {
    * `Last-Event-ID`, first gets the latest event of each key (of those newer than its id), then
    * live events. Asked once per topic per publish and subscribe; keep it cheap and stable for a
    * topic. Default: no topic is. Needs a history or broker that keeps the latest entry per key
-   * (`memoryHistory()` and `redisBroker()` do).
+   * (`memoryHistory()` and `redisBroker()` do). A truthy answer counts as `true`.
    */
   latestValue?: (topic: string) => boolean;
   /** Where events are kept for replay. Default `memoryHistory()`. Not with `broker`. */

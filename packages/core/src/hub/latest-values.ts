@@ -57,7 +57,8 @@ export function latestValueTopics(
       'ssekit: createHub "latestValue" needs a history or broker that keeps the latest event per key (Broker.snapshot); memoryHistory() and redisBroker() do. Pass one of them, or leave "latestValue" out.',
     );
   }
-  return (topic) => latestValue(topic) === true;
+  // A truthy answer counts as true, wherever the hub asks (publish, subscribe, replay).
+  return (topic) => Boolean(latestValue(topic));
 }
 
 function noLatestValues(): boolean {
