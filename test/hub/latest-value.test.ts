@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHub, type Hub, memoryHistory, SseStream } from '@ssekit/core';
+import { createHub, type Hub, memoryHistory, RESET_EVENT, SseStream } from '@ssekit/core';
 import { compareIds, type History, type HubEntry, localBroker } from '@ssekit/core/broker';
 import { openSseStream } from '@ssekit/core/node';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,22 @@ describe('a client connecting to a latest-value topic', () => {
     await publishPrice(hub, 'AAPL', 2);
     await until(() => values(reader.events).length === 3, 'the live events');
     expect(values(reader.events)).toEqual(['AAPL=1', 'news=after', 'AAPL=2']);
+    expectIdsAscending(reader.events);
+  });
+  it('with a plain topic beside, resuming with an id older than the history: the reset, then live, ids in order', async () => {
+    const { hub, server } = await serve({ latestValue, history: memoryHistory({ maxEvents: 5 }) });
+    const old = await hub.publish('news', { data: { key: 'news', value: 0 } });
+    await publishPrice(hub, 'AAPL', 1);
+    for (let i = 1; i <= 10; i++) await hub.publish('news', { data: { key: 'news', value: i } });
+    const reader = fetchReader(`${server.url}?topics=prices,news`, old);
+    readers.push(reader);
+    await until(() => reader.events.some((event) => event.event === RESET_EVENT), 'the reset');
+    await publishPrice(hub, 'AAPL', 2);
+    await until(() => values(reader.events).includes('AAPL=2'), 'the live event');
+    // The client reloads its state on the reset: AAPL=1, older than the reset's id, would take
+    // its Last-Event-ID back.
+    expect(reader.events[0]?.event).toBe(RESET_EVENT);
+    expect(values(reader.events)).toEqual(['AAPL=2']);
     expectIdsAscending(reader.events);
   });
 });

@@ -166,9 +166,11 @@ async function replayThenLive<Events extends EventMap>(
         const at = laterOf(startCursor, passed);
         if (at !== undefined && !(await sendHeldBefore(at))) return;
         delivery.sendReset([leader], at, 'unknown-id');
-        // The client refetches its state: the latest values follow the reset, older ids or not.
-        position = undefined;
-        if (await handOnSnapshot(undefined)) position = laterOf(position, at);
+        // The client reloads its state (the reset says so), then gets live events: the snapshot's
+        // values at or before the reset's position would take its Last-Event-ID back behind it.
+        position = at;
+        while (isPassed(snapshot[fromSnapshot], at)) fromSnapshot += 1;
+        await handOnSnapshot(undefined);
         return;
       }
       for (const entry of page) {
@@ -228,6 +230,11 @@ function afterReplay<Events extends EventMap>(
   if (teller !== undefined && covered !== undefined && laterOf(covered, known) !== known) {
     delivery.sendCursor(teller, covered);
   }
+}
+
+/** Whether `entry` is at or before `position` (an unknown position passes nothing). */
+function isPassed(entry: HubEntry | undefined, position: string | undefined): boolean {
+  return entry !== undefined && position !== undefined && compareIds(entry.id, position) <= 0;
 }
 
 /** The later of two positions; either may be unknown (or not a hub id). */
