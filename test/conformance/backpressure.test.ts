@@ -27,7 +27,10 @@ async function writeUntilWaiting(stream: TestStream): Promise<{ write?: Promise<
   for (let i = 0; i < MAX_WRITES; i++) {
     stream.send({ data: CHUNK });
     const write = stream.write({ data: 'marker' });
-    if (!(await settlesWithin(write, 50))) return { write };
+    if (await settlesWithin(write, 50)) continue;
+    // Slow is not stalled: on a loaded machine a write the socket still takes can need longer.
+    if (await settlesWithin(write, 500)) continue;
+    return { write };
   }
   return {};
 }

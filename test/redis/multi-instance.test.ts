@@ -56,7 +56,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
     await publish(two, 'a', 20);
     await publish(three, 'a', 20);
     for (const client of everyone) {
-      await client.waitFor(() => client.data().length >= 60);
+      await client.waitFor(() => client.received >= 60);
       expect(client.data().map((event) => event.n)).toEqual(sequence(start, 60));
       const ids = client.events.slice(1).map((event) => event.id as string);
       expect(new Set(ids).size).toBe(60);
@@ -69,7 +69,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
     const client = await open(one, ['a']);
     const other = await open(one, ['b']);
     await publish(three, 'a', 5);
-    await client.waitFor(() => client.data().length === 5);
+    await client.waitFor(() => client.received === 5);
     client.disconnect();
     await client.ended;
     const missedFrom = next;
@@ -80,14 +80,14 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
     }
     const seenBefore = client.data().length;
     await client.connect(two.url);
-    await client.waitFor(() => client.data().length >= seenBefore + 500);
+    await client.waitFor(() => client.received >= seenBefore + 500);
     const resumed = client.data().slice(seenBefore);
     const expected = [0, 1, 2, 3, 4].flatMap((round) => sequence(missedFrom + round * 103, 100));
     expect(resumed.map((event) => event.n)).toEqual(expected);
     // Live delivery continues after the replay, with nothing repeated.
     const liveFrom = next;
     await publish(one, 'a', 3);
-    await client.waitFor(() => client.data().length >= seenBefore + 503);
+    await client.waitFor(() => client.received >= seenBefore + 503);
     expect(
       client
         .data()
@@ -120,7 +120,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
         await client.connect(instance.url);
         const from = next;
         await publish(instance, 'a', 1);
-        await client.waitFor(() => client.data().length === 1);
+        await client.waitFor(() => client.received === 1);
         expect(client.data().map((event) => event.n)).toEqual([from]);
         expect(client.events.filter((event) => event.event === 'ssekit:reset')).toHaveLength(1);
         client.disconnect();
@@ -139,7 +139,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
     const from = next;
     await publish(one, 'quiet', 7);
     await client.connect(two.url);
-    await client.waitFor(() => client.data().length >= 7);
+    await client.waitFor(() => client.received >= 7);
     expect(client.data().map((event) => event.n)).toEqual(sequence(from, 7));
     client.disconnect();
   });
@@ -171,7 +171,7 @@ describe.skipIf(!available)('three instances on one Redis stream', () => {
     }
     await publishing;
     for (const client of [...moved, staying]) {
-      await client.waitFor(() => client.data().length >= total);
+      await client.waitFor(() => client.received >= total);
       expect(client.data().map((event) => event.n)).toEqual(sequence(from, total));
       expect(client.events.filter((event) => event.event === 'ssekit:reset')).toEqual([]);
     }

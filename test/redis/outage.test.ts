@@ -96,7 +96,7 @@ describe.skipIf(!available).each(CLIENT_NAMES)('Redis outage with %s', (kind) =>
   }, async () => {
     const { redis, instance, client } = await setUp();
     expect((await instance.publish('a', 10, 0)).status).toBe(200);
-    await client.waitFor(() => client.data().length === 10);
+    await client.waitFor(() => client.received === 10);
 
     await redis.stop('SAVE');
     const refused = await publishUntilRefused(instance);
@@ -119,7 +119,7 @@ describe.skipIf(!available).each(CLIENT_NAMES)('Redis outage with %s', (kind) =>
     // The script cache is empty after a restart: publishing falls back from EVALSHA to EVAL.
     const result = await publishWhenUp(instance, 10, 10);
     expect(result.ids).toHaveLength(10);
-    await client.waitFor(() => client.data().length >= 20);
+    await client.waitFor(() => client.received >= 20);
     expect(client.data().map((event) => event.n)).toEqual(sequence(0, 20));
     expect(resets(client)).toEqual([]);
     expect(client.connected).toBe(true);
@@ -136,14 +136,14 @@ describe.skipIf(!available).each(CLIENT_NAMES)('Redis outage with %s', (kind) =>
   }, async () => {
     const { redis, instance, client } = await setUp();
     expect((await instance.publish('a', 10, 0)).status).toBe(200);
-    await client.waitFor(() => client.data().length === 10);
+    await client.waitFor(() => client.received === 10);
     const idBefore = client.lastEventId as string;
 
     await redis.stop('NOSAVE');
     await publishUntilRefused(instance);
     await redis.start();
     await publishWhenUp(instance, 1, 10);
-    await client.waitFor(() => client.data().length >= 11);
+    await client.waitFor(() => client.received >= 11);
     expect(resets(client)).toHaveLength(1);
     const resetAt = client.events.findIndex((event) => event.event === 'ssekit:reset');
     const newEventAt = client.events.findIndex((event) => event.data.includes('"n":10'));
@@ -189,7 +189,7 @@ describe.skipIf(!available)(
       const client = sseClient(['a']);
       await client.connect((stalled as Instance).url);
       expect((await (publisher as Instance).publish('a', 3, 0)).status).toBe(200);
-      await client.waitFor(() => client.data().length === 3);
+      await client.waitFor(() => client.received === 3);
 
       (stalled as Instance).child.kill('SIGSTOP');
       for (let batch = 0; batch < 6; batch++) {

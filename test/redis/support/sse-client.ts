@@ -23,6 +23,11 @@ export interface RedisSseClient {
   disconnect(): void;
   /** The payload events (`data` parsed as JSON), control events left out. */
   data(): Array<{ n: number; by: string }>;
+  /**
+   * How many payload events arrived: what to poll. Polling `data()` parses every event again on
+   * each poll, which takes the process (and so the client's reading) over in a long catch-up.
+   */
+  readonly received: number;
   /** Waits until `predicate` holds for the events, or fails after `timeoutMs`. */
   waitFor(predicate: (events: EventSourceMessage[]) => boolean, timeoutMs?: number): Promise<void>;
 }
@@ -33,7 +38,10 @@ export function sseClient(topics: readonly string[], lastEventId?: string): Redi
   const comments: string[] = [];
   let controller: AbortController | undefined;
   let connected = false;
+  let received = 0;
   let ended: Promise<void> = Promise.resolve();
+  const isPayload = (event: EventSourceMessage) =>
+    event.event === undefined || event.event === 'message';
 
   const client: RedisSseClient = {
     events,
@@ -43,6 +51,9 @@ export function sseClient(topics: readonly string[], lastEventId?: string): Redi
     },
     get connected() {
       return connected;
+    },
+    get received() {
+      return received;
     },
     get ended() {
       return ended;
@@ -64,6 +75,7 @@ export function sseClient(topics: readonly string[], lastEventId?: string): Redi
         onEvent(event) {
           if (event.id !== undefined) lastEventId = event.id;
           events.push(event);
+          if (isPayload(event)) received += 1;
         },
         onComment: (comment) => comments.push(comment),
       });
@@ -87,13 +99,14 @@ export function sseClient(topics: readonly string[], lastEventId?: string): Redi
     },
     data() {
       return events
-        .filter((event) => event.event === undefined || event.event === 'message')
+        .filter(isPayload)
         .map((event) => JSON.parse(event.data) as { n: number; by: string });
     },
     waitFor(predicate, timeoutMs = 15_000) {
       return until(
         () => predicate(events),
-        () => `the events, have ${events.length} (last: ${JSON.stringify(events.at(-1))})`,
+        () =>
+          `the events, have ${events.length}, ${connected ? 'still connected' : 'disconnected'} (last: ${JSON.stringify(events.at(-1))?.slice(0, 200)})`,
         timeoutMs,
       );
     },
