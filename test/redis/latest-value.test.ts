@@ -87,8 +87,9 @@ describe.skipIf(!available).each(CLIENT_NAMES)('latest-value topics on Redis ove
       const seen = await price('MSFT', 1);
       for (let value = 2; value <= 50; value++) await price('AAPL', value);
       await a.hub.publish(NEWS, { data: 'news=1' });
-      // Past the few milliseconds a partition's first subscriber may also get (start-position.ts).
-      await sleep(50);
+      // Past what a partition's first subscriber may also get (start-position.ts): entries stamped
+      // within the time its start read waited on Redis, which under load reaches 100 ms or more.
+      await sleep(1_000);
 
       const fresh = read(b.url);
       await until(() => values(fresh).length === 2, 'the snapshot on the other instance');
