@@ -3,17 +3,29 @@
  * instance's read loop hands it on), and topics added to the stream meanwhile: a replay or a
  * snapshot sends nothing newer than live delivery has brought, each event goes out once, and ids
  * never go back. Live delivery here trails publish, as a Redis read loop does; replays and
- * snapshots read the history at once. Real sockets, a fetch reader with eventsource-parser.
+ * snapshots read the history at once; and on real Redis, the read loop behind a 32 MiB burst from
+ * another instance. Real sockets, a fetch reader with eventsource-parser.
  */
-import type { SseStream } from '@ssekit/core';
+import { createHub, type SseStream } from '@ssekit/core';
 import { type Broker, compareIds, localBroker } from '@ssekit/core/broker';
-import { describe, expect, it } from 'vitest';
+import { redisBroker } from '@ssekit/redis';
+import { createClient } from 'redis';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  deleteKeysUnder,
+  REDIS_URL,
+  randomPrefix,
+  redisIsAvailable,
+} from '../redis/support/redis.js';
 import { until } from '../support/wait.js';
 import { laggyDelivery } from './support/brokers.js';
 import { type FetchReader, fetchReader } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 
 const { readers, serve } = hubTest();
+const redisAvailable = await redisIsAvailable('live delivery behind the replay, on redis');
+const prefix = randomPrefix();
+afterAll(() => (redisAvailable ? deleteKeysUnder(prefix) : undefined));
 
 /** Live delivery (and the cursor) trail publish by `ms`, over a broker with a snapshot. */
 function trailing(ms: number): Broker {
@@ -99,4 +111,48 @@ describe('a client resuming with an id live delivery has not brought yet', () =>
     await arrived(reader, 'a4');
     expect(received(reader)).toEqual(['b1', 'a4']);
   });
+});
+
+describe('on Redis, a read loop behind a burst from another instance', () => {
+  it.skipIf(!redisAvailable)(
+    'a latest-value topic added: its snapshot does not take the stream back',
+    { timeout: 30_000 },
+    async () => {
+      const client = createClient({ url: REDIS_URL });
+      client.on('error', () => {});
+      await client.connect();
+      const key = `${prefix}${Math.random().toString(36).slice(2)}`;
+      const broker = () => redisBroker({ client, key, onError: () => {} });
+      const latestValue = (topic: string) => topic === 'prices';
+      const other = createHub({ broker: broker(), latestValue, onError: () => {} });
+      try {
+        const { hub, server } = await serve(
+          { broker: broker(), latestValue, onError: () => {} },
+          { stream: { heartbeat: false } },
+        );
+        await other.publish('prices', { data: 'AAPL=0' }, { key: 'AAPL' });
+        const reader = fetchReader(`${server.url}?topics=news`);
+        readers.push(reader);
+        await until(() => hub.stats().openStreams === 1, 'news live');
+        // 32 MiB from the other instance: this one's read loop is far behind HGETALL.
+        const payload = 'x'.repeat(16 * 1024);
+        const burst: Promise<string>[] = [];
+        for (let i = 0; i < 2000; i++)
+          burst.push(other.publish('news', { data: `n${i} ${payload}` }));
+        burst.push(other.publish('prices', { data: 'AAPL=1' }, { key: 'AAPL' }));
+        await Promise.all(burst);
+        hub.subscribe(server.streams[0] as SseStream, 'prices');
+        await arrived(reader, 'AAPL=1');
+        await until(() => received(reader).some((data) => data.startsWith('n1999 ')), 'the burst');
+        expect(backwards(reader)).toEqual([]);
+        // AAPL=0 may come first (the value as of this instance's position), each value once.
+        const values = received(reader).filter((data) => data.startsWith('AAPL'));
+        expect(values.at(-1)).toBe('AAPL=1');
+        expect(new Set(values).size).toBe(values.length);
+      } finally {
+        await other.close();
+        client.destroy();
+      }
+    },
+  );
 });
