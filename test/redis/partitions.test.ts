@@ -210,9 +210,10 @@ describe.skipIf(!available)('a hub on partitioned Redis streams', () => {
     ) {
       elsewhere = `user:{${n}}:inbox`;
     }
-    // Nothing is published from here on: a first subscriber may also get what was published in
-    // the millisecond before it subscribed, which would not be a replay.
-    await sleep(20);
+    // Nothing is published from here on: a first subscriber may also get what was stamped within
+    // the time its start read waited on Redis (start-position.ts; 100 ms or more under load),
+    // which would not be a replay.
+    await sleep(1_000);
     const fromOldLayout = partitioned.open(['user:{1}:inbox'], oldId);
     const spanning = partitioned.open(['user:{1}:inbox', elsewhere], idOfOne);
     const fromSingle = single.open(['user:{1}:inbox'], idOfOne);
