@@ -26,6 +26,11 @@ const PAD = 1024;
 const LIVE_EVENTS = 500;
 const LIVE_BATCH = 50;
 
+// After every describe: each file's keys are its own, deleted once all its tests ran.
+afterAll(async () => {
+  if (available) await deleteKeysUnder(prefix);
+});
+
 describe.skipIf(!available)('catching up after a stall', () => {
   const instances: Instance[] = [];
   const clients: RedisSseClient[] = [];
@@ -37,9 +42,8 @@ describe.skipIf(!available)('catching up after a stall', () => {
     await Promise.all(instances.splice(0).map((instance) => instance.stop()));
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     removeInstanceBundle();
-    if (available) await deleteKeysUnder(prefix);
   });
 
   /** A publishing instance, and the instance that will stall with three reading clients. */
