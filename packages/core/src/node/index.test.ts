@@ -200,8 +200,11 @@ describe('openSseStream over a real node:http server', () => {
     const decoder = new TextDecoder();
     const first = await reader?.read();
     parser.feed(decoder.decode(first?.value, { stream: true }));
-    // A client that stops reading for a while fills the socket; the writer must wait, then resume.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A client that stops reading fills the socket; the writer must wait, then resume. The client
+    // reads again once the writer waits (or after 10 s: a writer that never waits fails below).
+    // A fixed 200 ms pause was not enough on a busy machine: the writer, starved of turns, had
+    // not yet written past what the socket's buffers take, and found the socket never full.
+    await waitFor(() => sawSocketFull, 10_000).catch(() => {});
     for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
       parser.feed(decoder.decode(chunk.value, { stream: true }));
     }
