@@ -205,15 +205,13 @@ export class Delivery<Events extends EventMap> {
       this.#write(subscription, encoded);
       return;
     }
-    const stream = subscription.stream;
-    if (stream[admitsHeld](pending.plainBytes)) {
+    if (subscription.stream[admitsHeld](pending.plainBytes)) {
       pending.push(topic, encoded);
       // Behind as the held values are: a replay handing entries on waits for the client.
       subscription.backedUp = true;
       return;
     }
-    this.counts.overflows += stream.overflows - subscription.overflowsSeen;
-    subscription.overflowsSeen = stream.overflows;
+    this.#countOverflows(subscription);
   }
 
   /**
@@ -291,14 +289,19 @@ export class Delivery<Events extends EventMap> {
     }
     // Refused, or queued above the high-water mark: only the rare path looks closer.
     subscription.backedUp = true;
-    const overflows = stream.overflows;
-    if (overflows !== subscription.overflowsSeen) {
-      counts.overflows += overflows - subscription.overflowsSeen;
-      subscription.overflowsSeen = overflows;
-    } else if (!stream.isClosed) {
+    if (!this.#countOverflows(subscription) && !stream.isClosed) {
       counts.delivered += 1;
       counts.bytes += encoded.bytes.byteLength;
     }
+  }
+
+  /** Counts the overflows of the subscription's stream since last seen; whether there were any. */
+  #countOverflows(subscription: Subscription<Events>): boolean {
+    const overflows = subscription.stream.overflows;
+    if (overflows === subscription.overflowsSeen) return false;
+    this.counts.overflows += overflows - subscription.overflowsSeen;
+    subscription.overflowsSeen = overflows;
+    return true;
   }
 
   /**
