@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
-import { freePort, waitUntilAnswering } from './private-redis.js';
+import { freePort, portIsFree, waitUntilAnswering } from './private-redis.js';
 
 const run = promisify(execFile);
 
@@ -72,7 +72,10 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
   // such a master, and a redis-server outlived the test).
   while (ports.length < count) {
     const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
+    // A cluster node also listens on its port + 10000 (the cluster bus): that port must exist
+    // (redis-server refuses a port above 55535) and be free, or the node never starts.
+    const bus = port + 10_000;
+    if (!ports.includes(port) && bus <= 65_535 && (await portIsFree(bus))) ports.push(port);
   }
   /** Every process started, killed or not: dispose waits for each to be gone. */
   const spawned: Array<{ child: ChildProcess; exited: Promise<void> }> = [];

@@ -84,6 +84,15 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
 }
 
+/** Whether nothing listens on `port` of 127.0.0.1 now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
