@@ -58,6 +58,10 @@ export function createSseResponse<Events extends EventMap = EventMap>(
   });
   const answer = eventStreamAnswer(request.method, request.headers.get('accept'));
   if (answer !== 'stream') return answerWithoutStream(stream, answer);
+  // A Request's signal follows the signal it was built with only while the Request lives
+  // (Node's fetch drops the link when the Request is collected): held until the stream closes,
+  // or a client that leaves after a collection would never be noticed.
+  stream.closed.then(() => request);
   const nodeResponse = nodeResponseOf(request);
   const response =
     nodeResponse === undefined
