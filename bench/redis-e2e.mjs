@@ -24,12 +24,16 @@ const clients = option('clients', 1000);
 const config = {
   settleMs: 300,
   graceMs: 200,
-  redis: { clients, events: option('events', 100), timeoutMs: 30_000 },
-  latency: {
-    warmup: 100,
-    events: option('probes', 500),
-    intervalMs: option('interval', 10),
-    timeoutMs: 10_000,
+  redis: {
+    clients,
+    events: option('events', 100),
+    timeoutMs: 30_000,
+    latency: {
+      warmup: 100,
+      events: option('probes', 500),
+      intervalMs: option('interval', 10),
+      timeoutMs: 10_000,
+    },
   },
 };
 
@@ -58,7 +62,7 @@ for (let run = 0; run < option('runs', 1); run++) {
 console.log(
   JSON.stringify(
     {
-      workload: `${clients * 2} idle clients: one in-process hub, then ${clients} on each of two instances on one Redis stream; a burst of ${config.redis.events} ~100-byte broadcasts, then ${config.latency.events} probes every ${config.latency.intervalMs} ms`,
+      workload: `${clients * 2} idle clients: one in-process hub, then ${clients} on each of two instances on one Redis stream; a burst of ${config.redis.events} ~100-byte broadcasts, then ${config.redis.latency.events} probes every ${config.redis.latency.intervalMs} ms`,
       node: process.version,
       cpus: `${availableParallelism()} x ${cpus()[0]?.model ?? 'unknown'}`,
       loadavgBeforeAndAfterEachRun: loads,

@@ -20,15 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { writeHeadline } from './headline.mjs';
 import { reexecWhenNeeded } from './lib/reexec.mjs';
 import { buildCheckReport, buildReport, machine } from './lib/report.mjs';
-import {
-  checkSession,
-  crowdSession,
-  fewSession,
-  largeSession,
-  memorySession,
-  redisSession,
-  streamSession,
-} from './lib/sessions.mjs';
+import { checkSession, growingSession, redisSession, streamSession } from './lib/sessions.mjs';
 import { median } from './lib/stats.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,8 +29,8 @@ const BENCH = fileURLToPath(new URL('.', import.meta.url));
 /** Rows without a `/stream` route take part in the fan-out, memory and latency sessions only. */
 const FAN_OUT_SESSIONS = ['crowd', 'memory', 'large', 'few'];
 const HUB_SESSIONS = FAN_OUT_SESSIONS;
-/** The Node writer options of issue 2 are settled: measured at the crowd and memory sizes only. */
-const WRITER_SESSIONS = ['crowd', 'memory', 'stream'];
+/** The Node writer options of issue 2 are settled: measured at the crowd size and one client only. */
+const WRITER_SESSIONS = ['crowd', 'stream'];
 
 /** Every implementation, in table order; `needs` names the workspace packages it imports. */
 const IMPLEMENTATIONS = [
@@ -101,44 +93,81 @@ const DEFAULT_SESSIONS = ['crowd', 'memory', 'large', 'few', 'stream'];
 
 /**
  * Sizes: `clients` connected per session, `events` broadcast per fan-out phase (the same count in
- * the burst and the paced workload), `timeoutMs` before a phase is called late.
+ * the burst and the paced workload: 100,000 deliveries a phase, 200,000 at 10,000 clients), `timeoutMs`
+ * before a phase is called late. `latency` is the session's probes: one every `intervalMs`, paced
+ * so that the fastest row's server stays well under one core (1,000 clients every 10 ms kept every
+ * row near 100% of a core, and the p99 measured the queue), after `warmup` probes not timed.
  */
 const FULL = {
   runs: 3,
-  settleMs: 300,
-  graceMs: 200,
-  crowd: { clients: 1_000, events: 100, timeoutMs: 30_000 },
-  memory: { clients: 5_000, events: 40, timeoutMs: 60_000 },
-  large: { clients: 10_000, events: 40, timeoutMs: 90_000 },
-  few: { clients: 200 },
-  latency: { warmup: 100, events: 500, intervalMs: 10, timeoutMs: 10_000 },
+  settleMs: 100,
+  graceMs: 100,
+  crowd: {
+    clients: 1_000,
+    events: 100,
+    timeoutMs: 30_000,
+    latency: { warmup: 10, events: 60, intervalMs: 50, timeoutMs: 10_000 },
+  },
+  memory: { clients: 5_000, events: 20, timeoutMs: 60_000 },
+  large: { clients: 10_000, events: 20, timeoutMs: 90_000 },
+  few: {
+    clients: 200,
+    latency: { warmup: 50, events: 200, intervalMs: 10, timeoutMs: 10_000 },
+  },
   stream: { events: 200_000, timeoutMs: 60_000 },
-  redis: { clients: 1_000, events: 100, timeoutMs: 30_000 },
+  redis: {
+    clients: 1_000,
+    events: 100,
+    timeoutMs: 30_000,
+    latency: { warmup: 10, events: 60, intervalMs: 50, timeoutMs: 10_000 },
+  },
 };
 
+/**
+ * Seconds one session of the full run takes, per row (timed with `--runs=1` slices on the quiet
+ * 2-core machine, Node 24.22, load average under 1.2; few and crowd, memory and large each
+ * measured together, as they run): what a full run prints as its estimate before it starts.
+ * Raw node:http and the ssekit rows take about these; h3 EventStream and Hono up to twice.
+ */
+const FULL_SESSION_SECONDS = {
+  few: 3,
+  crowd: 6.3,
+  memory: 4,
+  large: 5.2,
+  stream: 0.5,
+  redis: 6,
+};
+
+const QUICK_LATENCY = { warmup: 10, events: 30, intervalMs: 10, timeoutMs: 5_000 };
 const QUICK = {
   runs: 1,
   settleMs: 100,
   graceMs: 100,
-  crowd: { clients: 200, events: 20, timeoutMs: 10_000 },
+  crowd: { clients: 200, events: 20, timeoutMs: 10_000, latency: QUICK_LATENCY },
   memory: { clients: 300, events: 10, timeoutMs: 10_000 },
   large: { clients: 500, events: 10, timeoutMs: 20_000 },
-  few: { clients: 50 },
-  latency: { warmup: 10, events: 30, intervalMs: 10, timeoutMs: 5_000 },
+  few: { clients: 50, latency: QUICK_LATENCY },
   stream: { events: 5_000, timeoutMs: 20_000 },
-  redis: { clients: 200, events: 20, timeoutMs: 10_000 },
-  check: { clients: 100, events: 10, timeoutMs: 10_000 },
+  redis: { clients: 200, events: 20, timeoutMs: 10_000, latency: QUICK_LATENCY },
+  check: { clients: 100, events: 10, timeoutMs: 10_000, latency: QUICK_LATENCY },
 };
 
-const SESSIONS = {
-  crowd: crowdSession,
-  memory: memorySession,
-  large: largeSession,
-  few: fewSession,
-  stream: streamSession,
-  redis: redisSession,
-  check: checkSession,
-};
+/** The sessions that are not a size of idle clients. */
+const OTHER_SESSIONS = { stream: streamSession, redis: redisSession, check: checkSession };
+
+/**
+ * The server processes of one run of a row, in order: the sessions in one group run in one
+ * process (sizes growing from the first to the last, see `growingSession`).
+ */
+const PROCESS_GROUPS = [['few', 'crowd'], ['memory', 'large'], ['stream'], ['redis'], ['check']];
+const SESSION_NAMES = PROCESS_GROUPS.flat();
+
+/** Runs the sessions of one group for `impl`; returns each session's figures under its name. */
+async function runGroup(impl, sessions, config, options) {
+  const [first] = sessions;
+  if (OTHER_SESSIONS[first] === undefined) return growingSession(impl, sessions, config, options);
+  return { [first]: await OTHER_SESSIONS[first](impl, config, options) };
+}
 
 /**
  * The sessions `impl` takes part in. `--check` runs one small session per row instead of all of
@@ -165,7 +194,17 @@ function parseArgs(argv) {
   const quick = check || flags.has('quick');
   const config = { ...(quick ? QUICK : FULL) };
   if (flags.has('runs')) config.runs = Number(flags.get('runs'));
-  const list = (key, all) => (flags.has(key) ? flags.get(key).split(',') : all);
+  const list = (key, all) => {
+    if (!flags.has(key)) return all;
+    const chosen = flags.get(key).split(',');
+    const unknown = chosen.filter((name) => !all.includes(name));
+    if (unknown.length > 0) {
+      throw new TypeError(
+        `bench: --${key}: no ${unknown.join(', ')}; choose from ${all.join(', ')}`,
+      );
+    }
+    return chosen;
+  };
   return {
     quick,
     check,
@@ -174,7 +213,7 @@ function parseArgs(argv) {
       'only',
       IMPLEMENTATIONS.map((impl) => impl.name),
     ),
-    sessions: check ? ['check', 'redis'] : list('sessions', Object.keys(SESSIONS)),
+    sessions: check ? ['check', 'redis'] : list('sessions', SESSION_NAMES),
     build: !flags.has('no-build'),
     write: !check && (flags.has('write') || !(quick || flags.has('only') || flags.has('sessions'))),
     out: `${BENCH}${flags.get('out') ?? `RESULTS-node${major(flags.get('node'))}`}`,
@@ -244,24 +283,39 @@ async function main() {
   /** raw[impl][session] = one result per run (or an error). */
   const raw = Object.fromEntries(runnable.map((impl) => [impl.name, {}]));
   const broken = new Map();
+  const planned = runnable.flatMap((impl) =>
+    options.sessions.filter((session) => sessionsOf(impl, options.check).includes(session)),
+  );
+  if (!options.quick) {
+    const seconds = planned.reduce((sum, session) => sum + FULL_SESSION_SECONDS[session], 0);
+    console.log(
+      `bench: ${planned.length * config.runs} sessions (${planned.length} per run, ${config.runs} runs), about ${minutes(seconds * config.runs)} on a quiet machine`,
+    );
+  }
   const started = Date.now();
   for (let run = 1; run <= config.runs; run++) {
-    for (const session of options.sessions) {
+    for (const group of PROCESS_GROUPS) {
       for (const impl of runnable) {
-        if (broken.has(impl.name) || !sessionsOf(impl, options.check).includes(session)) continue;
-        const label = `run ${run}/${config.runs} ${session} ${impl.name}`;
-        raw[impl.name][session] ??= [];
-        const runs = raw[impl.name][session];
+        const sessions = group.filter(
+          (session) =>
+            options.sessions.includes(session) && sessionsOf(impl, options.check).includes(session),
+        );
+        if (broken.has(impl.name) || sessions.length === 0) continue;
+        const label = `run ${run}/${config.runs} ${sessions.join('+')} ${impl.name}`;
         const sessionStarted = Date.now();
+        const record = (session, result) => {
+          raw[impl.name][session] ??= [];
+          raw[impl.name][session].push(result);
+        };
         try {
-          const result = await SESSIONS[session](impl.name, config, {
+          const results = await runGroup(impl.name, sessions, config, {
             profileDir: options.profileDir,
             stream: sessionsOf(impl, false).includes('stream'),
           });
-          runs.push(result);
-          console.log(`${label} (${Date.now() - sessionStarted} ms): ${summarize(result)}`);
+          for (const session of sessions) record(session, results[session]);
+          console.log(`${label} (${Date.now() - sessionStarted} ms): ${summarize(results)}`);
         } catch (error) {
-          runs.push({ error: error.message });
+          for (const session of sessions) record(session, { error: error.message });
           console.log(`${label}: ERROR ${error.message}`);
           if (/did not start|exited with/.test(error.message)) broken.set(impl.name, error.message);
         }
@@ -281,6 +335,9 @@ async function main() {
     host: { ...machine(), loadAverageAtStart },
   });
   console.log(`\n${report.markdown}`);
+  console.log(
+    `bench: ${planned.length * config.runs} sessions in ${minutes((Date.now() - started) / 1000)}`,
+  );
   if (options.write) {
     writeFileSync(`${options.out}.md`, report.markdown);
     writeFileSync(`${options.out}.json`, `${JSON.stringify({ ...report.json, raw }, null, 2)}\n`);
@@ -298,6 +355,12 @@ async function main() {
     console.error(`bench: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
     process.exitCode = 1;
   }
+}
+
+/** "12 min 5 s". */
+function minutes(seconds) {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
 function summarize(result) {

@@ -219,15 +219,22 @@ function latencySamples(capacity, warmupMicros) {
   };
 }
 
-/** One connection reading `/stream?n=` to its end; events per second from request to last event. */
-function stream({ port, events, timeoutMs }) {
+/**
+ * One connection reading `/stream?n=`; events per second from request to last event. Done when
+ * the server ends the response, or `graceMs` after the last event (some servers end it seconds
+ * later): an extra event within the grace is a duplicate, as in a fan-out phase.
+ */
+function stream({ port, events, timeoutMs, graceMs = 200 }) {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
     const connection = new Connection(socket);
     let started;
     let doneAt;
     let headers = Buffer.alloc(0);
+    let finished = false;
     const finish = (timedOut) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(deadline);
       socket.destroy();
       const lost = Math.max(0, events - connection.count);
@@ -251,9 +258,11 @@ function stream({ port, events, timeoutMs }) {
         chunk = headers.subarray(end + HEADER_END.length);
       }
       connection.count += connection.countTerminators(chunk);
-      if (doneAt === undefined && connection.count >= events) doneAt = nowMicros();
+      if (doneAt === undefined && connection.count >= events) {
+        doneAt = nowMicros();
+        setTimeout(() => finish(false), graceMs);
+      }
     });
-    // The server ends the response after the last event; anything after it would be a duplicate.
     socket.on('end', () => finish(false));
     socket.on('error', () => finish(true));
   });

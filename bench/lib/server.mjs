@@ -99,5 +99,9 @@ const commands = {
   latency,
 };
 
-await new Promise((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+// A deep accept queue: the client completes handshakes faster than a slow row accepts them, and
+// a SYN dropped on a full queue is retried only after a second.
+await new Promise((resolve) =>
+  app.server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve),
+);
 answerParent(app, commands, memory());

@@ -1,14 +1,16 @@
 /**
- * The scenarios, grouped in sessions that share one server and one client process. Fan-out runs
- * in two workloads: `burst` (every broadcast in one synchronous loop) and `paced` (one broadcast
- * per macrotask, I/O polled between two).
- * - `crowd`: 1,000 idle clients: burst, paced, then latency probes every 10 ms;
- * - `memory`: 5,000 idle clients: memory per connection, then burst and paced;
- * - `large`: 10,000 idle clients: burst and paced;
+ * The scenarios, each in one server and one client process. Fan-out runs in two workloads:
+ * `burst` (every broadcast in one synchronous loop) and `paced` (one broadcast per macrotask, I/O
+ * polled between two). The sizes (those of the full run; `--quick` shrinks them):
  * - `few`: 200 idle clients: latency probes every 10 ms;
+ * - `crowd`: 1,000 idle clients: burst, paced, then latency probes every 50 ms;
+ * - `memory`: 5,000 idle clients: memory per connection, then burst and paced;
+ * - `large`: 10,000 idle clients: burst and paced.
+ * A row's few and crowd sizes run in one process that grows from 200 clients to 1,000, its memory
+ * and large sizes in another that grows from 5,000 to 10,000 (`growingSession`). Each size's
+ * probes and their pace are its `latency` in the config. Besides the sizes:
  * - `stream`: one client reading as fast as backpressure allows;
  * - `redis`: two instances on one Redis stream, N clients each, publishing on the first.
- * (The sizes are those of the full run; `--quick` shrinks them.)
  * Each returns plain figures; a figure marked `wrong` (an event lost or duplicated) or `late`
  * (events still missing at the deadline) is not a result.
  */
@@ -46,9 +48,10 @@ async function withProcesses(impl, options, body) {
   }
 }
 
-async function connectIdle(server, client, clients, config) {
-  await client.call('connect', { port: server.port, path: '/sse', count: clients });
-  await subscribed(server, clients);
+/** Connects `count` more idle clients, until the server counts `total` subscribers. */
+async function connectIdle(server, client, count, total, config) {
+  await client.call('connect', { port: server.port, path: '/sse', count });
+  await subscribed(server, total);
   await sleep(config.settleMs);
 }
 
@@ -112,45 +115,58 @@ async function bothWorkloads(server, client, fanOutConfig, config) {
   return { burst, paced };
 }
 
-async function latencyPhase(server, client, clients, config) {
+/** The probes of `sessionConfig.latency` to its `clients`, after a collection and a pause. */
+async function latencyPhase(server, client, sessionConfig, config) {
   await sleep(config.settleMs);
   await server.call('memory');
-  return latency(server, client, { ...config.latency, clients, graceMs: config.graceMs });
+  const { clients } = sessionConfig;
+  return latency(server, client, { ...sessionConfig.latency, clients, graceMs: config.graceMs });
 }
 
-export function crowdSession(impl, config, options) {
-  return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.crowd.clients, config);
+/** What each size runs once its clients are connected. */
+const SIZE_PHASES = {
+  few: async (server, client, config) => ({
+    latency: await latencyPhase(server, client, config.few, config),
+  }),
+  crowd: async (server, client, config) => {
     const { burst, paced } = await bothWorkloads(server, client, config.crowd, config);
-    const probes = await latencyPhase(server, client, config.crowd.clients, config);
+    const probes = await latencyPhase(server, client, config.crowd, config);
     return { burst, paced, latency: probes };
-  });
-}
-
-export function memorySession(impl, config, options) {
-  return withProcesses(impl, options, async (server, client) => {
-    const clients = config.memory.clients;
-    await connectIdle(server, client, clients, config);
+  },
+  memory: async (server, client, config) => {
+    const { clients } = config.memory;
     const loaded = await server.call('memory');
     const memory = {
       rssPerConnection: (loaded.rss - server.empty.rss) / clients,
       heapPerConnection: (loaded.heapUsed - server.empty.heapUsed) / clients,
     };
     return { memory, ...(await bothWorkloads(server, client, config.memory, config)) };
-  });
-}
+  },
+  large: (server, client, config) => bothWorkloads(server, client, config.large, config),
+};
 
-export function largeSession(impl, config, options) {
+/**
+ * `sizes` (smallest first) in one server and one client process: each size's clients connect on
+ * top of those already there, then its phases run. One process start, one teardown and the
+ * smaller size's connections are saved per size; the larger size runs on a server that has
+ * already sent events (its code warm, as after the first phase of any session). Memory per
+ * connection is measured on a server that has sent nothing, so `memory` must come first.
+ * Returns each size's figures under its name.
+ */
+export function growingSession(impl, sizes, config, options) {
+  if (sizes.includes('memory') && sizes[0] !== 'memory') {
+    throw new TypeError(`growingSession: memory must be the first size, got ${sizes.join(', ')}`);
+  }
   return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.large.clients, config);
-    return bothWorkloads(server, client, config.large, config);
-  });
-}
-
-export function fewSession(impl, config, options) {
-  return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.few.clients, config);
-    return { latency: await latencyPhase(server, client, config.few.clients, config) };
+    const results = {};
+    let connected = 0;
+    for (const size of sizes) {
+      const { clients } = config[size];
+      await connectIdle(server, client, clients - connected, clients, config);
+      connected = clients;
+      results[size] = await SIZE_PHASES[size](server, client, config);
+    }
+    return results;
   });
 }
 
@@ -161,18 +177,26 @@ export function fewSession(impl, config, options) {
  */
 export function checkSession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
-    await connectIdle(server, client, config.check.clients, config);
+    await connectIdle(server, client, config.check.clients, config.check.clients, config);
     const fanOut = await bothWorkloads(server, client, config.check, config);
-    const probes = await latencyPhase(server, client, config.check.clients, config);
+    const probes = await latencyPhase(server, client, config.check, config);
     if (!options.stream) return { ...fanOut, latency: probes };
-    const oneClient = await client.call('stream', { port: server.port, ...config.stream });
+    const oneClient = await client.call('stream', {
+      port: server.port,
+      ...config.stream,
+      graceMs: config.graceMs,
+    });
     return { ...fanOut, latency: probes, oneClient: { ...oneClient, ...verdict(oneClient) } };
   });
 }
 
 export function streamSession(impl, config, options) {
   return withProcesses(impl, options, async (server, client) => {
-    const result = await client.call('stream', { port: server.port, ...config.stream });
+    const result = await client.call('stream', {
+      port: server.port,
+      ...config.stream,
+      graceMs: config.graceMs,
+    });
     const failure = verdict(result);
     return { oneClient: failure === undefined ? result : { ...result, ...failure } };
   });
@@ -187,11 +211,13 @@ export async function redisSession(impl, config, options) {
   try {
     second = await startServer(impl, { ...options, env });
     const perInstance = config.redis.clients;
-    for (const server of [first, second]) await connectIdle(server, client, perInstance, config);
+    for (const server of [first, second]) {
+      await connectIdle(server, client, perInstance, perInstance, config);
+    }
     const burst = await fanOut(first, client, 'burst', config.redis, config.graceMs);
     await sleep(config.settleMs);
     const probes = await latency(first, client, {
-      ...config.latency,
+      ...config.redis.latency,
       clients: perInstance * 2,
       graceMs: config.graceMs,
     });
@@ -211,11 +237,11 @@ export async function redisSession(impl, config, options) {
 export async function redisHopSession(config, options) {
   const clients = config.redis.clients * 2;
   const inProcess = await withProcesses('ssekit-hub-express', options, async (server, client) => {
-    await connectIdle(server, client, clients, config);
+    await connectIdle(server, client, clients, clients, config);
     const burst = await fanOut(server, client, 'burst', config.redis, config.graceMs);
     await sleep(config.settleMs);
     const probes = await latency(server, client, {
-      ...config.latency,
+      ...config.redis.latency,
       clients,
       graceMs: config.graceMs,
     });
