@@ -124,16 +124,17 @@ const FULL = {
 };
 
 /**
- * Seconds one session of the full run takes, per row (timed with `--runs=1` slices on the quiet
- * 2-core machine, Node 24.22, load average under 1.2; few and crowd, memory and large each
- * measured together, as they run): what a full run prints as its estimate before it starts.
- * Raw node:http and the ssekit rows take about these; h3 EventStream and Hono up to twice.
+ * Seconds one session of the full run takes, per row: one run of every row at full size
+ * (`--sessions=few,crowd,memory,large,stream,redis --runs=1`, Node 24.22.3, the 2-core machine
+ * with nothing else running, load average 0.7-1.6) took 373 s, few and crowd 9.2 s a row
+ * together, memory and large 9.7 s (raw node:http 7.4, Hono 20.5). A full run prints the estimate
+ * these give before it starts.
  */
 const FULL_SESSION_SECONDS = {
   few: 3,
-  crowd: 6.3,
-  memory: 4,
-  large: 5.2,
+  crowd: 6.2,
+  memory: 4.2,
+  large: 5.5,
   stream: 0.5,
   redis: 6,
 };
