@@ -10,3 +10,6 @@ export interface ClosedListener {
 
 /** @internal The hub's way to learn that a stream closed. */
 export const whenClosed = Symbol.for('ssekit.whenClosed');
+
+/** @internal The listener a stream tells when it closes, if it has one: the hub's state of it. */
+export const closedListener = Symbol.for('ssekit.closedListener');

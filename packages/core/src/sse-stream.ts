@@ -3,7 +3,7 @@
  * message types, the options, the queue's accounting and `pipe` each have their own module.
  */
 
-import { type ClosedListener, whenClosed } from './closed-listener.js';
+import { type ClosedListener, closedListener, whenClosed } from './closed-listener.js';
 import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.js';
 import { inputError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
@@ -122,6 +122,11 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     }
     this.#closedListener = listener;
     if (this.#state !== 'open') queueMicrotask(() => listener.streamClosed(this));
+  }
+
+  /** @internal The listener {@link whenClosed} gave the stream, if any. */
+  get [closedListener](): ClosedListener | undefined {
+    return this.#closedListener;
   }
 
   /** The response headers: the event-stream defaults plus `options.headers`. */

@@ -230,7 +230,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   stats(): HubStats {
     const counts = this.#delivery.counts;
     return {
-      openStreams: this.#registry.streams.size,
+      openStreams: this.#registry.streamCount,
       subscribers: this.#registry.counts(),
       eventsPublished: this.#published,
       eventsDelivered: counts.delivered,
@@ -266,16 +266,16 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
 
   /** Subscribed, or waiting on `authorize`: one of this hub's connections. */
   #holds(stream: SseStream<Events>): boolean {
-    return this.#registry.streams.has(stream) || this.#awaiting.has(stream);
+    return this.#registry.holds(stream) || this.#awaiting.has(stream);
   }
 
   #isFull(stream: SseStream<Events>): boolean {
-    const connections = this.#registry.streams.size + this.#awaiting.size;
+    const connections = this.#registry.streamCount + this.#awaiting.size;
     return connections >= this.#maxConnections && !this.#holds(stream);
   }
 
   async #shutDown(hint: EncodedEvent | undefined): Promise<void> {
-    const streams = [...new Set([...this.#registry.streams, ...this.#awaiting.streams()])];
+    const streams = [...new Set([...this.#registry.streams(), ...this.#awaiting.streams()])];
     for (const stream of streams) {
       if (hint !== undefined) stream.send(hint);
       stream.close();

@@ -1,19 +1,20 @@
 /**
- * Who is subscribed to what: the subscriptions of each topic (for delivery), the streams
- * subscribed now (for `maxConnections` and `close`), and one {@link StreamState} per stream,
- * which makes a second subscribe to a topic add nothing and lets each unsubscribe undo only its
- * own call.
+ * Who is subscribed to what: the subscriptions of each topic (for delivery and `close`), how
+ * many streams are subscribed now (for `maxConnections`), and one {@link StreamState} per
+ * stream, held by the stream, which makes a second subscribe to a topic add nothing and lets
+ * each unsubscribe undo only its own call. The topics' subscriptions are the one table that grows
+ * with the streams: a table per stream would cost every idle connection an entry.
  */
 
-import { type ClosedListener, whenClosed } from '../closed-listener.js';
+import { closedListener, whenClosed } from '../closed-listener.js';
 import { inputError } from '../errors.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
-import { SmallMap } from './small-collections.js';
 import {
   type DeliveryOptions,
   type ReplayStart,
-  type StreamState,
+  StreamState,
+  type StreamStateOwner,
   Subscription,
 } from './subscription.js';
 
@@ -27,7 +28,7 @@ export interface Added<Events extends EventMap> {
   readonly unsubscribe: () => void;
 }
 
-export class SubscriberRegistry<Events extends EventMap> implements ClosedListener {
+export class SubscriberRegistry<Events extends EventMap> implements StreamStateOwner<Events> {
   readonly #topics = new Map<string, Set<Subscription<Events>>>();
   /** Told when a topic gains its first subscription (`true`) or loses its last (`false`). */
   readonly #interest: (topic: string, subscribed: boolean) => void;
@@ -41,18 +42,32 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
     this.#interest = interest;
     this.#isLatest = isLatest;
   }
-  /** Streams with at least one subscription now. */
-  readonly #streams = new Set<SseStream<Events>>();
-  readonly #states = new WeakMap<SseStream<Events>, StreamState<Events>>();
+  /** How many streams have at least one subscription now. */
+  #subscribed = 0;
 
   /** The subscriptions of `topic`, oldest first. */
   of(topic: string): ReadonlySet<Subscription<Events>> | undefined {
     return this.#topics.get(topic);
   }
 
-  /** Streams with at least one subscription now. */
-  get streams(): ReadonlySet<SseStream<Events>> {
-    return this.#streams;
+  /** How many streams have at least one subscription now. */
+  get streamCount(): number {
+    return this.#subscribed;
+  }
+
+  /** Whether `stream` has at least one subscription now. */
+  holds(stream: SseStream<Events>): boolean {
+    return (this.#stateOf(stream)?.topics.size ?? 0) > 0;
+  }
+
+  /** The streams with at least one subscription now, each once. */
+  *streams(): Iterable<SseStream<Events>> {
+    const seen = new Set<SseStream<Events>>();
+    for (const subscription of this.all()) {
+      if (seen.has(subscription.stream)) continue;
+      seen.add(subscription.stream);
+      yield subscription.stream;
+    }
   }
 
   /** Subscriptions per topic now. */
@@ -84,7 +99,7 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
     topics: readonly string[],
     filter: HubFilter<Events> | undefined,
   ): void {
-    const state = this.#states.get(stream);
+    const state = this.#stateOf(stream);
     for (const topic of topics) {
       const held = state?.topics.get(topic)?.subscription;
       if (held === undefined || held.filter === filter) continue;
@@ -111,7 +126,7 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
   ): Added<Events> {
     // Again: calls decided together by an async `authorize` were checked before either started.
     this.checkSameFilter(stream, topics, options.filter);
-    const state = this.#states.get(stream) ?? this.#stateOf(stream);
+    const state = this.claim(stream);
     let live: string[] = [];
     let replay: string[] = [];
     for (const topic of topics) {
@@ -149,6 +164,7 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
     replay: ReplayStart | undefined,
   ): Subscription<Events> {
     const subscription = new Subscription(state, topics, options, replay);
+    if (state.topics.size === 0) this.#subscribed += 1;
     for (const topic of topics) {
       let set = this.#topics.get(topic);
       if (set === undefined) {
@@ -159,7 +175,6 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
       set.add(subscription);
       state.topics.set(topic, { subscription, calls: 1 });
     }
-    this.#streams.add(state.stream);
     return subscription;
   }
 
@@ -168,45 +183,33 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
    * it (their unsubscribe functions then do nothing for it).
    */
   revoke(stream: SseStream<Events>, topic: string): void {
-    const state = this.#states.get(stream);
+    const state = this.#stateOf(stream);
     if (state !== undefined) this.#drop(state, topic);
   }
 
   /** A stream the registry served closed: every topic it still has is dropped. */
-  streamClosed(stream: object): void {
-    const state = this.#states.get(stream as SseStream<Events>);
-    if (state === undefined) return;
+  stateClosed(state: StreamState<Events>): void {
     for (const topic of state.topics.keys()) this.#drop(state, topic);
   }
 
   /**
-   * Makes `stream` this hub's, before anything is set up for it.
+   * Makes `stream` this hub's, before anything is set up for it: its state, made once for its
+   * lifetime, which the stream holds and tells when it closes (no promise continuation or
+   * closure per stream).
    * @throws {TypeError} when another hub serves it.
    */
-  claim(stream: SseStream<Events>): void {
-    stream[whenClosed](this);
+  claim(stream: SseStream<Events>): StreamState<Events> {
+    const held = this.#stateOf(stream);
+    if (held !== undefined) return held;
+    const state = new StreamState(stream, this);
+    stream[whenClosed](state);
+    return state;
   }
 
-  /**
-   * The state of a stream the hub has not served before. The stream tells the registry itself
-   * when it closes, once for its lifetime: no promise continuation or closure per stream.
-   */
-  #stateOf(stream: SseStream<Events>): StreamState<Events> {
-    const state: StreamState<Events> = {
-      stream,
-      topics: new SmallMap(),
-      position: undefined,
-      sent: undefined,
-      resumeFrom: stream.lastEventId,
-      replayed: undefined,
-      replayedTo: undefined,
-      replayBatch: undefined,
-      queuedReplays: undefined,
-      latest: undefined,
-    };
-    stream[whenClosed](this);
-    this.#states.set(stream, state);
-    return state;
+  /** The state this registry made for `stream`, if it made one. */
+  #stateOf(stream: SseStream<Events>): StreamState<Events> | undefined {
+    const held = stream[closedListener];
+    return held instanceof StreamState && held.owner === this ? held : undefined;
   }
 
   /** One `subscribe` call lets go of `topic`; the last one to let go stops its delivery. */
@@ -230,6 +233,6 @@ export class SubscriberRegistry<Events extends EventMap> implements ClosedListen
     hold.subscription.leave(topic);
     // Values held for a client that fell behind are not sent once it has left their topic.
     state.latest?.drop(topic);
-    if (state.topics.size === 0) this.#streams.delete(state.stream);
+    if (state.topics.size === 0) this.#subscribed -= 1;
   }
 }
