@@ -10,13 +10,8 @@ import { closedListener, whenClosed } from '../closed-listener.js';
 import { inputError } from '../errors.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
-import {
-  type DeliveryOptions,
-  type ReplayStart,
-  StreamState,
-  type StreamStateOwner,
-  Subscription,
-} from './subscription.js';
+import { StreamState, type StreamStateOwner } from './stream-state.js';
+import { type DeliveryOptions, type ReplayStart, Subscription } from './subscription.js';
 
 /** What one `subscribe` call added: subscriptions for the topics the stream did not have. */
 export interface Added<Events extends EventMap> {
@@ -57,7 +52,7 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
 
   /** Whether `stream` has at least one subscription now. */
   holds(stream: SseStream<Events>): boolean {
-    return (this.#stateOf(stream)?.topics.size ?? 0) > 0;
+    return (this.#stateOf(stream)?.topicCount ?? 0) > 0;
   }
 
   /** The streams with at least one subscription now, each once. */
@@ -101,7 +96,7 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
   ): void {
     const state = this.#stateOf(stream);
     for (const topic of topics) {
-      const held = state?.topics.get(topic)?.subscription;
+      const held = state?.subscriptionOf(topic);
       if (held === undefined || held.filter === filter) continue;
       throw inputError(
         'ERR_SSE_FILTER_CONFLICT',
@@ -130,9 +125,8 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
     let live: string[] = [];
     let replay: string[] = [];
     for (const topic of topics) {
-      const hold = state.topics.get(topic);
-      if (hold !== undefined) hold.calls += 1;
-      else if (state.resumeFrom === undefined || state.replayed?.has(topic)) live.push(topic);
+      if (state.addCall(topic)) continue;
+      if (state.resumeFrom === undefined || state.replayed?.has(topic)) live.push(topic);
       else replay.push(topic);
     }
     let start: ReplayStart = { from: state.resumeFrom, snapshotAll: false };
@@ -164,7 +158,7 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
     replay: ReplayStart | undefined,
   ): Subscription<Events> {
     const subscription = new Subscription(state, topics, options, replay);
-    if (state.topics.size === 0) this.#subscribed += 1;
+    if (state.topicCount === 0) this.#subscribed += 1;
     for (const topic of topics) {
       let set = this.#topics.get(topic);
       if (set === undefined) {
@@ -173,7 +167,7 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
         this.#interest(topic, true);
       }
       set.add(subscription);
-      state.topics.set(topic, { subscription, calls: 1 });
+      state.holdTopic(topic, subscription);
     }
     return subscription;
   }
@@ -189,7 +183,7 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
 
   /** A stream the registry served closed: every topic it still has is dropped. */
   stateClosed(state: StreamState<Events>): void {
-    for (const topic of state.topics.keys()) this.#drop(state, topic);
+    for (const topic of state.topicNames()) this.#drop(state, topic);
   }
 
   /**
@@ -214,25 +208,21 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
 
   /** One `subscribe` call lets go of `topic`; the last one to let go stops its delivery. */
   #release(state: StreamState<Events>, topic: string): void {
-    const hold = state.topics.get(topic);
-    if (hold === undefined) return;
-    hold.calls -= 1;
-    if (hold.calls === 0) this.#drop(state, topic);
+    if (state.releaseCall(topic)) this.#drop(state, topic);
   }
 
   #drop(state: StreamState<Events>, topic: string): void {
-    const hold = state.topics.get(topic);
-    if (hold === undefined) return;
-    state.topics.delete(topic);
+    const subscription = state.dropTopic(topic);
+    if (subscription === undefined) return;
     const set = this.#topics.get(topic);
-    set?.delete(hold.subscription);
+    set?.delete(subscription);
     if (set?.size === 0) {
       this.#topics.delete(topic);
       this.#interest(topic, false);
     }
-    hold.subscription.leave(topic);
+    subscription.leave(topic);
     // Values held for a client that fell behind are not sent once it has left their topic.
     state.latest?.drop(topic);
-    if (state.topics.size === 0) this.#subscribed -= 1;
+    if (state.topicCount === 0) this.#subscribed -= 1;
   }
 }

@@ -12,7 +12,8 @@ import type { Broker, HubEntry } from './broker.js';
 import type { Delivery } from './delivery.js';
 import { compareIds, isHubId } from './ids.js';
 import { slotOf } from './latest-values.js';
-import type { StreamState, Subscription } from './subscription.js';
+import type { StreamState } from './stream-state.js';
+import type { Subscription } from './subscription.js';
 
 /**
  * Starts the replay of `subscription` once this turn is over, as one with every other replay
@@ -29,7 +30,7 @@ export function replayAtEndOfTurn<Events extends EventMap>(
 ): void {
   const state = subscription.state;
   // From now on the stream's live topics hold their entries, to go out in id order with these.
-  for (const { subscription: other } of state.topics.values()) {
+  for (const other of state.topicSubscriptions()) {
     if (other.phase.name === 'live') other.hold(undefined);
   }
   const batch = state.replayBatch;
@@ -219,9 +220,9 @@ function afterReplay<Events extends EventMap>(
     held = nextHeld(state, undefined);
   }
   if (state.stream.isClosed) return;
-  const live = broker.cursor(new Set(state.topics.keys()));
+  const live = broker.cursor(new Set(state.topicNames()));
   let teller: Subscription<Events> | undefined;
-  for (const { subscription } of state.topics.values()) {
+  for (const subscription of state.topicSubscriptions()) {
     subscription.release(live);
     if (subscription.tellsPosition) teller ??= subscription;
   }
@@ -260,7 +261,7 @@ function nextHeld<Events extends EventMap>(
     (before === undefined || compareIds(entry.id, before) < 0) &&
     (oldest === undefined || compareIds(entry.id, oldest.entry.id) < 0);
   // A subscription with several topics is looked at once per topic: the same heads each time.
-  for (const { subscription } of state.topics.values()) {
+  for (const subscription of state.topicSubscriptions()) {
     const phase = subscription.phase;
     if (phase.name !== 'holding') continue;
     const covered = (entry: HubEntry) =>

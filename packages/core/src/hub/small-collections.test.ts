@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SmallMap, SmallSet } from './small-collections.js';
+import { SmallSet } from './small-collections.js';
 
 describe('SmallSet', () => {
   it('behaves as a Set through one entry, many, and back', () => {
@@ -26,32 +26,5 @@ describe('SmallSet', () => {
     expect([set.size, set.has('x')]).toEqual([0, false]);
     set.add('y');
     expect([...set]).toEqual(['y']);
-  });
-});
-
-describe('SmallMap', () => {
-  it('behaves as a Map through one entry, many, and back', () => {
-    const map = new SmallMap<string, number>();
-    expect([map.size, map.get('a'), map.keys()]).toEqual([0, undefined, []]);
-    map.set('a', 1);
-    map.set('a', 2);
-    expect([map.size, map.get('a'), map.get('b')]).toEqual([1, 2, undefined]);
-    map.set('b', 3);
-    map.set('c', 4);
-    expect([map.size, map.get('a'), map.get('b'), map.keys()]).toEqual([3, 2, 3, ['a', 'b', 'c']]);
-    expect(map.delete('a')).toBe(true);
-    expect(map.delete('a')).toBe(false);
-    expect(map.keys()).toEqual(['b', 'c']);
-  });
-
-  it('gives its keys as a copy that survives deleting during the walk', () => {
-    const map = new SmallMap<string, number>();
-    map.set('only', 1);
-    for (const key of map.keys()) map.delete(key);
-    expect([map.size, map.get('only')]).toEqual([0, undefined]);
-    map.set('x', 1);
-    map.set('y', 2);
-    for (const key of map.keys()) map.delete(key);
-    expect(map.size).toBe(0);
   });
 });

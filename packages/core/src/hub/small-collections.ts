@@ -1,11 +1,10 @@
 /**
- * A set and a map that hold their first entry in fields of their own and make a real `Set` or
- * `Map` only for a second: nearly every subscriber has one topic, and an empty-bodied `Set` or
- * `Map` costs several times what its one entry does (held per idle connection, thousands of
- * times over).
+ * A set that holds its first value in a field of its own and makes a real `Set` only for a
+ * second: nearly every subscriber has one topic, and an empty-bodied `Set` costs several times
+ * what its one value does (held per idle connection, thousands of times over).
  */
 
-/** Marks an unused inline slot; no key or value can be this. */
+/** Marks an unused inline slot; no value can be this. */
 const NONE: unique symbol = Symbol('ssekit.none');
 
 /** A set of a few values, most often one. Iterates in insertion order, as `Set` does. */
@@ -47,56 +46,5 @@ export class SmallSet<T> implements Iterable<T> {
   *[Symbol.iterator](): Iterator<T> {
     if (this.#many !== undefined) yield* this.#many;
     else if (this.#one !== NONE) yield this.#one;
-  }
-}
-
-/** A map of a few entries, most often one. Iterates in insertion order, as `Map` does. */
-export class SmallMap<K, V> {
-  #key: K | typeof NONE = NONE;
-  #value: V | undefined;
-  #many: Map<K, V> | undefined;
-
-  get size(): number {
-    if (this.#many !== undefined) return this.#many.size;
-    return this.#key === NONE ? 0 : 1;
-  }
-
-  get(key: K): V | undefined {
-    if (this.#many !== undefined) return this.#many.get(key);
-    return this.#key === key ? this.#value : undefined;
-  }
-
-  set(key: K, value: V): void {
-    if (this.#many !== undefined) {
-      this.#many.set(key, value);
-    } else if (this.#key === NONE || this.#key === key) {
-      this.#key = key;
-      this.#value = value;
-    } else {
-      this.#many = new Map([[this.#key, this.#value as V]]);
-      this.#many.set(key, value);
-      this.#key = NONE;
-      this.#value = undefined;
-    }
-  }
-
-  delete(key: K): boolean {
-    if (this.#many !== undefined) return this.#many.delete(key);
-    if (this.#key !== key) return false;
-    this.#key = NONE;
-    this.#value = undefined;
-    return true;
-  }
-
-  /** The values, in insertion order (do not delete while going through them). */
-  *values(): Iterable<V> {
-    if (this.#many !== undefined) yield* this.#many.values();
-    else if (this.#key !== NONE) yield this.#value as V;
-  }
-
-  /** The keys now, as an array: safe to delete entries while going through it. */
-  keys(): K[] {
-    if (this.#many !== undefined) return [...this.#many.keys()];
-    return this.#key === NONE ? [] : [this.#key];
   }
 }

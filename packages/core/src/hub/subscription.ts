@@ -5,13 +5,12 @@
  * that resumes some topics beside live ones, holds one subscription per group; what they share
  * (its position, where its replays start, which topics were replayed) is its {@link StreamState}.
  */
-import type { ClosedListener } from '../closed-listener.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubEntry } from './broker.js';
 import type { HubFilter } from './hub-types.js';
 import { compareIds } from './ids.js';
-import type { PendingLatest } from './latest-values.js';
-import { SmallMap, SmallSet } from './small-collections.js';
+import { SmallSet } from './small-collections.js';
+import type { StreamState } from './stream-state.js';
 
 /**
  * - `replaying`: its replay of the entries after `from` runs (and, on latest-value topics, of the
@@ -48,71 +47,6 @@ export type Phase =
 /** The live phase of nearly every subscription: shared, since it carries nothing of its own. */
 const LIVE: Phase = Object.freeze({ name: 'live', sentUpTo: undefined });
 const GONE: Phase = Object.freeze({ name: 'gone' });
-
-/** A topic of one stream: delivered once, however many `subscribe` calls asked for it. */
-export interface TopicHold<Events extends EventMap> {
-  readonly subscription: Subscription<Events>;
-  /** The `subscribe` calls holding the topic whose unsubscribe function has not run yet. */
-  calls: number;
-}
-
-/** Who a {@link StreamState} tells when its stream closes (the hub's registry). */
-export interface StreamStateOwner<Events extends EventMap> {
-  stateClosed(state: StreamState<Events>): void;
-}
-
-/**
- * One stream as the hub knows it. The stream itself holds it, as the one listener it tells when
- * it closes: no process-wide table maps streams to their states, and it lives as long as the
- * stream does, so its `closed` listener is attached once however often the stream subscribes
- * and unsubscribes.
- */
-export class StreamState<Events extends EventMap> implements ClosedListener {
-  readonly stream: SseStream<Events>;
-  /** The registry that made it: a stream is served by one hub. */
-  readonly owner: StreamStateOwner<Events>;
-  /** Each topic the stream is subscribed to: the subscription delivering it, and its holders. */
-  readonly topics = new SmallMap<string, TopicHold<Events>>();
-  /** The last cursor sent, so another subscribe sends one only when the position moved on. */
-  position: string | undefined = undefined;
-  /**
-   * The id of the last event the hub sent this stream: a later replay must not go back behind
-   * it, or a client resuming from the older id would get events after it twice. (A cursor only
-   * marks a position: the stream's topics sent nothing between the last event and it.)
-   */
-  sent: string | undefined = undefined;
-  /**
-   * Where the replay of a topic new to this stream starts: its `Last-Event-ID`, or the position
-   * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
-   */
-  resumeFrom: string | undefined;
-  /**
-   * Topics whose replay reached live delivery on this stream: subscribed again, they continue
-   * live. A topic enters only once its replay has finished, never when it starts.
-   */
-  replayed: Set<string> | undefined = undefined;
-  /**
-   * Topics left while their replay ran, with the last entry that replay handed on: subscribed
-   * again, their replay continues after it, so nothing is lost and nothing sent twice.
-   */
-  replayedTo: Map<string, string> | undefined = undefined;
-  /** Subscriptions whose replay starts at the end of this turn, as one (see `replay.ts`). */
-  replayBatch: Subscription<Events>[] | undefined = undefined;
-  /** Replays waiting for the one under way on this stream; `undefined` when none is under way. */
-  queuedReplays: Subscription<Events>[][] | undefined = undefined;
-  /** Events of latest-value topics waiting for the client to read (see `latest-values.ts`). */
-  latest: PendingLatest | undefined = undefined;
-
-  constructor(stream: SseStream<Events>, owner: StreamStateOwner<Events>) {
-    this.stream = stream;
-    this.owner = owner;
-    this.resumeFrom = stream.lastEventId;
-  }
-
-  streamClosed(): void {
-    this.owner.stateClosed(this);
-  }
-}
 
 /** Where a subscription's replay starts (see the `replaying` phase); `undefined`: it starts live. */
 export interface ReplayStart {
