@@ -10,39 +10,30 @@
 const TICKS_PER_BEAT = 4;
 
 /**
- * One stream kept alive by the shared ticker. A class, not closures: an idle connection pays for
- * one small object here.
+ * @internal Ticks of the shared ticker since a stream last wrote; every write resets it to 0.
+ * A field of the stream itself: an idle connection pays for no object of its own here.
  */
-export class Beating {
-  /** Ticks since the stream last wrote; reset to 0 by every write. */
-  idleTicks = 0;
-  readonly intervalMs: number;
-  readonly #target: { comment(): unknown };
+export const idleTicks = Symbol.for('ssekit.idleTicks');
 
-  /** `target` writes the keep-alive comment. */
-  constructor(intervalMs: number, target: { comment(): unknown }) {
-    this.intervalMs = intervalMs;
-    this.#target = target;
-  }
-
-  beat(): void {
-    this.#target.comment();
-  }
+/** One stream kept alive by the shared ticker. */
+export interface HeartbeatMember {
+  [idleTicks]: number;
+  /** Writes the keep-alive comment. */
+  comment(): unknown;
 }
 
 interface Ticker {
   timer: ReturnType<typeof setInterval>;
-  members: Set<Beating>;
+  members: Set<HeartbeatMember>;
 }
 
 const tickers = new Map<number, Ticker>();
 
 /** Adds a stream to the ticker for its interval. */
-export function joinHeartbeat(member: Beating): void {
-  const intervalMs = member.intervalMs;
+export function joinHeartbeat(member: HeartbeatMember, intervalMs: number): void {
   let ticker = tickers.get(intervalMs);
   if (ticker === undefined) {
-    const members = new Set<Beating>();
+    const members = new Set<HeartbeatMember>();
     const timer = setInterval(
       () => tick(members),
       Math.max(1, Math.floor(intervalMs / TICKS_PER_BEAT)),
@@ -55,11 +46,11 @@ export function joinHeartbeat(member: Beating): void {
 }
 
 /** Removes a stream from its ticker; the last one to leave stops the timer. */
-export function leaveHeartbeat(member: Beating): void {
-  const ticker = tickers.get(member.intervalMs);
+export function leaveHeartbeat(member: HeartbeatMember, intervalMs: number): void {
+  const ticker = tickers.get(intervalMs);
   if (ticker === undefined || !ticker.members.delete(member) || ticker.members.size > 0) return;
   clearInterval(ticker.timer);
-  tickers.delete(member.intervalMs);
+  tickers.delete(intervalMs);
 }
 
 /**
@@ -72,10 +63,10 @@ export function heartbeatRegistry(): { streams: number; timers: number } {
   return { streams, timers: tickers.size };
 }
 
-function tick(members: Set<Beating>): void {
+function tick(members: Set<HeartbeatMember>): void {
   for (const member of members) {
-    member.idleTicks += 1;
-    if (member.idleTicks >= TICKS_PER_BEAT) member.beat();
+    member[idleTicks] += 1;
+    if (member[idleTicks] >= TICKS_PER_BEAT) member.comment();
   }
 }
 

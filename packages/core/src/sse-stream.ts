@@ -8,7 +8,7 @@ import { type EncodedEvent, encodeText, isEncodedEvent } from './encoded-event.j
 import { inputError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
-import { Beating, joinHeartbeat, leaveHeartbeat } from './heartbeat.js';
+import { type HeartbeatMember, idleTicks, joinHeartbeat, leaveHeartbeat } from './heartbeat.js';
 import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetime.js';
 import type { EventMap, SseMessage } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
@@ -41,7 +41,7 @@ const STREAM_CLOSED = Promise.resolve(false);
  * `toResponse()`), or through `@ssekit/core/node` straight to a Node response. Closing, for
  * whatever cause, runs one cleanup: no timer, listener or buffer outlives it.
  */
-export class SseStream<Events extends EventMap = EventMap> implements SinkTarget {
+export class SseStream<Events extends EventMap = EventMap> implements SinkTarget, HeartbeatMember {
   /** The id the client last saw (from `Last-Event-ID` or the `lastEventId` query parameter). */
   readonly lastEventId: string | undefined;
 
@@ -66,7 +66,10 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   #closedListener: ClosedListener | undefined;
   // Created only when needed: every closure here is paid once per idle connection.
   readonly #onAbort: (() => void) | undefined;
-  readonly #beat: Beating | undefined;
+  /** The shared heartbeat's interval; `undefined`: no heartbeat. */
+  readonly #heartbeatMs: number | undefined;
+  /** @internal Heartbeat ticks since the stream last wrote (see `heartbeat.ts`). */
+  [idleTicks] = 0;
 
   constructor(options: SseStreamOptions = {}) {
     const limits = checkStreamOptions(options);
@@ -83,8 +86,8 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
       this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
     if (limits.maxAge !== undefined) this.closeAt(Date.now() + limits.maxAge);
     if (limits.heartbeat !== false) {
-      this.#beat = new Beating(limits.heartbeat, this);
-      joinHeartbeat(this.#beat);
+      this.#heartbeatMs = limits.heartbeat;
+      joinHeartbeat(this, limits.heartbeat);
     }
     this.#signal = options.signal;
     if (this.#signal?.aborted) {
@@ -299,7 +302,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     const buffered = this.bufferedBytes;
     if (!this.#admits(buffered, 0)) return false;
     const wasEmpty = this.#queue.push(bytes);
-    if (this.#beat !== undefined) this.#beat.idleTicks = 0;
+    this[idleTicks] = 0;
     if (wasEmpty) this.#sink?.wake();
     return buffered + bytes.byteLength < this.#highWaterMark;
   }
@@ -352,7 +355,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   /** The single cleanup: runs once, on the first of close, abort, cancel, overflow or error. */
   #release(): void {
-    if (this.#beat !== undefined) leaveHeartbeat(this.#beat);
+    if (this.#heartbeatMs !== undefined) leaveHeartbeat(this, this.#heartbeatMs);
     this.#lifetime?.cancel();
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#writers?.wakeAll();
