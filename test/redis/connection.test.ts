@@ -125,18 +125,18 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
     // Remembered for longer than the test can last (its timeout is 20 s), so that the second
     // send falls inside the memory however slow the machine: what is checked is the memory,
     // not how fast three round trips are (with 200 ms, a loaded machine saw the record gone).
-    const resent = { key: 'sent-twice', rememberMs: 60_000 };
+    const resent: PublishKey = { key: 'sent-twice', rememberMs: 60_000 };
     const first = await appendEntry(connection, key, fields, keep, resent);
     expect(await appendEntry(connection, key, fields, keep, resent, true)).toBe(first);
     expect(await readRange(connection, key, '-', '+', 10)).toHaveLength(1);
-    const ttl = Number(await connection.command(['PTTL', `${key}:publish:sent-twice`]));
+    const ttl = Number(await connection.command(['PTTL', resent.sentIn?.[0] ?? 'none']));
     expect(ttl).toBeGreaterThan(60_000 - 20_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
 
     // A short memory: once Redis has let the record go, the same publish is a new entry.
-    const late = { key: 'sent-late', rememberMs: 50 };
-    const record = `${key}:publish:sent-late`;
+    const late: PublishKey = { key: 'sent-late', rememberMs: 50 };
     expect(await appendEntry(connection, key, fields, keep, late)).toMatch(/-2$/);
+    const record = late.sentIn?.[0] ?? 'none';
     for (;;) {
       if (Number(await connection.command(['EXISTS', record])) === 0) break;
       await sleep(10);

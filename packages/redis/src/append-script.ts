@@ -7,11 +7,14 @@
  * last id and the XADDs atomic.
  *
  * One script call appends a whole batch (the publishes of one turn), so that they share one round
- * trip. Each entry carries its publish's key (random, one per publish). The script remembers it
- * with the entry's id for a while, under `<stream key>:publish:<publish key>`; appending with a
- * key it remembers returns that id and stores nothing. So a publish sent again, because its reply
- * was lost, is stored once (see `publish.ts`). Only a send marked as sent again looks its key up:
- * a first send's key was never used, so the lookup could only find nothing. Each entry's XADD
+ * trip. Each entry carries its publish's key (unique, one per publish). The script remembers the
+ * keys of a call with their entries' ids for a while, in one hash per call,
+ * `<stream key>:publish:<call key>` (one record per call, not per entry: a `SET` per entry was
+ * about a third of Redis's CPU per event; Redis 7.0 has no per-field expiry, hence one hash per
+ * call). A send marked as sent again looks its key up in the records of the calls it was sent in
+ * before; finding it returns that id and stores nothing. So a publish sent again, because its
+ * reply was lost, is stored once (see `publish.ts`). A first send's key was never used, so it is
+ * not looked up. Each entry's XADD
  * runs under `pcall`: an entry Redis refuses is answered with its own error while the others of
  * the batch are stored.
  *
@@ -20,7 +23,7 @@
  * snapshot never misses or outlives what the stream got. The hash is not trimmed: it holds one
  * value per topic and key.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
 import { latestHashKey } from './latest-hash.js';
@@ -35,6 +38,9 @@ export interface Retention {
 
 /** Prefix of a refused entry's reply element; ids start with a digit. */
 const REFUSED = '!';
+
+/** Field-value pairs of the publish record per `HSET` (Lua's `unpack` is bounded by its stack). */
+const RECORD_CHUNK = 1000;
 
 const SCRIPT = `
 local key = KEYS[1]
@@ -55,13 +61,19 @@ local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if ms < lastMs then ms = lastMs end
 local ids = {}
+local recorded = {}
+local record = {}
 local at = 4
-for k = 3, #KEYS do
-  local pairs = tonumber(ARGV[at + 1])
-  local first = at + 2
-  local last = at + 1 + 2 * pairs
-  local stored = false
-  if ARGV[at] == '1' then stored = redis.call('GET', KEYS[k]) end
+while at <= #ARGV do
+  local lookups = tonumber(ARGV[at])
+  local publishKey = ARGV[at + lookups + 1]
+  local pairs = tonumber(ARGV[at + lookups + 2])
+  local first = at + lookups + 3
+  local last = at + lookups + 2 + 2 * pairs
+  local stored = recorded[publishKey] or false
+  for j = 1, lookups do
+    if not stored then stored = redis.call('HGET', KEYS[tonumber(ARGV[at + j])], publishKey) end
+  end
   if stored then
     ids[#ids + 1] = stored
   else
@@ -79,12 +91,18 @@ for k = 3, #KEYS do
         for i = first, last do value[#value + 1] = ARGV[i] end
         redis.call('HSET', KEYS[2], slot, cjson.encode(value))
       end
-      redis.call('SET', KEYS[k], added, 'PX', ARGV[3])
+      recorded[publishKey] = added
+      record[#record + 1] = publishKey
+      record[#record + 1] = added
       ids[#ids + 1] = added
     end
   end
   at = last + 1
 end
+for i = 1, #record, ${RECORD_CHUNK} do
+  redis.call('HSET', KEYS[3], unpack(record, i, math.min(i + ${RECORD_CHUNK} - 1, #record)))
+end
+if #record > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
 if ARGV[1] ~= '' then
   redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
 end
@@ -102,6 +120,8 @@ export interface PublishKey {
   key: string;
   /** How long, in milliseconds, an append with the same key returns the stored id. */
   rememberMs: number;
+  /** The publish records of the script calls this publish was sent in (set by `appendEntries`). */
+  sentIn?: string[];
 }
 
 /** One entry to append: its field-value pairs and the publish it belongs to. */
@@ -126,16 +146,26 @@ export async function appendEntries(
   appends: readonly Append[],
   retention: Retention,
 ): Promise<Array<string | Error>> {
-  const keys = [key, latestHashKey(key)];
+  const record = publishRecordKey(key, nextCallKey());
+  const keys = [key, latestHashKey(key), record];
   const args = [
     retention.maxEvents === undefined ? '' : String(retention.maxEvents),
     retention.maxAgeMs === undefined ? '' : String(retention.maxAgeMs),
     String(appends[0]?.publish.rememberMs ?? 0),
   ];
   for (const { fields, publish, resent } of appends) {
-    keys.push(publishRecordKey(key, publish.key));
-    args.push(resent === true ? '1' : '0', String(fields.length));
+    const lookups = resent === true ? (publish.sentIn ?? []) : [];
+    args.push(String(lookups.length));
+    for (const earlier of lookups) {
+      const at = keys.indexOf(earlier);
+      args.push(String(at === -1 ? keys.push(earlier) : at + 1));
+    }
+    args.push(publish.key, String(fields.length));
     for (const [field, value] of fields) args.push(field, value);
+  }
+  for (const { publish } of appends) {
+    publish.sentIn ??= [];
+    if (!publish.sentIn.includes(record)) publish.sentIn.push(record);
   }
   const tail = [String(keys.length), ...keys, ...args];
   let reply: unknown;
@@ -148,9 +178,18 @@ export async function appendEntries(
   return readOutcomes(reply, appends.length);
 }
 
-/** Where the script remembers one publish: beside its stream, in the same hash slot. */
-export function publishRecordKey(key: string, publishKey: string): string {
-  return `${key}:publish:${publishKey}`;
+/** Where one script call remembers its publishes: beside its stream, in the same hash slot. */
+export function publishRecordKey(key: string, callKey: string): string {
+  return `${key}:publish:${callKey}`;
+}
+
+/** This process's random prefix (drawn once) and a count: one record key per script call. */
+const PROCESS_KEY = randomBytes(9).toString('base64url');
+let calls = 0;
+
+function nextCallKey(): string {
+  calls += 1;
+  return `${PROCESS_KEY}${calls.toString(36)}`;
 }
 
 function readOutcomes(reply: unknown, expected: number): Array<string | Error> {
