@@ -63,7 +63,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
   /** Told once the stream has closed, without a promise continuation per stream (the hub). */
-  #closedListener: ClosedListener | undefined;
+  #hubListener: ClosedListener | undefined;
   // Created only when needed: every closure here is paid once per idle connection.
   readonly #onAbort: (() => void) | undefined;
   /** The shared heartbeat's interval; `undefined`: no heartbeat. */
@@ -116,20 +116,20 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
    * @throws {TypeError} when another listener has the stream.
    */
   [whenClosed](listener: ClosedListener): void {
-    if (this.#closedListener === listener) return;
-    if (this.#closedListener !== undefined) {
+    if (this.#hubListener === listener) return;
+    if (this.#hubListener !== undefined) {
       throw inputError(
         'ERR_SSE_INVALID_ARGUMENT',
         'ssekit: this stream is subscribed through another hub, and a stream is served by one hub; nothing was subscribed. Subscribe it to all its topics through one hub (a hub serves any number of topics), or open one stream per hub.',
       );
     }
-    this.#closedListener = listener;
+    this.#hubListener = listener;
     if (this.#state !== 'open') queueMicrotask(() => listener.streamClosed(this));
   }
 
   /** @internal The listener {@link whenClosed} gave the stream, if any. */
   get [closedListener](): ClosedListener | undefined {
-    return this.#closedListener;
+    return this.#hubListener;
   }
 
   /** The response headers: the event-stream defaults plus `options.headers`. */
@@ -359,7 +359,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     this.#lifetime?.cancel();
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#writers?.wakeAll();
-    const listener = this.#closedListener;
+    const listener = this.#hubListener;
     if (listener !== undefined) queueMicrotask(() => listener.streamClosed(this));
     this.#resolveClosed?.();
   }
