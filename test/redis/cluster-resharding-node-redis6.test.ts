@@ -1,0 +1,4 @@
+/** The resharding test (`support/resharding-suite.ts`) with node-redis 6's cluster client. */
+import { describeResharding } from './support/resharding-suite.js';
+
+describeResharding('node-redis 6');
