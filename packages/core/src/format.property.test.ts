@@ -59,8 +59,12 @@ const validMessage: fc.Arbitrary<EventMessage> = fc.record(
 
 /** What a spec-compliant client must see for a valid message (documented exceptions applied). */
 function expectRoundTrip(message: EventMessage, parsed: Parsed, decodesBytes: boolean): void {
+  // ignoreBOM: a U+FEFF inside a field (an id of just U+FEFF, say) is content, not a byte-order
+  // mark, and must arrive as sent.
   const wellFormed = (text: string) =>
-    decodesBytes ? new TextDecoder().decode(new TextEncoder().encode(text)) : text;
+    decodesBytes
+      ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(new TextEncoder().encode(text))
+      : text;
   if (message.data === undefined) {
     expect(parsed.events).toEqual([]);
   } else {
@@ -106,7 +110,8 @@ describe('round trip through a real parser (eventsource-parser)', () => {
           expectRoundTrip(message, parseInChunks(chunks), true);
         },
       ),
-      { numRuns },
+      // Found by a CI run: an id of just U+FEFF arrives intact (it is not a byte-order mark).
+      { numRuns, examples: [[{ data: [], id: '\uFEFF' }, []]] },
     );
   });
 
