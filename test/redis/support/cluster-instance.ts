@@ -8,6 +8,7 @@ import { type RedisBroker, type RedisBrokerOptions, redisBroker } from '@ssekit/
 import { partitionLayout } from '../../../packages/redis/src/partitions.js';
 import { type FetchReader, fetchReader } from '../../hub/support/clients.js';
 import { type HubServer, serveHub } from '../../hub/support/server.js';
+import { until } from '../../support/wait.js';
 import type { ClusterClient, ClusterLibrary } from './cluster-clients.js';
 
 export interface ClusterInstance {
@@ -48,6 +49,20 @@ export async function clusterInstance(
     return reader;
   };
   return { hub, broker, server, client, hubErrors, open };
+}
+
+/** Opens one client of `topic` on each instance and waits until every hub counts its stream. */
+export async function openOnEach(
+  instances: readonly ClusterInstance[],
+  topic: string,
+): Promise<FetchReader[]> {
+  const readers = instances.map((instance) => instance.open([topic]));
+  await until(
+    () => instances.every((instance) => instance.hub.stats().openStreams === 1),
+    'a client subscribed on each instance',
+    30_000,
+  );
+  return readers;
 }
 
 /** The data of a reader's default (unnamed) events, in order. */

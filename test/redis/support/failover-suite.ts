@@ -20,7 +20,7 @@ import type { FetchReader } from '../../hub/support/clients.js';
 import { sleep, until } from '../../support/wait.js';
 import { runCleanups } from './cleanups.js';
 import { CLUSTER_LIBRARIES, type ClusterLibrary } from './cluster-clients.js';
-import { clusterInstance, dataOf, streamKeyOf } from './cluster-instance.js';
+import { clusterInstance, dataOf, openOnEach, streamKeyOf } from './cluster-instance.js';
 import { expectDelivered, seen } from './delivered.js';
 import { type ClusterNode, type LocalCluster, localCluster } from './local-cluster.js';
 import { canRunRedisServer } from './private-redis.js';
@@ -221,12 +221,7 @@ export function describeFailover(name: string): void {
         timeout: 180_000,
       }, async () => {
         const { cluster, a, b, c, replica } = await started(library);
-        const live = [a.open([VICTIM]), b.open([VICTIM])];
-        await until(
-          () => a.hub.stats().openStreams === 1 && b.hub.stats().openStreams === 1,
-          'every client subscribed',
-          30_000,
-        );
+        const live = await openOnEach([a, b], VICTIM);
         const first = await a.hub.publish(VICTIM, { data: 'first' });
         const publisher = steadyPublisher(a.hub, VICTIM, 'during', 100);
         await until(() => publisher.resolved() >= 5, 'publishes before the failover', 30_000);
@@ -267,12 +262,7 @@ export function describeFailover(name: string): void {
         const [a, b] = [await instance(), await instance()];
         const master = await cluster.masterOf(key);
         const replica = await cluster.replicaOf(master);
-        const live = [a.open(['news']), b.open(['news'])];
-        await until(
-          () => a.hub.stats().openStreams === 1 && b.hub.stats().openStreams === 1,
-          'both clients subscribed',
-          30_000,
-        );
+        const live = await openOnEach([a, b], 'news');
         const { kept, lost } = await crashLosingThree(
           cluster,
           a.hub,

@@ -12,7 +12,7 @@ import type { FetchReader } from '../../hub/support/clients.js';
 import { sleep, until } from '../../support/wait.js';
 import { runCleanups } from './cleanups.js';
 import { CLUSTER_LIBRARIES } from './cluster-clients.js';
-import { clusterInstance, streamKeyOf } from './cluster-instance.js';
+import { clusterInstance, openOnEach, streamKeyOf } from './cluster-instance.js';
 import { expectDelivered, seen } from './delivered.js';
 import { type LocalCluster, localCluster } from './local-cluster.js';
 import { canRunRedisServer } from './private-redis.js';
@@ -55,12 +55,7 @@ export function describeResharding(name: string): void {
         const from = await cluster.masterOf(streamKey);
         const to = (await mastersOf(cluster)).find((node) => node !== from);
         if (to === undefined) throw new Error('no other master');
-        const live = [a.open([TOPIC]), b.open([TOPIC])];
-        await until(
-          () => a.hub.stats().openStreams === 1 && b.hub.stats().openStreams === 1,
-          'both clients subscribed',
-          30_000,
-        );
+        const live = await openOnEach([a, b], TOPIC);
         // History to move with the stream, and publish records beside it in the slot.
         const first = await a.hub.publish(TOPIC, { data: 'first' });
         for (let n = 0; n < 19; n++) await b.hub.publish(TOPIC, { data: `before ${n}` });
