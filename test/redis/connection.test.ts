@@ -82,8 +82,7 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
   });
 
   const keep: Retention = { maxEvents: undefined, maxAgeMs: undefined };
-  let publishes = 0;
-  const once = (): PublishKey => ({ key: `publish-${++publishes}`, rememberMs: 60_000 });
+  const once = (): PublishKey => ({ rememberMs: 60_000 });
   const append = (key: string, n: number, retention = keep) =>
     appendEntry(connection, key, [['n', String(n)]], retention, once());
 
@@ -125,18 +124,18 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
     // Remembered for longer than the test can last (its timeout is 20 s), so that the second
     // send falls inside the memory however slow the machine: what is checked is the memory,
     // not how fast three round trips are (with 200 ms, a loaded machine saw the record gone).
-    const resent: PublishKey = { key: 'sent-twice', rememberMs: 60_000 };
+    const resent: PublishKey = { rememberMs: 60_000 };
     const first = await appendEntry(connection, key, fields, keep, resent);
     expect(await appendEntry(connection, key, fields, keep, resent, true)).toBe(first);
     expect(await readRange(connection, key, '-', '+', 10)).toHaveLength(1);
-    const ttl = Number(await connection.command(['PTTL', resent.sentIn?.[0] ?? 'none']));
+    const ttl = Number(await connection.command(['PTTL', resent.sentIn?.[0]?.record ?? 'none']));
     expect(ttl).toBeGreaterThan(60_000 - 20_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
 
     // A short memory: once Redis has let the record go, the same publish is a new entry.
-    const late: PublishKey = { key: 'sent-late', rememberMs: 50 };
+    const late: PublishKey = { rememberMs: 50 };
     expect(await appendEntry(connection, key, fields, keep, late)).toMatch(/-2$/);
-    const record = late.sentIn?.[0] ?? 'none';
+    const record = late.sentIn?.[0]?.record ?? 'none';
     for (;;) {
       if (Number(await connection.command(['EXISTS', record])) === 0) break;
       await sleep(10);
@@ -169,6 +168,50 @@ describe.skipIf(!available).each(Object.keys(variants))('command layer over %s',
     expect(outcomes[4]).toMatch(/-3$/);
     const entries = await readRange(connection, key, '-', '+', 10);
     expect(entries.map((entry) => entry.fields.get('n'))).toEqual(['1', '2', '3']);
+  });
+
+  it('finds a send made again by its earlier call and place, past refused and earlier entries', async () => {
+    const key = newKey();
+    const [a, refused, b, c, resentFirst] = [once(), once(), once(), once(), once()];
+    const first = await appendEntries(
+      connection,
+      key,
+      [
+        { fields: [['n', '1']], publish: a },
+        { fields: [], publish: refused },
+        { fields: [['n', '2']], publish: b },
+        { fields: [['n', '3']], publish: c },
+      ],
+      keep,
+    );
+    expect(first[1]).toBeInstanceOf(Error);
+    const again = await appendEntries(
+      connection,
+      key,
+      [
+        { fields: [['n', '3']], publish: c, resent: true },
+        { fields: [['n', 'r']], publish: refused, resent: true },
+        { fields: [['n', '2']], publish: b, resent: true },
+        { fields: [['n', '4']], publish: resentFirst },
+      ],
+      keep,
+    );
+    expect(again).toEqual([
+      first[3],
+      expect.stringMatching(/-4$/),
+      first[2],
+      expect.stringMatching(/-5$/),
+    ]);
+    // A third send names both earlier calls; the second stored nothing of b, the first did.
+    const third = await appendEntries(
+      connection,
+      key,
+      [{ fields: [['n', '2']], publish: b, resent: true }],
+      keep,
+    );
+    expect(third).toEqual([first[2]]);
+    const entries = await readRange(connection, key, '-', '+', 10);
+    expect(entries.map((entry) => entry.fields.get('n'))).toEqual(['1', '2', '3', 'r', '4']);
   });
 
   it('reads ranges inclusive or exclusive, bounded by COUNT, and the current position', async () => {

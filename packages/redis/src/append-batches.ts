@@ -95,7 +95,7 @@ function split(queued: readonly Queued[]): Queued[][] {
 }
 
 function sizeOf(append: Append): number {
-  let size = append.publish.key.length;
+  let size = 0;
   for (const [field, value] of append.fields) size += field.length + value.length;
   return size;
 }

@@ -7,16 +7,13 @@
  * last id and the XADDs atomic.
  *
  * One script call appends a whole batch (the publishes of one turn), so that they share one round
- * trip. Each entry carries its publish's key (unique, one per publish). The script remembers the
- * keys of a call with their entries' ids for a while, in one hash per call,
- * `<stream key>:publish:<call key>` (one record per call, not per entry: a `SET` per entry was
- * about a third of Redis's CPU per event; Redis 7.0 has no per-field expiry, hence one hash per
- * call). A send marked as sent again looks its key up in the records of the calls it was sent in
- * before; finding it returns that id and stores nothing. So a publish sent again, because its
- * reply was lost, is stored once (see `publish.ts`). A first send's key was never used, so it is
- * not looked up. Each entry's XADD
- * runs under `pcall`: an entry Redis refuses is answered with its own error while the others of
- * the batch are stored.
+ * trip, and records, for a while, which of its entries it stored (see `SCRIPT`), in one key per
+ * call beside the stream, `<stream key>:publish:<call key>`. A send marked as sent again names the
+ * calls it was sent in before and its place in each; the script looks those up, and finding the
+ * entry stored returns that id and stores nothing. So a publish sent again, because its reply was
+ * lost, is stored once (see `publish.ts`). A first send looks nothing up. Each entry's XADD runs
+ * under `pcall`: an entry Redis refuses is answered with its own error while the others of the
+ * batch are stored.
  *
  * An entry of a latest-value topic (its last field is its `key`) also replaces its topic and
  * key's value in the hash `<stream key>:latest` (see `latest-hash.ts`), in the same call: a
@@ -39,9 +36,20 @@ export interface Retention {
 /** Prefix of a refused entry's reply element; ids start with a digit. */
 const REFUSED = '!';
 
-/** Field-value pairs of the publish record per `HSET` (Lua's `unpack` is bounded by its stack). */
-const RECORD_CHUNK = 1000;
-
+/**
+ * One script call's publish record: `<ms>-<count> <marks>`, the milliseconds and the counter
+ * before the call's first entry, then one mark per entry of the call, `1` where the call
+ * appended it, `0` where it did not (refused, or stored before). The id of the call's `i`th entry
+ * follows from these (its milliseconds, and the counter plus the `1`s up to it), so a resend finds
+ * its id from its call and its place in it, and a first send writes no record of its own: one
+ * `SET` per call of about a byte per entry, where a hash field per entry (its publish's key and
+ * id) cost Redis more than the entry's XADD (figures in the README).
+ *
+ * ARGV: the retention (two, empty when unset) and how long records live, then per entry the
+ * number of earlier sends to look up, a `KEYS` index and a place per earlier send (index 3 is this
+ * call: an earlier entry of the same call), the number of field-value pairs, and the pairs, last,
+ * so that the XADD unpacks them straight from ARGV.
+ */
 const SCRIPT = `
 local key = KEYS[1]
 local last = '0-0'
@@ -60,28 +68,46 @@ local count = tonumber(string.sub(last, dash + 1))
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if ms < lastMs then ms = lastMs end
+local prefix = string.format('%.0f-', ms)
+local start = prefix .. string.format('%.0f', count)
 local ids = {}
-local recorded = {}
-local record = {}
+local marks = {}
+local function earlier(record, place)
+  if record == 3 then
+    if marks[place] == '1' then return ids[place] end
+    return false
+  end
+  local value = redis.call('GET', KEYS[record])
+  if not value then return false end
+  local space = string.find(value, ' ', 1, true)
+  if string.sub(value, space + place, space + place) ~= '1' then return false end
+  local before = string.sub(value, 1, space - 1)
+  local at = string.find(before, '-', 1, true)
+  local _, appended = string.gsub(string.sub(value, space + 1, space + place - 1), '1', '')
+  return string.sub(before, 1, at) ..
+    string.format('%.0f', tonumber(string.sub(before, at + 1)) + appended + 1)
+end
 local at = 4
+local n = 0
 while at <= #ARGV do
+  n = n + 1
   local lookups = tonumber(ARGV[at])
-  local publishKey = ARGV[at + lookups + 1]
-  local pairs = tonumber(ARGV[at + lookups + 2])
-  local first = at + lookups + 3
-  local last = at + lookups + 2 + 2 * pairs
-  local stored = recorded[publishKey] or false
-  for j = 1, lookups do
-    if not stored then stored = redis.call('HGET', KEYS[tonumber(ARGV[at + j])], publishKey) end
+  local pairs = tonumber(ARGV[at + 2 * lookups + 1])
+  local first = at + 2 * lookups + 2
+  local last = first + 2 * pairs - 1
+  local stored = false
+  for j = at + 1, at + 2 * lookups, 2 do
+    if not stored then stored = earlier(tonumber(ARGV[j]), tonumber(ARGV[j + 1])) end
   end
   if stored then
-    ids[#ids + 1] = stored
+    ids[n] = stored
+    marks[n] = '0'
   else
-    local args = { 'XADD', key, string.format('%.0f-%.0f', ms, count + 1) }
-    for i = first, last do args[#args + 1] = ARGV[i] end
-    local added = redis.pcall(unpack(args))
+    local added = redis.pcall('XADD', key, prefix .. string.format('%.0f', count + 1),
+      unpack(ARGV, first, last))
     if type(added) == 'table' and added.err then
-      ids[#ids + 1] = '${REFUSED}' .. added.err
+      ids[n] = '${REFUSED}' .. added.err
+      marks[n] = '0'
     else
       count = count + 1
       if ARGV[last - 1] == 'key' then
@@ -91,18 +117,13 @@ while at <= #ARGV do
         for i = first, last do value[#value + 1] = ARGV[i] end
         redis.call('HSET', KEYS[2], slot, cjson.encode(value))
       end
-      recorded[publishKey] = added
-      record[#record + 1] = publishKey
-      record[#record + 1] = added
-      ids[#ids + 1] = added
+      ids[n] = added
+      marks[n] = '1'
     end
   end
   at = last + 1
 end
-for i = 1, #record, ${RECORD_CHUNK} do
-  redis.call('HSET', KEYS[3], unpack(record, i, math.min(i + ${RECORD_CHUNK} - 1, #record)))
-end
-if #record > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
+redis.call('SET', KEYS[3], start .. ' ' .. table.concat(marks), 'PX', ARGV[3])
 if ARGV[1] ~= '' then
   redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
 end
@@ -114,31 +135,36 @@ return ids
 
 const SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
-/** Which publish an append belongs to, and how long Redis remembers that it was stored. */
+/** One send of a publish: the record of the script call it went in, and its place in that call. */
+export interface Send {
+  readonly record: string;
+  /** 1 for the call's first entry. */
+  readonly place: number;
+}
+
+/** A publish, the same for every time it is sent, and how long Redis remembers its sends. */
 export interface PublishKey {
-  /** Random, one per publish, the same for every time that publish is sent. */
-  key: string;
-  /** How long, in milliseconds, an append with the same key returns the stored id. */
+  /** How long, in milliseconds, a send of it can be looked up by a later one. */
   rememberMs: number;
-  /** The publish records of the script calls this publish was sent in (set by `appendEntries`). */
-  sentIn?: string[];
+  /** The sends made so far (set by `appendEntries`). */
+  sentIn?: Send[];
 }
 
 /** One entry to append: its field-value pairs and the publish it belongs to. */
 export interface Append {
   readonly fields: ReadonlyArray<readonly [string, string]>;
   readonly publish: PublishKey;
-  /** Sent before (its reply was lost): the script returns the id stored under its key, if any. */
+  /** Sent before (its reply was lost): the script returns the id an earlier send stored, if any. */
   readonly resent?: boolean;
 }
 
 /**
  * Appends the entries in order with their counted ids, trimming as `retention` says, in one
- * script call. Resolves to one outcome per entry: its id (or the id already stored under its
- * publish key; then nothing was appended), or the `Error` Redis refused that entry with. Rejects
- * when the call itself failed (no reply, or Redis refused the whole script). Uses EVALSHA and
- * falls back to EVAL once when the server does not have the script yet. Every entry of a batch
- * must share one `rememberMs`.
+ * script call. Resolves to one outcome per entry: its id (or the id an earlier send of its
+ * publish stored; then nothing was appended), or the `Error` Redis refused that entry with.
+ * Rejects when the call itself failed (no reply, or Redis refused the whole script). Uses EVALSHA
+ * and falls back to EVAL once when the server does not have the script yet. Every entry of a
+ * batch must share one `rememberMs`.
  */
 export async function appendEntries(
   connection: RedisConnection,
@@ -148,37 +174,47 @@ export async function appendEntries(
 ): Promise<Array<string | Error>> {
   const record = publishRecordKey(key, nextCallKey());
   const keys = [key, latestHashKey(key), record];
-  const args = [
+  for (const { publish, resent } of appends) {
+    if (resent !== true) continue;
+    for (const earlier of publish.sentIn ?? []) {
+      if (!keys.includes(earlier.record)) keys.push(earlier.record);
+    }
+  }
+  // The command is built in one array, in place, as the client takes it: a turn's is thousands of
+  // arguments long.
+  const command = ['EVALSHA', SHA, String(keys.length), ...keys];
+  command.push(
     retention.maxEvents === undefined ? '' : String(retention.maxEvents),
     retention.maxAgeMs === undefined ? '' : String(retention.maxAgeMs),
     String(appends[0]?.publish.rememberMs ?? 0),
-  ];
+  );
+  let place = 0;
   for (const { fields, publish, resent } of appends) {
-    const lookups = resent === true ? (publish.sentIn ?? []) : [];
-    args.push(String(lookups.length));
-    for (const earlier of lookups) {
-      const at = keys.indexOf(earlier);
-      args.push(String(at === -1 ? keys.push(earlier) : at + 1));
+    place += 1;
+    if (resent === true && publish.sentIn !== undefined) {
+      command.push(String(publish.sentIn.length));
+      for (const earlier of publish.sentIn) {
+        command.push(String(keys.indexOf(earlier.record) + 1), String(earlier.place));
+      }
+    } else {
+      command.push('0');
     }
-    args.push(publish.key, String(fields.length));
-    for (const [field, value] of fields) args.push(field, value);
-  }
-  for (const { publish } of appends) {
+    command.push(String(fields.length));
+    for (const [field, value] of fields) command.push(field, value);
     publish.sentIn ??= [];
-    if (!publish.sentIn.includes(record)) publish.sentIn.push(record);
+    publish.sentIn.push({ record, place });
   }
-  const tail = [String(keys.length), ...keys, ...args];
   let reply: unknown;
   try {
-    reply = await connection.command(['EVALSHA', SHA, ...tail]);
+    reply = await connection.command(command);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-    reply = await connection.command(['EVAL', SCRIPT, ...tail]);
+    reply = await connection.command(['EVAL', SCRIPT, ...command.slice(2)]);
   }
   return readOutcomes(reply, appends.length);
 }
 
-/** Where one script call remembers its publishes: beside its stream, in the same hash slot. */
+/** Where one script call records its publishes: beside its stream, in the same hash slot. */
 export function publishRecordKey(key: string, callKey: string): string {
   return `${key}:publish:${callKey}`;
 }
@@ -192,6 +228,8 @@ function nextCallKey(): string {
   return `${PROCESS_KEY}${calls.toString(36)}`;
 }
 
+const utf8 = new TextDecoder();
+
 function readOutcomes(reply: unknown, expected: number): Array<string | Error> {
   if (!Array.isArray(reply) || reply.length !== expected) {
     throw new SsekitError(
@@ -200,8 +238,7 @@ function readOutcomes(reply: unknown, expected: number): Array<string | Error> {
     );
   }
   return reply.map((element: unknown) => {
-    const text =
-      typeof element === 'string' ? element : new TextDecoder().decode(element as Uint8Array);
+    const text = typeof element === 'string' ? element : utf8.decode(element as Uint8Array);
     return text.startsWith(REFUSED) ? new Error(text.slice(REFUSED.length)) : text;
   });
 }
