@@ -5,7 +5,11 @@
  * One scheduled callback per turn for the whole process, and only in turns that ask.
  */
 
-const schedule: (callback: () => void) => void =
+/**
+ * Runs `callback` in a later macrotask, after pending I/O: `setImmediate` where the runtime has
+ * it (Node, Bun, Deno), else `setTimeout(0)` (edge runtimes).
+ */
+export const schedule: (callback: () => void) => void =
   typeof globalThis.setImmediate === 'function'
     ? (callback) => globalThis.setImmediate(callback)
     : (callback) => setTimeout(callback, 0);
