@@ -45,27 +45,20 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   /** The id the client last saw (from `Last-Event-ID` or the `lastEventId` query parameter). */
   readonly lastEventId: string | undefined;
 
-  #headers: Headers | undefined;
   #state: State = 'open';
-  readonly #queue = new SendQueue();
+  // Made at the first byte queued: a stream that never sent anything holds no queue.
+  #queue: SendQueue | undefined;
   #sink: Sink | undefined;
-  #overflows = 0;
-  // Made by the first writer that has to wait: most streams never need it.
-  #writers: WaitingWriters | undefined;
   readonly #highWaterMark: number;
   readonly #maxBufferedBytes: number;
   readonly #onOverflow: OverflowPolicy;
-  readonly #serializer: Serializer | undefined;
-  readonly #signal: AbortSignal | undefined;
-  readonly #retry: number | undefined;
-  #lifetime: LifetimeTimer | undefined;
-  // Made at first read: an idle stream nobody awaits holds no promise and no resolver.
-  #closed: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
+  /**
+   * What most streams never need (options beyond the limits, a waiting writer, a lifetime, a
+   * `closed` promise, overflows): made at first use, so an idle connection holds no field of it.
+   */
+  #rare: RareFields | undefined;
   /** Told once the stream has closed, without a promise continuation per stream (the hub). */
   #hubListener: ClosedListener | undefined;
-  // Created only when needed: every closure here is paid once per idle connection.
-  readonly #onAbort: (() => void) | undefined;
   /** The shared heartbeat's interval; `undefined`: no heartbeat. */
   readonly #heartbeatMs: number | undefined;
   /** @internal Heartbeat ticks since the stream last wrote (see `heartbeat.ts`). */
@@ -76,12 +69,12 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     this.#maxBufferedBytes = limits.maxBufferedBytes;
     this.#highWaterMark = limits.highWaterMark;
     this.#onOverflow = limits.onOverflow;
-    this.#serializer = options.serializer;
+    if (options.serializer !== undefined) this.#rareFields().serializer = options.serializer;
     // Extra headers are checked now; the defaults alone are built at first read, since a Node
     // response takes the shared default record and never needs a Headers.
-    if (options.headers !== undefined) this.#headers = sseHeaders(options.headers);
+    if (options.headers !== undefined) this.#rareFields().headers = sseHeaders(options.headers);
     this.lastEventId = options.lastEventId;
-    this.#retry = options.retry;
+    if (options.retry !== undefined) this.#rareFields().retry = options.retry;
     if (options.retry !== undefined)
       this.#enqueue(encodeText(formatEvent({ retry: options.retry })));
     if (limits.maxAge !== undefined) this.closeAt(Date.now() + limits.maxAge);
@@ -89,24 +82,32 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
       this.#heartbeatMs = limits.heartbeat;
       joinHeartbeat(this, limits.heartbeat);
     }
-    this.#signal = options.signal;
-    if (this.#signal?.aborted) {
+    const signal = options.signal;
+    if (signal?.aborted) {
       this.#shutDown();
-    } else if (this.#signal !== undefined) {
-      this.#onAbort = () => this.#shutDown();
-      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    } else if (signal !== undefined) {
+      const rare = this.#rareFields();
+      rare.signal = signal;
+      rare.onAbort = () => this.#shutDown();
+      signal.addEventListener('abort', rare.onAbort, { once: true });
     }
+  }
+
+  #rareFields(): RareFields {
+    this.#rare ??= new RareFields();
+    return this.#rare;
   }
 
   /** Resolves once the stream has closed, whatever the cause. Never rejects. */
   get closed(): Promise<void> {
-    this.#closed ??=
+    const rare = this.#rareFields();
+    rare.closed ??=
       this.#state === 'open'
         ? new Promise((resolve) => {
-            this.#resolveClosed = resolve;
+            rare.resolveClosed = resolve;
           })
         : Promise.resolve();
-    return this.#closed;
+    return rare.closed;
   }
 
   /**
@@ -134,8 +135,9 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   /** The response headers: the event-stream defaults plus `options.headers`. */
   get headers(): Headers {
-    this.#headers ??= sseHeaders();
-    return this.#headers;
+    const rare = this.#rareFields();
+    rare.headers ??= sseHeaders();
+    return rare.headers;
   }
 
   /** `true` once the stream is closing or closed; `send` then returns `false`. */
@@ -145,12 +147,12 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   /** Bytes queued or handed to the connection but not yet taken by the client. */
   get bufferedBytes(): number {
-    return this.#queue.bytes + (this.#sink?.bufferedBytes ?? 0);
+    return (this.#queue?.bytes ?? 0) + (this.#sink?.bufferedBytes ?? 0);
   }
 
   /** How many times the buffer reached `maxBufferedBytes` (events dropped, or the close). */
   get overflows(): number {
-    return this.#overflows;
+    return this.#rare?.overflows ?? 0;
   }
 
   /** The bytes of the stream, for a `Response` body. A stream has one reader. */
@@ -179,7 +181,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (this.#state !== 'open') return false;
     const bytes = isEncodedEvent(message)
       ? message.bytes
-      : encodeText(formatEvent(message as EventMessage, { serializer: this.#serializer }));
+      : encodeText(formatEvent(message as EventMessage, { serializer: this.#rare?.serializer }));
     return this.#enqueue(bytes);
   }
 
@@ -236,10 +238,11 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     const now = Date.now();
     const end = jitteredEnd(deadlineOf(time), now, Math.random);
     if (this.#state !== 'open') return;
-    if (this.#lifetime === undefined) {
-      this.#lifetime = new LifetimeTimer(end, () => this.#endOfLife());
+    const rare = this.#rareFields();
+    if (rare.lifetime === undefined) {
+      rare.lifetime = new LifetimeTimer(end, () => this.#endOfLife());
     } else {
-      this.#lifetime.shorten(end);
+      rare.lifetime.shorten(end);
     }
   }
 
@@ -263,8 +266,9 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (this.#state !== 'open' || this.bufferedBytes < this.#highWaterMark) {
       return Promise.resolve();
     }
-    this.#writers ??= new WaitingWriters();
-    return this.#writers.wait();
+    const rare = this.#rareFields();
+    rare.writers ??= new WaitingWriters();
+    return rare.writers.wait();
   }
 
   /** @internal Connects the stream to where its bytes go. */
@@ -276,7 +280,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
       );
     }
     this.#sink = createSink(new SseStream.#Source(this));
-    if (this.#queue.bytes > 0) this.#sink.wake();
+    if ((this.#queue?.bytes ?? 0) > 0) this.#sink.wake();
     if (this.#state === 'closing') this.#sink.end();
     else if (this.#state === 'closed') this.#sink.destroy();
   }
@@ -292,8 +296,10 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   }
 
   #admits(buffered: number, held: number): boolean {
-    if (this.#queue.unreadDebt(buffered) + held <= this.#maxBufferedBytes) return true;
-    this.#overflows += 1;
+    // Without a queue nothing was ever queued, so nothing is owed.
+    const debt = this.#queue?.unreadDebt(buffered) ?? 0;
+    if (debt + held <= this.#maxBufferedBytes) return true;
+    this.#rareFields().overflows += 1;
     if (this.#onOverflow === 'close') this.#shutDown(cutOff());
     return false;
   }
@@ -301,6 +307,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   #enqueue(bytes: Uint8Array): boolean {
     const buffered = this.bufferedBytes;
     if (!this.#admits(buffered, 0)) return false;
+    this.#queue ??= new SendQueue();
     const wasEmpty = this.#queue.push(bytes);
     this[idleTicks] = 0;
     if (wasEmpty) this.#sink?.wake();
@@ -313,7 +320,8 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
    */
   #endOfLife(): void {
     if (this.#state !== 'open') return;
-    const hint = encodeText(formatEvent({ retry: rotationRetry(this.#retry, Math.random) }));
+    const hint = encodeText(formatEvent({ retry: rotationRetry(this.#rare?.retry, Math.random) }));
+    this.#queue ??= new SendQueue();
     if (this.#queue.push(hint)) this.#sink?.wake();
     this.close();
   }
@@ -328,14 +336,13 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
     take(): Uint8Array[] | undefined {
       const stream = this.#stream;
-      return stream.#queue.take(stream.#highWaterMark);
+      return stream.#queue?.take(stream.#highWaterMark);
     }
 
     drained(): void {
       const stream = this.#stream;
-      if (stream.#writers?.any && stream.bufferedBytes < stream.#highWaterMark) {
-        stream.#writers.wakeAll();
-      }
+      const writers = stream.#rare?.writers;
+      if (writers?.any && stream.bufferedBytes < stream.#highWaterMark) writers.wakeAll();
     }
 
     disconnected(): void {
@@ -348,7 +355,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (this.#state === 'closed') return;
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
-    this.#queue.clear();
+    this.#queue?.clear();
     if (wasOpen) this.#release();
     this.#sink?.destroy(reason);
   }
@@ -356,13 +363,32 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   /** The single cleanup: runs once, on the first of close, abort, cancel, overflow or error. */
   #release(): void {
     if (this.#heartbeatMs !== undefined) leaveHeartbeat(this, this.#heartbeatMs);
-    this.#lifetime?.cancel();
-    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#writers?.wakeAll();
+    const rare = this.#rare;
+    if (rare !== undefined) {
+      rare.lifetime?.cancel();
+      if (rare.onAbort !== undefined) rare.signal?.removeEventListener('abort', rare.onAbort);
+      rare.writers?.wakeAll();
+    }
     const listener = this.#hubListener;
     if (listener !== undefined) queueMicrotask(() => listener.streamClosed(this));
-    this.#resolveClosed?.();
+    rare?.resolveClosed?.();
   }
+}
+
+/** The fields of an {@link SseStream} that most streams never need. */
+class RareFields {
+  headers: Headers | undefined = undefined;
+  overflows = 0;
+  // Made by the first writer that has to wait.
+  writers: WaitingWriters | undefined = undefined;
+  serializer: Serializer | undefined = undefined;
+  retry: number | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  lifetime: LifetimeTimer | undefined = undefined;
+  // Made at first read: a stream nobody awaits holds no promise and no resolver.
+  closed: Promise<void> | undefined = undefined;
+  resolveClosed: (() => void) | undefined = undefined;
 }
 
 /**

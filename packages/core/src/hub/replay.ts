@@ -92,8 +92,8 @@ async function replayThenLive<Events extends EventMap>(
   const { from: afterId, snapshotAll } = leader.phase;
   const batchGone = () => batch.every((subscription) => subscription.isGone);
   const owner = (entry: HubEntry) =>
-    batch.find((subscription) => subscription.topics.has(entry.topic));
-  const topics = new Set(batch.flatMap((subscription) => [...subscription.topics]));
+    batch.find((subscription) => subscription.delivers(entry.topic));
+  const topics = new Set(batch.flatMap((subscription) => subscription.topics));
   const latestTopics = new Set([...topics].filter(isLatest));
   const plainTopics = new Set([...topics].filter((topic) => !latestTopics.has(topic)));
   // The replay covers at least up to the cursor when it starts (the broker's promise).

@@ -34,8 +34,6 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
   #topic: string | undefined = undefined;
   #subscription: Subscription<Events> | undefined = undefined;
   #calls = 0;
-  /** Every topic, once the stream has had two at once. */
-  #many: Map<string, TopicHold<Events>> | undefined = undefined;
   /** The last cursor sent, so another subscribe sends one only when the position moved on. */
   position: string | undefined = undefined;
   /**
@@ -49,27 +47,74 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
    * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
    */
   resumeFrom: string | undefined;
-  /**
-   * Topics whose replay reached live delivery on this stream: subscribed again, they continue
-   * live. A topic enters only once its replay has finished, never when it starts.
-   */
-  replayed: Set<string> | undefined = undefined;
-  /**
-   * Topics left while their replay ran, with the last entry that replay handed on: subscribed
-   * again, their replay continues after it, so nothing is lost and nothing sent twice.
-   */
-  replayedTo: Map<string, string> | undefined = undefined;
-  /** Subscriptions whose replay starts at the end of this turn, as one (see `replay.ts`). */
-  replayBatch: Subscription<Events>[] | undefined = undefined;
-  /** Replays waiting for the one under way on this stream; `undefined` when none is under way. */
-  queuedReplays: Subscription<Events>[][] | undefined = undefined;
-  /** Events of latest-value topics waiting for the client to read (see `latest-values.ts`). */
-  latest: PendingLatest | undefined = undefined;
+  /** What few streams ever need (a second topic, a replay, latest values): made at first use. */
+  #rare: RareState<Events> | undefined = undefined;
 
   constructor(stream: SseStream<Events>, owner: StreamStateOwner<Events>) {
     this.stream = stream;
     this.owner = owner;
     this.resumeFrom = stream.lastEventId;
+  }
+
+  /** Every topic, once the stream has had two at once. */
+  get #many(): Map<string, TopicHold<Events>> | undefined {
+    return this.#rare?.many;
+  }
+
+  #rareState(): RareState<Events> {
+    this.#rare ??= new RareState();
+    return this.#rare;
+  }
+
+  /**
+   * Topics whose replay reached live delivery on this stream: subscribed again, they continue
+   * live. A topic enters only once its replay has finished, never when it starts.
+   */
+  get replayed(): Set<string> | undefined {
+    return this.#rare?.replayed;
+  }
+
+  set replayed(topics: Set<string> | undefined) {
+    this.#rareState().replayed = topics;
+  }
+
+  /**
+   * Topics left while their replay ran, with the last entry that replay handed on: subscribed
+   * again, their replay continues after it, so nothing is lost and nothing sent twice.
+   */
+  get replayedTo(): Map<string, string> | undefined {
+    return this.#rare?.replayedTo;
+  }
+
+  set replayedTo(topics: Map<string, string> | undefined) {
+    this.#rareState().replayedTo = topics;
+  }
+
+  /** Subscriptions whose replay starts at the end of this turn, as one (see `replay.ts`). */
+  get replayBatch(): Subscription<Events>[] | undefined {
+    return this.#rare?.replayBatch;
+  }
+
+  set replayBatch(batch: Subscription<Events>[] | undefined) {
+    this.#rareState().replayBatch = batch;
+  }
+
+  /** Replays waiting for the one under way on this stream; `undefined` when none is under way. */
+  get queuedReplays(): Subscription<Events>[][] | undefined {
+    return this.#rare?.queuedReplays;
+  }
+
+  set queuedReplays(replays: Subscription<Events>[][] | undefined) {
+    this.#rareState().queuedReplays = replays;
+  }
+
+  /** Events of latest-value topics waiting for the client to read (see `latest-values.ts`). */
+  get latest(): PendingLatest | undefined {
+    return this.#rare?.latest;
+  }
+
+  set latest(pending: PendingLatest | undefined) {
+    this.#rareState().latest = pending;
   }
 
   streamClosed(): void {
@@ -121,17 +166,19 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
       this.#calls = 1;
       return;
     }
-    if (this.#many === undefined) {
+    let many = this.#many;
+    if (many === undefined) {
       const first = {
         subscription: this.#subscription as Subscription<Events>,
         calls: this.#calls,
       };
-      this.#many = new Map([[this.#topic as string, first]]);
+      many = new Map([[this.#topic as string, first]]);
+      this.#rareState().many = many;
       this.#topic = undefined;
       this.#subscription = undefined;
       this.#calls = 0;
     }
-    this.#many.set(topic, { subscription, calls: 1 });
+    many.set(topic, { subscription, calls: 1 });
   }
 
   /** Takes `topic` from the stream, whatever calls hold it: the subscription that delivered it. */
@@ -166,4 +213,14 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
       yield this.#subscription;
     }
   }
+}
+
+/** The part of a {@link StreamState} that few streams need; see its accessors. */
+class RareState<Events extends EventMap> {
+  many: Map<string, TopicHold<Events>> | undefined = undefined;
+  replayed: Set<string> | undefined = undefined;
+  replayedTo: Map<string, string> | undefined = undefined;
+  replayBatch: Subscription<Events>[] | undefined = undefined;
+  queuedReplays: Subscription<Events>[][] | undefined = undefined;
+  latest: PendingLatest | undefined = undefined;
 }

@@ -9,7 +9,6 @@ import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubEntry } from './broker.js';
 import type { HubFilter } from './hub-types.js';
 import { compareIds } from './ids.js';
-import { SmallSet } from './small-collections.js';
 import type { StreamState } from './stream-state.js';
 
 /**
@@ -62,10 +61,12 @@ export interface DeliveryOptions<Events extends EventMap> {
 }
 
 export class Subscription<Events extends EventMap> {
-  readonly stream: SseStream<Events>;
   readonly state: StreamState<Events>;
-  /** The topics this subscription delivers; it is gone once none is left. */
-  readonly topics: SmallSet<string>;
+  /**
+   * The topics this subscription delivers (it is gone once none is left): nearly always one, kept
+   * as the string itself; a `Set` only once it has had two. Held per idle connection.
+   */
+  #topics: string | Set<string> | undefined;
   readonly filter: HubFilter<Events> | undefined;
   /** Whether the stream is told its position (the cursor signal): not for clients that never resume. */
   readonly tellsPosition: boolean;
@@ -82,9 +83,9 @@ export class Subscription<Events extends EventMap> {
     { filter, cursor }: DeliveryOptions<Events>,
     replay: ReplayStart | undefined,
   ) {
-    this.stream = state.stream;
     this.state = state;
-    this.topics = new SmallSet(topics);
+    this.#topics =
+      topics.length === 1 ? topics[0] : topics.length === 0 ? undefined : new Set(topics);
     this.filter = filter;
     this.tellsPosition = cursor;
     this.phase =
@@ -99,6 +100,24 @@ export class Subscription<Events extends EventMap> {
             coveredTo: undefined,
           };
     this.overflowsSeen = state.stream.overflows;
+  }
+
+  /** Its stream: the state's, not a field of its own. */
+  get stream(): SseStream<Events> {
+    return this.state.stream;
+  }
+
+  /** The topics it delivers now. */
+  get topics(): readonly string[] {
+    const topics = this.#topics;
+    if (topics === undefined) return [];
+    return typeof topics === 'string' ? [topics] : [...topics];
+  }
+
+  /** Whether it delivers `topic`. */
+  delivers(topic: string): boolean {
+    const topics = this.#topics;
+    return typeof topics === 'string' ? topics === topic : topics?.has(topic) === true;
   }
 
   /** Where its replay starts, while it is replaying. */
@@ -121,7 +140,7 @@ export class Subscription<Events extends EventMap> {
    * replay, nor when an earlier replay of the topic, left halfway, already handed it on.
    */
   owes(entry: HubEntry): boolean {
-    if (!this.topics.has(entry.topic)) return false;
+    if (!this.delivers(entry.topic)) return false;
     const before = this.state.replayedTo?.get(entry.topic);
     return before === undefined || compareIds(entry.id, before) > 0;
   }
@@ -201,7 +220,13 @@ export class Subscription<Events extends EventMap> {
    * the rest of it.
    */
   leave(topic: string): void {
-    this.topics.delete(topic);
+    const topics = this.#topics;
+    if (
+      topics === topic ||
+      (typeof topics === 'object' && topics.delete(topic) && topics.size === 0)
+    ) {
+      this.#topics = undefined;
+    }
     const phase = this.phase;
     if (phase.name === 'replaying' || phase.name === 'holding') dropHeld(phase, topic);
     if (phase.name === 'replaying' && phase.coveredTo !== undefined) {
@@ -212,7 +237,7 @@ export class Subscription<Events extends EventMap> {
         state.replayedTo.set(topic, phase.coveredTo);
       }
     }
-    if (this.topics.size === 0) this.phase = GONE;
+    if (this.#topics === undefined) this.phase = GONE;
   }
 }
 

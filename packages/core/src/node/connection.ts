@@ -51,10 +51,15 @@ export function isHeld(socket: HeldSocket): boolean {
   return socket[HOLDER] !== undefined;
 }
 
-/** Makes `holder` the socket's one live stream, told when the socket closes. */
-export function hold(socket: HeldSocket, holder: ConnectionHolder): void {
+/**
+ * Makes `holder` the socket's one live stream, told when the socket closes. `watched`: the
+ * holder already hears of the socket closing through a response that has the socket (Node
+ * emits the response's `'close'` then), so no listener is added: each one grows the socket's
+ * array of `'close'` listeners, held per idle connection.
+ */
+export function hold(socket: HeldSocket, holder: ConnectionHolder, watched = false): void {
   socket[HOLDER] = holder;
-  socket.on('close', onSocketClose);
+  if (!watched) socket.on('close', onSocketClose);
 }
 
 /** Frees the socket for a later stream (a keep-alive connection serves the next request). */

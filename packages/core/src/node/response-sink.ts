@@ -8,6 +8,15 @@ import { DEFAULT_HEARTBEAT_MS } from '../stream-options.js';
 import { type ConnectionHolder, hold, isConnectionGone, letGo } from './connection.js';
 import type { NodeResponseLike, NodeSocketLike } from './types.js';
 
+/** A write of the sink is scheduled (see `scheduleWrite`). */
+const SCHEDULED = 1;
+/** The response asked to wait for `'drain'`. */
+const AWAITING_DRAIN = 2;
+/** The stream closed: the sink ends the response once what is queued is written. */
+const ENDING = 4;
+/** The sink let go of the response: it writes nothing more. */
+const RELEASED = 8;
+
 /** Where a response's sink is kept, so the three listeners are shared functions, not closures. */
 const SINK = Symbol('ssekit.responseSink');
 
@@ -20,10 +29,8 @@ interface SinkedResponse extends NodeResponseLike {
  * connections each cost one small object here.
  */
 export class ResponseSink implements Sink, ConnectionHolder {
-  #scheduled = false;
-  #awaitingDrain = false;
-  #ending = false;
-  #released = false;
+  /** `SCHEDULED`, `AWAITING_DRAIN`, `ENDING`, `RELEASED`: bits of one field, not four fields. */
+  #flags = 0;
   readonly #source: SinkSource;
   readonly #res: SinkedResponse;
   /** After `close()`, how long the client may take nothing before it is cut off. */
@@ -45,32 +52,36 @@ export class ResponseSink implements Sink, ConnectionHolder {
     res[SINK] = this;
     res.on('close', onResponseClose);
     res.on('error', onResponseError);
-    if (socket !== undefined) hold(socket, this);
+    // A response queued behind another on its connection has no socket yet, and on some Node
+    // lines never closes when the socket dies: only then does the sink listen to the socket.
+    if (socket !== undefined) hold(socket, this, res.socket === socket);
   }
 
   // Bytes the response accepted below its own high-water mark count as sent, like Node does:
   // no 'drain' would ever announce them leaving.
   get bufferedBytes(): number {
-    return this.#awaitingDrain && !this.#released ? this.#res.writableLength : 0;
+    return (this.#flags & (AWAITING_DRAIN | RELEASED)) === AWAITING_DRAIN
+      ? this.#res.writableLength
+      : 0;
   }
 
   wake(): void {
-    if (this.#scheduled || this.#awaitingDrain || this.#released) return;
-    this.#scheduled = true;
+    if ((this.#flags & (SCHEDULED | AWAITING_DRAIN | RELEASED)) !== 0) return;
+    this.#flags |= SCHEDULED;
     scheduleWrite(this);
   }
 
   end(): void {
-    this.#ending = true;
+    this.#flags |= ENDING;
     // What is left may never be taken: a client that stopped reading would hold the connection,
     // and a graceful server shutdown, forever. Node cuts the socket off once it has been idle
     // (nothing taken) this long; a client that keeps reading keeps it alive.
     this.#res.setTimeout?.(this.#closeTimeoutMs);
-    if (!this.#scheduled && !this.#awaitingDrain) this.write();
+    if ((this.#flags & (SCHEDULED | AWAITING_DRAIN)) === 0) this.write();
   }
 
   destroy(): void {
-    if (this.#released) return;
+    if ((this.#flags & RELEASED) !== 0) return;
     this.#release();
     const res = this.#res;
     if (!res.writableEnded && !res.destroyed) res.destroy();
@@ -78,8 +89,8 @@ export class ResponseSink implements Sink, ConnectionHolder {
 
   /** Writes what is queued, a batch at a time, until the response asks to wait for `'drain'`. */
   write(): void {
-    this.#scheduled = false;
-    if (this.#released || this.#awaitingDrain) return;
+    this.#flags &= ~SCHEDULED;
+    if ((this.#flags & (RELEASED | AWAITING_DRAIN)) !== 0) return;
     const res = this.#res;
     // A response whose connection died without a 'close' reaching us accepts nothing, silently.
     if (isConnectionGone(res, this.#socket)) {
@@ -105,18 +116,18 @@ export class ResponseSink implements Sink, ConnectionHolder {
           return;
         }
         // Listened for only while needed: most connections never fill their socket.
-        this.#awaitingDrain = true;
+        this.#flags |= AWAITING_DRAIN;
         res.on('drain', onResponseDrain);
         return;
       }
       wrote = true;
     }
     if (wrote) this.#source.drained();
-    if (this.#ending) this.#finish();
+    if ((this.#flags & ENDING) !== 0) this.#finish();
   }
 
   drained(): void {
-    this.#awaitingDrain = false;
+    this.#flags &= ~AWAITING_DRAIN;
     this.#res.off('drain', onResponseDrain);
     this.#source.drained();
     this.write();
@@ -136,8 +147,8 @@ export class ResponseSink implements Sink, ConnectionHolder {
   }
 
   #release(): void {
-    if (this.#released) return;
-    this.#released = true;
+    if ((this.#flags & RELEASED) !== 0) return;
+    this.#flags |= RELEASED;
     const res = this.#res;
     res.off('drain', onResponseDrain);
     res.off('close', onResponseClose);
