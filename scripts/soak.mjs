@@ -1,5 +1,5 @@
 // `npm run soak [-- --report] [-- --node <path to another node binary> ...]`: first the steady
-// soak (bench/soak.mjs: 1,000 clients, 100 events/s for 10 minutes, every event counted, the
+// soak (bench/soak.mjs: 1,000 clients, 50 events/s for 10 minutes, every event counted, the
 // heap at start and end, flat within 5%; `--minutes=N`, `--clients=N`, `--rate=N`, `--impl=NAME`
 // are passed to it), then the reliability suite at full load (5,000 clients per adapter in waves, 5,000 streams at shutdown, ...) plus
 // every property test with many more cases, one test file at a time so that no two loads share
