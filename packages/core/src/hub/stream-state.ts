@@ -66,6 +66,15 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
     return this.#rare;
   }
 
+  /** Clearing a field the stream never set makes no record: every replay ends by clearing. */
+  #setRare<Field extends keyof RareState<Events>>(
+    field: Field,
+    value: RareState<Events>[Field],
+  ): void {
+    if (value === undefined && this.#rare === undefined) return;
+    this.#rareState()[field] = value;
+  }
+
   /**
    * Topics whose replay reached live delivery on this stream: subscribed again, they continue
    * live. A topic enters only once its replay has finished, never when it starts.
@@ -75,7 +84,7 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
   }
 
   set replayed(topics: Set<string> | undefined) {
-    this.#rareState().replayed = topics;
+    this.#setRare('replayed', topics);
   }
 
   /**
@@ -87,7 +96,7 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
   }
 
   set replayedTo(topics: Map<string, string> | undefined) {
-    this.#rareState().replayedTo = topics;
+    this.#setRare('replayedTo', topics);
   }
 
   /** Subscriptions whose replay starts at the end of this turn, as one (see `replay.ts`). */
@@ -96,7 +105,7 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
   }
 
   set replayBatch(batch: Subscription<Events>[] | undefined) {
-    this.#rareState().replayBatch = batch;
+    this.#setRare('replayBatch', batch);
   }
 
   /** Replays waiting for the one under way on this stream; `undefined` when none is under way. */
@@ -105,7 +114,7 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
   }
 
   set queuedReplays(replays: Subscription<Events>[][] | undefined) {
-    this.#rareState().queuedReplays = replays;
+    this.#setRare('queuedReplays', replays);
   }
 
   /** Events of latest-value topics waiting for the client to read (see `latest-values.ts`). */
@@ -114,7 +123,7 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
   }
 
   set latest(pending: PendingLatest | undefined) {
-    this.#rareState().latest = pending;
+    this.#setRare('latest', pending);
   }
 
   streamClosed(): void {
