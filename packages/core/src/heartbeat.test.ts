@@ -96,4 +96,46 @@ describe('shared heartbeat ticker', () => {
     expect(members.filter((member) => member.beats.length > 0).length).toBe(beaten);
     expect(beaten).toBeLessThan(MANY);
   });
+
+  it('starts no second pass on a tick that comes while the previous pass is still writing', async () => {
+    const { members, first, last } = join(MANY);
+    // Each comment is slow, so the pass spans several ticks: the timer fires between its slices.
+    for (const member of members) member.onComment = () => busyFor(0.2);
+    const counted = new Counted(first);
+    let firstCountWhenPassEnded = 0;
+    const started = performance.now();
+    let passMs = 0;
+    last.onComment = () => {
+      busyFor(0.2);
+      firstCountWhenPassEnded = counted.increments;
+      passMs = performance.now() - started;
+    };
+    await until(() => last.beats.length > 0);
+    // Without ticks firing inside the pass, the test could not tell; they did.
+    expect(passMs).toBeGreaterThan(2 * (INTERVAL_MS / 4));
+    // One pass went over the first member; no tick during it started another over the same ones.
+    expect(firstCountWhenPassEnded).toBe(1);
+    expect(members.every((member) => member.beats.length === 1)).toBe(true);
+  });
 });
+
+/** Counts the ticker's increments of one member's idle ticks, keeping what they store. */
+class Counted {
+  increments = 0;
+  constructor(member: Member) {
+    let ticks = member[idleTicks];
+    Object.defineProperty(member, idleTicks, {
+      get: () => ticks,
+      set: (value: number) => {
+        if (value === ticks + 1) this.increments += 1;
+        ticks = value;
+      },
+    });
+  }
+}
+
+/** Holds the thread for `ms`, as a slow write would. */
+function busyFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {}
+}
