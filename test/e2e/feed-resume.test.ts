@@ -47,8 +47,20 @@ describeInChromium('feed in Chromium', () => {
 
     await page.goto(`${base}/`);
     await page.waitForFunction(() => document.querySelectorAll('#postcards li').length >= 5);
+    // The client waits a random part of the 1 s retry (full jitter) and the server is still up,
+    // so 'reconnecting' may last a few milliseconds: record every state rather than poll for it.
+    await page.evaluate(() => {
+      const states: string[] = [];
+      Object.assign(window, { states });
+      new MutationObserver(() => states.push(document.body.dataset.state ?? '')).observe(
+        document.body,
+        { attributeFilter: ['data-state'] },
+      );
+    });
     server.closeAllConnections();
-    await page.waitForSelector('body[data-state="reconnecting"]');
+    await page.waitForFunction(() =>
+      (window as unknown as { states: string[] }).states.includes('reconnecting'),
+    );
     const beforeDrop = await cards();
     await page.waitForFunction(
       (count) => document.querySelectorAll('#postcards li').length >= count + 5,
