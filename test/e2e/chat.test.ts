@@ -33,9 +33,17 @@ describeInChromium('chat in Chromium', () => {
     return page;
   }
 
+  /** Sends `text` and waits for the server's answer, as a person does before the next line. */
   async function say(page: Page, text: string): Promise<void> {
     await page.fill('#send input', text);
+    // Two POSTs in flight at once ride two connections and may be published in either order.
+    const answered = page.waitForResponse(
+      (response) =>
+        response.request().method() === 'POST' &&
+        new URL(response.url()).pathname.endsWith('/messages'),
+    );
     await page.click('#send button');
+    expect((await answered).status()).toBe(201);
   }
 
   const conversation = (page: Page) =>
