@@ -13,9 +13,10 @@ import { MAX_PARTITIONS } from './partition-ids.js';
 export interface RedisBrokerOptions {
   /**
    * A node-redis v5 or v6 client (`createClient()` from `redis`) or ioredis v5 or v6 client
-   * (`new Redis()`), connected, connecting or not yet connected. The broker duplicates it for the
-   * two connections it owns (publish and replay; the read loop) and never closes it. It listens
-   * to its `error` event (so a Redis outage cannot crash the process) until the broker closes.
+   * (`new Redis()`, also with `sentinels`), connected, connecting or not yet connected; not
+   * node-redis's `createSentinel()` (a `TypeError`). The broker duplicates it for the two
+   * connections it owns (publish and replay; the read loop) and never closes it. It listens to its
+   * `error` event (so a Redis outage cannot crash the process) until the broker closes.
    */
   client: RedisClientLike;
   /**

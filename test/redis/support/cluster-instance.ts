@@ -1,7 +1,8 @@
 /**
  * One server instance on a Redis Cluster, as the cluster suites run it: a hub whose broker is on
- * a fresh client of the given library, served over HTTP, with fetch readers opened against it.
- * Every instance made registers its teardown (readers, server, hub, client) in `cleanups`.
+ * a fresh client of the given library, served over HTTP, with fetch readers opened against it
+ * (`hubInstance`, which the Sentinel suite runs too). Every instance made registers its teardown
+ * (readers, server, hub, client) in `cleanups`.
  */
 import { createHub, type Hub } from '@ssekit/core';
 import { type RedisBroker, type RedisBrokerOptions, redisBroker } from '@ssekit/redis';
@@ -11,15 +12,18 @@ import { type HubServer, serveHub } from '../../hub/support/server.js';
 import { until } from '../../support/wait.js';
 import type { ClusterClient, ClusterLibrary } from './cluster-clients.js';
 
-export interface ClusterInstance {
+export interface HubInstance {
   hub: Hub;
   broker: RedisBroker;
   server: HubServer;
-  client: ClusterClient;
   /** What the hub reported (replay failures while Redis changes under it), instead of logging. */
   hubErrors: unknown[];
   /** Opens a client of `topics` over HTTP, resuming from `lastEventId` when given. */
   open(topics: readonly string[], lastEventId?: string): FetchReader;
+}
+
+export interface ClusterInstance extends HubInstance {
+  client: ClusterClient;
 }
 
 /** Starts an instance on the cluster at `seeds`, 6 partitions unless `options` say otherwise. */
@@ -31,7 +35,24 @@ export async function clusterInstance(
   options: Partial<RedisBrokerOptions> = {},
 ): Promise<ClusterInstance> {
   const client = await library.connected(seeds);
-  const broker = redisBroker({ client, key, partitions: 6, onError: () => {}, ...options });
+  const instance = await hubInstance(
+    { client, key, partitions: 6, ...options },
+    () => library.close(client),
+    cleanups,
+  );
+  return { ...instance, client };
+}
+
+/**
+ * Starts a hub whose broker has `options` (errors left to the test), served over HTTP. Its
+ * teardown, ending with `close` (the client's), goes to `cleanups`.
+ */
+export async function hubInstance(
+  options: RedisBrokerOptions,
+  close: () => Promise<void> | void,
+  cleanups: Array<() => Promise<void> | void>,
+): Promise<HubInstance> {
+  const broker = redisBroker({ onError: () => {}, ...options });
   const hubErrors: unknown[] = [];
   const hub = createHub({ broker, onError: (error) => hubErrors.push(error) });
   const server = await serveHub(hub, { stream: { heartbeat: false } });
@@ -40,7 +61,7 @@ export async function clusterInstance(
     for (const reader of readers) reader.abort();
     await server.close();
     await hub.close();
-    library.close(client);
+    await close();
   });
   await broker.ready();
   const open = (topics: readonly string[], lastEventId?: string) => {
@@ -48,12 +69,12 @@ export async function clusterInstance(
     readers.push(reader);
     return reader;
   };
-  return { hub, broker, server, client, hubErrors, open };
+  return { hub, broker, server, hubErrors, open };
 }
 
 /** Opens one client of `topic` on each instance and waits until every hub counts its stream. */
 export async function openOnEach(
-  instances: readonly ClusterInstance[],
+  instances: readonly HubInstance[],
   topic: string,
 ): Promise<FetchReader[]> {
   const readers = instances.map((instance) => instance.open([topic]));

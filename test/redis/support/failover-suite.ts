@@ -24,7 +24,7 @@ import { clusterInstance, dataOf, openOnEach, streamKeyOf } from './cluster-inst
 import { expectDelivered, seen } from './delivered.js';
 import { type ClusterNode, type LocalCluster, localCluster } from './local-cluster.js';
 import { canRunRedisServer } from './private-redis.js';
-import { steadyPublisher } from './steady-publisher.js';
+import { type PublishOutcome, steadyPublisher } from './steady-publisher.js';
 
 const runnable = await canRunRedisServer();
 
@@ -33,7 +33,7 @@ const KEY = 'ssekit:{failover}';
 const VICTIM = 'room:{victim}';
 
 /** What the crash tests publish before the kill: five the replica has, three it never gets. */
-const BEFORE_CRASH = [
+export const BEFORE_CRASH = [
   'kept 0',
   'kept 1',
   'kept 2',
@@ -75,11 +75,27 @@ async function crashLosingThree(
 }
 
 /**
+ * Asserts what each `live` client got across a crash that lost three events
+ * (`crashLosingThree`): the eight, the reset, then every event of `outcomes` (published after the
+ * failover) once, in order, and one last event. Returns what the first got after the reset.
+ */
+export function expectResetAfterLoss(
+  live: readonly FetchReader[],
+  outcomes: readonly PublishOutcome[],
+): string[] {
+  for (const reader of live) {
+    expect(seen(reader).slice(0, BEFORE_CRASH.length + 1)).toEqual([...BEFORE_CRASH, 'RESET']);
+    expectDelivered(seen(reader).slice(BEFORE_CRASH.length + 1, -1), outcomes);
+  }
+  return seen(live[0] as FetchReader).slice(BEFORE_CRASH.length + 1);
+}
+
+/**
  * Publishes `data` until Redis stores it, as an application does after a failover: a cluster
  * client may still send a command to the dead master after others reached the new one (ioredis 6
  * once answered ECONNREFUSED right after three publishes had succeeded), and the publish rejects.
  */
-async function publishOnceStored(hub: Hub, topic: string, data: string): Promise<string> {
+export async function publishOnceStored(hub: Hub, topic: string, data: string): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -94,9 +110,9 @@ async function publishOnceStored(hub: Hub, topic: string, data: string): Promise
 /**
  * Opens a client until the hub answers it: a replay whose Redis command fails closes the stream
  * (the client retries, as an EventSource does), which happens while a cluster client still looks
- * for the new master.
+ * for the new master (or a client behind Sentinel for the new primary: `sentinel-failover.test.ts`).
  */
-async function answered(open: () => FetchReader): Promise<FetchReader> {
+export async function answered(open: () => FetchReader): Promise<FetchReader> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const reader = open();
@@ -294,14 +310,7 @@ export function describeFailover(name: string): void {
           () => `the resumes (${library.name}): ${JSON.stringify([fromKept, fromLost].map(seen))}`,
           60_000,
         );
-        for (const reader of live) {
-          expect(seen(reader).slice(0, BEFORE_CRASH.length + 1)).toEqual([
-            ...BEFORE_CRASH,
-            'RESET',
-          ]);
-          expectDelivered(seen(reader).slice(BEFORE_CRASH.length + 1, -1), outcomes);
-        }
-        const stored = seen(live[0] as FetchReader).slice(BEFORE_CRASH.length + 1);
+        const stored = expectResetAfterLoss(live, outcomes);
         expect(seen(fromKept)).toEqual(stored);
         expect(seen(fromLost)[0]).toBe('RESET');
         expect(seen(fromLost).filter((data) => data.startsWith('lost'))).toEqual([]);

@@ -14,8 +14,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createClient } from 'redis';
-import { freePort, portIsFree, waitUntilAnswering } from './private-redis.js';
+import {
+  commandOnce,
+  freePort,
+  portIsFree,
+  SYNC_AT_ONCE,
+  serverArgs,
+  waitUntilAnswering,
+} from './private-redis.js';
 
 const run = promisify(execFile);
 
@@ -92,27 +98,16 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
       const child = spawn(
         'redis-server',
         [
+          ...serverArgs(port, dir),
           '--cluster-enabled',
           'yes',
-          '--port',
-          String(port),
           '--cluster-config-file',
           join(dir, `nodes-${port}.conf`),
           '--cluster-node-timeout',
           String(NODE_TIMEOUT_MS),
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          // A replica syncs at once (the default waits 5 s to gather replicas for one transfer).
-          '--repl-diskless-sync-delay',
-          '0',
-          '--bind',
-          '127.0.0.1',
+          ...SYNC_AT_ONCE,
           '--daemonize',
           'no',
-          '--dir',
-          dir,
         ],
         { stdio: 'ignore' },
       );
@@ -133,16 +128,7 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
     await dispose();
     throw error;
   }
-  const command = async (port: number, args: readonly string[]): Promise<unknown> => {
-    const client = createClient({ url: urlOf(port), socket: { reconnectStrategy: false } });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      return await client.sendCommand([...args]);
-    } finally {
-      client.destroy();
-    }
-  };
+  const command = (port: number, args: readonly string[]) => commandOnce(urlOf(port), args);
   const nodes = await Promise.all(
     ports.map(async (port) => {
       const id = String(await command(port, ['CLUSTER', 'MYID']));

@@ -37,22 +37,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
   let exited: Promise<void> = Promise.resolve();
 
   const start = async () => {
-    server = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      { stdio: 'ignore' },
-    );
+    server = spawn('redis-server', serverArgs(port, dir), { stdio: 'ignore' });
     const child = server;
     exited = new Promise((resolve) => child.once('exit', () => resolve()));
     await waitUntilAnswering(url);
@@ -84,6 +69,28 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
 }
 
+/**
+ * The arguments every test's own `redis-server` starts with: `port` on loopback only, persistence
+ * off, files (if any) in `dir`.
+ */
+export function serverArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ];
+}
+
+/** A replica syncs at once (the default waits 5 s to gather replicas for one transfer). */
+export const SYNC_AT_ONCE = ['--repl-diskless-sync-delay', '0'];
+
 /** Whether nothing listens on `port` of 127.0.0.1 now. */
 export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -103,6 +110,18 @@ export async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Sends one command to the server at `url` on a connection of its own, closed after. */
+export async function commandOnce(url: string, args: readonly string[]): Promise<unknown> {
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await client.sendCommand([...args]);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Resolves once the server at `url` answers PING (within 10 s). */

@@ -33,6 +33,7 @@ export function toConnection(client: RedisClientLike, field: string): RedisConne
   if (isNodeRedisCluster(client)) {
     return nodeRedisClusterConnection(checkScripting(client, 'sendCommand', field));
   }
+  if (isNodeRedisSentinel(client)) throw sentinelRefused(field);
   if (isNodeRedisClient(client)) return nodeRedisConnection(client);
   if (isIoredisClient(client)) return ioredisConnection(client);
   if (isConnection(client)) return client;
@@ -57,6 +58,34 @@ function checkScripting<Client>(client: Client, method: string, field: string): 
       `ssekit/redis: "${field}" is a Redis Cluster client without ${method}(), so the broker ` +
         'cannot run its append script (EVALSHA) through it. Pass the cluster client itself ' +
         '(createCluster() from "redis", or new Redis.Cluster() from "ioredis").',
+    ),
+    { code: 'ERR_SSE_INVALID_OPTION' },
+  );
+}
+
+/**
+ * node-redis's Sentinel client (`createSentinel()`) looks like a node-redis client (v6 has
+ * `duplicate()` too) but takes `sendCommand(isReadonly, args)`, and after a failover sends a
+ * command that met a dropped connection or `READONLY` again by itself (`maxCommandRediscovers`),
+ * which would bypass the broker's one send at a time of a publish. Refused rather than half used.
+ */
+function isNodeRedisSentinel(client: unknown): boolean {
+  const candidate = client as { getMasterNode?: unknown; acquire?: unknown } | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.getMasterNode === 'function' &&
+    typeof candidate.acquire === 'function'
+  );
+}
+
+function sentinelRefused(field: string): TypeError {
+  return Object.assign(
+    new TypeError(
+      `ssekit/redis: "${field}" is a node-redis Sentinel client (createSentinel()), which the ` +
+        'broker does not support: it sends a command again by itself when the primary changes, ' +
+        'so a publish could be stored twice. Pass an ioredis client with sentinels ' +
+        '(new Redis({ sentinels, name })), or a node-redis createClient() of the primary.',
     ),
     { code: 'ERR_SSE_INVALID_OPTION' },
   );
