@@ -2,8 +2,10 @@
  * A TCP proxy in front of Redis that can drop a connection at the moment a test needs: right
  * after Redis received a command but before its reply reaches the client (Redis ran it, the
  * client cannot know), or before the command reaches Redis at all. It can also answer a command
- * in Redis's place, with an error Redis gives in passing (LOADING after a restart). Clients
- * connect to `url` and reconnect through it as they would to Redis.
+ * in Redis's place, with an error Redis gives in passing (LOADING after a restart), or turn a
+ * connection into a blackhole: both TCP connections stay open and nothing is forwarded either way,
+ * as in a network partition, until the test closes them as the operating system eventually would.
+ * Clients connect to `url` and reconnect through it as they would to Redis.
  */
 import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 
@@ -12,7 +14,7 @@ export type CutMoment = 'before-reply' | 'before-command';
 
 /** What happens to the next command that matches. */
 type Trap =
-  | { match: string; moment: CutMoment; done: () => void }
+  | { match: string; moment: CutMoment; blackhole: boolean; done: () => void }
   | { match: string; answer: string; done: () => void };
 
 export interface CuttingProxy {
@@ -22,6 +24,16 @@ export interface CuttingProxy {
    * matches EVALSHA); resolves once it is cut.
    */
   cutNext(match: string, moment: CutMoment): Promise<void>;
+  /**
+   * Stops forwarding, both ways, on the connection that next sends a command containing `match`,
+   * and keeps its sockets open: at `before-command` that command is dropped too, at
+   * `before-reply` it reaches Redis and its reply does not. Resolves once it is in effect.
+   */
+  blackholeNext(match: string, moment: CutMoment): Promise<void>;
+  /** What clients sent into a blackhole, dropped there (one chunk as it arrived per element). */
+  readonly swallowed: readonly Buffer[];
+  /** Closes the blackholed connections (what the operating system does once it gives up). */
+  closeBlackholed(): void;
   /** Answers the next command containing `match` with `reply` (raw RESP) instead of Redis. */
   answerNext(match: string, reply: string): Promise<void>;
   /** While refusing, new connections are closed at once (Redis looks down). */
@@ -34,6 +46,8 @@ export async function cuttingProxy(redisUrl: string): Promise<CuttingProxy> {
   const sockets = new Set<Socket>();
   let armed: Trap | undefined;
   let refusing = false;
+  const blackholed = new Set<Socket>();
+  const swallowed: Buffer[] = [];
 
   const server = createServer((client) => {
     if (refusing) {
@@ -51,12 +65,25 @@ export async function cuttingProxy(redisUrl: string): Promise<CuttingProxy> {
       });
     }
     let cutOnReply: (() => void) | undefined;
+    let silent = false;
     client.on('data', (chunk: Buffer) => {
+      if (silent) {
+        swallowed.push(chunk);
+        return;
+      }
       const trap = armed;
       if (trap !== undefined && chunk.includes(trap.match)) {
         armed = undefined;
         if ('answer' in trap) {
           client.write(trap.answer);
+          trap.done();
+          return;
+        }
+        if (trap.blackhole) {
+          silent = true;
+          blackholed.add(client);
+          if (trap.moment === 'before-reply') upstream.write(chunk);
+          else swallowed.push(chunk);
           trap.done();
           return;
         }
@@ -70,6 +97,7 @@ export async function cuttingProxy(redisUrl: string): Promise<CuttingProxy> {
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (silent) return;
       if (cutOnReply !== undefined) {
         for (const socket of pair) socket.destroy();
         cutOnReply();
@@ -86,8 +114,18 @@ export async function cuttingProxy(redisUrl: string): Promise<CuttingProxy> {
     url: `redis://127.0.0.1:${port}`,
     cutNext(match, moment) {
       return new Promise((done) => {
-        armed = { match, moment, done };
+        armed = { match, moment, blackhole: false, done };
       });
+    },
+    blackholeNext(match, moment) {
+      return new Promise((done) => {
+        armed = { match, moment, blackhole: true, done };
+      });
+    },
+    swallowed,
+    closeBlackholed() {
+      for (const socket of blackholed) socket.destroy();
+      blackholed.clear();
     },
     answerNext(match, answer) {
       return new Promise((done) => {
