@@ -100,7 +100,7 @@ async function backAgain(
 function unknownOutcome(key: string, error: unknown, signal: AbortSignal): SsekitError {
   const why = signal.aborted
     ? 'the broker closed before it could send it again'
-    : `the connection did not come back within ${RETRY_MS / 1000} s to send it again`;
+    : `it could not be sent again within ${RETRY_MS / 1000} s of the publish`;
   return new SsekitError(
     'ERR_SSE_PUBLISH_UNCERTAIN',
     `ssekit/redis: the event on "${key}" may or may not have been stored: Redis did not reply ` +
