@@ -7,6 +7,7 @@ import { checkKnownKeys, optionalFunction, positiveInteger } from '@ssekit/core/
 import type { Retention } from './append-script.js';
 import type { RedisConnection } from './connection/connection.js';
 import { type RedisClientLike, toConnection } from './connection/to-connection.js';
+import { invalidOption } from './invalid-option.js';
 import { MAX_PARTITIONS } from './partition-ids.js';
 
 /** Options of `redisBroker`. Only `client` is required. */
@@ -104,11 +105,8 @@ export function checkBrokerOptions(options: RedisBrokerOptions): CheckedOptions 
   const owner = { owner: 'redisBroker' };
   const partitions = positiveInteger('partitions', options.partitions, { ...owner, fallback: 1 });
   if (partitions > MAX_PARTITIONS) {
-    throw Object.assign(
-      new TypeError(
-        `ssekit/redis: "partitions" must be at most ${MAX_PARTITIONS}, got ${partitions}.`,
-      ),
-      { code: 'ERR_SSE_INVALID_OPTION' },
+    throw invalidOption(
+      `ssekit/redis: "partitions" must be at most ${MAX_PARTITIONS}, got ${partitions}.`,
     );
   }
   if (client.isCluster === true && partitions === 1) checkClusterKey(key);
@@ -140,11 +138,8 @@ export function checkBrokerOptions(options: RedisBrokerOptions): CheckedOptions 
 function checkKey(key: unknown): string {
   if (key === undefined) return DEFAULT_KEY;
   if (typeof key !== 'string' || key === '') {
-    throw Object.assign(
-      new TypeError(
-        `ssekit/redis: "key" must be a non-empty string like 'ssekit:chat', got ${describe(key)}.`,
-      ),
-      { code: 'ERR_SSE_INVALID_OPTION' },
+    throw invalidOption(
+      `ssekit/redis: "key" must be a non-empty string like 'ssekit:chat', got ${describe(key)}.`,
     );
   }
   return key;
@@ -157,13 +152,10 @@ function checkKey(key: unknown): string {
  */
 function checkClusterKey(key: string): void {
   if (hasHashTag(key)) return;
-  throw Object.assign(
-    new TypeError(
-      `ssekit/redis: "key" must have a hash tag on a Redis Cluster, like 'ssekit:{events}' ` +
-        `(got "${key}"): the stream and the records the append script keeps beside it must ` +
-        "share one slot. Put the key's name in braces, or set partitions above 1.",
-    ),
-    { code: 'ERR_SSE_INVALID_OPTION' },
+  throw invalidOption(
+    `ssekit/redis: "key" must have a hash tag on a Redis Cluster, like 'ssekit:{events}' ` +
+      `(got "${key}"): the stream and the records the append script keeps beside it must ` +
+      "share one slot. Put the key's name in braces, or set partitions above 1.",
   );
 }
 

@@ -1,3 +1,4 @@
+import { invalidOption } from '../invalid-option.js';
 import type { RedisConnection } from './connection.js';
 import { type IoredisClientLike, ioredisConnection, isIoredisClient } from './ioredis.js';
 import {
@@ -37,13 +38,10 @@ export function toConnection(client: RedisClientLike, field: string): RedisConne
   if (isNodeRedisClient(client)) return nodeRedisConnection(client);
   if (isIoredisClient(client)) return ioredisConnection(client);
   if (isConnection(client)) return client;
-  throw Object.assign(
-    new TypeError(
-      `ssekit/redis: "${field}" must be a node-redis client (createClient() or createCluster() ` +
-        'from "redis"), an ioredis client (new Redis() or new Redis.Cluster()), or a ' +
-        'RedisConnection; got something else.',
-    ),
-    { code: 'ERR_SSE_INVALID_OPTION' },
+  throw invalidOption(
+    `ssekit/redis: "${field}" must be a node-redis client (createClient() or createCluster() ` +
+      'from "redis"), an ioredis client (new Redis() or new Redis.Cluster()), or a ' +
+      'RedisConnection; got something else.',
   );
 }
 
@@ -53,13 +51,10 @@ export function toConnection(client: RedisClientLike, field: string): RedisConne
  */
 function checkScripting<Client>(client: Client, method: string, field: string): Client {
   if (typeof (client as Record<string, unknown>)[method] === 'function') return client;
-  throw Object.assign(
-    new TypeError(
-      `ssekit/redis: "${field}" is a Redis Cluster client without ${method}(), so the broker ` +
-        'cannot run its append script (EVALSHA) through it. Pass the cluster client itself ' +
-        '(createCluster() from "redis", or new Redis.Cluster() from "ioredis").',
-    ),
-    { code: 'ERR_SSE_INVALID_OPTION' },
+  throw invalidOption(
+    `ssekit/redis: "${field}" is a Redis Cluster client without ${method}(), so the broker ` +
+      'cannot run its append script (EVALSHA) through it. Pass the cluster client itself ' +
+      '(createCluster() from "redis", or new Redis.Cluster() from "ioredis").',
   );
 }
 
@@ -80,14 +75,11 @@ function isNodeRedisSentinel(client: unknown): boolean {
 }
 
 function sentinelRefused(field: string): TypeError {
-  return Object.assign(
-    new TypeError(
-      `ssekit/redis: "${field}" is a node-redis Sentinel client (createSentinel()), which the ` +
-        'broker does not support: it sends a command again by itself when the primary changes, ' +
-        'so a publish could be stored twice. Pass an ioredis client with sentinels ' +
-        '(new Redis({ sentinels, name })), or a node-redis createClient() of the primary.',
-    ),
-    { code: 'ERR_SSE_INVALID_OPTION' },
+  return invalidOption(
+    `ssekit/redis: "${field}" is a node-redis Sentinel client (createSentinel()), which the ` +
+      'broker does not support: it sends a command again by itself when the primary changes, ' +
+      'so a publish could be stored twice. Pass an ioredis client with sentinels ' +
+      '(new Redis({ sentinels, name })), or a node-redis createClient() of the primary.',
   );
 }
 
