@@ -9,18 +9,18 @@
  * another master (`slot-migration.ts`); `dispose` kills every process and removes every directory
  * it made.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   commandOnce,
-  freePort,
   portIsFree,
+  type RedisProcess,
   SYNC_AT_ONCE,
   serverArgs,
-  waitUntilAnswering,
+  startRedisServer,
 } from './private-redis.js';
 
 const run = promisify(execFile);
@@ -70,21 +70,11 @@ export interface LocalCluster {
 export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Promise<LocalCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'ssekit-cluster-'));
   const count = masters * (1 + replicasEach);
-  const processes = new Map<number, { child: ChildProcess; exited: Promise<void> }>();
+  const processes = new Map<number, RedisProcess>();
   const killed = new Set<number>();
   const ports: number[] = [];
-  // Distinct: a port probed free can be handed out again by the next probe. Two nodes given one
-  // port make a cluster of five, one master without a replica (a failover test once stopped on
-  // such a master, and a redis-server outlived the test).
-  while (ports.length < count) {
-    const port = await freePort();
-    // A cluster node also listens on its port + 10000 (the cluster bus): that port must exist
-    // (redis-server refuses a port above 55535) and be free, or the node never starts.
-    const bus = port + 10_000;
-    if (!ports.includes(port) && bus <= 65_535 && (await portIsFree(bus))) ports.push(port);
-  }
   /** Every process started, killed or not: dispose waits for each to be gone. */
-  const spawned: Array<{ child: ChildProcess; exited: Promise<void> }> = [];
+  const spawned: RedisProcess[] = [];
   const dispose = async () => {
     for (const { child, exited } of spawned) {
       child.kill('SIGKILL');
@@ -94,10 +84,9 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of ports) {
-      const child = spawn(
-        'redis-server',
-        [
+    while (ports.length < count) {
+      const node = await startRedisServer(
+        (port) => [
           ...serverArgs(port, dir),
           '--cluster-enabled',
           'yes',
@@ -109,13 +98,17 @@ export async function localCluster({ masters = 3, replicasEach = 1 } = {}): Prom
           '--daemonize',
           'no',
         ],
-        { stdio: 'ignore' },
+        // Distinct: a port probed free can be handed out again by the next probe (two nodes
+        // given one port made a cluster of five, one master without a replica). A cluster node
+        // also listens on its port + 10000 (the cluster bus): that port must exist (redis-server
+        // refuses a port above 55535) and be free, or the node never starts.
+        async (port) =>
+          !ports.includes(port) && port + 10_000 <= 65_535 && (await portIsFree(port + 10_000)),
       );
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      processes.set(port, { child, exited });
-      spawned.push({ child, exited });
+      ports.push(node.port);
+      processes.set(node.port, node);
+      spawned.push(node);
     }
-    for (const port of ports) await waitUntilAnswering(urlOf(port));
     await run('redis-cli', [
       '--cluster',
       'create',

@@ -7,17 +7,16 @@
  * replica to promote. Nodes can be killed (SIGKILL, as a crash) or stopped (SIGSTOP); `dispose`
  * kills every process and removes the directory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '../../support/wait.js';
 import {
   commandOnce,
-  freePort,
+  type RedisProcess,
   SYNC_AT_ONCE,
   serverArgs,
-  waitUntilAnswering,
+  startRedisServer,
 } from './private-redis.js';
 
 /** The name the Sentinel monitors the primary under. */
@@ -53,19 +52,7 @@ const FAILOVER_TIMEOUT_MS = 3000;
 
 export async function localSentinel(): Promise<LocalSentinel> {
   const dir = mkdtempSync(join(tmpdir(), 'ssekit-sentinel-'));
-  const processes = new Map<number, { child: ChildProcess; exited: Promise<void> }>();
-  const ports: number[] = [];
-  // Distinct: a port probed free can be handed out again by the next probe.
-  while (ports.length < 3) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
-  const [primaryPort, replicaPort, sentinelPort] = ports as [number, number, number];
-  const start = (port: number, args: readonly string[]) => {
-    const child = spawn('redis-server', [...args], { stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    processes.set(port, { child, exited });
-  };
+  const processes = new Map<number, RedisProcess>();
   const node = (port: number, extra: readonly string[] = []) => [
     ...serverArgs(port, dir),
     ...SYNC_AT_ONCE,
@@ -81,16 +68,25 @@ export async function localSentinel(): Promise<LocalSentinel> {
   };
   const command = (port: number, args: readonly string[]) =>
     commandOnce(`redis://127.0.0.1:${port}`, args);
-  const askSentinel = (subcommand: string) =>
-    command(sentinelPort, ['SENTINEL', subcommand, MASTER_NAME]);
   const info = async (port: number) => String(await command(port, ['INFO', 'replication']));
   const field = (text: string, name: string) => new RegExp(`${name}:(\\S+)`).exec(text)?.[1];
 
+  const start = async (args: (port: number) => string[]) => {
+    const started = await startRedisServer(args);
+    processes.set(started.port, started);
+    return started.port;
+  };
+
+  let primaryPort = 0;
+  let replicaPort = 0;
+  let sentinelPort = 0;
+  const askSentinel = (subcommand: string) =>
+    command(sentinelPort, ['SENTINEL', subcommand, MASTER_NAME]);
   try {
-    start(primaryPort, node(primaryPort));
-    start(replicaPort, node(replicaPort, ['--replicaof', '127.0.0.1', String(primaryPort)]));
-    await waitUntilAnswering(`redis://127.0.0.1:${primaryPort}`);
-    await waitUntilAnswering(`redis://127.0.0.1:${replicaPort}`);
+    primaryPort = await start((port) => node(port));
+    replicaPort = await start((port) =>
+      node(port, ['--replicaof', '127.0.0.1', String(primaryPort)]),
+    );
     await poll(
       async () => field(await info(replicaPort), 'master_link_status') === 'up',
       'the replica synced',
@@ -98,20 +94,21 @@ export async function localSentinel(): Promise<LocalSentinel> {
     );
     // Sentinel rewrites its configuration file, so it gets one of its own in the directory.
     const config = join(dir, 'sentinel.conf');
-    writeFileSync(
-      config,
-      [
-        `port ${sentinelPort}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${primaryPort} 1`,
-        `sentinel down-after-milliseconds ${MASTER_NAME} ${DOWN_AFTER_MS}`,
-        `sentinel failover-timeout ${MASTER_NAME} ${FAILOVER_TIMEOUT_MS}`,
-        '',
-      ].join('\n'),
-    );
-    start(sentinelPort, [config, '--sentinel']);
-    await waitUntilAnswering(`redis://127.0.0.1:${sentinelPort}`);
+    sentinelPort = await start((port) => {
+      writeFileSync(
+        config,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${primaryPort} 1`,
+          `sentinel down-after-milliseconds ${MASTER_NAME} ${DOWN_AFTER_MS}`,
+          `sentinel failover-timeout ${MASTER_NAME} ${FAILOVER_TIMEOUT_MS}`,
+          '',
+        ].join('\n'),
+      );
+      return [config, '--sentinel'];
+    });
     await poll(
       async () => {
         const replicas = (await askSentinel('REPLICAS')) as unknown[];

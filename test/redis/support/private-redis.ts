@@ -30,16 +30,22 @@ export async function canRunRedisServer(): Promise<boolean> {
 }
 
 export async function privateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ssekit-redis-'));
+  let server: RedisProcess | undefined;
+  try {
+    server = await startRedisServer((port) => serverArgs(port, dir));
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const { port } = server;
   const url = `redis://127.0.0.1:${port}`;
-  let server: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
 
+  // Started again on the same port: its clients reconnect to the address they know.
   const start = async () => {
-    server = spawn('redis-server', serverArgs(port, dir), { stdio: 'ignore' });
-    const child = server;
-    exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const child = spawn('redis-server', serverArgs(port, dir), { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    server = { port, child, exited };
     await waitUntilAnswering(url);
   };
 
@@ -49,11 +55,10 @@ export async function privateRedis(): Promise<PrivateRedis> {
     await client.connect();
     await client.sendCommand(['SHUTDOWN', mode]).catch(() => {});
     if (client.isOpen) client.destroy();
-    await exited;
+    await server?.exited;
     server = undefined;
   };
 
-  await start();
   return {
     url,
     port,
@@ -61,8 +66,8 @@ export async function privateRedis(): Promise<PrivateRedis> {
     stop,
     async dispose() {
       if (server !== undefined) {
-        server.kill('SIGKILL');
-        await exited;
+        server.child.kill('SIGKILL');
+        await server.exited;
       }
       rmSync(dir, { recursive: true, force: true });
     },
@@ -124,8 +129,15 @@ export async function commandOnce(url: string, args: readonly string[]): Promise
   }
 }
 
-/** Resolves once the server at `url` answers PING (within 10 s). */
-export async function waitUntilAnswering(url: string): Promise<void> {
+/**
+ * Resolves once the server at `url` answers PING (within 10 s).
+ * @param running - While it returns true the server may still come up; once false, the wait
+ *   ends with an error at once instead of at the deadline.
+ */
+export async function waitUntilAnswering(
+  url: string,
+  running: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = createClient({ url, socket: { reconnectStrategy: false } });
@@ -135,10 +147,50 @@ export async function waitUntilAnswering(url: string): Promise<void> {
       await client.ping();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (Date.now() > deadline || !running()) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       if (client.isOpen) client.destroy();
+    }
+  }
+}
+
+/** A `redis-server` process a test started. */
+export interface RedisProcess {
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+/**
+ * Starts `redis-server` with `args(port)` on a port probed free and resolves once it answers.
+ * Test files run side by side, each opening sockets: another process can take the probed port
+ * (or a cluster node's bus port) before the server binds it, and the server then exits at once.
+ * It is started again on another port, up to 5 times.
+ * @param usable - Whether a probed port may be used (distinct from others, a free bus port).
+ */
+export async function startRedisServer(
+  args: (port: number) => string[],
+  usable: (port: number) => Promise<boolean> | boolean = () => true,
+): Promise<RedisProcess> {
+  for (let attempt = 1; ; attempt++) {
+    let port = await freePort();
+    while (!(await usable(port))) port = await freePort();
+    const child = spawn('redis-server', args(port), { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const running = () => child.exitCode === null && child.signalCode === null;
+    try {
+      await waitUntilAnswering(`redis://127.0.0.1:${port}`, running);
+      return { port, child, exited };
+    } catch (error) {
+      if (running()) {
+        child.kill('SIGKILL');
+        await exited;
+        throw error;
+      }
+      if (attempt === 5) {
+        throw new Error(`redis-server exited at start on 5 ports in a row (the last ${port})`);
+      }
     }
   }
 }
