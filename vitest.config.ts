@@ -9,7 +9,7 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * One project per area, so that `npm test -- --project <name>` runs one of them: `unit` (the
  * tests beside the sources, and the type tests), `examples`, and each folder of test/ by its
  * name (a new folder is a new project). Every test binds port 0 and keeps its Redis keys under
- * a random prefix, so the files of every area, reliability included, run side by side, four at
+ * a random prefix, so the files of every area, reliability included, run side by side, six at
  * a time, the longest first (test/support/longest-first.ts): no area waits for another to end.
  * The reliability files measure their own process (heap, handles, sockets held), never time,
  * so a neighbour file in another process slows them without changing what they assert.
@@ -80,11 +80,11 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Most files wait (on Redis failovers, browsers, runtimes' idle timeouts, clients that
-    // stall) more than they compute: alone, each file keeps a core busy for a third of its
-    // time. Four at a time keep both cores busy; Vitest's default (one fewer than the cores)
-    // would run one file at a time here.
-    maxWorkers: 4,
+    // Most long files wait (on Redis failovers, browsers, runtimes' idle timeouts, clients that
+    // stall) more than they compute: run alone, the 20 longest took 318 s and 158 s of CPU.
+    // Six at a time keep both cores busy; Vitest's default (one fewer than the cores) would
+    // run one file at a time here.
+    maxWorkers: 6,
     sequence: { sequencer: LongestFirst },
   },
 });

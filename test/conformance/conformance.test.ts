@@ -38,7 +38,7 @@ import { type RunningServer, serverFactories } from './support/servers.js';
 const NON_ASCII_ID = 'évènement-✓-42';
 /**
  * Cleanup must follow the disconnect itself, not the next heartbeat (seconds away in these
- * tests) or a socket timeout. The bound is loose on purpose: the suite runs four files on two
+ * tests) or a socket timeout. The bound is loose on purpose: the suite runs six files on two
  * cores, and a worker waiting for a core must not read as a leak.
  */
 const CLEANUP_BUDGET_MS = 1_000;
