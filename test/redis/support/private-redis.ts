@@ -3,7 +3,7 @@
  * started again without touching the machine's shared Redis.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,10 +43,16 @@ export async function privateRedis(): Promise<PrivateRedis> {
 
   // Started again on the same port: its clients reconnect to the address they know.
   const start = async () => {
-    const child = spawn('redis-server', serverArgs(port, dir), { stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    server = { port, child, exited };
-    await waitUntilAnswering(url);
+    const restarted = spawnRedis(port, serverArgs(port, dir));
+    server = restarted;
+    try {
+      await waitUntilAnswering(url, restarted.running);
+    } catch (error) {
+      if (restarted.running()) throw error;
+      throw new Error(`redis-server could not start again on port ${port}: ${exitOf(restarted)}`, {
+        cause: error,
+      });
+    }
   };
 
   const stop = async (mode: 'SAVE' | 'NOSAVE') => {
@@ -105,7 +111,33 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * A free port for a test's own `redis-server`, below the kernel's ephemeral range, and its port
+ * + 10000 (a cluster node's bus) too. The kernel hands ports of that range to every `listen(0)`
+ * and outgoing connection of the files running beside this one, so a port probed free there can
+ * be taken before the server binds it, or while an outage test has the server stopped.
+ */
+async function redisPort(): Promise<number> {
+  const lowest = 10_000;
+  const highest = ephemeralRangeStart() - 10_001;
+  if (highest < lowest) return listenedPort();
+  for (;;) {
+    const port = lowest + Math.floor(Math.random() * (highest - lowest + 1));
+    if (await portIsFree(port)) return port;
+  }
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/);
+    return Number(start) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** A port the kernel hands out as free, where its ephemeral range leaves no room below. */
+function listenedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -140,16 +172,24 @@ export async function waitUntilAnswering(
 ): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const client = createClient({ url, socket: { reconnectStrategy: false } });
+    const client = createClient({
+      url,
+      socket: { reconnectStrategy: false },
+    });
     client.on('error', () => {});
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await client.connect();
-      await client.ping();
+      // Something else on the port may take the connection and never answer.
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer on ${url} within 1 s`)), 1000);
+      });
+      await Promise.race([client.connect().then(() => client.ping()), silent]);
       return;
     } catch (error) {
       if (Date.now() > deadline || !running()) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
+      clearTimeout(timer);
       if (client.isOpen) client.destroy();
     }
   }
@@ -159,14 +199,44 @@ export async function waitUntilAnswering(
 export interface RedisProcess {
   readonly port: number;
   readonly child: ChildProcess;
+  /** Resolves when the process has ended (or could not be spawned). */
   readonly exited: Promise<void>;
+  /** `false` once the process has ended. */
+  readonly running: () => boolean;
+}
+
+function spawnRedis(port: number, args: string[]): RedisProcess {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  let ended = false;
+  const exited = new Promise<void>((resolve) => {
+    const end = () => {
+      ended = true;
+      resolve();
+    };
+    child.once('exit', end);
+    // A spawn that fails (no binary, no process slot) emits 'error' and never 'exit'.
+    child.once('error', end);
+  });
+  return { port, child, exited, running: () => !ended };
+}
+
+function exitOf({ child }: RedisProcess): string {
+  return child.signalCode !== null
+    ? `it was killed (${child.signalCode})`
+    : `it exited with code ${child.exitCode ?? 'unknown (it could not be spawned)'}`;
+}
+
+/** The process id the server on `url` reports (`INFO server`). */
+async function processIdAt(url: string): Promise<number> {
+  const info = String(await commandOnce(url, ['INFO', 'server']));
+  return Number(/process_id:(\d+)/.exec(info)?.[1]);
 }
 
 /**
- * Starts `redis-server` with `args(port)` on a port probed free and resolves once it answers.
- * Test files run side by side, each opening sockets: another process can take the probed port
- * (or a cluster node's bus port) before the server binds it, and the server then exits at once.
- * It is started again on another port, up to 5 times.
+ * Starts `redis-server` with `args(port)` on a free port (see `redisPort`) and resolves once it
+ * answers. Should the port be taken before the server binds it anyway (another file's server
+ * picked it at the same moment), the server exits at once and is started again on another port,
+ * up to 5 times; a server that answers must be this process, not a neighbour's.
  * @param usable - Whether a probed port may be used (distinct from others, a free bus port).
  */
 export async function startRedisServer(
@@ -174,23 +244,27 @@ export async function startRedisServer(
   usable: (port: number) => Promise<boolean> | boolean = () => true,
 ): Promise<RedisProcess> {
   for (let attempt = 1; ; attempt++) {
-    let port = await freePort();
-    while (!(await usable(port))) port = await freePort();
-    const child = spawn('redis-server', args(port), { stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const running = () => child.exitCode === null && child.signalCode === null;
+    let port = await redisPort();
+    while (!(await usable(port))) port = await redisPort();
+    const server = spawnRedis(port, args(port));
+    const url = `redis://127.0.0.1:${port}`;
     try {
-      await waitUntilAnswering(`redis://127.0.0.1:${port}`, running);
-      return { port, child, exited };
+      await waitUntilAnswering(url, server.running);
+      if ((await processIdAt(url)) === server.child.pid) return server;
     } catch (error) {
-      if (running()) {
-        child.kill('SIGKILL');
-        await exited;
+      if (server.running()) {
+        server.child.kill('SIGKILL');
+        await server.exited;
         throw error;
       }
-      if (attempt === 5) {
-        throw new Error(`redis-server exited at start on 5 ports in a row (the last ${port})`);
-      }
+    }
+    // Not answering as itself: it lost the port and exits, if it has not already.
+    server.child.kill('SIGKILL');
+    await server.exited;
+    if (attempt === 5) {
+      throw new Error(
+        `redis-server did not start on 5 ports in a row (the last ${port}: ${exitOf(server)})`,
+      );
     }
   }
 }
