@@ -11,8 +11,9 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
  * name (a new folder is a new project). Every test binds port 0 and keeps its Redis keys under
  * a random prefix, so the files of every area, reliability included, run side by side, six at
  * a time, the longest first (test/support/longest-first.ts): no area waits for another to end.
- * The reliability files measure their own process (heap, handles, sockets held), never time,
- * so a neighbour file in another process slows them without changing what they assert.
+ * The reliability files measure their own process (heap, handles, sockets held), not time (the
+ * one bound they hold, a graceful shutdown within 5 s, is ten times what it takes), so a
+ * neighbour file in another process slows them without changing what they assert.
  */
 const testAreas = readdirSync(source('./test'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && entry.name !== 'support')

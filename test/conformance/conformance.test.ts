@@ -10,7 +10,7 @@ import { createHub } from '@ssekit/core';
 import { heartbeatRegistry } from '@ssekit/core/adapter';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { until } from '../support/wait.js';
+import { CLEANUP_BUDGET_MS, until } from '../support/wait.js';
 import { ACCEPT_CASES, NOT_ACCEPTABLE_HINT } from './support/admission.js';
 import {
   asHeaderBytes,
@@ -36,12 +36,6 @@ import {
 import { type RunningServer, serverFactories } from './support/servers.js';
 
 const NON_ASCII_ID = 'évènement-✓-42';
-/**
- * Cleanup must follow the disconnect itself, not the next heartbeat (seconds away in these
- * tests) or a socket timeout. The bound is loose on purpose: the suite runs six files on two
- * cores, and a worker waiting for a core must not read as a leak.
- */
-const CLEANUP_BUDGET_MS = 1_000;
 
 describe.each(serverFactories)('$name', (factory) => {
   const transports: Array<{ name: string; setup: AppSetup }> = [
@@ -265,7 +259,7 @@ describe.each(serverFactories)('$name', (factory) => {
 
       client.leave();
       const everyStreamClosed = Promise.all(opened.map((stream) => stream.closed));
-      expect(await settlesWithin(everyStreamClosed, 1000)).toBe(true);
+      expect(await settlesWithin(everyStreamClosed, CLEANUP_BUDGET_MS)).toBe(true);
       await until(() => running.connections() === 0, 'the connection to close');
       expect(hub.stats().openStreams).toBe(0);
       expect(heartbeatRegistry()).toEqual(before);

@@ -4,6 +4,14 @@
  */
 
 /**
+ * How soon a stream must be cleaned up after its client leaves. Cleanup must follow the
+ * disconnect itself, not the next heartbeat (seconds away in these tests) or a socket timeout.
+ * The bound is loose on purpose: the suite runs six files on two cores, and a worker waiting for
+ * a core must not read as a leak.
+ */
+export const CLEANUP_BUDGET_MS = 1_000;
+
+/**
  * Polls `condition` every few milliseconds until it holds.
  * @param what - What the test waits for, named in the timeout error; a function is called only
  *   when the wait times out, so it can describe the state at that moment.

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLEANUP_BUDGET_MS } from '../../../../test/support/wait.js';
 import { heartbeatRegistry } from '../heartbeat.js';
 import type { SseStream } from '../sse-stream.js';
 import { openSseStream } from './index.js';
@@ -86,7 +87,7 @@ describe('openSseStream over a real node:http server', () => {
     expect(seen).toEqual(['ünïcødé-✓', 'q-é']);
   });
 
-  it('cleans up within 100 ms of the client leaving while the source is idle', async () => {
+  it(`cleans up within ${CLEANUP_BUDGET_MS} ms of the client leaving while the source is idle`, async () => {
     const { url, streams } = await serve(() => {}, { heartbeat: 60_000 });
     const controller = new AbortController();
     const response = await fetch(url, { signal: controller.signal });
@@ -96,7 +97,7 @@ describe('openSseStream over a real node:http server', () => {
     const stream = await waitFor(() => streams[0]);
     const closedAt = await Promise.race([
       stream.closed.then(() => 'closed'),
-      new Promise((resolve) => setTimeout(() => resolve('late'), 100)),
+      new Promise((resolve) => setTimeout(() => resolve('late'), CLEANUP_BUDGET_MS)),
     ]);
     expect(closedAt).toBe('closed');
     expect(heartbeatRegistry()).toEqual({ streams: 0, timers: 0 });
