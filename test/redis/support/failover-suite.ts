@@ -90,6 +90,43 @@ export function expectResetAfterLoss(
   return seen(live[0] as FetchReader).slice(BEFORE_CRASH.length + 1);
 }
 
+/** Clients resuming after a crash that lost three events (`crashLosingThree`). */
+export interface Resumes {
+  /** From the third kept id. */
+  fromKept: FetchReader;
+  /** From the last id the replica had. */
+  fromLastKept: FetchReader;
+  /** From an id Redis lost. */
+  fromLost: FetchReader;
+}
+
+/**
+ * Waits until each resume has what it will get: the kept ones up to the `last` event, the lost
+ * one the reset. Then `expectResumed` checks it.
+ */
+export async function untilResumed(resumes: Resumes, last: string, label: string): Promise<void> {
+  const { fromKept, fromLastKept, fromLost } = resumes;
+  await until(
+    () =>
+      seen(fromKept).at(-1) === last &&
+      seen(fromLastKept).at(-1) === last &&
+      seen(fromLost).includes('RESET'),
+    () => `the resumes (${label}): ${JSON.stringify([fromKept, fromLastKept, fromLost].map(seen))}`,
+    30_000,
+  );
+}
+
+/**
+ * From ids the replica had, exactly what followed (`stored`: what a live client got after the
+ * reset), no reset; from an id Redis lost, the reset and none of the lost events.
+ */
+export function expectResumed(resumes: Resumes, stored: readonly string[]): void {
+  expect(seen(resumes.fromKept)).toEqual(['kept 3', 'kept 4', ...stored]);
+  expect(seen(resumes.fromLastKept)).toEqual(stored);
+  expect(seen(resumes.fromLost)[0]).toBe('RESET');
+  expect(seen(resumes.fromLost).filter((data) => data.startsWith('lost'))).toEqual([]);
+}
+
 /**
  * Publishes `data` until Redis stores it, as an application does after a failover: a cluster
  * client may still send a command to the dead master after others reached the new one (ioredis 6
@@ -201,24 +238,13 @@ export function describeFailover(name: string): void {
           expectDelivered(afterReset(reader).slice(0, -3), outcomes);
         }
 
-        // Resuming from an id the replica had: exactly what followed it, no reset.
-        const fromKept = b.open([VICTIM], kept[2]);
-        const fromLastKept = a.open([VICTIM], kept[4]);
-        // Resuming from an id Redis lost: the reset, never silence.
-        const fromLost = b.open([VICTIM], lost[1]);
-        await until(
-          () =>
-            seen(fromKept).at(-1) === 'after 2' &&
-            seen(fromLastKept).at(-1) === 'after 2' &&
-            seen(fromLost).includes('RESET'),
-          () => `the resumes: ${JSON.stringify([fromKept, fromLastKept, fromLost].map(seen))}`,
-          30_000,
-        );
-        const stored = afterReset(live[0] as FetchReader);
-        expect(seen(fromKept)).toEqual(['kept 3', 'kept 4', ...stored]);
-        expect(seen(fromLastKept)).toEqual(stored);
-        expect(seen(fromLost)[0]).toBe('RESET');
-        expect(seen(fromLost).filter((data) => data.startsWith('lost'))).toEqual([]);
+        const resumes = {
+          fromKept: b.open([VICTIM], kept[2]),
+          fromLastKept: a.open([VICTIM], kept[4]),
+          fromLost: b.open([VICTIM], lost[1]),
+        };
+        await untilResumed(resumes, 'after 2', library.name);
+        expectResumed(resumes, afterReset(live[0] as FetchReader));
 
         // The partition of another master: everything stored was delivered, once, in order. Its
         // instance read no partition of the failed master, so it was not reset.
