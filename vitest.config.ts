@@ -8,12 +8,13 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /**
  * One project per area, so that `npm test -- --project <name>` runs one of them: `unit` (the
  * tests beside the sources, and the type tests), `examples`, and each folder of test/ by its
- * name (a new folder is a new project). Every test binds port 0 and keeps its Redis keys under
- * a random prefix, so the files of every area, reliability included, run side by side, six at
- * a time, the longest first (test/support/longest-first.ts): no area waits for another to end.
- * The reliability files measure their own process (heap, handles, sockets held), not time (the
- * one bound they hold, a graceful shutdown within 5 s, is ten times what it takes), so a
- * neighbour file in another process slows them without changing what they assert.
+ * name (a new folder is a new project). Every test binds port 0 (its own redis-servers take a
+ * free port below the kernel's ephemeral range: test/redis/support/private-redis.ts) and keeps
+ * its Redis keys under a random prefix, so the files of every area, reliability included, run
+ * side by side, six at a time, the longest first (test/support/longest-first.ts): no area waits
+ * for another to end. The reliability files measure their own process (heap, handles, sockets
+ * held), not time (the one bound they hold, a graceful shutdown within 5 s, is far above what it
+ * takes), so a neighbour file in another process slows them without changing what they assert.
  */
 const testAreas = readdirSync(source('./test'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && entry.name !== 'support')
@@ -82,9 +83,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // Most long files wait (on Redis failovers, browsers, runtimes' idle timeouts, clients that
-    // stall) more than they compute: run alone, the 20 longest took 318 s and 158 s of CPU.
-    // Six at a time keep both cores busy; Vitest's default (one fewer than the cores) would
-    // run one file at a time here.
+    // stall) more than they compute, so six at a time keep both cores busy (the figures are in
+    // the README, "Working on ssekit"); Vitest's default (one fewer than the cores) would run
+    // one file at a time here.
     maxWorkers: 6,
     sequence: { sequencer: LongestFirst },
   },

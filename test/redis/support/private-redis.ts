@@ -172,10 +172,7 @@ export async function waitUntilAnswering(
 ): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const client = createClient({
-      url,
-      socket: { reconnectStrategy: false },
-    });
+    const client = createClient({ url, socket: { reconnectStrategy: false } });
     client.on('error', () => {});
     let timer: NodeJS.Timeout | undefined;
     try {
