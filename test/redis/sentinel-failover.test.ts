@@ -30,7 +30,7 @@ import { hubInstance, openOnEach } from './support/cluster-instance.js';
 import { expectDelivered, seen } from './support/delivered.js';
 import {
   answered,
-  BEFORE_CRASH,
+  crashLosingThree,
   expectResetAfterLoss,
   expectResumed,
   publishOnceStored,
@@ -106,20 +106,8 @@ describe.skipIf(!runnable)(
         timeout: 60_000,
       }, async (context) => {
         const { redis, a, b, live } = await started(context);
-        const kept: string[] = [];
-        for (let n = 0; n < 5; n++) kept.push(await a.hub.publish(TOPIC, { data: `kept ${n}` }));
-        await redis.replicated();
-        redis.freeze(redis.replica, true);
-        await redis.command(redis.primary, ['CLIENT', 'KILL', 'TYPE', 'replica']);
-        const lost: string[] = [];
-        for (let n = 0; n < 3; n++) lost.push(await a.hub.publish(TOPIC, { data: `lost ${n}` }));
-        await until(
-          () => live.every((reader) => seen(reader).length === BEFORE_CRASH.length),
-          'the eight events live, before the crash',
-          10_000,
-        );
-        await redis.kill(redis.primary);
-        redis.freeze(redis.replica, false);
+        const pair = { ...redis, master: redis.primary };
+        const { kept, lost } = await crashLosingThree(pair, a.hub, TOPIC, live, 10_000);
         await redis.promoted();
 
         // Nothing was published since the failover: the id is beyond what the stream holds.

@@ -45,33 +45,64 @@ export const BEFORE_CRASH = [
 ];
 
 /**
- * Publishes five events on `topic` that `master` and its `replica` acknowledge, cuts the replica
- * off (stopped, and its link killed on the master), publishes three that the master alone
- * acknowledges, waits for `live` clients to have all eight, then kills the master and lets the
- * replica continue, to take over. Resolves to the ids of the kept and of the lost events.
+ * A primary and its replica, and what `crashLosingThree` does to them: a cluster's master and
+ * replica (`local-cluster.ts`) or a lone primary behind Sentinel (`local-sentinel.ts`).
  */
-async function crashLosingThree(
-  cluster: LocalCluster,
+export interface ReplicatedPair<Node> {
+  master: Node;
+  replica: Node;
+  /** Resolves once the replica has everything the master had when called. */
+  replicated(): Promise<void>;
+  freeze(node: Node, frozen: boolean): void;
+  command(node: Node, args: readonly string[]): Promise<unknown>;
+  kill(node: Node): Promise<void>;
+}
+
+/**
+ * Publishes five events on `topic` that the master and its replica acknowledge, cuts the replica
+ * off (stopped, and its link killed on the master), publishes three that the master alone
+ * acknowledges, waits (up to `timeoutMs`) for `live` clients to have all eight, then kills the
+ * master and lets the replica continue, to take over. Resolves to the ids of the kept and of the
+ * lost events.
+ */
+export async function crashLosingThree<Node>(
+  pair: ReplicatedPair<Node>,
   hub: Hub,
   topic: string,
-  { master, replica }: { master: ClusterNode; replica: ClusterNode },
   live: readonly FetchReader[],
+  timeoutMs: number,
 ): Promise<{ kept: string[]; lost: string[] }> {
   const kept: string[] = [];
   for (let n = 0; n < 5; n++) kept.push(await hub.publish(topic, { data: `kept ${n}` }));
-  await cluster.replicated(master, replica);
-  cluster.freeze(replica, true);
-  await cluster.command(master, ['CLIENT', 'KILL', 'TYPE', 'replica']);
+  await pair.replicated();
+  pair.freeze(pair.replica, true);
+  await pair.command(pair.master, ['CLIENT', 'KILL', 'TYPE', 'replica']);
   const lost: string[] = [];
   for (let n = 0; n < 3; n++) lost.push(await hub.publish(topic, { data: `lost ${n}` }));
   await until(
     () => live.every((reader) => seen(reader).length === BEFORE_CRASH.length),
     'the eight events live, before the crash',
-    30_000,
+    timeoutMs,
   );
-  await cluster.kill(master);
-  cluster.freeze(replica, false);
+  await pair.kill(pair.master);
+  pair.freeze(pair.replica, false);
   return { kept, lost };
+}
+
+/** A cluster's `master` and `replica` as a `ReplicatedPair`. */
+function clusterPair(
+  cluster: LocalCluster,
+  master: ClusterNode,
+  replica: ClusterNode,
+): ReplicatedPair<ClusterNode> {
+  return {
+    master,
+    replica,
+    replicated: () => cluster.replicated(master, replica),
+    freeze: (node, frozen) => cluster.freeze(node, frozen),
+    command: (node, args) => cluster.command(node, args),
+    kill: (node) => cluster.kill(node),
+  };
 }
 
 /**
@@ -203,11 +234,11 @@ export function describeFailover(name: string): void {
 
         await c.hub.publish(other, { data: 'other before' });
         const { kept, lost } = await crashLosingThree(
-          cluster,
+          clusterPair(cluster, master, replica),
           a.hub,
           VICTIM,
-          { master, replica },
           live,
+          30_000,
         );
         const during = steadyPublisher(b.hub, VICTIM, 'during', 250);
         const elsewhere = steadyPublisher(c.hub, other, 'other during', 250);
@@ -306,11 +337,11 @@ export function describeFailover(name: string): void {
         const replica = await cluster.replicaOf(master);
         const live = await openOnEach([a, b], 'news');
         const { kept, lost } = await crashLosingThree(
-          cluster,
+          clusterPair(cluster, master, replica),
           a.hub,
           'news',
-          { master, replica },
           live,
+          30_000,
         );
         await cluster.servedBy(key, replica);
 
