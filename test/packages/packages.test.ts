@@ -2,8 +2,9 @@
  * The built packages, as users load them: packed with npm, installed into a temporary app, and
  * run in child `node` processes from an ESM entry (`import`) and a CommonJS entry (`require`).
  * Each scenario streams a hub's events through one adapter; the client must receive every
- * event whole (event, data and id). Needs `npm run build` first and says so when dist is
- * missing or stale. See fixture/scenarios.mjs for the servers.
+ * event whole (event, data and id); the Redis backend refuses a bad option with its TypeError.
+ * Needs `npm run build` first and says so when dist is missing or stale. See
+ * fixture/scenarios.mjs for the servers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -131,12 +132,9 @@ describe.each(LAYOUTS)('the built packages, $name', ({ ownCore, scenarios }) => 
   });
 });
 
-/** Runs the client fixture `entry` in `app` against `url`; resolves with its printed events. */
-async function readWithClient(app: string, entry: string, url: string): Promise<unknown[]> {
-  const child = spawn(process.execPath, [entry, url], {
-    cwd: app,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Runs `node <args>` in `app`; resolves with its stdout once it exits 0, silent on stderr. */
+async function runNode(app: string, args: readonly string[]): Promise<string> {
+  const child = spawn(process.execPath, args, { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => stop(child));
   let stdout = '';
   let stderr = '';
@@ -149,6 +147,12 @@ async function readWithClient(app: string, entry: string, url: string): Promise<
   const [code] = await once(child, 'exit');
   expect(stderr).toBe('');
   expect(code).toBe(0);
+  return stdout;
+}
+
+/** Runs the client fixture `entry` in `app` against `url`; resolves with its printed events. */
+async function readWithClient(app: string, entry: string, url: string): Promise<unknown[]> {
+  const stdout = await runNode(app, [entry, url]);
   return stdout
     .trim()
     .split('\n')
@@ -167,6 +171,47 @@ describe.each(['client.mjs', 'client.cjs'])('the built @ssekit/client from %s', 
         id: expect.stringMatching(/^\d+-\d+$/),
       })),
     );
+  });
+});
+
+/** How each module system loads the Redis backend and a client for it. */
+const REDIS_IMPORTS = {
+  commonjs:
+    "const { redisBroker } = require('@ssekit/redis'); const { Redis } = require('ioredis');",
+  module: "import { redisBroker } from '@ssekit/redis'; import { Redis } from 'ioredis';",
+};
+
+describe.each(['commonjs', 'module'] as const)('the built @ssekit/redis as %s', (type) => {
+  it('refuses a bad option with a TypeError naming it (ERR_SSE_INVALID_OPTION)', async () => {
+    const program = `${REDIS_IMPORTS[type]}
+      const client = new Redis({ lazyConnect: true });
+      const refusals = [{ client: {} }, { client, key: '' }].map((options) => {
+        try {
+          redisBroker(options);
+          return 'accepted';
+        } catch (error) {
+          return { name: error.name, code: error.code, message: error.message };
+        }
+      });
+      client.disconnect();
+      console.log(JSON.stringify(refusals));`;
+    const stdout = await runNode(apps.get(false) as string, [
+      `--input-type=${type}`,
+      '-e',
+      program,
+    ]);
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        name: 'TypeError',
+        code: 'ERR_SSE_INVALID_OPTION',
+        message: expect.stringMatching(/"client" must be a node-redis client/),
+      },
+      {
+        name: 'TypeError',
+        code: 'ERR_SSE_INVALID_OPTION',
+        message: expect.stringMatching(/"key" must be a non-empty string/),
+      },
+    ]);
   });
 });
 
