@@ -81,9 +81,9 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     return { server, tabs: tabs as [Page, ...Page[]] };
   }
 
-  /** Publishes events 11 to 40, 10 ms apart. */
-  async function publishMore(server: Server): Promise<void> {
-    for (let n = 11; n <= 40; n++) {
+  /** Publishes events `from` to `to` (11 to 40 unless told), 10 ms apart. */
+  async function publishMore(server: Server, from = 11, to = 40): Promise<void> {
+    for (let n = from; n <= to; n++) {
       await server.hub.publish(TOPIC, price(n));
       await sleep(10);
     }
@@ -127,10 +127,12 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     // the page's JavaScript instead: the same for the other tabs, with no freeze event at all.
     const debug = await leader.context().newCDPSession(leader);
     await debug.send('Debugger.enable');
-    const publishing = publishMore(server);
-    await sleep(50);
+    // Mid-stream by construction, not by timing: the tabs have 1 to 20 when the leader stops
+    // (at its next statement, the next event it receives), and 21 to 40 come after.
+    await publishMore(server, 11, 20);
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length === 20);
     await debug.send('Debugger.pause');
-    await publishing;
+    await publishMore(server, 21, 40);
     await expectAllOnce([follower]);
     const requests = streamRequests(server);
     expect(requests).toHaveLength(2);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { describe } from 'vitest';
 
@@ -19,15 +19,87 @@ if (skip) {
  */
 export const describeInChromium: ReturnType<typeof describe.skipIf> = describe.skipIf(skip);
 
+/**
+ * What playwright-core passes as `--disable-features` (its chromiumSwitches.ts), which a second
+ * `--disable-features` would replace, not extend: Chromium keeps the last value of a switch.
+ * `launchChromium` checks, on every launch, that this still holds all of playwright-core's.
+ */
+const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/**
+ * The omnibox popup of every browser window, a WebUI page that headless Chromium preloads in a
+ * renderer of its own and animates while idle: a third of the CPU a new context and page cost,
+ * and a tenth of a core for as long as the browser runs.
+ */
+const OMNIBOX_POPUP_FEATURES = [
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxAimPopup',
+  'WebUIOmniboxFullPopup',
+];
+
 /** Starts headless Chromium with the flags that work in containers and CI. */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   if (missing) {
     throw new Error(
       `No Chromium at ${CHROMIUM_PATH}; the browser tests need it. Install it with: apt-get install -y chromium`,
     );
   }
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_POPUP_FEATURES].join(',')}`,
+    ],
   });
+  await expectPlaywrightFeaturesKept(browser);
+  return browser;
+}
+
+/**
+ * Fails the launch if playwright-core's own `--disable-features` (the first on the command line)
+ * names a feature that ours (the last, the one Chromium applies) leaves out.
+ */
+async function expectPlaywrightFeaturesKept(browser: Browser): Promise<void> {
+  const session = await browser.newBrowserCDPSession();
+  const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as {
+    processInfo: Array<{ type: string; id: number }>;
+  };
+  await session.detach();
+  const browserProcess = processInfo.find((entry) => entry.type === 'browser');
+  if (browserProcess === undefined) throw new Error('Chromium named no browser process');
+  const argv = readFileSync(`/proc/${browserProcess.id}/cmdline`, 'utf8').split('\0');
+  const lists = argv
+    .filter((arg) => arg.startsWith('--disable-features='))
+    .map((arg) => arg.slice('--disable-features='.length).split(','));
+  const applied = new Set(lists.at(-1));
+  const dropped = lists
+    .slice(0, -1)
+    .flat()
+    .filter((feature) => !applied.has(feature));
+  if (dropped.length > 0) {
+    await browser.close();
+    throw new Error(
+      `playwright-core now disables ${dropped.join(', ')} too: add ${dropped.length === 1 ? 'it' : 'them'} to PLAYWRIGHT_DISABLED_FEATURES in test/support/chromium.ts`,
+    );
+  }
 }
