@@ -9,9 +9,9 @@ import { type RedisBroker, redisBroker } from '@ssekit/redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../support/wait.js';
 import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
+import { commandOnce } from './support/command-once.js';
 import { cuttingProxy } from './support/cutting-proxy.js';
 import { type Instance, removeInstanceBundle, startInstance } from './support/instances.js';
-import { commandOnce } from './support/private-redis.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 import { sseClient } from './support/sse-client.js';
 

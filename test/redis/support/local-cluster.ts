@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { commandOnce } from './command-once.js';
 import {
-  commandOnce,
   portIsFree,
   type RedisProcess,
   SYNC_AT_ONCE,

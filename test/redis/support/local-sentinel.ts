@@ -11,13 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '../../support/wait.js';
-import {
-  commandOnce,
-  type RedisProcess,
-  SYNC_AT_ONCE,
-  serverArgs,
-  startRedisServer,
-} from './private-redis.js';
+import { commandOnce } from './command-once.js';
+import { type RedisProcess, SYNC_AT_ONCE, serverArgs, startRedisServer } from './private-redis.js';
 
 /** The name the Sentinel monitors the primary under. */
 export const MASTER_NAME = 'mymaster';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
+import { commandOnce } from './command-once.js';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -56,11 +56,8 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
 
   const stop = async (mode: 'SAVE' | 'NOSAVE') => {
-    const client = createClient({ url, socket: { reconnectStrategy: false } });
-    client.on('error', () => {});
-    await client.connect();
-    await client.sendCommand(['SHUTDOWN', mode]).catch(() => {});
-    if (client.isOpen) client.destroy();
+    // A server that shuts down closes the connection instead of answering.
+    await commandOnce(url, ['SHUTDOWN', mode]).catch(() => {});
     await server?.exited;
     server = undefined;
   };
@@ -149,18 +146,6 @@ function listenedPort(): Promise<number> {
   });
 }
 
-/** Sends one command to the server at `url` on a connection of its own, closed after. */
-export async function commandOnce(url: string, args: readonly string[]): Promise<unknown> {
-  const client = createClient({ url, socket: { reconnectStrategy: false } });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await client.sendCommand([...args]);
-  } finally {
-    client.destroy();
-  }
-}
-
 /**
  * Resolves once the server at `url` answers PING (within 10 s).
  * @param running - While it returns true the server may still come up; once false, the wait
@@ -172,22 +157,13 @@ export async function waitUntilAnswering(
 ): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const client = createClient({ url, socket: { reconnectStrategy: false } });
-    client.on('error', () => {});
-    let timer: NodeJS.Timeout | undefined;
     try {
       // Something else on the port may take the connection and never answer.
-      const silent = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer on ${url} within 1 s`)), 1000);
-      });
-      await Promise.race([client.connect().then(() => client.ping()), silent]);
+      await commandOnce(url, ['PING'], { timeoutMs: 1000 });
       return;
     } catch (error) {
       if (Date.now() > deadline || !running()) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      clearTimeout(timer);
-      if (client.isOpen) client.destroy();
     }
   }
 }
