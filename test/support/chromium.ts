@@ -45,8 +45,8 @@ const PLAYWRIGHT_DISABLED_FEATURES = [
 
 /**
  * The omnibox popup of every browser window, a WebUI page that headless Chromium preloads in a
- * renderer of its own and animates while idle: a third of the CPU a new context and page cost,
- * and a tenth of a core for as long as the browser runs.
+ * renderer of its own and animates while idle: much of what a new context and page cost, and CPU
+ * for as long as the browser runs (the README's "Working on ssekit" has the figures).
  */
 const OMNIBOX_POPUP_FEATURES = [
   'WebUIOmniboxPopup',
@@ -61,6 +61,7 @@ export async function launchChromium(): Promise<Browser> {
       `No Chromium at ${CHROMIUM_PATH}; the browser tests need it. Install it with: apt-get install -y chromium`,
     );
   }
+  const ours = [...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_POPUP_FEATURES];
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -68,18 +69,24 @@ export async function launchChromium(): Promise<Browser> {
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
-      `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_POPUP_FEATURES].join(',')}`,
+      `--disable-features=${ours.join(',')}`,
     ],
   });
-  await expectPlaywrightFeaturesKept(browser);
+  try {
+    await expectPlaywrightFeaturesKept(browser, ours);
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
   return browser;
 }
 
 /**
- * Fails the launch if playwright-core's own `--disable-features` (the first on the command line)
- * names a feature that ours (the last, the one Chromium applies) leaves out.
+ * Fails the launch unless the browser's command line holds playwright-core's own
+ * `--disable-features` first and `ours` last (the one Chromium applies), with every feature of
+ * the first among ours.
  */
-async function expectPlaywrightFeaturesKept(browser: Browser): Promise<void> {
+async function expectPlaywrightFeaturesKept(browser: Browser, ours: string[]): Promise<void> {
   const session = await browser.newBrowserCDPSession();
   const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as {
     processInfo: Array<{ type: string; id: number }>;
@@ -87,17 +94,22 @@ async function expectPlaywrightFeaturesKept(browser: Browser): Promise<void> {
   await session.detach();
   const browserProcess = processInfo.find((entry) => entry.type === 'browser');
   if (browserProcess === undefined) throw new Error('Chromium named no browser process');
-  const argv = readFileSync(`/proc/${browserProcess.id}/cmdline`, 'utf8').split('\0');
-  const lists = argv
+  // Split on spaces too: Chromium may set its process title to its arguments joined by spaces.
+  const lists = readFileSync(`/proc/${browserProcess.id}/cmdline`, 'utf8')
+    .split(/[\0 ]/)
     .filter((arg) => arg.startsWith('--disable-features='))
-    .map((arg) => arg.slice('--disable-features='.length).split(','));
-  const applied = new Set(lists.at(-1));
+    .map((arg) => arg.slice('--disable-features='.length));
+  if (lists.length < 2 || lists.at(-1) !== ours.join(',')) {
+    throw new Error(
+      `expected playwright-core's --disable-features, then ours, on Chromium's command line; found ${JSON.stringify(lists)}`,
+    );
+  }
+  const applied = new Set(ours);
   const dropped = lists
     .slice(0, -1)
-    .flat()
+    .flatMap((list) => list.split(','))
     .filter((feature) => !applied.has(feature));
   if (dropped.length > 0) {
-    await browser.close();
     throw new Error(
       `playwright-core now disables ${dropped.join(', ')} too: add ${dropped.length === 1 ? 'it' : 'them'} to PLAYWRIGHT_DISABLED_FEATURES in test/support/chromium.ts`,
     );

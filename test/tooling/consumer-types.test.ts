@@ -26,15 +26,18 @@ async function errorsFromTypeScript7(tsconfig: string): Promise<string[]> {
   const bin = join(root, 'node_modules/typescript7/bin/tsc');
   const output = await run(process.execPath, [bin, '-p', tsconfig], { cwd: workDir }).then(
     () => '',
-    (error: { stdout?: string }) => error.stdout ?? String(error),
+    (error: { stdout?: string; stderr?: string }) =>
+      // A compiler that failed without naming a file (it crashed, it is missing) fails too.
+      error.stdout || `TypeScript 7 failed: ${error.stderr || String(error)}`,
   );
-  return output.split('\n').filter(ours);
+  return output.split('\n').filter((line) => ours(line) || line.startsWith('TypeScript 7 failed'));
 }
 
 /**
  * TypeScript 5.9, the last in JavaScript, through its API in this process: the same program as
- * `tsc -p`, but only our files are checked (what `tsc` reports for them, file by file), not the
- * peers' declarations whose errors would be dropped anyway; their checking was most of the time.
+ * `tsc -p`, but only our files are checked, with the peers' files that declare an interface ours
+ * merge with (checking those finds errors of the merge that are reported in our file), not every
+ * peer declaration, whose errors would be dropped anyway: that checking was most of the time.
  */
 function errorsFromTypeScript5(tsconfig: string): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(
@@ -49,16 +52,19 @@ function errorsFromTypeScript5(tsconfig: string): string[] {
   );
   if (config === undefined) throw new Error(`TypeScript 5.9 could not read ${tsconfig}`);
   const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-  const checked = program.getSourceFiles().filter((file) => ours(relative(workDir, file.fileName)));
+  const isOurs = (file: ts.SourceFile) => ours(relative(workDir, file.fileName));
+  const ourFiles = program.getSourceFiles().filter(isOurs);
+  const peersMerged = mergedWith(program, ourFiles).filter((file) => !isOurs(file));
   const diagnostics = [
     ...config.errors,
     ...program.getOptionsDiagnostics(),
-    ...program.getGlobalDiagnostics(),
-    ...checked.flatMap((file) => [
+    // The peers first: what checking them finds in our files is then reported with ours.
+    ...[...peersMerged, ...ourFiles].flatMap((file) => [
       ...program.getSyntacticDiagnostics(file),
       ...program.getSemanticDiagnostics(file),
     ]),
-  ];
+    ...program.getGlobalDiagnostics(),
+  ].filter((diagnostic) => diagnostic.file === undefined || isOurs(diagnostic.file));
   return diagnostics.map((diagnostic) => {
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
     if (diagnostic.file === undefined) return `TS${diagnostic.code}: ${message}`;
@@ -68,6 +74,22 @@ function errorsFromTypeScript5(tsconfig: string): string[] {
     const file = relative(workDir, diagnostic.file.fileName);
     return `${file}(${line + 1},${character + 1}): error TS${diagnostic.code}: ${message}`;
   });
+}
+
+/** The files declaring an interface that one declared in `files` merges with, `files` included. */
+function mergedWith(program: ts.Program, files: readonly ts.SourceFile[]): ts.SourceFile[] {
+  const checker = program.getTypeChecker();
+  const found = new Set<ts.SourceFile>();
+  const visit = (node: ts.Node) => {
+    if (ts.isInterfaceDeclaration(node)) {
+      for (const declaration of checker.getSymbolAtLocation(node.name)?.declarations ?? []) {
+        found.add(declaration.getSourceFile());
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const file of files) visit(file);
+  return [...found];
 }
 
 /** The compilers a user may have. */
