@@ -8,48 +8,82 @@
 import { connect } from 'node:net';
 
 /** What a command answered: strings, numbers, `null`, or arrays of them (RESP2). */
-export type Reply = string | number | null | Reply[];
+type Reply = string | number | null | Reply[];
+
+/** An error reply of the server (`-ERR ...`), as opposed to a connection that failed. */
+export class RedisErrorReply extends Error {
+  override name = 'RedisErrorReply';
+}
 
 /** A parsed reply and where the next one starts, or `undefined` while bytes are missing. */
 type Parsed = { value: Reply | Error; next: number } | undefined;
 
 /**
- * Sends `args` to the server at `url` (`redis://host:port`) and resolves to its reply; rejects
- * with the server's error reply, when the connection fails or closes before the reply, and after
- * `timeoutMs` (if given) without one.
+ * Sends `args` to the server at `url` (`redis://[[user]:password@]host[:port][/db]`, after `AUTH`
+ * and `SELECT` where the URL names them) and resolves to its reply. Rejects with a
+ * `RedisErrorReply` when the server answers with an error (an error inside an array reply too:
+ * none of the commands the suites send returns one), and with an `Error` when the connection
+ * fails or closes before the reply, or after `timeoutMs` (if given) without one.
  */
 export function commandOnce(
   url: string,
   args: readonly string[],
   { timeoutMs }: { timeoutMs?: number } = {},
 ): Promise<Reply> {
-  const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    let received = Buffer.alloc(0);
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(
-            () => finish(new Error(`no answer to ${args[0]} on ${url} within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
+    const { protocol, hostname, port, username, password, pathname } = new URL(url);
+    if (protocol !== 'redis:') {
+      throw new TypeError(`commandOnce speaks plain redis:// only, not ${protocol}//`);
+    }
+    const prelude: string[][] = [];
+    if (password !== '') {
+      const user = decodeURIComponent(username);
+      prelude.push(['AUTH', ...(user === '' ? [] : [user]), decodeURIComponent(password)]);
+    }
+    const db = pathname.slice(1);
+    if (db !== '') prelude.push(['SELECT', db]);
+    const host = hostname.replace(/^\[(.*)\]$/, '$1');
+    // Named in errors without the password the URL may hold.
+    const address = `${hostname}:${Number(port) || 6379}`;
+
+    const socket = connect({ host, port: Number(port) || 6379 });
+    let settled = false;
     const finish = (outcome: Reply | Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.destroy();
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => finish(new Error(`no answer to ${args[0]} on ${address} within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+    let received = Buffer.alloc(0);
+    let parsedUpTo = 0;
+    let answered = 0;
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      const parsed = parseReply(received, 0);
-      if (parsed !== undefined) finish(parsed.value);
+      for (;;) {
+        const parsed = parseReply(received, parsedUpTo);
+        if (parsed === undefined) return;
+        parsedUpTo = parsed.next;
+        answered += 1;
+        if (parsed.value instanceof Error || answered > prelude.length) {
+          finish(parsed.value);
+          return;
+        }
+      }
     });
     socket.on('error', (error) => finish(error));
     socket.on('close', () =>
-      finish(new Error(`${url} closed the connection before answering ${args[0]}`)),
+      finish(new Error(`${address} closed the connection before answering ${args[0]}`)),
     );
-    socket.write(encodeCommand(args));
+    socket.write([...prelude, args].map(encodeCommand).join(''));
   });
 }
 
@@ -66,7 +100,7 @@ function parseReply(buffer: Buffer, start: number): Parsed {
     case '+':
       return { value: line, next: afterLine };
     case '-':
-      return { value: new Error(line), next: afterLine };
+      return { value: new RedisErrorReply(line), next: afterLine };
     case ':':
       return { value: Number(line), next: afterLine };
     case '$': {

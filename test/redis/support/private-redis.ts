@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandOnce } from './command-once.js';
+import { commandOnce, RedisErrorReply } from './command-once.js';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -56,8 +56,11 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
 
   const stop = async (mode: 'SAVE' | 'NOSAVE') => {
-    // A server that shuts down closes the connection instead of answering.
-    await commandOnce(url, ['SHUTDOWN', mode]).catch(() => {});
+    // A server that shuts down closes the connection instead of answering; one that refuses
+    // answers with an error, which must not leave the test waiting for an exit.
+    await commandOnce(url, ['SHUTDOWN', mode]).catch((error: unknown) => {
+      if (error instanceof RedisErrorReply) throw error;
+    });
     await server?.exited;
     server = undefined;
   };
