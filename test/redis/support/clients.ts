@@ -2,14 +2,21 @@
  * The Redis client libraries `@ssekit/redis` supports, at every major it supports (installed as
  * the npm aliases ioredis5, ioredis6, redis5, redis6): the one table the Redis suites run over.
  * Clients made here reconnect quickly (at most 500 ms apart) so that outage tests stay short.
+ * A library is loaded when its row first makes a client, so that an instance process
+ * (`instance.ts`), which uses one, does not load all four: that was most of its start.
  */
-import { Redis as Ioredis5 } from 'ioredis5';
-import { Redis as Ioredis6 } from 'ioredis6';
-import { createClient as createClient5 } from 'redis5';
-import { createClient as createClient6 } from 'redis6';
+import { createRequire } from 'node:module';
+import type * as Ioredis5 from 'ioredis5';
+import type * as Ioredis6 from 'ioredis6';
+import type * as Redis5 from 'redis5';
+import type * as Redis6 from 'redis6';
 
-export type Ioredis = Ioredis5 | Ioredis6;
-export type NodeRedis = ReturnType<typeof createClient5> | ReturnType<typeof createClient6>;
+const require = createRequire(import.meta.url);
+
+export type Ioredis = Ioredis5.Redis | Ioredis6.Redis;
+export type NodeRedis =
+  | ReturnType<typeof Redis5.createClient>
+  | ReturnType<typeof Redis6.createClient>;
 export type AnyClient = Ioredis | NodeRedis;
 
 /** The names of the table's rows. */
@@ -35,8 +42,9 @@ const retryStrategy = (times: number) => Math.min(times * 50, 500);
 type IoredisConstructor = new (url: string, options: LibraryOptions) => Ioredis;
 type NodeRedisFactory = (options: LibraryOptions) => NodeRedis;
 
-function ioredis(Client: IoredisConstructor): ClientLibrary {
+function ioredis(load: () => IoredisConstructor): ClientLibrary {
   const connecting = (url: string, options: LibraryOptions = {}) => {
+    const Client = load();
     const client = new Client(url, { retryStrategy, ...options });
     client.on('error', () => {});
     return client;
@@ -81,10 +89,14 @@ function nodeRedis(create: NodeRedisFactory): ClientLibrary {
 }
 
 export const clientLibraries: Record<ClientName, ClientLibrary> = {
-  'ioredis 5': ioredis(Ioredis5 as IoredisConstructor),
-  'ioredis 6': ioredis(Ioredis6 as IoredisConstructor),
-  'node-redis 5': nodeRedis((options) => createClient5(options) as NodeRedis),
-  'node-redis 6': nodeRedis((options) => createClient6(options) as NodeRedis),
+  'ioredis 5': ioredis(() => (require('ioredis5') as typeof Ioredis5).Redis as IoredisConstructor),
+  'ioredis 6': ioredis(() => (require('ioredis6') as typeof Ioredis6).Redis as IoredisConstructor),
+  'node-redis 5': nodeRedis(
+    (options) => (require('redis5') as typeof Redis5).createClient(options) as NodeRedis,
+  ),
+  'node-redis 6': nodeRedis(
+    (options) => (require('redis6') as typeof Redis6).createClient(options) as NodeRedis,
+  ),
 };
 
 /** `true` for the ioredis rows. */

@@ -3,7 +3,7 @@
  * uses a random key prefix and deletes only keys under it. Never FLUSHALL or FLUSHDB.
  */
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
+import { commandOnce } from './command-once.js';
 
 /** `REDIS_URL`, default the machine's own Redis. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -17,14 +17,8 @@ const START_HINT =
  * fail, not pass by skipping); without it, the suite is skipped and says how to start Redis.
  */
 export async function redisIsAvailable(suite: string): Promise<boolean> {
-  const client = createClient({
-    url: REDIS_URL,
-    socket: { reconnectStrategy: false, connectTimeout: 2000 },
-  });
-  client.on('error', () => {});
   try {
-    await client.connect();
-    await client.ping();
+    await commandOnce(REDIS_URL, ['PING'], { timeoutMs: 2000 });
     return true;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -37,8 +31,6 @@ export async function redisIsAvailable(suite: string): Promise<boolean> {
       `[${suite}] skipped: Redis is unreachable at ${REDIS_URL} (${reason}). ${START_HINT}`,
     );
     return false;
-  } finally {
-    if (client.isOpen) client.destroy();
   }
 }
 
@@ -49,14 +41,17 @@ export function randomPrefix(): string {
 
 /** Deletes every key under `prefix` (and only those), with SCAN so Redis is never blocked. */
 export async function deleteKeysUnder(prefix: string): Promise<void> {
-  const client = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false } });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-      if (keys.length > 0) await client.del(keys);
-    }
-  } finally {
-    client.destroy();
-  }
+  let cursor = '0';
+  do {
+    const [next, keys] = (await commandOnce(REDIS_URL, [
+      'SCAN',
+      cursor,
+      'MATCH',
+      `${prefix}*`,
+      'COUNT',
+      '1000',
+    ])) as [string, string[]];
+    if (keys.length > 0) await commandOnce(REDIS_URL, ['DEL', ...keys]);
+    cursor = next;
+  } while (cursor !== '0');
 }
