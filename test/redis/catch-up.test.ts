@@ -18,8 +18,13 @@ import { type RedisSseClient, sequence, sseClient } from './support/sse-client.j
 const available = await redisIsAvailable('redis catch-up');
 const prefix = randomPrefix();
 
-const MAX_BUFFERED = 256 * 1024;
-/** Published while the instance is stopped: 32 times the buffer limit. */
+/**
+ * Above what the live events (below) come to, so that only the catch-up can put a client over
+ * it: live events queued behind a catch-up the client is still reading count as unread until it
+ * reaches them, which on two busy cores can take longer than they take to exceed a smaller limit.
+ */
+const MAX_BUFFERED = 1024 * 1024;
+/** Published while the instance is stopped: eight times the buffer limit. */
 const STALLED_EVENTS = 8000;
 const PAD = 1024;
 /** Published once it runs again, while its clients are still taking the catch-up. */
