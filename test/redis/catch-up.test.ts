@@ -20,8 +20,8 @@ const prefix = randomPrefix();
 
 /**
  * Above what the live events (below) come to, so that only the catch-up can put a client over
- * it: live events queued behind a catch-up the client is still reading count as unread until it
- * reaches them, which on two busy cores can take longer than they take to exceed a smaller limit.
+ * it: the live events count against a client only while it reads slower than they arrive, which
+ * a client in a process sharing two busy cores with the rest of the suite can do for a while.
  */
 const MAX_BUFFERED = 1024 * 1024;
 /** Published while the instance is stopped: eight times the buffer limit. */
