@@ -55,9 +55,11 @@ it('keeps a quiet connection that the server heartbeats', async () => {
 it('reconnects to a server process that was stopped (SIGSTOP), once it runs again', async () => {
   const { url, stop, resume } = await startHubProcess();
   const states: string[] = [];
+  // 500 ms of silence: a shorter limit fired on stalls of this process, which the client shares
+  // with the rest of the file, and this hub keeps no history to resume from.
   const client = createClient<PriceEvents>(url, {
     heartbeat: 100,
-    missedHeartbeats: 2,
+    missedHeartbeats: 5,
     retryDelay: 10,
   });
   onTestFinished(() => client.close());
@@ -74,5 +76,8 @@ it('reconnects to a server process that was stopped (SIGSTOP), once it runs agai
     () => `30 events, got ${seen.length}`,
     10_000,
   );
-  expect(seen.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+  // From the first event the client got: a stall before it reads one can still replace the first
+  // connection, and the event published meanwhile is then not this test's concern.
+  const first = seen[0] as number;
+  expect(seen.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, index) => first + index));
 });
