@@ -15,7 +15,7 @@ import {
   type SseClient,
 } from './support/clients.js';
 import { recordFigures, scaled } from './support/figures.js';
-import { collectGarbage, MiB } from './support/measure.js';
+import { collectForReading, collectGarbage, MiB } from './support/measure.js';
 import type { RunningServer } from './support/servers.js';
 import { coreTargets } from './support/targets.js';
 import { until } from './support/wait.js';
@@ -124,8 +124,8 @@ for (const target of coreTargets) {
           for (const stream of slowStreams) {
             peakPerSlowStream = Math.max(peakPerSlowStream, stream.bufferedBytes);
           }
-          // Measured after a collection: what the process holds, not garbage awaiting the GC.
-          await collectGarbage();
+          // Measured after collections: what the process holds, not garbage awaiting the GC.
+          await collectForReading();
           peakMemory = Math.max(peakMemory, process.memoryUsage().arrayBuffers - baseline);
           // Receipt, not timing: every fast client has the whole batch before the next one.
           const last = String(sent);

@@ -43,6 +43,18 @@ export async function collectGarbage(): Promise<void> {
   }
 }
 
+/**
+ * Two full collections back to back, then one turn: for a reading taken again and again (once per
+ * batch). It frees most of what {@link collectGarbage} frees, with fewer passes and no turn
+ * between them; what it leaves only makes the reading higher, so a bound checked on it is never
+ * looser.
+ */
+export async function collectForReading(): Promise<void> {
+  collect();
+  collect();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 export function activeHandles(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
