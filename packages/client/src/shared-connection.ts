@@ -5,7 +5,8 @@
  * tab, which connects from the last id it saw: the server replays the gap. A holder that stops
  * running (a frozen tab) keeps the lock, so a follower that hears nothing from it for too long
  * steals the lock. Ids seen recently are remembered, so an event that reaches a tab both ways is
- * handled once.
+ * handled once; and each event posted names the id before it, so a tab that missed some (posts
+ * lost while it could not run) asks for them.
  */
 import { SseClientError } from './errors.js';
 import type { ClientState, Connect, Ending, Host, WireEvent } from './host.js';
@@ -13,7 +14,8 @@ import { RecentEvents } from './recent-events.js';
 import { RESET_EVENT } from './signals.js';
 
 type Post =
-  | { kind: 'event'; event: WireEvent }
+  /** `after`: the leader's last id before this event; a tab that has not seen it missed some. */
+  | { kind: 'event'; event: WireEvent; after: string | undefined }
   | { kind: 'state'; state: ClientState }
   /** A tab joins; `after`: its last id, to get what came after it (a `replay` to `tab`). */
   | { kind: 'hello'; tab: string; after: string | undefined }
@@ -84,6 +86,12 @@ export async function shareConnection(
       host.receive({ event: RESET_EVENT, data: 'events-lost', id: undefined });
     for (const event of [...(events ?? []), ...waiting]) deliver(event);
   };
+  const missed = (after: string | undefined) => {
+    const position = host.position();
+    return (
+      after !== undefined && position !== undefined && after !== position && !recent.has(after)
+    );
+  };
   const join = () => {
     const after = host.position();
     if (after !== undefined) {
@@ -109,6 +117,9 @@ export async function shareConnection(
     }
     // Events count whoever posts them: their ids make a second copy harmless.
     if (data.kind === 'event') {
+      // A follower that never got the events before this one (posts can be lost to a tab that
+      // could not run) asks the leader for them, as a tab joining does.
+      if (term === undefined && held === undefined && missed(data.after)) join();
       if (held === undefined) deliver(data.event);
       else held.push(data.event);
     }
@@ -147,8 +158,9 @@ export async function shareConnection(
       position: host.position,
       receive(event) {
         if (!active() || !recent.accept(event)) return;
+        const after = host.position();
         host.receive(event);
-        leaderPost({ kind: 'event', event });
+        leaderPost({ kind: 'event', event, after });
       },
       setState(next) {
         if (!active()) return;
