@@ -31,9 +31,23 @@ const testAreas = readdirSync(source('./test'), { withFileTypes: true })
  */
 const shareWorkers = new Set(['docs', 'packages', 'tooling']);
 
+/**
+ * Areas whose files run in worker threads (a fresh one per file) instead of processes: a thread
+ * starts for less CPU than a process, and these files assert nothing of the process (heap,
+ * handles, sockets held); the module state they check, such as the heartbeat registry, is each
+ * thread's own. The areas that serve many sockets and drive browsers took more CPU in threads.
+ */
+const inThreads = new Set(['unit', 'examples']);
+const poolFor = (name: string) => (inThreads.has(name) ? { pool: 'threads' as const } : {});
+
 const project = (name: string, include: string[]): TestProjectInlineConfiguration => ({
   extends: true,
-  test: { name, include, isolate: !shareWorkers.has(name) },
+  test: {
+    name,
+    include,
+    isolate: !shareWorkers.has(name),
+    ...poolFor(name),
+  },
 });
 
 export default defineConfig({
@@ -61,6 +75,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
+          ...poolFor('unit'),
           typecheck: {
             enabled: true,
             include: ['packages/*/src/**/*.test-d.ts'],
