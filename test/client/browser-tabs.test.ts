@@ -168,20 +168,25 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     await first.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
     // Stopped while it follows, the first tab misses the leader's posts of 21 to 40 (this
     // Chromium never delivers what a channel carried while the debugger held the page).
-    const requests = streamRequests(server).length;
     await debug.send('Debugger.pause');
     await publishMore(server, 21, 40);
     await expectAllOnce([second]);
     await debug.send('Debugger.resume');
-    // The next post names the event before it, which the first tab never saw: it asks for them.
+    await sleep(200);
+    // What the fix is for: the posts of 22 to 40 never reach it.
+    expect((await seenIn(first)).length).toBeLessThan(40);
+    // The next post's number skips those it missed: it asks the leader for them.
     await server.hub.publish(TOPIC, price(41));
     for (const tab of tabs) {
       await tab.waitForFunction(() => (window as unknown as TestWindow).seen.includes(41));
     }
+    await sleep(200);
     expect(await seenIn(first)).toEqual(range(1, 41));
     expect(await seenIn(second)).toEqual(range(1, 41));
-    // It asked the leader, not the server.
-    expect(streamRequests(server)).toHaveLength(requests);
+    // Nothing was lost for good, so no tab told its app to refetch.
+    for (const tab of tabs) {
+      expect(await tab.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+    }
   }, 60_000);
 
   it.each([

@@ -5,8 +5,8 @@
  * tab, which connects from the last id it saw: the server replays the gap. A holder that stops
  * running (a frozen tab) keeps the lock, so a follower that hears nothing from it for too long
  * steals the lock. Ids seen recently are remembered, so an event that reaches a tab both ways is
- * handled once; and each event posted names the id before it, so a tab that missed some (posts
- * lost while it could not run) asks for them.
+ * handled once; and a leader numbers the events it posts, so a tab that missed some (posts lost
+ * while it could not run) asks for them.
  */
 import { SseClientError } from './errors.js';
 import type { ClientState, Connect, Ending, Host, WireEvent } from './host.js';
@@ -14,8 +14,8 @@ import { RecentEvents } from './recent-events.js';
 import { RESET_EVENT } from './signals.js';
 
 type Post =
-  /** `after`: the leader's last id before this event; a tab that has not seen it missed some. */
-  | { kind: 'event'; event: WireEvent; after: string | undefined }
+  /** `seq`: 1, 2, ... in the term `from` (a leader's tab and term); a tab that skips one missed some. */
+  | { kind: 'event'; event: WireEvent; from: string; seq: number }
   | { kind: 'state'; state: ClientState }
   /** A tab joins; `after`: its last id, to get what came after it (a `replay` to `tab`). */
   | { kind: 'hello'; tab: string; after: string | undefined }
@@ -86,11 +86,16 @@ export async function shareConnection(
       host.receive({ event: RESET_EVENT, data: 'events-lost', id: undefined });
     for (const event of [...(events ?? []), ...waiting]) deliver(event);
   };
-  const missed = (after: string | undefined) => {
-    const position = host.position();
-    return (
-      after !== undefined && position !== undefined && after !== position && !recent.has(after)
-    );
+  /** The last number heard in each of the latest terms (an earlier leader's posts come late). */
+  const heard = new Map<string, number>();
+  /** True when this post skips some of its term: a tab that heard none yet has just joined. */
+  const skips = ({ from, seq }: { from: string; seq: number }) => {
+    const last = heard.get(from);
+    const gap = last === undefined ? heard.size > 0 && seq > 1 : seq > last + 1;
+    heard.delete(from);
+    heard.set(from, seq);
+    if (heard.size > 4) heard.delete(heard.keys().next().value ?? '');
+    return gap;
   };
   const join = () => {
     const after = host.position();
@@ -119,7 +124,7 @@ export async function shareConnection(
     if (data.kind === 'event') {
       // A follower that never got the events before this one (posts can be lost to a tab that
       // could not run) asks the leader for them, as a tab joining does.
-      if (term === undefined && held === undefined && missed(data.after)) join();
+      if (skips(data) && term === undefined && held === undefined) join();
       if (held === undefined) deliver(data.event);
       else held.push(data.event);
     }
@@ -139,9 +144,12 @@ export async function shareConnection(
     }
   };
 
+  let terms = 0;
   const lead = async () => {
     const current = new AbortController();
     term = current;
+    const from = `${me}:${++terms}`;
+    let posted = 0;
     clearTimeout(watchdog);
     // It connects from its own id now: the server replays what it was waiting for.
     if (held !== undefined) catchUp([]);
@@ -158,9 +166,8 @@ export async function shareConnection(
       position: host.position,
       receive(event) {
         if (!active() || !recent.accept(event)) return;
-        const after = host.position();
         host.receive(event);
-        leaderPost({ kind: 'event', event, after });
+        leaderPost({ kind: 'event', event, from, seq: ++posted });
       },
       setState(next) {
         if (!active()) return;
