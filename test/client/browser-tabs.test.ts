@@ -189,6 +189,39 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     }
   }, 60_000);
 
+  it('a tab that takes the lead while it waits for a replay connects from before the events it missed', async () => {
+    const { server, tabs } = await sharingTabs(2, 100);
+    const [leader, follower] = tabs as [Page, Page];
+    // Stopped while it follows, the follower misses the leader's posts of 11 to 20.
+    const debug = await follower.context().newCDPSession(follower);
+    await debug.send('Debugger.enable');
+    await debug.send('Debugger.pause');
+    await publishMore(server, 11, 20);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    await debug.send('Debugger.resume');
+    await sleep(200);
+    expect((await seenIn(follower)).length).toBeLessThan(20);
+    // The leader's tab closes its client right after posting 21: the follower, whose numbers
+    // skip to 21, asks for what it missed and holds 21, but no leader is left to answer, and
+    // the lock passes to it while it holds.
+    await leader.evaluate(() => {
+      const post = BroadcastChannel.prototype.postMessage;
+      BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message) {
+        post.call(this, message);
+        if ((message as { kind?: string }).kind === 'event') {
+          (window as unknown as TestWindow).client.close();
+        }
+      };
+    });
+    await server.hub.publish(TOPIC, price(21));
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
+    await sleep(200);
+    expect(await seenIn(follower)).toEqual(range(1, 21));
+    expect(await follower.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+    const requests = streamRequests(server);
+    expect(requests).toHaveLength(2);
+  }, 60_000);
+
   it.each([
     ['Web Locks', 'locks'],
     ['BroadcastChannel', 'BroadcastChannel'],

@@ -151,8 +151,13 @@ export async function shareConnection(
     const from = `${me}:${++terms}`;
     let posted = 0;
     clearTimeout(watchdog);
-    // It connects from its own id now: the server replays what it was waiting for.
-    if (held !== undefined) catchUp([]);
+    // It connects from its own position now: the server replays what it was waiting for, and
+    // what it holds, which came after. Delivered first, what it holds would move the position
+    // past the events it missed, and the server would never send them.
+    if (held !== undefined) {
+      held = undefined;
+      clearTimeout(holding);
+    }
     const end = () => current.abort();
     stop.addEventListener('abort', end);
     const active = () => term === current;
