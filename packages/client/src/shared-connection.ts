@@ -21,7 +21,8 @@ type Post =
   | { kind: 'hello'; tab: string; after: string | undefined }
   /** The events after a joining tab's id; undefined when the leader no longer has them. */
   | { kind: 'replay'; tab: string; events: WireEvent[] | undefined }
-  | { kind: 'alive' }
+  /** A quiet leader relays a heartbeat; `seq`: the number of its term's last event post. */
+  | { kind: 'alive'; from: string; seq: number }
   | { kind: 'closed'; error?: { code: SseClientError['code']; message: string; status?: number } };
 
 /** True where tabs can share: Web Locks and BroadcastChannel both present. */
@@ -88,14 +89,16 @@ export async function shareConnection(
   };
   /** The last number heard in each of the latest terms (an earlier leader's posts come late). */
   const heard = new Map<string, number>();
-  /** True when this post skips some of its term: a tab that heard none yet has just joined. */
-  const skips = ({ from, seq }: { from: string; seq: number }) => {
-    const last = heard.get(from);
-    const gap = last === undefined ? heard.size > 0 && seq > 1 : seq > last + 1;
+  /**
+   * Notes that the term `from` posted up to `seq`; true when this tab missed some of them. A tab
+   * that heard no post yet has just joined and asked for what it lacks.
+   */
+  const missed = (from: string, seq: number, newPost: boolean) => {
+    const last = heard.get(from) ?? (heard.size > 0 ? 0 : seq);
     heard.delete(from);
     heard.set(from, seq);
     if (heard.size > 4) heard.delete(heard.keys().next().value ?? '');
-    return gap;
+    return seq > last + (newPost ? 1 : 0);
   };
   const join = () => {
     const after = host.position();
@@ -120,11 +123,15 @@ export async function shareConnection(
       if (data.tab === me && held !== undefined) catchUp(data.events);
       return;
     }
+    // A follower that never got some of a leader's posts (posts are lost to a tab that could not
+    // run) asks the leader for them, as a tab joining does: at the next event, or, on a quiet
+    // stream, at the next relayed heartbeat.
+    if (data.kind === 'event' || data.kind === 'alive') {
+      const gap = missed(data.from, data.seq, data.kind === 'event');
+      if (gap && term === undefined && held === undefined) join();
+    }
     // Events count whoever posts them: their ids make a second copy harmless.
     if (data.kind === 'event') {
-      // A follower that never got the events before this one (posts can be lost to a tab that
-      // could not run) asks the leader for them, as a tab joining does.
-      if (skips(data) && term === undefined && held === undefined) join();
       if (held === undefined) deliver(data.event);
       else held.push(data.event);
     }
@@ -183,7 +190,7 @@ export async function shareConnection(
       alive() {
         // Events say it already; a quiet stream's heartbeats are relayed a few times per limit.
         if (silenceLimit > 0 && active() && Date.now() - lastPost > silenceLimit / 4) {
-          leaderPost({ kind: 'alive' });
+          leaderPost({ kind: 'alive', from, seq: posted });
         }
       },
     };
