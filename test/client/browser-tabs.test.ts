@@ -89,6 +89,21 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     }
   }
 
+  /**
+   * Makes the leading `tab` relay no heartbeat and close its client right after it posts its next
+   * event: it answers no tab that asks what it missed.
+   */
+  const closeAfterNextEvent = (tab: Page) =>
+    tab.evaluate(() => {
+      const post = BroadcastChannel.prototype.postMessage;
+      BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message) {
+        const { kind } = message as { kind?: string };
+        if (kind === 'alive') return;
+        post.call(this, message);
+        if (kind === 'event') (window as unknown as TestWindow).client.close();
+      };
+    });
+
   /** Each of `tabs` ends with events 1 to 40, each once, in order. */
   async function expectAllOnce(tabs: Page[]): Promise<void> {
     for (const tab of tabs) {
@@ -188,6 +203,50 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     }
   }, 60_000);
 
+  it("a following tab that missed the end of a leader's term gets it from the next leader", async () => {
+    const { server, tabs } = await sharingTabs(3, 100);
+    const [leader, next, stopped] = tabs as [Page, Page, Page];
+    const debug = await stopped.context().newCDPSession(stopped);
+    await debug.send('Debugger.enable');
+    await debug.send('Debugger.pause');
+    await publishMore(server, 11, 20);
+    await next.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    // The leader's tab closes; the next tab in the lock's queue takes over from 20.
+    await leader.close({ runBeforeUnload: true });
+    await until(() => streamRequests(server).length === 2, 'the next tab to take over');
+    await debug.send('Debugger.resume');
+    await publishMore(server, 21, 30);
+    await stopped.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 30);
+    await sleep(200);
+    expect(await seenIn(stopped)).toEqual(range(1, 30));
+    expect(await stopped.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+  }, 60_000);
+
+  it('a following tab that holds events past a gap no tab fills tells its app (events-lost)', async () => {
+    const { server, tabs } = await sharingTabs(3, 100);
+    const [leader, next, follower] = tabs as [Page, Page, Page];
+    const stopFollower = await follower.context().newCDPSession(follower);
+    await stopFollower.send('Debugger.enable');
+    await stopFollower.send('Debugger.pause');
+    await publishMore(server, 11, 20);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    // The next tab in the lock's queue stops: it will take the lock but cannot run to lead.
+    const stopNext = await next.context().newCDPSession(next);
+    await stopNext.send('Debugger.enable');
+    await stopNext.send('Debugger.pause');
+    await closeAfterNextEvent(leader);
+    await stopFollower.send('Debugger.resume');
+    await sleep(200);
+    // 21 shows the follower its gap; its question goes unanswered for the silence limit (1 s).
+    await server.hub.publish(TOPIC, price(21));
+    await follower.waitForFunction(() => (window as unknown as TestWindow).resets.length > 0);
+    expect(await follower.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([
+      'events-lost',
+    ]);
+    expect(await seenIn(follower)).toContain(21);
+    await stopNext.send('Debugger.resume');
+  }, 60_000);
+
   it('a tab that takes the lead while it waits for a replay connects from before the events it missed', async () => {
     const { server, tabs } = await sharingTabs(2, 100);
     const [leader, follower] = tabs as [Page, Page];
@@ -197,21 +256,14 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     await debug.send('Debugger.pause');
     await publishMore(server, 11, 20);
     await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    // The leader relays no heartbeat (which would tell the follower what it missed before 21),
+    // and closes its client right after posting 21: the follower, whose numbers skip to 21, asks
+    // for what it missed and holds 21, but no leader is left to answer, and the lock passes to it
+    // while it holds.
+    await closeAfterNextEvent(leader);
     await debug.send('Debugger.resume');
     await sleep(200);
     expect((await seenIn(follower)).length).toBeLessThan(20);
-    // The leader's tab closes its client right after posting 21: the follower, whose numbers
-    // skip to 21, asks for what it missed and holds 21, but no leader is left to answer, and
-    // the lock passes to it while it holds.
-    await leader.evaluate(() => {
-      const post = BroadcastChannel.prototype.postMessage;
-      BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message) {
-        post.call(this, message);
-        if ((message as { kind?: string }).kind === 'event') {
-          (window as unknown as TestWindow).client.close();
-        }
-      };
-    });
     await server.hub.publish(TOPIC, price(21));
     await follower.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
     await sleep(200);

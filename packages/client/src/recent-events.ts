@@ -32,6 +32,11 @@ export class RecentEvents {
     return true;
   }
 
+  /** True when the event `id` came lately (among the remembered ids). */
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
   /** The kept events after `id`, in order; undefined when `id` is not among them. */
   after(id: string): WireEvent[] | undefined {
     const index = this.#events.findIndex((event) => event.id === id);

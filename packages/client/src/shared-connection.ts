@@ -14,15 +14,19 @@ import { RecentEvents } from './recent-events.js';
 import { RESET_EVENT } from './signals.js';
 
 type Post =
-  /** `seq`: 1, 2, ... in the term `from` (a leader's tab and term); a tab that skips one missed some. */
-  | { kind: 'event'; event: WireEvent; from: string; seq: number }
+  /**
+   * `seq`: 1, 2, ... in the term `from` (a leader's tab and term); a tab that skips one missed
+   * some. `prev`: the leader's last id before this event; a tab that first hears a term and never
+   * had that id missed the end of an earlier term.
+   */
+  | { kind: 'event'; event: WireEvent; from: string; seq: number; prev: string | undefined }
   | { kind: 'state'; state: ClientState }
   /** A tab joins; `after`: its last id, to get what came after it (a `replay` to `tab`). */
   | { kind: 'hello'; tab: string; after: string | undefined }
   /** The events after a joining tab's id; undefined when the leader no longer has them. */
   | { kind: 'replay'; tab: string; events: WireEvent[] | undefined }
-  /** A quiet leader relays a heartbeat; `seq`: the number of its term's last event post. */
-  | { kind: 'alive'; from: string; seq: number }
+  /** A quiet leader relays a heartbeat; `seq` and `prev`: its term's last event post and id. */
+  | { kind: 'alive'; from: string; seq: number; prev: string | undefined }
   | { kind: 'closed'; error?: { code: SseClientError['code']; message: string; status?: number } };
 
 /** True where tabs can share: Web Locks and BroadcastChannel both present. */
@@ -74,7 +78,8 @@ export async function shareConnection(
 
   // Joining with a position (a tab back from a freeze, or resuming a session), a tab holds the
   // events it hears until the leader's replay of what came after its id: so they stay in order.
-  // No answer in time: no leader has them, and this tab will connect from its id itself.
+  // No answer in time: no leader has them. Nothing held: this tab may yet connect from its id
+  // itself. Events held: they came after a gap no tab filled, so the app refetches.
   const me = Math.random().toString(36).slice(2);
   let held: WireEvent[] | undefined;
   let holding: ReturnType<typeof setTimeout> | undefined;
@@ -90,21 +95,31 @@ export async function shareConnection(
   /** The last number heard in each of the latest terms (an earlier leader's posts come late). */
   const heard = new Map<string, number>();
   /**
-   * Notes that the term `from` posted up to `seq`; true when this tab missed some of them. A tab
-   * that heard no post yet has just joined and asked for what it lacks.
+   * Notes that the term `from` posted up to `seq`, after the id `prev`; true when this tab missed
+   * some of its posts, or, first hearing the term, an event before it. A tab that heard no post
+   * yet has just joined and asked for what it lacks.
    */
-  const missed = (from: string, seq: number, newPost: boolean) => {
-    const last = heard.get(from) ?? (heard.size > 0 ? 0 : seq);
+  const missed = (
+    { from, seq, prev }: { from: string; seq: number; prev?: string },
+    newPost: boolean,
+  ) => {
+    const last = heard.get(from);
+    const joined = heard.size === 0;
     heard.delete(from);
     heard.set(from, seq);
     if (heard.size > 4) heard.delete(heard.keys().next().value ?? '');
-    return seq > last + (newPost ? 1 : 0);
+    if (joined) return false;
+    if (last !== undefined) return seq > last + (newPost ? 1 : 0);
+    return seq > (newPost ? 1 : 0) || (prev !== undefined && !recent.has(prev));
   };
   const join = () => {
     const after = host.position();
     if (after !== undefined) {
       held = [];
-      holding = setTimeout(() => catchUp([]), silenceLimit || 1000);
+      holding = setTimeout(
+        () => catchUp(held !== undefined && held.length > 0 ? undefined : []),
+        silenceLimit || 1000,
+      );
     }
     post({ kind: 'hello', tab: me, after });
   };
@@ -126,12 +141,13 @@ export async function shareConnection(
     // A follower that never got some of a leader's posts (posts are lost to a tab that could not
     // run) asks the leader for them, as a tab joining does: at the next event, or, on a quiet
     // stream, at the next relayed heartbeat.
-    if (data.kind === 'event' || data.kind === 'alive') {
-      const gap = missed(data.from, data.seq, data.kind === 'event');
+    if ((data.kind === 'event' || data.kind === 'alive') && typeof data.seq === 'number') {
+      const gap = missed(data, data.kind === 'event');
       if (gap && term === undefined && held === undefined) join();
     }
-    // Events count whoever posts them: their ids make a second copy harmless.
-    if (data.kind === 'event') {
+    // A leader takes events from its own connection only: an earlier leader's late post, handled
+    // first, would come before the replay of what precedes it, out of order.
+    if (data.kind === 'event' && term === undefined) {
       if (held === undefined) deliver(data.event);
       else held.push(data.event);
     }
@@ -178,8 +194,9 @@ export async function shareConnection(
       position: host.position,
       receive(event) {
         if (!active() || !recent.accept(event)) return;
+        const prev = host.position();
         host.receive(event);
-        leaderPost({ kind: 'event', event, from, seq: ++posted });
+        leaderPost({ kind: 'event', event, from, seq: ++posted, prev });
       },
       setState(next) {
         if (!active()) return;
@@ -190,7 +207,7 @@ export async function shareConnection(
       alive() {
         // Events say it already; a quiet stream's heartbeats are relayed a few times per limit.
         if (silenceLimit > 0 && active() && Date.now() - lastPost > silenceLimit / 4) {
-          leaderPost({ kind: 'alive', from, seq: posted });
+          leaderPost({ kind: 'alive', from, seq: posted, prev: host.position() });
         }
       },
     };
