@@ -240,6 +240,9 @@ export function describeFailover(name: string): void {
           live,
           30_000,
         );
+        // A client that comes while the partition's master is dead: its instance starts reading
+        // the partition then, from a topology that still names the dead master.
+        const arrivedDuring = c.open([VICTIM]);
         const during = steadyPublisher(b.hub, VICTIM, 'during', 250);
         const elsewhere = steadyPublisher(c.hub, other, 'other during', 250);
         await cluster.healthy(streamKeyOf(KEY, VICTIM));
@@ -254,11 +257,12 @@ export function describeFailover(name: string): void {
         // stored after the failover, once, in order. (Every publish made during it settled: the
         // stop() above resolved.)
         await until(
-          () => live.every((reader) => seen(reader).at(-1) === 'after 2'),
+          () => [...live, arrivedDuring].every((reader) => seen(reader).at(-1) === 'after 2'),
           () =>
-            `the events after the failover (${library.name}): ${JSON.stringify(live.map(seen))}`,
+            `the events after the failover (${library.name}): ${JSON.stringify([...live, arrivedDuring].map(seen))}`,
           60_000,
         );
+        expect(seen(arrivedDuring).slice(-3)).toEqual(['after 0', 'after 1', 'after 2']);
         const afterReset = (reader: FetchReader) => seen(reader).slice(BEFORE_CRASH.length + 1);
         for (const reader of live) {
           expect(seen(reader).slice(0, BEFORE_CRASH.length + 1)).toEqual([

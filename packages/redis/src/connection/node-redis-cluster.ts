@@ -55,6 +55,16 @@ const PAUSE_MS = 100;
  * is promoted; as long as a publish waits for its connection to come back (`publish.ts`).
  */
 const NOT_RUN_WAIT_MS = 10_000;
+/**
+ * How long a command of a read loop's connection waits for the connection to its slot's node.
+ * That client (`minimizeConnections`) opens a node's connection on the first command for it, and
+ * node-redis (5 and 6) waits for it with no bound: to a node that died while still owning the
+ * slot in the topology the client read, it retries connecting for ever, so the command (the
+ * loop's blocking read) never settles, never fails, and nothing reads the topology again: the
+ * loop is silent for good, even once the replica has taken over. Past this wait the command
+ * fails, unsent, and the failure reads the topology again (`node-redis-rediscovery.ts`).
+ */
+const NODE_CONNECT_MS = 2_000;
 
 /**
  * Wraps a node-redis v5 or v6 cluster client. Its duplicates (the broker's own connections) do not
@@ -67,7 +77,7 @@ export function nodeRedisClusterConnection(client: NodeRedisClusterLike): RedisC
   return wrap(client, false);
 }
 
-function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
+function wrap(client: NodeRedisClusterLike, minimal: boolean, lazy = false): RedisConnection {
   /** v5 is open as soon as connect() is called, before it knows the slots: until then, not ready. */
   let discovering = false;
   const rediscovery = rediscoverOnFailure(client);
@@ -82,6 +92,7 @@ function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
       const giveUpAt = performance.now() + NOT_RUN_WAIT_MS;
       for (;;) {
         try {
+          if (lazy && key !== undefined) await nodeConnected(client, key);
           return await client.sendCommand(key, false, [...args]);
         } catch (error) {
           rediscovery.failed(error);
@@ -104,6 +115,7 @@ function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
           defaults: { ...defaults, disableOfflineQueue: true },
         }),
         true,
+        minimal,
       );
     },
     connect() {
@@ -122,4 +134,35 @@ function wrap(client: NodeRedisClusterLike, minimal: boolean): RedisConnection {
       void rediscovery.running?.then(() => client.destroy());
     },
   };
+}
+
+/**
+ * Resolves once the connection to the node serving `key` is made (opening it if need be), through
+ * node-redis's slot map (`_slots.getClientAndSlotNumber`, in 5 and 6; where it is missing, at
+ * once); rejects after `NODE_CONNECT_MS` without it.
+ */
+async function nodeConnected(client: NodeRedisClusterLike, key: string): Promise<void> {
+  const slots = (client as { _slots?: { getClientAndSlotNumber?: unknown } })._slots;
+  if (typeof slots?.getClientAndSlotNumber !== 'function') return;
+  const connected = (
+    slots.getClientAndSlotNumber as (key: string, isReadonly: boolean) => Promise<unknown>
+  ).call(slots, key, false);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `ssekit/redis: no connection to the Redis Cluster node serving "${key}" within ` +
+              `${NODE_CONNECT_MS} ms`,
+          ),
+        ),
+      NODE_CONNECT_MS,
+    );
+  });
+  try {
+    await Promise.race([connected, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
