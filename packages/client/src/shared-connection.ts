@@ -78,11 +78,16 @@ export async function shareConnection(
 
   // Joining with a position (a tab back from a freeze, or resuming a session), a tab holds the
   // events it hears until the leader's replay of what came after its id: so they stay in order.
-  // No answer in time: no leader has them. Nothing held: this tab may yet connect from its id
-  // itself. Events held: they came after a gap no tab filled, so the app refetches.
+  // No answer in time: no leader has them. What it holds is delivered; if the first came after
+  // an id this tab never had, the gap before it is lost, and the app refetches first.
   const me = Math.random().toString(36).slice(2);
   let held: WireEvent[] | undefined;
+  /** The leader's last id before the first event held (`prev` of its post). */
+  let heldAfter: string | undefined;
   let holding: ReturnType<typeof setTimeout> | undefined;
+  /** True when `id` (a leader's last id) is one this tab never had: it missed events. */
+  const lacks = (id: string | undefined) =>
+    id !== undefined && id !== host.position() && !recent.has(id);
   const catchUp = (events: WireEvent[] | undefined) => {
     const waiting = held ?? [];
     held = undefined;
@@ -110,14 +115,15 @@ export async function shareConnection(
     if (heard.size > 4) heard.delete(heard.keys().next().value ?? '');
     if (joined) return false;
     if (last !== undefined) return seq > last + (newPost ? 1 : 0);
-    return seq > (newPost ? 1 : 0) || (prev !== undefined && !recent.has(prev));
+    return seq > (newPost ? 1 : 0) || lacks(prev);
   };
   const join = () => {
     const after = host.position();
     if (after !== undefined) {
       held = [];
+      heldAfter = undefined;
       holding = setTimeout(
-        () => catchUp(held !== undefined && held.length > 0 ? undefined : []),
+        () => catchUp(held?.length && lacks(heldAfter) ? undefined : []),
         silenceLimit || 1000,
       );
     }
@@ -149,7 +155,7 @@ export async function shareConnection(
     // first, would come before the replay of what precedes it, out of order.
     if (data.kind === 'event' && term === undefined) {
       if (held === undefined) deliver(data.event);
-      else held.push(data.event);
+      else if (held.push(data.event) === 1) heldAfter = data.prev;
     }
     // The rest is for followers; a leader hears it only late, from an earlier leader.
     if (term !== undefined) return;
