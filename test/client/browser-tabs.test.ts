@@ -90,6 +90,20 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   }
 
   /**
+   * The debugger of `tab`: `stop()` holds the page's JavaScript at the next script it runs, as a
+   * frozen tab's (it keeps its Web Lock, runs no task, and this Chromium never delivers it what a
+   * channel carried meanwhile); `resume()` lets it run again.
+   */
+  async function debuggerOf(tab: Page) {
+    const session = await tab.context().newCDPSession(tab);
+    await session.send('Debugger.enable');
+    return {
+      stop: async () => void (await session.send('Debugger.pause')),
+      resume: async () => void (await session.send('Debugger.resume')),
+    };
+  }
+
+  /**
    * Makes the leading `tab` relay no heartbeat and close its client right after it posts its next
    * event: it answers no tab that asks what it missed.
    */
@@ -140,20 +154,19 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     // A frozen tab runs none of its tasks and keeps its Web Lock. Page.setWebLifecycleState
     // 'frozen' has no effect on this headless Chromium (its timers go on), so the debugger stops
     // the page's JavaScript instead: the same for the other tabs, with no freeze event at all.
-    const debug = await leader.context().newCDPSession(leader);
-    await debug.send('Debugger.enable');
+    const debug = await debuggerOf(leader);
     // Mid-stream by construction, not by timing: the tabs have 1 to 20 when the leader stops
     // (at the next JavaScript it runs: an event, a heartbeat, a timer), and 21 to 40 come after.
     await publishMore(server, 11, 20);
     await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
-    await debug.send('Debugger.pause');
+    await debug.stop();
     await publishMore(server, 21, 40);
     await expectAllOnce([follower]);
     const requests = streamRequests(server);
     expect(requests).toHaveLength(2);
     expect(requests[1]?.lastEventId).toMatch(/^\d+-\d+$/);
     // Running again, the tab finds its lock taken: it drops its connection and follows.
-    await debug.send('Debugger.resume');
+    await debug.resume();
     await until(() => server.hub.stats().openStreams === 1, 'the stopped tab to let go');
     await server.hub.publish(TOPIC, price(41));
     for (const tab of tabs) {
@@ -171,22 +184,21 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   it('a tab that stops running while it follows gets, once it runs again, the events it missed, on a quiet stream too', async () => {
     const { server, tabs } = await sharingTabs(2, 100);
     const [first, second] = tabs as [Page, Page];
-    const debug = await first.context().newCDPSession(first);
-    await debug.send('Debugger.enable');
+    const debug = await debuggerOf(first);
     // The first tab leads and stops: the second takes over. Running again, the first finds its
     // lock taken and follows.
-    await debug.send('Debugger.pause');
+    await debug.stop();
     await until(() => streamRequests(server).length === 2, 'the second tab to take over');
-    await debug.send('Debugger.resume');
+    await debug.resume();
     await until(() => server.hub.stats().openStreams === 1, 'the first tab to let go');
     await publishMore(server, 11, 20);
     await first.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
     // Stopped while it follows, the first tab misses the leader's posts of 21 to 40 (this
     // Chromium never delivers what a channel carried while the debugger held the page).
-    await debug.send('Debugger.pause');
+    await debug.stop();
     await publishMore(server, 21, 40);
     await expectAllOnce([second]);
-    await debug.send('Debugger.resume');
+    await debug.resume();
     // The posts of 22 to 40 never reach it, and no event comes after them: the leader's relayed
     // heartbeat names the number of its last post, past the tab's, so it asks for what it missed.
     await first.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 40);
@@ -206,15 +218,14 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   it("a following tab that missed the end of a leader's term gets it from the next leader", async () => {
     const { server, tabs } = await sharingTabs(3, 100);
     const [leader, next, stopped] = tabs as [Page, Page, Page];
-    const debug = await stopped.context().newCDPSession(stopped);
-    await debug.send('Debugger.enable');
-    await debug.send('Debugger.pause');
+    const debug = await debuggerOf(stopped);
+    await debug.stop();
     await publishMore(server, 11, 20);
     await next.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
     // The leader's tab closes; the next tab in the lock's queue takes over from 20.
     await leader.close({ runBeforeUnload: true });
     await until(() => streamRequests(server).length === 2, 'the next tab to take over');
-    await debug.send('Debugger.resume');
+    await debug.resume();
     await publishMore(server, 21, 30);
     await stopped.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 30);
     await sleep(200);
@@ -225,17 +236,15 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   it('a following tab that holds events past a gap no tab fills tells its app (events-lost)', async () => {
     const { server, tabs } = await sharingTabs(3, 100);
     const [leader, next, follower] = tabs as [Page, Page, Page];
-    const stopFollower = await follower.context().newCDPSession(follower);
-    await stopFollower.send('Debugger.enable');
-    await stopFollower.send('Debugger.pause');
+    const followerDebug = await debuggerOf(follower);
+    await followerDebug.stop();
     await publishMore(server, 11, 20);
     await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
     // The next tab in the lock's queue stops: it will take the lock but cannot run to lead.
-    const stopNext = await next.context().newCDPSession(next);
-    await stopNext.send('Debugger.enable');
-    await stopNext.send('Debugger.pause');
+    const nextDebug = await debuggerOf(next);
+    await nextDebug.stop();
     await closeAfterNextEvent(leader);
-    await stopFollower.send('Debugger.resume');
+    await followerDebug.resume();
     await sleep(200);
     // 21 shows the follower its gap; its question goes unanswered for the silence limit (1 s).
     await server.hub.publish(TOPIC, price(21));
@@ -244,16 +253,15 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
       'events-lost',
     ]);
     expect(await seenIn(follower)).toContain(21);
-    await stopNext.send('Debugger.resume');
+    await nextDebug.resume();
   }, 60_000);
 
   it('a tab that takes the lead while it waits for a replay connects from before the events it missed', async () => {
     const { server, tabs } = await sharingTabs(2, 100);
     const [leader, follower] = tabs as [Page, Page];
     // Stopped while it follows, the follower misses the leader's posts of 11 to 20.
-    const debug = await follower.context().newCDPSession(follower);
-    await debug.send('Debugger.enable');
-    await debug.send('Debugger.pause');
+    const debug = await debuggerOf(follower);
+    await debug.stop();
     await publishMore(server, 11, 20);
     await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
     // The leader relays no heartbeat (which would tell the follower what it missed before 21),
@@ -261,7 +269,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     // for what it missed and holds 21, but no leader is left to answer, and the lock passes to it
     // while it holds.
     await closeAfterNextEvent(leader);
-    await debug.send('Debugger.resume');
+    await debug.resume();
     await sleep(200);
     expect((await seenIn(follower)).length).toBeLessThan(20);
     await server.hub.publish(TOPIC, price(21));
