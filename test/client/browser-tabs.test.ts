@@ -4,6 +4,8 @@
  * without Web Locks each tab connects on its own. `pauseWhenHidden` lets the connection go while
  * the page is hidden and comes back once, with no extra request on quick tab switches.
  */
+import type { SseStream } from '@ssekit/core';
+import { openSseStream } from '@ssekit/core/node';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { describeInChromium, launchChromium } from '../support/chromium.js';
@@ -11,7 +13,7 @@ import { sleep, until } from '../support/wait.js';
 import { bundleClient } from './support/browser-bundle.js';
 import { openPage, servingPage } from './support/browser-page.js';
 import { collect, type TestWindow } from './support/page-client.js';
-import { hubServer, TOPIC } from './support/servers.js';
+import { hubServer, plainServer, TOPIC } from './support/servers.js';
 
 const price = (n: number) => ({ event: 'price' as const, data: { symbol: 'A', n } });
 const range = (from: number, to: number) =>
@@ -279,6 +281,105 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     expect(await follower.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
     const requests = streamRequests(server);
     expect(requests).toHaveLength(2);
+  }, 60_000);
+
+  it('a tab that joins from an earlier id while the leader cannot answer asks again at the first post it hears', async () => {
+    const { server, tabs } = await sharingTabs(1, 100);
+    const [leader] = tabs;
+    const tenth = await leader.evaluate(() => (window as unknown as TestWindow).client.lastEventId);
+    await publishMore(server, 11, 20);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    // A tab that saw 1 to 10 (in an earlier session) joins while the leader is stopped: its
+    // question goes unanswered for the silence limit (1 s), with nothing to hold.
+    const debug = await debuggerOf(leader);
+    await debug.stop();
+    const joining = await openPage(leader.context(), new URL(server.url).origin);
+    await collect(joining, server.url, {
+      share: true,
+      retryDelay: 20,
+      heartbeat: 100,
+      missedHeartbeats: 10,
+      lastEventId: tenth,
+    });
+    await sleep(1_500);
+    await debug.resume();
+    // The leader's first post names 20 as its last id before 21: one the joining tab never had.
+    await server.hub.publish(TOPIC, price(21));
+    await joining.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
+    await sleep(200);
+    expect(await seenIn(joining)).toEqual(range(11, 21));
+    expect(await joining.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+    expect(streamRequests(server).length).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('a following tab whose question is answered after it stopped waiting still gets what it missed', async () => {
+    const { server, tabs } = await sharingTabs(2, 100);
+    const [leader, follower] = tabs as [Page, Page];
+    // The leader answers each question 1.5 s late, past the follower's wait (the silence limit, 1 s).
+    await leader.evaluate(() => {
+      const post = BroadcastChannel.prototype.postMessage;
+      BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message) {
+        if ((message as { kind?: string }).kind !== 'replay') return post.call(this, message);
+        setTimeout(() => post.call(this, message), 1_500);
+      };
+    });
+    const debug = await debuggerOf(follower);
+    await debug.stop();
+    await publishMore(server, 11, 20);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    // On this quiet stream, the leader's relayed heartbeat shows the follower its gap.
+    await debug.resume();
+    await follower.waitForFunction(
+      () => (window as unknown as TestWindow).seen.length >= 20,
+      null,
+      {
+        timeout: 10_000,
+      },
+    );
+    await server.hub.publish(TOPIC, price(21));
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
+    await sleep(200);
+    expect(await seenIn(follower)).toEqual(range(1, 21));
+    expect(await follower.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+  }, 60_000);
+
+  it('a following tab that misses events of a stream without ids tells its app (events-lost)', async () => {
+    const streams: SseStream[] = [];
+    const server = await plainServer((req, res) => {
+      streams.push(openSseStream(req, res, { heartbeat: 100 }));
+    }, servingPage(bundle));
+    const send = (from: number, to: number) => {
+      for (let n = from; n <= to; n++) for (const stream of streams) stream.send(price(n));
+    };
+    const context = await newContext();
+    const origin = new URL(server.url).origin;
+    const tabs: Page[] = [];
+    for (const _ of [1, 2]) {
+      const tab = await openPage(context, origin);
+      await collect(tab, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
+      await tab.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+      tabs.push(tab);
+    }
+    const [leader, follower] = tabs as [Page, Page];
+    send(1, 10);
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length === 10);
+    const debug = await debuggerOf(follower);
+    await debug.stop();
+    send(11, 20);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length === 20);
+    await debug.resume();
+    // With no id to ask after, no tab can replay 11 to 20 to it.
+    await follower.waitForFunction(() => (window as unknown as TestWindow).resets.length > 0);
+    send(21, 21);
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
+    expect(await follower.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([
+      'events-lost',
+    ]);
+    // It stops at the next JavaScript it runs: the handling of 11 or of a relayed heartbeat.
+    expect([
+      [...range(1, 10), 21],
+      [...range(1, 11), 21],
+    ]).toContainEqual(await seenIn(follower));
   }, 60_000);
 
   it.each([

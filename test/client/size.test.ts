@@ -23,9 +23,9 @@ it('bundles to 5 KB or less, minified and gzipped', async () => {
   expect(bundle).not.toContain('visibilitychange');
 });
 
-it('bundles with @ssekit/client/tabs to 6.5 KB or less', async () => {
+it('bundles with @ssekit/client/tabs to 6.75 KB or less', async () => {
   const bundle = await bundleClient({ tabs: true });
   expect(bundle).toContain('BroadcastChannel');
   const gzipped = minGzip(bundle);
-  expect(gzipped, `min+gzip ${gzipped} bytes`).toBeLessThanOrEqual(6.5 * 1024);
+  expect(gzipped, `min+gzip ${gzipped} bytes`).toBeLessThanOrEqual(6.75 * 1024);
 });

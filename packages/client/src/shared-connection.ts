@@ -79,22 +79,37 @@ export async function shareConnection(
   // Joining with a position (a tab back from a freeze, or resuming a session), a tab holds the
   // events it hears until the leader's replay of what came after its id: so they stay in order.
   // No answer in time: no leader has them. What it holds is delivered; if the first came after
-  // an id this tab never had, the gap before it is lost, and the app refetches first.
+  // an id this tab never had, the gap before it is lost, and the app refetches first. With
+  // nothing held, the question stays open: a late replay still answers it, and the next post
+  // that follows an id this tab never had asks again (it may be the first post the tab hears).
   const me = Math.random().toString(36).slice(2);
   let held: WireEvent[] | undefined;
   /** The leader's last id before the first event held (`prev` of its post). */
   let heldAfter: string | undefined;
   let holding: ReturnType<typeof setTimeout> | undefined;
+  /** A question that went unanswered with nothing held; nothing was delivered since. */
+  let unanswered = false;
   /** True when `id` (a leader's last id) is one this tab never had: it missed events. */
   const lacks = (id: string | undefined) =>
     id !== undefined && id !== host.position() && !recent.has(id);
-  const catchUp = (events: WireEvent[] | undefined) => {
-    const waiting = held ?? [];
+  const release = () => {
     held = undefined;
     clearTimeout(holding);
-    // The leader no longer has them: the app refetches, as after the hub's own reset.
-    if (events === undefined)
-      host.receive({ event: RESET_EVENT, data: 'events-lost', id: undefined });
+  };
+  /** The app refetches, as after the hub's own reset. */
+  const eventsLost = () => host.receive({ event: RESET_EVENT, data: 'events-lost', id: undefined });
+  /** Ends a hold unanswered: what is held is delivered, after a reset if it follows a gap. */
+  const giveUp = () => {
+    if (held?.length) return catchUp(lacks(heldAfter) ? undefined : []);
+    release();
+    unanswered = true;
+  };
+  const catchUp = (events: WireEvent[] | undefined) => {
+    const waiting = held ?? [];
+    release();
+    unanswered = false;
+    // The leader no longer has them.
+    if (events === undefined) eventsLost();
     for (const event of [...(events ?? []), ...waiting]) deliver(event);
   };
   /** The last number heard in each of the latest terms (an earlier leader's posts come late). */
@@ -122,13 +137,12 @@ export async function shareConnection(
     if (after !== undefined) {
       held = [];
       heldAfter = undefined;
-      holding = setTimeout(
-        () => catchUp(held?.length && lacks(heldAfter) ? undefined : []),
-        silenceLimit || 1000,
-      );
+      holding = setTimeout(giveUp, silenceLimit || 1000);
     }
     post({ kind: 'hello', tab: me, after });
   };
+  /** A gap this tab found while following: it asks; with no id to ask after, none can fill it. */
+  const missedEvents = () => (host.position() === undefined ? eventsLost() : join());
 
   channel.onmessage = ({ data }: MessageEvent<Post>) => {
     if (data.kind === 'hello') {
@@ -141,15 +155,17 @@ export async function shareConnection(
       return;
     }
     if (data.kind === 'replay') {
-      if (data.tab === me && held !== undefined) catchUp(data.events);
+      if (data.tab === me && (held !== undefined || unanswered)) catchUp(data.events);
       return;
     }
     // A follower that never got some of a leader's posts (posts are lost to a tab that could not
     // run) asks the leader for them, as a tab joining does: at the next event, or, on a quiet
     // stream, at the next relayed heartbeat.
     if ((data.kind === 'event' || data.kind === 'alive') && typeof data.seq === 'number') {
-      const gap = missed(data, data.kind === 'event');
-      if (gap && term === undefined && held === undefined) join();
+      const open = unanswered && lacks(data.prev);
+      unanswered = open;
+      const gap = missed(data, data.kind === 'event') || open;
+      if (gap && term === undefined && held === undefined) missedEvents();
     }
     // A leader takes events from its own connection only: an earlier leader's late post, handled
     // first, would come before the replay of what precedes it, out of order.
@@ -165,6 +181,8 @@ export async function shareConnection(
       host.setState(data.state);
       watchLeader();
     } else if (data.kind === 'closed') {
+      // No replay comes now: what this tab holds is delivered as at an unanswered question.
+      if (held !== undefined) giveUp();
       const { code, message, status } = data.error ?? {};
       ending =
         code === undefined ? {} : { error: new SseClientError(code, message ?? '', { status }) };
@@ -183,10 +201,8 @@ export async function shareConnection(
     // It connects from its own position now: the server replays what it was waiting for, and
     // what it holds, which came after. Delivered first, what it holds would move the position
     // past the events it missed, and the server would never send them.
-    if (held !== undefined) {
-      held = undefined;
-      clearTimeout(holding);
-    }
+    release();
+    unanswered = false;
     const end = () => current.abort();
     stop.addEventListener('abort', end);
     const active = () => term === current;
