@@ -312,14 +312,41 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     expect(streamRequests(server).length).toBeLessThanOrEqual(2);
   }, 60_000);
 
-  it('a following tab whose question is answered after it stopped waiting still gets what it missed', async () => {
+  it('a tab that joined a quiet stream with no id yet misses nothing when the lead passes', async () => {
     const { server, tabs } = await sharingTabs(2, 100);
-    const [leader, follower] = tabs as [Page, Page];
-    // The leader answers each question 1.5 s late, past the follower's wait (the silence limit, 1 s).
+    const [leader] = tabs;
+    const late = await openPage(leader.context(), new URL(server.url).origin);
+    await collect(late, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
+    await late.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+    // It hears the leader's relayed heartbeats, which name 10 as the leader's last id.
+    await sleep(800);
+    await leader.close({ runBeforeUnload: true });
+    await until(() => streamRequests(server).length === 2, 'the next tab to take over');
+    await server.hub.publish(TOPIC, price(11));
+    await late.waitForFunction(() => (window as unknown as TestWindow).seen.includes(11));
+    await sleep(200);
+    expect(await seenIn(late)).toEqual([11]);
+    expect(await late.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+  }, 60_000);
+
+  it('a following tab whose question is answered after it stopped waiting still gets what it missed', async () => {
+    const { server, tabs } = await sharingTabs(1, 100);
+    const [leader] = tabs;
+    const tenth = await leader.evaluate(() => (window as unknown as TestWindow).client.lastEventId);
+    // With no watchdog of its own (heartbeat: false) it never takes the lead: only the leader's
+    // answer can fill its gap. It waits for an answer 1 s.
+    const follower = await openPage(leader.context(), new URL(server.url).origin);
+    await collect(follower, server.url, { share: true, heartbeat: false, lastEventId: tenth });
+    await follower.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+    // From now on the leader answers a question 1.5 s late, and relays no heartbeat once asked.
     await leader.evaluate(() => {
       const post = BroadcastChannel.prototype.postMessage;
+      let asked = false;
       BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message) {
-        if ((message as { kind?: string }).kind !== 'replay') return post.call(this, message);
+        const { kind } = message as { kind?: string };
+        if (kind === 'alive' && asked) return;
+        if (kind !== 'replay') return post.call(this, message);
+        asked = true;
         setTimeout(() => post.call(this, message), 1_500);
       };
     });
@@ -330,17 +357,16 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     // On this quiet stream, the leader's relayed heartbeat shows the follower its gap.
     await debug.resume();
     await follower.waitForFunction(
-      () => (window as unknown as TestWindow).seen.length >= 20,
+      () => (window as unknown as TestWindow).seen.length >= 10,
       null,
-      {
-        timeout: 10_000,
-      },
+      { timeout: 10_000 },
     );
     await server.hub.publish(TOPIC, price(21));
     await follower.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
     await sleep(200);
-    expect(await seenIn(follower)).toEqual(range(1, 21));
+    expect(await seenIn(follower)).toEqual(range(11, 21));
     expect(await follower.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+    expect(streamRequests(server)).toHaveLength(1);
   }, 60_000);
 
   it('a following tab that misses events of a stream without ids tells its app (events-lost)', async () => {

@@ -23,8 +23,11 @@ type Post =
   | { kind: 'state'; state: ClientState }
   /** A tab joins; `after`: its last id, to get what came after it (a `replay` to `tab`). */
   | { kind: 'hello'; tab: string; after: string | undefined }
-  /** The events after a joining tab's id; undefined when the leader no longer has them. */
-  | { kind: 'replay'; tab: string; events: WireEvent[] | undefined }
+  /**
+   * The events after a joining tab's id (`after`, as it asked); undefined when the leader no
+   * longer has them.
+   */
+  | { kind: 'replay'; tab: string; after: string; events: WireEvent[] | undefined }
   /** A quiet leader relays a heartbeat; `seq` and `prev`: its term's last event post and id. */
   | { kind: 'alive'; from: string; seq: number; prev: string | undefined }
   | { kind: 'closed'; error?: { code: SseClientError['code']; message: string; status?: number } };
@@ -89,9 +92,11 @@ export async function shareConnection(
   let holding: ReturnType<typeof setTimeout> | undefined;
   /** A question that went unanswered with nothing held; nothing was delivered since. */
   let unanswered = false;
+  /** Where a tab with no id yet began: the leader's last id in the first post it heard. */
+  let joinedAt: string | undefined;
   /** True when `id` (a leader's last id) is one this tab never had: it missed events. */
   const lacks = (id: string | undefined) =>
-    id !== undefined && id !== host.position() && !recent.has(id);
+    id !== undefined && id !== (host.position() ?? joinedAt) && !recent.has(id);
   const release = () => {
     held = undefined;
     clearTimeout(holding);
@@ -117,7 +122,7 @@ export async function shareConnection(
   /**
    * Notes that the term `from` posted up to `seq`, after the id `prev`; true when this tab missed
    * some of its posts, or, first hearing the term, an event before it. A tab that heard no post
-   * yet has just joined and asked for what it lacks.
+   * yet has just joined and asked for what it lacks; with no id, it begins there.
    */
   const missed = (
     { from, seq, prev }: { from: string; seq: number; prev?: string },
@@ -125,6 +130,7 @@ export async function shareConnection(
   ) => {
     const last = heard.get(from);
     const joined = heard.size === 0;
+    if (joined && host.position() === undefined) joinedAt = prev;
     heard.delete(from);
     heard.set(from, seq);
     if (heard.size > 4) heard.delete(heard.keys().next().value ?? '');
@@ -151,11 +157,13 @@ export async function shareConnection(
       const { after } = data;
       if (after === undefined) return;
       const events = after === host.position() ? [] : recent.after(after);
-      post({ kind: 'replay', tab: data.tab, events });
+      post({ kind: 'replay', tab: data.tab, after, events });
       return;
     }
     if (data.kind === 'replay') {
-      if (data.tab === me && (held !== undefined || unanswered)) catchUp(data.events);
+      // An answer to this tab's latest question only: the position has not moved since it asked.
+      const mine = data.tab === me && data.after === host.position();
+      if (mine && (held !== undefined || unanswered)) catchUp(data.events);
       return;
     }
     // A follower that never got some of a leader's posts (posts are lost to a tab that could not
