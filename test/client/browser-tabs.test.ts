@@ -408,6 +408,89 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     ]).toContainEqual(await seenIn(follower));
   }, 60_000);
 
+  it('a tab that led a stream without ids, stopped and was replaced, tells its app what it missed (events-lost)', async () => {
+    const streams: SseStream[] = [];
+    const server = await plainServer((req, res) => {
+      streams.push(openSseStream(req, res, { heartbeat: 100 }));
+    }, servingPage(bundle));
+    const send = (from: number, to: number, stream: SseStream | undefined) => {
+      for (let n = from; n <= to; n++) stream?.send(price(n));
+    };
+    const context = await newContext();
+    const origin = new URL(server.url).origin;
+    const tabs: Page[] = [];
+    for (const _ of [1, 2]) {
+      const tab = await openPage(context, origin);
+      await collect(tab, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
+      await tab.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+      tabs.push(tab);
+    }
+    const [leader, follower] = tabs as [Page, Page];
+    send(1, 10, streams[0]);
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length === 10);
+    const debug = await debuggerOf(leader);
+    await debug.stop();
+    await until(() => streams.length === 2, 'the follower to take over');
+    // Only the new leader's stream carries 11 to 20 (and 21): the stopped tab gets them from its posts or not at all.
+    send(11, 20, streams[1]);
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length === 20);
+    await debug.resume();
+    // The new leader's first post the stopped tab hears names a number past 1 in its term.
+    await leader.waitForFunction(() => (window as unknown as TestWindow).resets.length > 0);
+    send(21, 21, streams[1]);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
+    expect(await leader.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([
+      'events-lost',
+    ]);
+    expect(await seenIn(leader)).toEqual([...range(1, 10), 21]);
+  }, 60_000);
+
+  it('a following tab takes the answer of a leader of an earlier version (no id named in it)', async () => {
+    const { server, tabs } = await sharingTabs(2, 100);
+    const [leader, follower] = tabs as [Page, Page];
+    await leader.evaluate(() => {
+      const post = BroadcastChannel.prototype.postMessage;
+      BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message) {
+        const { after: _, ...earlier } = message as { after?: string };
+        post.call(this, (message as { kind?: string }).kind === 'replay' ? earlier : message);
+      };
+    });
+    const debug = await debuggerOf(follower);
+    await debug.stop();
+    await publishMore(server, 11, 20);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    await debug.resume();
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
+    await server.hub.publish(TOPIC, price(21));
+    await follower.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
+    await sleep(200);
+    expect(await seenIn(follower)).toEqual(range(1, 21));
+    expect(await follower.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+  }, 60_000);
+
+  it('a tab that joined a quiet stream with no id yet, then stopped, asks from where it began', async () => {
+    const { server, tabs } = await sharingTabs(1, 100);
+    const [leader] = tabs;
+    const late = await openPage(leader.context(), new URL(server.url).origin);
+    await collect(late, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
+    await late.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+    // It hears the leader's relayed heartbeats (10 is the leader's last id), and stops in the
+    // handling of one of them.
+    await sleep(800);
+    const debug = await debuggerOf(late);
+    await debug.stop();
+    await sleep(500);
+    await publishMore(server, 11, 15);
+    await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 15);
+    await debug.resume();
+    await late.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 5);
+    await server.hub.publish(TOPIC, price(16));
+    await late.waitForFunction(() => (window as unknown as TestWindow).seen.includes(16));
+    await sleep(200);
+    expect(await seenIn(late)).toEqual(range(11, 16));
+    expect(await late.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([]);
+  }, 60_000);
+
   it.each([
     ['Web Locks', 'locks'],
     ['BroadcastChannel', 'BroadcastChannel'],

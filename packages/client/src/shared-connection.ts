@@ -24,10 +24,10 @@ type Post =
   /** A tab joins; `after`: its last id, to get what came after it (a `replay` to `tab`). */
   | { kind: 'hello'; tab: string; after: string | undefined }
   /**
-   * The events after a joining tab's id (`after`, as it asked); undefined when the leader no
-   * longer has them.
+   * The events after a joining tab's id (`after`, as it asked; absent from earlier versions);
+   * undefined when the leader no longer has them.
    */
-  | { kind: 'replay'; tab: string; after: string; events: WireEvent[] | undefined }
+  | { kind: 'replay'; tab: string; after?: string; events: WireEvent[] | undefined }
   /** A quiet leader relays a heartbeat; `seq` and `prev`: its term's last event post and id. */
   | { kind: 'alive'; from: string; seq: number; prev: string | undefined }
   | { kind: 'closed'; error?: { code: SseClientError['code']; message: string; status?: number } };
@@ -94,9 +94,11 @@ export async function shareConnection(
   let unanswered = false;
   /** Where a tab with no id yet began: the leader's last id in the first post it heard. */
   let joinedAt: string | undefined;
+  /** The id this tab asks after: the last it had, or where it began. */
+  const position = () => host.position() ?? joinedAt;
   /** True when `id` (a leader's last id) is one this tab never had: it missed events. */
   const lacks = (id: string | undefined) =>
-    id !== undefined && id !== (host.position() ?? joinedAt) && !recent.has(id);
+    id !== undefined && id !== position() && !recent.has(id);
   const release = () => {
     held = undefined;
     clearTimeout(holding);
@@ -119,27 +121,30 @@ export async function shareConnection(
   };
   /** The last number heard in each of the latest terms (an earlier leader's posts come late). */
   const heard = new Map<string, number>();
+  /** This tab has led: it heard no post of its own terms. */
+  let led = false;
   /**
    * Notes that the term `from` posted up to `seq`, after the id `prev`; true when this tab missed
-   * some of its posts, or, first hearing the term, an event before it. A tab that heard no post
-   * yet has just joined and asked for what it lacks; with no id, it begins there.
+   * some of its posts, or, first hearing the term, an event before it. The first post a tab that
+   * never led hears: with no id, it begins there; holding, its question covers what came before;
+   * else it missed events if it lacks `prev`.
    */
   const missed = (
     { from, seq, prev }: { from: string; seq: number; prev?: string },
     newPost: boolean,
   ) => {
     const last = heard.get(from);
-    const joined = heard.size === 0;
-    if (joined && host.position() === undefined) joinedAt = prev;
+    const first = heard.size === 0;
+    if (first && host.position() === undefined) joinedAt = prev;
     heard.delete(from);
     heard.set(from, seq);
     if (heard.size > 4) heard.delete(heard.keys().next().value ?? '');
-    if (joined) return false;
+    if (first && !led) return held === undefined && lacks(prev);
     if (last !== undefined) return seq > last + (newPost ? 1 : 0);
     return seq > (newPost ? 1 : 0) || lacks(prev);
   };
   const join = () => {
-    const after = host.position();
+    const after = position();
     if (after !== undefined) {
       held = [];
       heldAfter = undefined;
@@ -148,7 +153,7 @@ export async function shareConnection(
     post({ kind: 'hello', tab: me, after });
   };
   /** A gap this tab found while following: it asks; with no id to ask after, none can fill it. */
-  const missedEvents = () => (host.position() === undefined ? eventsLost() : join());
+  const missedEvents = () => (position() === undefined ? eventsLost() : join());
 
   channel.onmessage = ({ data }: MessageEvent<Post>) => {
     if (data.kind === 'hello') {
@@ -162,7 +167,10 @@ export async function shareConnection(
     }
     if (data.kind === 'replay') {
       // An answer to this tab's latest question only: the position has not moved since it asked.
-      const mine = data.tab === me && data.after === host.position();
+      // A tab of an earlier version names no id: its answer is taken while this tab holds.
+      const mine =
+        data.tab === me &&
+        (data.after === undefined ? held !== undefined : data.after === position());
       if (mine && (held !== undefined || unanswered)) catchUp(data.events);
       return;
     }
@@ -204,6 +212,7 @@ export async function shareConnection(
     const current = new AbortController();
     term = current;
     const from = `${me}:${++terms}`;
+    led = true;
     let posted = 0;
     clearTimeout(watchdog);
     // It connects from its own position now: the server replays what it was waiting for, and
