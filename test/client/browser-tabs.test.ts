@@ -120,6 +120,41 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
       };
     });
 
+  /** One more tab sharing `url`'s stream, in `leader`'s context (its options over the usual). */
+  async function joiningTab(
+    leader: Page,
+    url: string,
+    options: Parameters<typeof collect>[2] = {},
+  ) {
+    const tab = await openPage(leader.context(), new URL(url).origin);
+    await collect(tab, url, { share: true, heartbeat: 100, missedHeartbeats: 10, ...options });
+    return tab;
+  }
+
+  /**
+   * A leading and a following tab on a stream without ids (a plain server): `send` writes events
+   * `from` to `to` on the stream the `index`th request opened (on every stream if omitted).
+   */
+  async function tabsOnStreamWithoutIds() {
+    const streams: SseStream[] = [];
+    const server = await plainServer((req, res) => {
+      streams.push(openSseStream(req, res, { heartbeat: 100 }));
+    }, servingPage(bundle));
+    const send = (from: number, to: number, index?: number) => {
+      for (let n = from; n <= to; n++) {
+        for (const stream of index === undefined ? streams : streams.slice(index, index + 1)) {
+          stream.send(price(n));
+        }
+      }
+    };
+    const leader = await openPage(await newContext(), new URL(server.url).origin);
+    await collect(leader, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
+    await leader.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+    const follower = await joiningTab(leader, server.url);
+    await follower.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+    return { streams, send, leader, follower };
+  }
+
   /** Each of `tabs` ends with events 1 to 40, each once, in order. */
   async function expectAllOnce(tabs: Page[]): Promise<void> {
     for (const tab of tabs) {
@@ -293,14 +328,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     // question goes unanswered for the silence limit (1 s), with nothing to hold.
     const debug = await debuggerOf(leader);
     await debug.stop();
-    const joining = await openPage(leader.context(), new URL(server.url).origin);
-    await collect(joining, server.url, {
-      share: true,
-      retryDelay: 20,
-      heartbeat: 100,
-      missedHeartbeats: 10,
-      lastEventId: tenth,
-    });
+    const joining = await joiningTab(leader, server.url, { retryDelay: 20, lastEventId: tenth });
     await sleep(1_500);
     await debug.resume();
     // The leader's first post names 20 as its last id before 21: one the joining tab never had.
@@ -315,8 +343,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   it('a tab that joined a quiet stream with no id yet misses nothing when the lead passes', async () => {
     const { server, tabs } = await sharingTabs(2, 100);
     const [leader] = tabs;
-    const late = await openPage(leader.context(), new URL(server.url).origin);
-    await collect(late, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
+    const late = await joiningTab(leader, server.url);
     await late.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
     // It hears the leader's relayed heartbeats, which name 10 as the leader's last id.
     await sleep(800);
@@ -335,8 +362,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     const tenth = await leader.evaluate(() => (window as unknown as TestWindow).client.lastEventId);
     // With no watchdog of its own (heartbeat: false) it never takes the lead: only the leader's
     // answer can fill its gap. It waits for an answer 1 s.
-    const follower = await openPage(leader.context(), new URL(server.url).origin);
-    await collect(follower, server.url, { share: true, heartbeat: false, lastEventId: tenth });
+    const follower = await joiningTab(leader, server.url, { heartbeat: false, lastEventId: tenth });
     await follower.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
     // From now on the leader answers a question 1.5 s late, and relays no heartbeat once asked.
     await leader.evaluate(() => {
@@ -370,23 +396,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   }, 60_000);
 
   it('a following tab that misses events of a stream without ids tells its app (events-lost)', async () => {
-    const streams: SseStream[] = [];
-    const server = await plainServer((req, res) => {
-      streams.push(openSseStream(req, res, { heartbeat: 100 }));
-    }, servingPage(bundle));
-    const send = (from: number, to: number) => {
-      for (let n = from; n <= to; n++) for (const stream of streams) stream.send(price(n));
-    };
-    const context = await newContext();
-    const origin = new URL(server.url).origin;
-    const tabs: Page[] = [];
-    for (const _ of [1, 2]) {
-      const tab = await openPage(context, origin);
-      await collect(tab, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
-      await tab.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
-      tabs.push(tab);
-    }
-    const [leader, follower] = tabs as [Page, Page];
+    const { send, leader, follower } = await tabsOnStreamWithoutIds();
     send(1, 10);
     await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length === 10);
     const debug = await debuggerOf(follower);
@@ -409,35 +419,19 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   }, 60_000);
 
   it('a tab that led a stream without ids, stopped and was replaced, tells its app what it missed (events-lost)', async () => {
-    const streams: SseStream[] = [];
-    const server = await plainServer((req, res) => {
-      streams.push(openSseStream(req, res, { heartbeat: 100 }));
-    }, servingPage(bundle));
-    const send = (from: number, to: number, stream: SseStream | undefined) => {
-      for (let n = from; n <= to; n++) stream?.send(price(n));
-    };
-    const context = await newContext();
-    const origin = new URL(server.url).origin;
-    const tabs: Page[] = [];
-    for (const _ of [1, 2]) {
-      const tab = await openPage(context, origin);
-      await collect(tab, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
-      await tab.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
-      tabs.push(tab);
-    }
-    const [leader, follower] = tabs as [Page, Page];
-    send(1, 10, streams[0]);
+    const { streams, send, leader, follower } = await tabsOnStreamWithoutIds();
+    send(1, 10, 0);
     await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length === 10);
     const debug = await debuggerOf(leader);
     await debug.stop();
     await until(() => streams.length === 2, 'the follower to take over');
     // Only the new leader's stream carries 11 to 20 (and 21): the stopped tab gets them from its posts or not at all.
-    send(11, 20, streams[1]);
+    send(11, 20, 1);
     await follower.waitForFunction(() => (window as unknown as TestWindow).seen.length === 20);
     await debug.resume();
     // The new leader's first post the stopped tab hears names a number past 1 in its term.
     await leader.waitForFunction(() => (window as unknown as TestWindow).resets.length > 0);
-    send(21, 21, streams[1]);
+    send(21, 21, 1);
     await leader.waitForFunction(() => (window as unknown as TestWindow).seen.includes(21));
     expect(await leader.evaluate(() => (window as unknown as TestWindow).resets)).toEqual([
       'events-lost',
@@ -471,8 +465,7 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   it('a tab that joined a quiet stream with no id yet, then stopped, asks from where it began', async () => {
     const { server, tabs } = await sharingTabs(1, 100);
     const [leader] = tabs;
-    const late = await openPage(leader.context(), new URL(server.url).origin);
-    await collect(late, server.url, { share: true, heartbeat: 100, missedHeartbeats: 10 });
+    const late = await joiningTab(leader, server.url);
     await late.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
     // It hears the leader's relayed heartbeats (10 is the leader's last id), and stops in the
     // handling of one of them.
