@@ -21,8 +21,9 @@ export interface RedisBrokerOptions {
    */
   client: RedisClientLike;
   /**
-   * Creates the dedicated connection of the blocking read loop. The broker owns it and closes it.
-   * Default: `client.duplicate()`, same server and settings.
+   * Creates the dedicated connection of the blocking read loop. The broker owns it and closes it,
+   * and calls this again to replace one whose read hangs. Default: `client.duplicate()`, same
+   * server and settings.
    */
   createReader?: () => RedisClientLike;
   /** The stream's key; one stream per hub (and partition). Default `'ssekit:events'`. */

@@ -67,7 +67,7 @@ export class PartitionReadLoops implements LiveReading {
     if (loop !== undefined || this.#closed) return;
     const options = this.#options;
     const started = new ReadLoop({
-      reader: options.createReader(),
+      createReader: options.createReader,
       readStart: (_only, since) => options.readStart(partition, since),
       keys: [options.keys[partition] as string],
       readsAll: false,

@@ -17,12 +17,17 @@ import type { RedisConnection } from './connection/connection.js';
 import { follows, positionBefore } from './counted-ids.js';
 import type { OutageReporter } from './outage-reporter.js';
 import { nextCount, sizeOf } from './page-size.js';
+import { HungReadError, withReadDeadline } from './read-deadline.js';
 import type { StreamEntry } from './replies.js';
 import { positionSince } from './start-position.js';
 
-/** What the loop needs; `reader` is a dedicated connection the loop owns. */
+/** What the loop needs. */
 export interface ReadLoopOptions {
-  reader: RedisConnection;
+  /**
+   * A dedicated connection, which the loop owns; asked for again when a read on it hangs
+   * (`read-deadline.ts`).
+   */
+  createReader(): RedisConnection;
   /**
    * Reads where a partition wanted at `since` (a `performance.now()`) starts (`positionSince`),
    * on another connection, without waiting for the blocking read to end. `undefined` when it
@@ -72,7 +77,8 @@ export class ReadLoop {
   readonly #options: ReadLoopOptions;
   readonly #partitionOf: ReadonlyMap<string, number>;
   readonly #stop = new AbortController();
-  readonly #unwatch: () => void;
+  #reader!: RedisConnection;
+  #unwatch!: () => void;
   readonly #done: Promise<void>;
   /** Partitions to read; their cursors are in `#cursors` once known. */
   readonly #wanted = new Set<number>();
@@ -106,10 +112,7 @@ export class ReadLoop {
         this.#starts.set(p, { since, position: undefined });
       }
     }
-    this.#unwatch = options.reader.onError((error) =>
-      options.reporter.failed(error, 'the read connection failed'),
-    );
-    options.reader.connect();
+    this.#openReader();
     this.#done = this.#run().finally(() => this.#settleWaiters());
   }
 
@@ -170,16 +173,25 @@ export class ReadLoop {
     if (!this.#stop.signal.aborted) {
       this.#stop.abort();
       this.#wake?.();
-      this.#options.reader.destroy();
+      this.#reader.destroy();
       this.#unwatch();
     }
     await this.#done;
   }
 
+  #openReader(): void {
+    const { createReader, reporter } = this.#options;
+    const reader = withReadDeadline(createReader());
+    this.#unwatch = reader.onError((error) => reporter.failed(error, 'the read connection failed'));
+    reader.connect();
+    this.#reader = reader;
+  }
+
   async #run(): Promise<void> {
-    const { reader, reporter } = this.#options;
+    const { reporter } = this.#options;
     let retryMs = RETRY_MS;
     while (!this.#stop.signal.aborted) {
+      const reader = this.#reader;
       if (!reader.isReady) {
         await this.#pause(RETRY_MS);
         continue;
@@ -200,6 +212,11 @@ export class ReadLoop {
         this.#clientId = undefined;
         if (this.#stop.signal.aborted) return;
         reporter.failed(error, 'reading the stream failed');
+        if (error instanceof HungReadError) {
+          this.#unwatch();
+          this.#reader.destroy();
+          this.#openReader();
+        }
         await this.#pause(retryMs);
         retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       }
@@ -208,7 +225,8 @@ export class ReadLoop {
 
   /** Reads where each wanted partition not read yet starts: it is read from there on. */
   async #startWanted(): Promise<void> {
-    const { reader, keys } = this.#options;
+    const { keys } = this.#options;
+    const reader = this.#reader;
     const missing = [...this.#wanted].filter((partition) => !this.#cursors.has(partition));
     const starts = missing.map((partition) => this.#starts.get(partition));
     const positions = await Promise.all(
@@ -236,7 +254,8 @@ export class ReadLoop {
    * a debt only a slow client should have.
    */
   async #readAll(): Promise<Read> {
-    const { reader, keys, batchSize, blockMs } = this.#options;
+    const { keys, batchSize, blockMs } = this.#options;
+    const reader = this.#reader;
     const from = new Map(this.#cursors);
     const after = new Map(from);
     const entries = new Map<number, StreamEntry[]>();

@@ -133,7 +133,7 @@ class RedisStreamBroker implements RedisBroker {
           })
         : new ReadLoop({
             ...reading,
-            reader: newReader(),
+            createReader: newReader,
             readsAll: this.#partitions === 1,
             unblock: (clientId) => {
               connection.command(['CLIENT', 'UNBLOCK', clientId]).catch(() => {});
