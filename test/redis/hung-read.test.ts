@@ -1,8 +1,9 @@
 /**
  * A read loop whose connection hangs: its blocking read gets no reply and never fails (a client
  * library waiting for ever on a node that is gone, which the connection contract forbids but a
- * library can still do). Past the read's deadline the loop reports it, replaces the connection
- * and reads on from where it was: what was published meanwhile reaches the client once.
+ * library can still do). Past the read's deadline (its BLOCK time plus 5 s) the loop reports it,
+ * replaces the connection and reads on from where it was: what was published meanwhile reaches
+ * the client once.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,56 +11,70 @@ import { createHub } from '@ssekit/core';
 import { openSseStream } from '@ssekit/core/node';
 import { nodeRedisConnection, type RedisConnection, redisBroker } from '@ssekit/redis';
 import { createClient } from 'redis';
-import { afterAll, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fetchReader } from '../hub/support/clients.js';
 import { until } from '../support/wait.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis hung read');
 const prefix = randomPrefix();
+let keys = 0;
 
 afterAll(async () => {
   if (available) await deleteKeysUnder(prefix);
 });
 
-it.skipIf(!available)(
-  'replaces a read connection whose read never answers, and delivers what was published meanwhile, once',
-  async () => {
+/** What a test reader saw of the connection it wraps. */
+interface Reader {
+  reads: number;
+  destroyed: boolean;
+}
+
+/**
+ * A real node-redis connection whose XREADs never answer when `hangs(args)` says so; `readers`
+ * gets what each one saw.
+ */
+function readerOf(
+  real: RedisConnection,
+  readers: Reader[],
+  hangs: (args: readonly string[]) => boolean,
+): RedisConnection {
+  const seen = { reads: 0, destroyed: false };
+  readers.push(seen);
+  return {
+    get isReady() {
+      return real.isReady;
+    },
+    command: (args) => {
+      if (args[0] !== 'XREAD') return real.command(args);
+      seen.reads += 1;
+      return hangs(args) ? new Promise(() => {}) : real.command(args);
+    },
+    onError: (listener) => real.onError(listener),
+    duplicate: () => real.duplicate(),
+    connect: () => real.connect(),
+    destroy: () => {
+      seen.destroyed = true;
+      real.destroy();
+    },
+  };
+}
+
+describe.skipIf(!available)('a read connection that hangs', () => {
+  /** A hub on a broker with `createReader`, serving one SSE client; what it got, what onError got. */
+  async function instance(
+    createReader: (client: ReturnType<typeof createClient>) => RedisConnection,
+  ) {
     const client = createClient({ url: REDIS_URL });
     client.on('error', () => {});
     await client.connect();
     onTestFinished(() => client.destroy());
-    /** Each reader the broker asked for: the first one's blocking reads never answer. */
-    const readers: Array<{ reads: number; destroyed: boolean }> = [];
-    const createReader = (): RedisConnection => {
-      const real = nodeRedisConnection(client.duplicate());
-      const hangs = readers.length === 0;
-      const seen = { reads: 0, destroyed: false };
-      readers.push(seen);
-      return {
-        get isReady() {
-          return real.isReady;
-        },
-        command: (args) => {
-          if (args[0] !== 'XREAD') return real.command(args);
-          seen.reads += 1;
-          return hangs ? new Promise(() => {}) : real.command(args);
-        },
-        onError: (listener) => real.onError(listener),
-        duplicate: () => real.duplicate(),
-        connect: () => real.connect(),
-        destroy: () => {
-          seen.destroyed = true;
-          real.destroy();
-        },
-      };
-    };
     const errors: string[] = [];
     const broker = redisBroker({
       client,
-      key: `${prefix}hung`,
+      key: `${prefix}hung${++keys}`,
       blockMs: 200,
-      createReader,
+      createReader: () => createReader(client),
       onError: (error) => errors.push(error.message),
     });
     const hub = createHub({ broker });
@@ -79,10 +94,18 @@ it.skipIf(!available)(
       await reader.done;
     });
     await until(() => hub.stats().openStreams === 1, 'the client to subscribe');
-    await hub.publish('prices', { data: 'while the read hangs' });
     const data = () =>
       reader.events.filter((event) => event.event === undefined).map((event) => event.data);
-    // The deadline: the read's 200 ms of BLOCK, plus 5 s.
+    return { hub, errors, data };
+  }
+
+  it('replaces a read connection whose reads never answer, and delivers what was published meanwhile, once', async () => {
+    const readers: Reader[] = [];
+    const { hub, errors, data } = await instance((client) => {
+      const first = readers.length === 0;
+      return readerOf(nodeRedisConnection(client.duplicate()), readers, () => first);
+    });
+    await hub.publish('prices', { data: 'while the read hangs' });
     await until(() => data().length > 0, 'the event, through a new read connection', 15_000);
     await hub.publish('prices', { data: 'after' });
     await until(() => data().length > 1, 'the next event');
@@ -91,7 +114,29 @@ it.skipIf(!available)(
     expect(readers[0]).toEqual({ reads: 1, destroyed: true });
     expect(readers[1]?.destroyed).toBe(false);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/got no reply within 5200 ms; the connection is replaced/);
-  },
-  30_000,
-);
+    expect(errors[0]).toMatch(/got no reply within 5200 ms; the connection was replaced/);
+  }, 30_000);
+
+  it('asks for fewer entries after a hang (a reply too large to come in time), and keeps its connection when no new one can be made', async () => {
+    const readers: Reader[] = [];
+    let created = 0;
+    const { hub, errors, data } = await instance((client) => {
+      created += 1;
+      if (created === 2) throw new Error('createReader: no connection now');
+      // As a reply too large for the link: a read of more than 200 entries never comes.
+      const tooMany = (args: readonly string[]) => Number(args[args.indexOf('COUNT') + 1]) > 200;
+      return readerOf(nodeRedisConnection(client.duplicate()), readers, tooMany);
+    });
+    await hub.publish('prices', { data: 'while the read hangs' });
+    await until(() => data().length > 0, 'the event, through a smaller read', 15_000);
+    expect(data()).toEqual(['while the read hangs']);
+    expect(created).toBe(2);
+    expect(readers).toHaveLength(1);
+    expect(readers[0]?.destroyed).toBe(false);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /a read connection hung and no new one could be made \(createReader: no connection now\)/,
+      ),
+    ]);
+  }, 30_000);
+});

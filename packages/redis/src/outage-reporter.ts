@@ -30,6 +30,11 @@ export class OutageReporter {
     );
   }
 
+  /** A read connection hung and was replaced: reported each time, in its own words (Redis may be up). */
+  replaced(hang: Error): void {
+    this.#onError(new SsekitError('ERR_SSE_BROKER_UNAVAILABLE', hang.message, { cause: hang }));
+  }
+
   /** A command succeeded: the next failure starts a new outage. */
   recovered(): void {
     this.#down = false;

@@ -24,11 +24,13 @@ async function after(ms: number, promise: Promise<unknown>) {
     (error) => Object.assign(state, { settled: true, error }),
   );
   await vi.advanceTimersByTimeAsync(ms);
+  // The deadline rejects from setImmediate (not faked), queued before this one.
+  await new Promise((resolve) => setImmediate(resolve));
   return state;
 }
 
 describe('withReadDeadline', () => {
-  beforeEach(() => vi.useFakeTimers());
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
   afterEach(() => vi.useRealTimers());
 
   it('fails a blocking read that gets no reply within its BLOCK time plus HUNG_AFTER_MS', async () => {
@@ -61,6 +63,34 @@ describe('withReadDeadline', () => {
     ]);
     expect((await after(HUNG_AFTER_MS - 1, read)).settled).toBe(false);
     expect((await after(1, read)).error).toBeInstanceOf(HungReadError);
+  });
+
+  it('keeps the deadline of a BLOCK longer than a timer can wait', async () => {
+    const { connection } = pendingConnection();
+    const read = withReadDeadline(connection).command([
+      'XREAD',
+      'BLOCK',
+      '2147483647',
+      'STREAMS',
+      'k',
+      '$',
+    ]);
+    expect((await after(60_000, read)).settled).toBe(false);
+  });
+
+  it('passes on a command that throws at once, with no deadline left to fire', async () => {
+    const connection: RedisConnection = {
+      ...pendingConnection().connection,
+      command: () => {
+        throw new Error('not connected');
+      },
+    };
+    const state = await after(
+      0,
+      withReadDeadline(connection).command(['XREAD', 'STREAMS', 'k', '$']),
+    );
+    expect(String(state.error)).toBe('Error: not connected');
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('passes a reply in time through, and leaves no timer behind', async () => {

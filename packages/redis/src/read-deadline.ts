@@ -9,16 +9,30 @@ import type { RedisConnection } from './connection/connection.js';
 
 /** How long past its `BLOCK` time (if any) a read's reply may take. */
 export const HUNG_AFTER_MS = 5_000;
+/** The longest delay a timer keeps (2^31 - 1 ms); Node fires a longer one at once. */
+const LONGEST_TIMER_MS = 2_147_483_647;
 
 /** A read got no reply in time: its connection is taken for hung. */
 export class HungReadError extends Error {
   constructor(ms: number) {
     super(
-      `ssekit/redis: a read on the read loop's connection got no reply within ${ms} ms; ` +
-        'the connection is replaced and the loop reads again from where it was.',
+      `ssekit/redis: a read on the read loop's connection got no reply within ${ms} ms; the ` +
+        'connection was replaced and the loop reads on from where it was: nothing is lost.',
     );
     this.name = 'HungReadError';
   }
+}
+
+/** `reply`, or a {@link HungReadError} once `ms` have passed without it. */
+export function withinDeadline<T>(reply: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    // From the check phase: after a stall of the event loop, timers run before the poll phase
+    // reads a reply that is already waiting on the socket; it is read first this way.
+    const fail = () => setImmediate(() => reject(new HungReadError(ms)));
+    timer = setTimeout(fail, Math.min(ms, LONGEST_TIMER_MS));
+  });
+  return Promise.race([reply, late]).finally(() => clearTimeout(timer));
 }
 
 /** `connection`, with each command failing once its reply is later than its deadline. */
@@ -31,12 +45,13 @@ export function withReadDeadline(connection: RedisConnection): RedisConnection {
       return connection.isReady;
     },
     command: (args) => {
-      const ms = blockOf(args) + HUNG_AFTER_MS;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new HungReadError(ms)), ms);
-      });
-      return Promise.race([connection.command(args), late]).finally(() => clearTimeout(timer));
+      let reply: Promise<unknown>;
+      try {
+        reply = connection.command(args);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return withinDeadline(reply, blockOf(args) + HUNG_AFTER_MS);
     },
     onError: (listener) => connection.onError(listener),
     duplicate: () => withReadDeadline(connection.duplicate()),

@@ -17,7 +17,7 @@ import type { RedisConnection } from './connection/connection.js';
 import { follows, positionBefore } from './counted-ids.js';
 import type { OutageReporter } from './outage-reporter.js';
 import { nextCount, sizeOf } from './page-size.js';
-import { HungReadError, withReadDeadline } from './read-deadline.js';
+import { HUNG_AFTER_MS, HungReadError, withinDeadline, withReadDeadline } from './read-deadline.js';
 import type { StreamEntry } from './replies.js';
 import { positionSince } from './start-position.js';
 
@@ -179,12 +179,40 @@ export class ReadLoop {
     await this.#done;
   }
 
+  /** Makes the loop's connection; throws what `createReader` throws, with nothing changed. */
   #openReader(): void {
     const { createReader, reporter } = this.#options;
     const reader = withReadDeadline(createReader());
     this.#unwatch = reader.onError((error) => reporter.failed(error, 'the read connection failed'));
     reader.connect();
     this.#reader = reader;
+  }
+
+  /**
+   * Swaps a hung connection for a new one. A reply too large to come in time would hang again:
+   * the next read asks for fewer entries. Where no new connection can be made, the hung one stays
+   * (its next read has the same deadline, and the next hang tries again).
+   */
+  #replaceReader(hang: HungReadError): void {
+    const { reporter } = this.#options;
+    this.#count = Math.max(1, Math.floor(this.#count / 8));
+    const retired = this.#reader;
+    const unwatch = this.#unwatch;
+    try {
+      this.#openReader();
+    } catch (error) {
+      reporter.failed(error, 'a read connection hung and no new one could be made');
+      return;
+    }
+    // Still listened to: a client may emit errors while it closes.
+    retired.onError(() => {});
+    unwatch();
+    try {
+      retired.destroy();
+    } catch {
+      // A retired connection that fails to close changes nothing for the loop.
+    }
+    reporter.replaced(hang);
   }
 
   async #run(): Promise<void> {
@@ -211,12 +239,8 @@ export class ReadLoop {
       } catch (error) {
         this.#clientId = undefined;
         if (this.#stop.signal.aborted) return;
-        reporter.failed(error, 'reading the stream failed');
-        if (error instanceof HungReadError) {
-          this.#unwatch();
-          this.#reader.destroy();
-          this.#openReader();
-        }
+        if (error instanceof HungReadError) this.#replaceReader(error);
+        else reporter.failed(error, 'reading the stream failed');
         await this.#pause(retryMs);
         retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       }
@@ -233,7 +257,13 @@ export class ReadLoop {
       missing.map(async (partition, i) => {
         const start = starts[i];
         const since = start?.since ?? performance.now();
-        return (await start?.position) ?? positionSince(reader, keys[partition] as string, since);
+        // Read on the broker's connection; one that hangs is given up, and the loop reads it.
+        const asked = start?.position;
+        const known =
+          asked === undefined
+            ? undefined
+            : await withinDeadline(asked, HUNG_AFTER_MS).catch(() => undefined);
+        return known ?? positionSince(reader, keys[partition] as string, since);
       }),
     );
     missing.forEach((partition, i) => {
