@@ -3,6 +3,7 @@
  * (ioredis 5 and 6, node-redis 5 and 6): options, live delivery, paged replay with topic
  * filtering, the reset cases, failures and cleanup.
  */
+import type { EventEmitter } from 'node:events';
 import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core/broker';
 import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
 import { Cluster, Redis } from 'ioredis';
@@ -295,6 +296,36 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
     expect(created).toBe(1);
     await broker.close();
     expect(library.isClosed(readers[0] as AnyClient)).toBe(true);
+  });
+
+  it('still listens to the errors of the connections it made once it has closed them', async () => {
+    // A client library may emit an error after destroy() (node-redis's cluster client does, for a
+    // topology read still in flight), and an 'error' event nobody listens to throws.
+    const made: EventEmitter[] = [];
+    const client = await library.connected(REDIS_URL);
+    const duplicable = client as unknown as { duplicate(...args: unknown[]): AnyClient };
+    const duplicate = duplicable.duplicate.bind(client);
+    duplicable.duplicate = (...args) => {
+      const copy = duplicate(...args);
+      made.push(copy);
+      return copy;
+    };
+    const createReader = () => {
+      const reader = library.connecting(REDIS_URL);
+      reader.removeAllListeners('error');
+      made.push(reader);
+      return reader;
+    };
+    const broker = redisBroker({ client, key: newKey(), onError: () => {}, createReader });
+    open.push({ broker, client });
+    const seen = collect(broker);
+    await broker.publish({ topic: 'a', data: 'x' });
+    await until(() => seen.entries.length === 1, 'one entry');
+    await broker.close();
+    expect(made).toHaveLength(2);
+    for (const connection of made) {
+      expect(() => connection.emit('error', new Error('after close'))).not.toThrow();
+    }
   });
 });
 

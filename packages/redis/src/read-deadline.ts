@@ -23,13 +23,20 @@ export class HungReadError extends Error {
   }
 }
 
-/** `reply`, or a {@link HungReadError} once `ms` have passed without it. */
-export function withinDeadline<T>(reply: Promise<T>, ms: number): Promise<T> {
+/**
+ * `reply`, or a rejection with `tooLate()` (by default a {@link HungReadError}) once `ms` have
+ * passed without it.
+ */
+export function withinDeadline<T>(
+  reply: Promise<T>,
+  ms: number,
+  tooLate: () => Error = () => new HungReadError(ms),
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     // From the check phase: after a stall of the event loop, timers run before the poll phase
     // reads a reply that is already waiting on the socket; it is read first this way.
-    const fail = () => setImmediate(() => reject(new HungReadError(ms)));
+    const fail = () => setImmediate(() => reject(tooLate()));
     timer = setTimeout(fail, Math.min(ms, LONGEST_TIMER_MS));
   });
   return Promise.race([reply, late]).finally(() => clearTimeout(timer));

@@ -14,6 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readAfter } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
+import { retire } from './connection/retire.js';
 import { follows, positionBefore } from './counted-ids.js';
 import type { OutageReporter } from './outage-reporter.js';
 import { nextCount, sizeOf } from './page-size.js';
@@ -173,8 +174,7 @@ export class ReadLoop {
     if (!this.#stop.signal.aborted) {
       this.#stop.abort();
       this.#wake?.();
-      this.#reader.destroy();
-      this.#unwatch();
+      retire(this.#reader, this.#unwatch);
     }
     await this.#done;
   }
@@ -204,11 +204,8 @@ export class ReadLoop {
       reporter.failed(error, 'a read connection hung and no new one could be made');
       return;
     }
-    // Still listened to: a client may emit errors while it closes.
-    retired.onError(() => {});
-    unwatch();
     try {
-      retired.destroy();
+      retire(retired, unwatch);
     } catch {
       // A retired connection that fails to close changes nothing for the loop.
     }

@@ -23,6 +23,7 @@ import { type BrokerReplayContext, replayPartition, single } from './broker-repl
 import { partitionOfTopics, resumePosition } from './client-positions.js';
 import type { RedisConnection } from './connection/connection.js';
 import { FirstConnection } from './connection/first-connection.js';
+import { retire } from './connection/retire.js';
 import { toConnection } from './connection/to-connection.js';
 import { toHubEntry } from './entry-fields.js';
 import { readSnapshot } from './latest-hash.js';
@@ -73,7 +74,8 @@ class RedisStreamBroker implements RedisBroker {
   readonly #interested: number[];
   readonly #loop: LiveReading;
   readonly #replayContext: BrokerReplayContext;
-  readonly #unwatch: Array<() => void>;
+  readonly #unwatchClient: () => void;
+  readonly #unwatchConnection: () => void;
   #listeners: BrokerListener[] = [];
   #closing: Promise<void> | undefined;
 
@@ -91,9 +93,10 @@ class RedisStreamBroker implements RedisBroker {
     this.#interested = layout.keys.map(() => 0);
     const key = layout.key;
     const reporter = new OutageReporter(tuning.onError);
-    this.#unwatch = [client, connection].map((watched) =>
-      watched.onError((error) => reporter.failed(error, 'the Redis connection failed')),
-    );
+    const watch = (watched: RedisConnection) =>
+      watched.onError((error) => reporter.failed(error, 'the Redis connection failed'));
+    this.#unwatchClient = watch(client);
+    this.#unwatchConnection = watch(connection);
     this.#connected = new FirstConnection(connection, key, this.#stop.signal);
     this.#publisher = new BrokerPublisher(
       connection,
@@ -231,9 +234,9 @@ class RedisStreamBroker implements RedisBroker {
   async #close(): Promise<void> {
     this.#stop.abort();
     await this.#publisher.settled();
-    this.#connection.destroy();
+    retire(this.#connection, this.#unwatchConnection);
     await this.#loop.close();
-    for (const unwatch of this.#unwatch) unwatch();
+    this.#unwatchClient();
     this.#listeners = [];
   }
 }

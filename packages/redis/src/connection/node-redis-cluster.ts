@@ -8,6 +8,7 @@
  * again (`node-redis-rediscovery.ts`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withinDeadline } from '../read-deadline.js';
 import type { RedisConnection } from './connection.js';
 import { firstKeyOf } from './first-key.js';
 import { rediscoverOnFailure } from './node-redis-rediscovery.js';
@@ -147,22 +148,15 @@ async function nodeConnected(client: NodeRedisClusterLike, key: string): Promise
   const connected = (
     slots.getClientAndSlotNumber as (key: string, isReadonly: boolean) => Promise<unknown>
   ).call(slots, key, false);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `ssekit/redis: no connection to the Redis Cluster node serving "${key}" within ` +
-              `${NODE_CONNECT_MS} ms`,
-          ),
-        ),
-      NODE_CONNECT_MS,
-    );
-  });
-  try {
-    await Promise.race([connected, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  // A plain Error, not a HungReadError: the failure must read the topology again, not replace
+  // the read loop's connection.
+  await withinDeadline(
+    connected,
+    NODE_CONNECT_MS,
+    () =>
+      new Error(
+        `ssekit/redis: no connection to the Redis Cluster node serving "${key}" within ` +
+          `${NODE_CONNECT_MS} ms`,
+      ),
+  );
 }
