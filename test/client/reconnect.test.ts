@@ -7,7 +7,7 @@ import { createClient } from '@ssekit/client';
 import { createSseResponse } from '@ssekit/core';
 import { toNodeHandler } from 'srvx/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { until } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 import { ADAPTERS, hubServer, type PriceEvents, plainServer, TOPIC } from './support/servers.js';
 
 describe.each(Object.keys(ADAPTERS))('%s', (name) => {
@@ -81,6 +81,23 @@ describe('reconnect timing', () => {
       () => `3 connections, got ${connections}`,
       5_000,
     );
+  });
+
+  it.each([
+    ['answers 200 and closes at once', ''],
+    ['sends retry: 0 and closes (a base of 0 ms)', 'retry: 0\n\n'],
+  ])('backs off from a server that %s: opening without an event is a failure', async (_, body) => {
+    const server = await plainServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(body);
+    });
+    const client = createClient(server.url, { retryDelay: 20 });
+    onTestFinished(() => client.close());
+    // With the backoff reset at every open, a wait stays below 20 ms (or 0 ms) for ever: about a
+    // hundred requests (a thousand at 0 ms) in 1.5 s. Doubling from there, the waits' bounds pass
+    // 1.5 s within seven failures (eleven at 0 ms).
+    await sleep(1_500);
+    expect(server.requests.length).toBeGreaterThan(2);
+    expect(server.requests.length).toBeLessThan(30);
   });
 
   it('never waits longer than maxRetryDelay, however many failures', async () => {

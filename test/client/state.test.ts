@@ -3,9 +3,10 @@
  * React's useSyncExternalStore calls them (unbound), `for await` with typed events, and the ways
  * a client ends (close, an abort signal, leaving the loop), each leaving no connection behind.
  */
+import { getEventListeners } from 'node:events';
 import { createClient } from '@ssekit/client';
 import { expect, it, onTestFinished } from 'vitest';
-import { until } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 import { hubServer, type PriceEvents, TOPIC } from './support/servers.js';
 
 const price = (n: number) => ({ event: 'price' as const, data: { symbol: 'A', n } });
@@ -69,4 +70,82 @@ it('handlers stop at close(), even for events of the same chunk', async () => {
   await Promise.all([server.hub.publish(TOPIC, price(1)), server.hub.publish(TOPIC, price(2))]);
   await until(() => client.state === 'closed', 'closed');
   expect(seen).toEqual([1]);
+});
+
+it('a state listener that throws is reported with ERR_SSE_HANDLER; the client connects, delivers and closes as usual', async () => {
+  const server = await hubServer();
+  const errors: string[] = [];
+  const client = createClient<PriceEvents>(server.url, {
+    retryDelay: 10,
+    onError: (error) => errors.push(error.code),
+  });
+  onTestFinished(() => client.close());
+  client.subscribe(() => {
+    throw new Error(`listener broke at ${client.state}`);
+  });
+  const loop = (async () => {
+    const seen: number[] = [];
+    for await (const event of client) if (event.event === 'price') seen.push(event.data.n);
+    return seen;
+  })();
+  const seen: number[] = [];
+  client.on('price', (p) => seen.push(p.n));
+  await until(() => client.state === 'open', 'open');
+  server.cut();
+  await until(() => server.requests.length === 2 && client.state === 'open', 'open again');
+  await server.hub.publish(TOPIC, price(1));
+  await until(() => seen.length === 1, 'the event');
+  client.close();
+  await expect(loop).resolves.toEqual([1]);
+  // open, retrying, connecting, open, closed (it subscribed while connecting): each threw, each
+  // was reported.
+  expect(errors).toEqual(Array(5).fill('ERR_SSE_HANDLER'));
+});
+
+it('two next() calls in flight get one event each, in order, and both settle on close()', async () => {
+  const server = await hubServer();
+  const client = createClient<PriceEvents>(server.url);
+  onTestFinished(() => client.close());
+  await until(() => client.state === 'open', 'open');
+  const iterator = client[Symbol.asyncIterator]();
+  const first = iterator.next();
+  const second = iterator.next();
+  const third = iterator.next();
+  await server.hub.publish(TOPIC, price(1));
+  await server.hub.publish(TOPIC, price(2));
+  const data = async (result: Promise<IteratorResult<unknown>>) => (await result).value;
+  expect(await data(first)).toMatchObject({ data: { n: 1 } });
+  expect(await data(second)).toMatchObject({ data: { n: 2 } });
+  client.close();
+  await expect(third).resolves.toEqual({ done: true, value: undefined });
+});
+
+it('a handler added while an event is handled gets the next event, not this one', async () => {
+  const server = await hubServer();
+  const client = createClient<PriceEvents>(server.url);
+  onTestFinished(() => client.close());
+  const seen: number[] = [];
+  // Handles one event and adds itself again for the next, as a "once" helper does.
+  const once = (p: PriceEvents['price']) => {
+    seen.push(p.n);
+    remove();
+    remove = client.on('price', once);
+  };
+  let remove = client.on('price', once);
+  await until(() => client.state === 'open', 'open');
+  await server.hub.publish(TOPIC, price(1));
+  await server.hub.publish(TOPIC, price(2));
+  await until(() => seen.length >= 2, 'two events');
+  await sleep(50);
+  expect(seen).toEqual([1, 2]);
+});
+
+it("removes its listener from the app's signal when it closes", async () => {
+  const server = await hubServer();
+  const controller = new AbortController();
+  for (let n = 0; n < 5; n++) {
+    const client = createClient<PriceEvents>(server.url, { signal: controller.signal });
+    client.close();
+  }
+  expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 });

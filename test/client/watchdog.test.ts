@@ -37,6 +37,23 @@ it('replaces a connection that went silent behind a proxy, and loses nothing', a
   expect(server.requests.at(-1)?.lastEventId).toBe(first);
 });
 
+it('gives up on a headers function that never settles, and connects with the next one', async () => {
+  const server = await plainServer((req, res) => {
+    openSseStream(req, res);
+  });
+  let calls = 0;
+  const client = createClient(server.url, {
+    heartbeat: 100,
+    missedHeartbeats: 2,
+    retryDelay: 10,
+    headers: () => (++calls === 1 ? new Promise<HeadersInit>(() => {}) : { authorization: 'b' }),
+  });
+  onTestFinished(() => client.close());
+  await until(() => server.requests.length === 1, 'a request after the first call hung');
+  expect(calls).toBe(2);
+  expect(server.requests[0]?.authorization).toBe('b');
+});
+
 it('keeps a quiet connection that the server heartbeats', async () => {
   const server = await plainServer((req, res) => {
     openSseStream(req, res, { heartbeat: 50 });

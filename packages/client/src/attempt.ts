@@ -21,22 +21,33 @@ export type Outcome =
 
 export interface AttemptEvents {
   onOpen(): void;
+  /** An event came. */
+  onEvent(): void;
   onRetry(ms: number): void;
 }
 
 const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
 
-async function requestHeaders(host: Host): Promise<Headers> {
+async function requestHeaders(host: Host, signal: AbortSignal): Promise<Headers> {
   const source = host.options.headers;
-  const headers = new Headers(typeof source === 'function' ? await source() : source);
-  headers.set('Accept', 'text/event-stream');
+  // A function is raced with the connection's signal: the watchdog gives up on one that never
+  // ends (Promise.race listens to both, so the abort's rejection is always handled).
+  const request = new Headers(
+    typeof source === 'function'
+      ? await Promise.race([
+          source(),
+          new Promise<never>((_, reject) => signal.addEventListener('abort', reject)),
+        ])
+      : source,
+  );
+  request.set('Accept', 'text/event-stream');
   const position = host.position();
   // A header value is bytes: the id goes as UTF-8, as EventSource sends it and servers decode it
   // (fetch refuses a character above U+00FF outright, which would fail every reconnect).
   if (position) {
-    headers.set('Last-Event-ID', String.fromCharCode(...new TextEncoder().encode(position)));
+    request.set('Last-Event-ID', String.fromCharCode(...new TextEncoder().encode(position)));
   }
-  return headers;
+  return request;
 }
 
 /** What a response that is not a stream to read means. */
@@ -50,14 +61,14 @@ function classify(response: Response): Outcome | undefined {
     if (/^text\/event-stream\s*(;|$)/i.test(type)) return undefined;
     const error = new SseClientError(
       'ERR_SSE_NOT_EVENT_STREAM',
-      `${response.url} answered ${status} "${type}", not text/event-stream. Closed, not retried: is it the SSE endpoint?`,
+      `${response.url} answered ${status} "${type}", not text/event-stream: closed. Is it the SSE endpoint?`,
       { status },
     );
     return { kind: 'stop', error };
   }
   const error = new SseClientError(
     'ERR_SSE_HTTP_STATUS',
-    `${response.url} answered ${status}. Closed: retrying cannot fix that status.`,
+    `${response.url} answered ${status}: closed, retrying cannot help.`,
     { status },
   );
   return { kind: 'stop', error };
@@ -91,7 +102,10 @@ export async function attempt(
   let tooLarge = false;
   const parser = createParser({
     maxBufferSize: options.maxEventSize,
-    onEvent: ({ event, data, id }) => host.receive({ event, data, id }),
+    onEvent: ({ event, data, id }) => {
+      events.onEvent();
+      host.receive({ event, data, id });
+    },
     onRetry: events.onRetry,
     onError: (error) => {
       if (error.type === 'max-buffer-size-exceeded') tooLarge = true;
@@ -101,7 +115,7 @@ export async function attempt(
     arm();
     const response = await (options.fetch ?? fetch)(options.url, {
       method: options.method,
-      headers: await requestHeaders(host),
+      headers: await requestHeaders(host, connection.signal),
       body: options.body ?? null,
       credentials: options.credentials ?? 'same-origin',
       cache: 'no-store',
@@ -141,6 +155,6 @@ export async function attempt(
 function tooLargeError(limit: number): SseClientError {
   return new SseClientError(
     'ERR_SSE_EVENT_TOO_LARGE',
-    `an event (or a line) passed maxEventSize, ${limit} characters. Closed rather than buffer without bound; raise maxEventSize for larger events.`,
+    `an event or line passed maxEventSize (${limit} characters): closed. Raise maxEventSize for larger events.`,
   );
 }

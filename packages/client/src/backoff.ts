@@ -4,9 +4,13 @@
  * together. The wait ends early when the browser says it is back online.
  */
 
-/** The delay before reconnect number `failures + 1`, in ms. */
+/**
+ * The delay before reconnect number `failures + 1`, in ms. A base of 0 (a server's `retry: 0`)
+ * counts as 1 ms, so that the bound still grows with failures instead of reconnecting at once
+ * for ever.
+ */
 export function backoffDelay(failures: number, base: number, cap: number): number {
-  return Math.random() * Math.min(cap, base * 2 ** failures);
+  return Math.random() * Math.min(cap, Math.max(1, base) * 2 ** failures);
 }
 
 /** Resolves after `ms`, on the `online` event (where there is one), or when `signal` aborts. */

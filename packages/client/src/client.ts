@@ -26,7 +26,12 @@ type AnyHandler = (data: unknown, event: { event: string; id: string | undefined
 
 interface Inbox {
   queue: Array<ClientEvent<EventMap>>;
-  wake: () => void;
+  /** The `next()` calls waiting, each woken to look at the queue again. */
+  waiting: Array<() => void>;
+}
+
+function wake(inbox: Inbox): void {
+  for (const resolve of inbox.waiting.splice(0)) resolve();
 }
 
 /**
@@ -56,7 +61,8 @@ export class SseClient<Events extends EventMap = EventMap> {
       receive: (event) => this.#receive(event),
       setState: (state) => this.#setState(state),
     };
-    resolved.signal?.addEventListener('abort', () => this.close());
+    // Removed at the end: an app's signal may outlive many clients.
+    resolved.signal?.addEventListener('abort', () => this.close(), { signal: this.#stop.signal });
     if (resolved.signal?.aborted) this.close();
     else this.#run(host).then((ending) => this.#end(ending));
   }
@@ -114,7 +120,7 @@ export class SseClient<Events extends EventMap = EventMap> {
    * wait in the loop's queue, unbounded, while the loop's body runs: keep it quick.
    */
   [Symbol.asyncIterator](): AsyncIterator<ClientEvent<Events>> {
-    const inbox: Inbox = { queue: [], wake: () => {} };
+    const inbox: Inbox = { queue: [], waiting: [] };
     this.#inboxes.add(inbox);
     const finish = (): IteratorReturnResult<undefined> => {
       this.#inboxes.delete(inbox);
@@ -123,9 +129,7 @@ export class SseClient<Events extends EventMap = EventMap> {
     return {
       next: async () => {
         while (inbox.queue.length === 0 && this.#state !== 'closed') {
-          await new Promise<void>((resolve) => {
-            inbox.wake = resolve;
-          });
+          await new Promise<void>((resolve) => inbox.waiting.push(resolve));
         }
         const value = inbox.queue.shift() as ClientEvent<Events> | undefined;
         if (value !== undefined) return { done: false, value };
@@ -152,15 +156,15 @@ export class SseClient<Events extends EventMap = EventMap> {
     if (this.#state === 'closed') return;
     this.#error = ending?.error;
     this.#stop.abort();
+    for (const inbox of this.#inboxes) wake(inbox);
     this.#setState('closed');
-    for (const inbox of this.#inboxes) inbox.wake();
     if (this.#error !== undefined) this.#report(this.#error);
   }
 
   #setState(state: ClientState): void {
     if (state === this.#state || this.#state === 'closed') return;
     this.#state = state;
-    for (const listener of this.#listeners) listener();
+    for (const listener of [...this.#listeners]) this.#call(listener);
   }
 
   #receive({ event = 'message', data, id }: WireEvent): void {
@@ -190,14 +194,15 @@ export class SseClient<Events extends EventMap = EventMap> {
       this.#report(new SseClientError('ERR_SSE_DECODE', message, { cause }));
       return;
     }
-    for (const handler of handlers ?? []) this.#call(() => handler(payload, { event, id }));
+    // A copy, as EventTarget does: a handler added while this event is handled gets the next.
+    for (const handler of [...(handlers ?? [])]) this.#call(() => handler(payload, { event, id }));
     for (const inbox of this.#inboxes) {
       inbox.queue.push({ event, data: payload, id });
-      inbox.wake();
+      wake(inbox);
     }
   }
 
-  /** Runs an app's callback; what it throws is reported, never breaks the stream. */
+  /** Runs an app's callback (a handler, a listener); what it throws is reported, never breaks the stream. */
   #call(callback: () => void): void {
     try {
       callback();

@@ -19,16 +19,23 @@ export async function connectUntilDone(
   let refreshed = false;
   for (;;) {
     host.setState('connecting');
+    let delivered = false;
     const outcome: Outcome = await attempt(host, signal, {
       onOpen: () => {
-        failures = 0;
         refreshed = false;
         host.setState('open');
+      },
+      onEvent: () => {
+        delivered = true;
       },
       onRetry: (ms) => {
         serverRetry = ms;
       },
     });
+    // A connection that delivered starts the backoff over; one that opened and ended without an
+    // event (a server that answers and closes at once) counts as a failure, or it would be
+    // asked again at the base delay for ever.
+    if (delivered) failures = 0;
     if (outcome.kind === 'aborted' || signal.aborted) return undefined;
     if (outcome.kind === 'stop') return outcome;
     if (outcome.kind === 'unauthorized') {
@@ -62,7 +69,7 @@ async function refresh(host: Host, response: Response): Promise<boolean> {
 function unauthorized(status: number): SseClientError {
   return new SseClientError(
     'ERR_SSE_UNAUTHORIZED',
-    `the server answered ${status} and onUnauthorized did not fix it. Closed; sign in again and create a new client.`,
+    `the server answered ${status}, not fixed by onUnauthorized: closed. Sign in again and create a new client.`,
     { status },
   );
 }
@@ -70,6 +77,6 @@ function unauthorized(status: number): SseClientError {
 function lost(): SseClientError {
   return new SseClientError(
     'ERR_SSE_CONNECTION_LOST',
-    'connection lost; the request has a body and the stream no ids, so it was not resent. Closed; set retryWithBody if resending is safe.',
+    'connection lost: closed, not resending a body to a stream without ids. Set retryWithBody if that is safe.',
   );
 }
