@@ -8,7 +8,7 @@ import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core/broker';
 import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { toConnection } from '../../packages/redis/src/connection/to-connection.js';
 import { sleep, until } from '../support/wait.js';
 import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
@@ -42,6 +42,19 @@ async function pages(iterable: AsyncIterable<ReplayPage>): Promise<ReplayPage[]>
   const all: ReplayPage[] = [];
   for await (const page of iterable) all.push(page);
   return all;
+}
+
+/** Records the clients `client.duplicate()` makes from now on (the broker's own connections). */
+function duplicatesOf(client: AnyClient): AnyClient[] {
+  const made: AnyClient[] = [];
+  const duplicable = client as unknown as { duplicate(...args: unknown[]): AnyClient };
+  const duplicate = duplicable.duplicate.bind(client);
+  duplicable.duplicate = (...args) => {
+    const copy = duplicate(...args);
+    made.push(copy);
+    return copy;
+  };
+  return made;
 }
 
 describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => {
@@ -298,18 +311,44 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
     expect(library.isClosed(readers[0] as AnyClient)).toBe(true);
   });
 
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('no reader today');
+      },
+      /no reader today/,
+    ],
+    ['returns no client', () => ({}), /"createReader\(\)" must be a node-redis client/],
+  ])(
+    'a createReader that %s fails redisBroker and leaves nothing open or listened to',
+    async (_, createReader, message) => {
+      const client = await library.connected(REDIS_URL);
+      onTestFinished(() => library.close(client));
+      const listening = client.listenerCount('error');
+      const made = duplicatesOf(client);
+      expect(() =>
+        redisBroker({
+          client,
+          key: newKey(),
+          onError: () => {},
+          createReader: createReader as never,
+        }),
+      ).toThrow(message);
+      expect(client.listenerCount('error')).toBe(listening);
+      expect(made).toHaveLength(1);
+      await until(
+        () => library.isClosed(made[0] as AnyClient),
+        "the broker's own connection closed",
+      );
+    },
+  );
+
   it('still listens to the errors of the connections it made once it has closed them', async () => {
     // A client library may emit an error after destroy() (node-redis's cluster client does, for a
     // topology read still in flight), and an 'error' event nobody listens to throws.
-    const made: EventEmitter[] = [];
     const client = await library.connected(REDIS_URL);
-    const duplicable = client as unknown as { duplicate(...args: unknown[]): AnyClient };
-    const duplicate = duplicable.duplicate.bind(client);
-    duplicable.duplicate = (...args) => {
-      const copy = duplicate(...args);
-      made.push(copy);
-      return copy;
-    };
+    const made: EventEmitter[] = duplicatesOf(client);
     const createReader = () => {
       const reader = library.connecting(REDIS_URL);
       reader.removeAllListeners('error');

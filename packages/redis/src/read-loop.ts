@@ -183,9 +183,15 @@ export class ReadLoop {
   #openReader(): void {
     const { createReader, reporter } = this.#options;
     const reader = withReadDeadline(createReader());
-    this.#unwatch = reader.onError((error) => reporter.failed(error, 'the read connection failed'));
-    reader.connect();
+    const unwatch = reader.onError((error) => reporter.failed(error, 'the read connection failed'));
+    try {
+      reader.connect();
+    } catch (error) {
+      retire(reader, unwatch);
+      throw error;
+    }
     this.#reader = reader;
+    this.#unwatch = unwatch;
   }
 
   /**

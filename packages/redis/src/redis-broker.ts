@@ -97,59 +97,66 @@ class RedisStreamBroker implements RedisBroker {
       watched.onError((error) => reporter.failed(error, 'the Redis connection failed'));
     this.#unwatchClient = watch(client);
     this.#unwatchConnection = watch(connection);
-    this.#connected = new FirstConnection(connection, key, this.#stop.signal);
-    this.#publisher = new BrokerPublisher(
-      connection,
-      this.#connected,
-      new AppendBatches(connection, retention),
-      layout,
-      this.#stop.signal,
-    );
-    const deliver = (partition: number, raw: StreamEntry) => {
-      const entry = toHubEntry(raw, toClientId(this.#partitions, partition, raw.id));
-      if (entry === undefined) return;
-      for (const listener of this.#listeners) listener.entry(entry);
-    };
-    const lost = () => {
-      for (const listener of this.#listeners) listener.reset();
-    };
-    const reading = {
-      readStart: (partition: number, since: number) => this.#readStart(partition, since),
-      keys: layout.keys,
-      batchSize: tuning.batchSize,
-      blockMs: tuning.blockMs,
-      reporter,
-      deliver,
-      lost,
-    };
-    // On a cluster, partitions are in different slots: no one read can cover them.
-    this.#loop =
-      client.isCluster === true && this.#partitions > 1
-        ? new PartitionReadLoops({
-            ...reading,
-            createReader: newReader,
-            connected: () =>
-              this.#connected.ready('replay').then(
-                () => true,
-                () => false,
-              ),
-          })
-        : new ReadLoop({
-            ...reading,
-            createReader: newReader,
-            readsAll: this.#partitions === 1,
-            unblock: (clientId) => {
-              connection.command(['CLIENT', 'UNBLOCK', clientId]).catch(() => {});
-            },
-          });
-    this.#replayContext = {
-      connection,
-      connected: this.#connected,
-      layout,
-      loop: this.#loop,
-      signal: this.#stop.signal,
-      pageSize: tuning.pageSize,
-    };
+    // A createReader that throws (or returns no client) leaves nothing open or listened to.
+    try {
+      this.#connected = new FirstConnection(connection, key, this.#stop.signal);
+      this.#publisher = new BrokerPublisher(
+        connection,
+        this.#connected,
+        new AppendBatches(connection, retention),
+        layout,
+        this.#stop.signal,
+      );
+      const deliver = (partition: number, raw: StreamEntry) => {
+        const entry = toHubEntry(raw, toClientId(this.#partitions, partition, raw.id));
+        if (entry === undefined) return;
+        for (const listener of this.#listeners) listener.entry(entry);
+      };
+      const lost = () => {
+        for (const listener of this.#listeners) listener.reset();
+      };
+      const reading = {
+        readStart: (partition: number, since: number) => this.#readStart(partition, since),
+        keys: layout.keys,
+        batchSize: tuning.batchSize,
+        blockMs: tuning.blockMs,
+        reporter,
+        deliver,
+        lost,
+      };
+      // On a cluster, partitions are in different slots: no one read can cover them.
+      this.#loop =
+        client.isCluster === true && this.#partitions > 1
+          ? new PartitionReadLoops({
+              ...reading,
+              createReader: newReader,
+              connected: () =>
+                this.#connected.ready('replay').then(
+                  () => true,
+                  () => false,
+                ),
+            })
+          : new ReadLoop({
+              ...reading,
+              createReader: newReader,
+              readsAll: this.#partitions === 1,
+              unblock: (clientId) => {
+                connection.command(['CLIENT', 'UNBLOCK', clientId]).catch(() => {});
+              },
+            });
+      this.#replayContext = {
+        connection,
+        connected: this.#connected,
+        layout,
+        loop: this.#loop,
+        signal: this.#stop.signal,
+        pageSize: tuning.pageSize,
+      };
+    } catch (error) {
+      this.#unwatchClient();
+      retire(connection, this.#unwatchConnection);
+      throw error;
+    }
   }
 
   // Not async: an async function returning the publisher's promise would add a promise and two
