@@ -481,6 +481,36 @@ describe.each(serverFactories)('$name', (factory) => {
     },
   );
 
+  it('settles closed for a route that reads it once the client has left (the response is over)', async () => {
+    let arrived!: () => void;
+    const requested = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let leave!: () => void;
+    const left = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    let settled: boolean | undefined;
+    const { url } = await start({
+      before: () => {
+        arrived();
+        return left;
+      },
+      run: async (stream) => {
+        settled = await settlesWithin(stream.closed, 1000);
+      },
+    });
+    const controller = new AbortController();
+    fetch(url, { signal: controller.signal }).catch(() => {});
+    await requested;
+    controller.abort();
+    // The server sees the connection close; the route's await ends after that.
+    await sleep(200);
+    leave();
+    await until(() => settled !== undefined, 'the route to read closed');
+    expect(settled).toBe(true);
+  });
+
   it('lets a route that read its stream answer 401 JSON: reading opens nothing', async () => {
     const { origin } = await start({
       guard: true,

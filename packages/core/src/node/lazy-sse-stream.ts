@@ -194,7 +194,9 @@ export class LazySseStream<Events extends EventMap = EventMap>
     if (this.#stream !== undefined) return this.#stream.closed;
     this.#closed ??= new Promise((resolve) => {
       this.#settleClosed = resolve;
-      this.#res.on('close', resolve);
+      // A response already over has emitted its 'close': none comes again.
+      if (this.#res.closed ?? this.#res.destroyed) resolve();
+      else this.#res.on('close', resolve);
     });
     return this.#closed;
   }

@@ -22,6 +22,8 @@ export interface NodeResponseLike {
   readonly writableEnded: boolean;
   readonly writableLength: number;
   readonly destroyed: boolean;
+  /** `true` once the response emitted 'close' (Node 18+). */
+  readonly closed?: boolean;
   /** `null` over HTTP/1.1 while the response is queued behind another on its connection. */
   readonly socket?: NodeSocketLike | null;
   /** The HTTP/2 stream (node:http2's compatibility API only); one connection carries many. */
