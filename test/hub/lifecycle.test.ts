@@ -1,4 +1,4 @@
-import { RESET_EVENT, type SseStream } from '@ssekit/core';
+import { createHub, RESET_EVENT, type SseStream } from '@ssekit/core';
 import { heartbeatRegistry } from '@ssekit/core/adapter';
 import { type Broker, type BrokerListener, localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
@@ -209,4 +209,17 @@ describe('events lost by the broker', () => {
     expect(reader.events[2]).toMatchObject({ event: RESET_EVENT, id, data: 'events-lost' });
     expect(hub.stats().resetsSent).toBe(1);
   });
+});
+
+it.each([
+  [{ serializer: 'json' }, /createHub "serializer" must be a function/],
+  [{ deserializer: 'json' }, /createHub "deserializer" must be a function/],
+  [{ history: {} }, /createHub "history" must be an object with append\(\) as a method/],
+  [{ broker: {} }, /createHub "broker" must be an object with publish\(\) as a method/],
+  [{ broker: null }, /createHub "broker" must be an object .*got null/],
+])('a createHub option of the wrong shape (%o) is a TypeError naming it', (options, message) => {
+  expect(() => createHub(options as never)).toThrow(
+    expect.objectContaining({ name: 'TypeError', code: 'ERR_SSE_INVALID_OPTION' }),
+  );
+  expect(() => createHub(options as never)).toThrow(message);
 });

@@ -10,7 +10,12 @@ export const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'x-accel-buffering': 'no',
 });
 
-const FORBIDDEN = new Set(['connection', 'transfer-encoding', 'keep-alive', 'upgrade']);
+const FORBIDDEN = new Map([
+  ...['connection', 'transfer-encoding', 'keep-alive', 'upgrade'].map(
+    (name) => [name, 'it breaks HTTP/2'] as const,
+  ),
+  ['content-length', 'a stream has no length: the response would be cut short'] as const,
+]);
 
 /**
  * The event-stream headers, with the user's extra headers applied on top.
@@ -20,10 +25,11 @@ export function sseHeaders(extra?: HeadersInit): Headers {
   const headers = new Headers(DEFAULT_HEADERS);
   if (extra === undefined) return headers;
   new Headers(extra).forEach((value, name) => {
-    if (FORBIDDEN.has(name)) {
+    const reason = FORBIDDEN.get(name);
+    if (reason !== undefined) {
       throw inputError(
         'ERR_SSE_INVALID_OPTION',
-        `ssekit: the header "${name}" must not be set on an event stream (it breaks HTTP/2); remove it from "headers".`,
+        `ssekit: the header "${name}" must not be set on an event stream (${reason}); remove it from "headers".`,
       );
     }
     headers.set(name, value);

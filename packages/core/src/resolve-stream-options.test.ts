@@ -30,6 +30,11 @@ describe('resolveStreamOptions', () => {
     [{ retry: -5 }, /"retry" must be a non-negative whole number/],
     [{ headers: { connection: 'close' } }, /"connection" must not be set/],
     [{ serializer: 'json' as never }, /sse "serializer" must be a function/],
+    [{ headers: { 'content-length': '10' } }, /"content-length" must not be set .*no length/],
+    [{ signal: 'stop' as never }, /sse "signal" must be an AbortSignal/],
+    [{ signal: {} as never }, /sse "signal" must be an AbortSignal/],
+    [{ lastEventId: 7 as never }, /sse "lastEventId" must be a string without NUL, CR or LF/],
+    [{ lastEventId: 'a\nid: b' }, /sse "lastEventId" must be a string without NUL, CR or LF/],
   ])('refuses %o with a TypeError naming the option', (options, message) => {
     expect(() => resolveStreamOptions(options, 'sse')).toThrow(TypeError);
     expect(() => resolveStreamOptions(options, 'sse')).toThrow(message);

@@ -13,6 +13,8 @@ import { currentTurn } from './turn.js';
 export const admitsHeld = Symbol.for('ssekit.admitsHeld');
 
 export class SendQueue {
+  /** A turn of more bytes than this is a burst even when the credit left is larger. */
+  readonly #maxBufferedBytes: number;
   /** Made at the first push after the queue empties: an idle stream holds no array. */
   #chunks: Uint8Array[] | undefined;
   #bytes = 0;
@@ -23,6 +25,12 @@ export class SendQueue {
   #turnStart = 0;
   /** Unread bytes of bursts the client is not judged on: never more than it has left unread. */
   #credit = 0;
+  /** The most bytes queued in one turn: the credit stays under twice that (the memory bound). */
+  #largestTurn = 0;
+
+  constructor(maxBufferedBytes: number) {
+    this.#maxBufferedBytes = maxBufferedBytes;
+  }
 
   /** Bytes queued and not yet taken by the sink. */
   get bytes(): number {
@@ -67,8 +75,9 @@ export class SendQueue {
   /**
    * What the client owes: of the `buffered` bytes (queued here or held by the sink), those
    * queued before this turn, less its credit. The credit grows by each burst (a turn's bytes
-   * above what is left of it) and shrinks to what the client left unread as it reads, so debt
-   * grows only while bytes arrive faster than the client takes them.
+   * above what is left of it, or above `maxBufferedBytes` while the credit is under twice the
+   * largest turn); it shrinks to what the client left unread as it reads, so debt grows only while bytes
+   * arrive faster than the client takes them.
    */
   unreadDebt(buffered: number): number {
     if (buffered === 0) {
@@ -81,9 +90,16 @@ export class SendQueue {
     if (turn !== this.#turn) {
       const credit = Math.min(this.#credit, unreadOf(0, this.#turnStart, read));
       const lastTurn = unreadOf(this.#turnStart, this.#total, read);
+      this.#largestTurn = Math.max(this.#largestTurn, this.#total - this.#turnStart);
       // Queued behind the earlier bursts, a new one is read after them: it adds to the time the
-      // client is given rather than taking the place of what it is still reading.
-      this.#credit = lastTurn > credit ? credit + lastTurn : credit;
+      // client is given rather than taking the place of what it is still reading. So does a
+      // smaller one above maxBufferedBytes (a catch-up after a snapshot), up to twice the largest
+      // turn: steady events to a client that stopped are never bursts, and the bound keeps what
+      // bursts to such a client hold.
+      const burst =
+        lastTurn > credit ||
+        (lastTurn > this.#maxBufferedBytes && credit + lastTurn <= 2 * this.#largestTurn);
+      this.#credit = burst ? credit + lastTurn : credit;
       this.#turn = turn;
       this.#turnStart = this.#total;
     }

@@ -3,6 +3,18 @@ import { closeOpened, nextTurn, open, readText } from '../../../test/support/sse
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Sends 16 KiB a turn to a reader that stopped until it is cut off; how many it took. */
+async function sentUntilCutOff(stream: ReturnType<typeof open>): Promise<number> {
+  let sent = 0;
+  while (!stream.isClosed && sent < 100) {
+    stream.send({ data: 'l'.repeat(16 * 1024) });
+    sent += 1;
+    await nextTurn();
+  }
+  expect(stream.isClosed).toBe(true);
+  return sent;
+}
+
 afterEach(closeOpened);
 
 describe('SseStream backpressure', () => {
@@ -73,15 +85,21 @@ describe('SseStream backpressure', () => {
     expect(stream.isClosed).toBe(false);
   });
 
-  it('never judges a reader on bursts in consecutive turns: it reads the second after the first', async () => {
+  it.each([
+    // Twice the default cap, queued one behind the other.
+    ['bursts in consecutive turns: it reads the second after the first', 32, 32],
+    // Less than what is left of the snapshot, twice the default cap.
+    ['a catch-up smaller than the snapshot it is still reading', 64, 32],
+  ])('never judges a reader on %s', async (_, first, second) => {
     const stream = open({ heartbeat: false });
     const reader = stream.readable.getReader();
     const event = 'b'.repeat(64 * 1024);
-    // 2 MiB in one turn, 2 MiB in the next: twice the default cap, queued one behind the other.
-    for (let i = 0; i < 32; i++) stream.send({ data: event });
+    // `first` 64 KiB events in one turn, `second` in the next, then a live event a turn while
+    // the reader takes a chunk a turn.
+    for (let i = 0; i < first; i++) stream.send({ data: event });
     await readText(reader);
     await nextTurn();
-    for (let i = 0; i < 32; i++) stream.send({ data: event });
+    for (let i = 0; i < second; i++) stream.send({ data: event });
     await nextTurn();
     let live = 0;
     while (stream.bufferedBytes > 0) {
@@ -90,9 +108,21 @@ describe('SseStream backpressure', () => {
       stream.send({ data: `live ${live++}` });
       await nextTurn();
     }
-    expect(live).toBeGreaterThan(32);
+    expect(live).toBeGreaterThan(first);
     expect(stream.overflows).toBe(0);
     expect(stream.isClosed).toBe(false);
+  });
+
+  it('judges a reader that stops after a snapshot and a catch-up: steady events are not bursts', async () => {
+    const stream = open({ maxBufferedBytes: 256 * 1024, heartbeat: false });
+    void stream.readable;
+    const event = 'b'.repeat(64 * 1024);
+    for (let i = 0; i < 64; i++) stream.send({ data: event });
+    await nextTurn();
+    for (let i = 0; i < 32; i++) stream.send({ data: event });
+    await nextTurn();
+    // It never reads; 16 KiB a turn arrive. The cap is 16 events' worth.
+    expect(await sentUntilCutOff(stream)).toBeLessThanOrEqual(18);
   });
 
   it('never judges a reader on a snapshot while it reads faster than live events arrive', async () => {
@@ -132,14 +162,7 @@ describe('SseStream backpressure', () => {
     }
     expect(stream.isClosed).toBe(false);
     // The reader stops; 16 KiB a turn arrive. The cap is 16 events' worth.
-    let sent = 0;
-    while (!stream.isClosed && sent < 100) {
-      stream.send({ data: 'l'.repeat(16 * 1024) });
-      sent += 1;
-      await nextTurn();
-    }
-    expect(stream.isClosed).toBe(true);
-    expect(sent).toBeLessThanOrEqual(18);
+    expect(await sentUntilCutOff(stream)).toBeLessThanOrEqual(18);
   });
 
   it('drops events while a reader owes more than maxBufferedBytes, keeping the stream open', async () => {

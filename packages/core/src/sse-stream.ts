@@ -307,7 +307,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   #enqueue(bytes: Uint8Array): boolean {
     const buffered = this.bufferedBytes;
     if (!this.#admits(buffered, 0)) return false;
-    this.#queue ??= new SendQueue();
+    this.#queue ??= new SendQueue(this.#maxBufferedBytes);
     const wasEmpty = this.#queue.push(bytes);
     this[idleTicks] = 0;
     if (wasEmpty) this.#sink?.wake();
@@ -321,7 +321,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   #endOfLife(): void {
     if (this.#state !== 'open') return;
     const hint = encodeText(formatEvent({ retry: rotationRetry(this.#rare?.retry, Math.random) }));
-    this.#queue ??= new SendQueue();
+    this.#queue ??= new SendQueue(this.#maxBufferedBytes);
     if (this.#queue.push(hint)) this.#sink?.wake();
     this.close();
   }

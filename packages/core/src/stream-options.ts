@@ -103,6 +103,8 @@ export function checkStreamOptions(options: SseStreamOptions): StreamLimits {
  */
 export function checkStreamLimits(options: SseStreamOptions, owner?: string): StreamLimits {
   retryDelay(owner ?? 'createSseStream', options.retry);
+  checkSignal(options, owner);
+  checkLastEventId(options, owner);
   const heartbeat =
     options.heartbeat === false
       ? false
@@ -128,10 +130,34 @@ export function checkStreamLimits(options: SseStreamOptions, owner?: string): St
   };
 }
 
+function checkSignal({ signal }: SseStreamOptions, owner: string | undefined): void {
+  if (signal === undefined) return;
+  const candidate = signal as { aborted?: unknown; addEventListener?: unknown } | null;
+  if (typeof candidate?.aborted === 'boolean' && typeof candidate.addEventListener === 'function')
+    return;
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
+    `ssekit: ${optionName(owner, 'signal')} must be an AbortSignal (the request's signal), got ${signal === null ? 'null' : typeof signal}.`,
+  );
+}
+
+function checkLastEventId({ lastEventId }: SseStreamOptions, owner: string | undefined): void {
+  if (lastEventId === undefined) return;
+  if (typeof lastEventId === 'string' && !/[\0\r\n]/.test(lastEventId)) return;
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
+    `ssekit: ${optionName(owner, 'lastEventId')} must be a string without NUL, CR or LF (an id as a client sends it), got ${typeof lastEventId === 'string' ? JSON.stringify(lastEventId) : typeof lastEventId}.`,
+  );
+}
+
+function optionName(owner: string | undefined, key: string): string {
+  return owner === undefined ? `"${key}"` : `${owner} "${key}"`;
+}
+
 function checkPolicy({ onOverflow }: SseStreamOptions, owner: string | undefined): OverflowPolicy {
   if (onOverflow === undefined) return 'close';
   if (onOverflow !== 'close' && onOverflow !== 'drop') {
-    const name = owner === undefined ? '"onOverflow"' : `${owner} "onOverflow"`;
+    const name = optionName(owner, 'onOverflow');
     throw inputError(
       'ERR_SSE_INVALID_OPTION',
       `ssekit: ${name} must be 'close' or 'drop', got ${String(onOverflow)}.`,

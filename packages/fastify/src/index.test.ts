@@ -155,6 +155,10 @@ describe('@ssekit/fastify', () => {
     const other = Fastify();
     await other.register(sse);
     expect(() => other.get('/e', { sse: { retry: -5 } }, () => {})).toThrow(TypeError);
+    // register()'s own keys mean nothing on a route: a prefix there would be silently ignored.
+    expect(() => other.get('/p', { sse: { prefix: '/x' } as never }, () => {})).toThrow(
+      '@ssekit/fastify route "sse" has no option "prefix"',
+    );
   });
 });
 

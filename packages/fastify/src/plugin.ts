@@ -34,7 +34,9 @@ const plugin: FastifyPluginAsync<SseOptions> = async (app, options) => {
   app.addHook('onRoute', (route) => {
     if (route.sse === undefined || route.sse === false) return;
     const { onError = logError, ...streamOptions } =
-      route.sse === true ? defaults : validated({ ...defaults, ...route.sse });
+      route.sse === true
+        ? defaults
+        : validated({ ...defaults, ...route.sse }, '@ssekit/fastify route "sse"', ['onError']);
     route.handler = streamingHandler(route.handler as Handler, streamOptions, onError);
   });
 };
@@ -50,20 +52,17 @@ export const sse = fastifyPlugin(plugin, { fastify: '5.x', name: '@ssekit/fastif
 /** Besides the stream's options: `onError`, and the keys Fastify's register() passes to every plugin. */
 const FASTIFY_OPTION_KEYS: readonly string[] = ['onError', 'prefix', 'logLevel', 'logSerializers'];
 
-/** Throws at startup, not at the first client, on an invalid option. */
-function validated(options: SseOptions): SseOptions {
-  // Fastify hands register()'s own options to the plugin too; they are not the stream's.
-  const streamOptions: SseOptions = resolveStreamOptions(
-    options,
-    '@ssekit/fastify',
-    FASTIFY_OPTION_KEYS,
-  );
-  const onError = optionalFunction(
-    '@ssekit/fastify',
-    'onError',
-    options.onError,
-    '(error, request) => void',
-  );
+/**
+ * Throws at startup, not at the first client, on an invalid option. Fastify hands register()'s
+ * own options to the plugin too (`ownKeys`); a route's `sse` option takes `onError` alone.
+ */
+function validated(
+  options: SseOptions,
+  where = '@ssekit/fastify',
+  ownKeys = FASTIFY_OPTION_KEYS,
+): SseOptions {
+  const streamOptions: SseOptions = resolveStreamOptions(options, where, ownKeys);
+  const onError = optionalFunction(where, 'onError', options.onError, '(error, request) => void');
   if (onError !== undefined) streamOptions.onError = onError;
   return streamOptions;
 }

@@ -22,12 +22,34 @@ export function checkHubOptions<Context>(options: HubOptions<Context>): void {
   checkKnownKeys('createHub', options, HUB_OPTION_KEYS);
   optionalFunction('createHub', 'onError', options.onError, '(error) => void');
   optionalFunction('createHub', 'authorize', options.authorize, '(topic, context) => boolean');
+  optionalFunction('createHub', 'serializer', options.serializer, '(data) => string');
+  optionalFunction('createHub', 'deserializer', options.deserializer, '(text) => data');
+  checkShape('history', options.history, ['append', 'entriesAfter'], 'memoryHistory()');
+  checkShape(
+    'broker',
+    options.broker,
+    ['publish', 'subscribe', 'replay', 'cursor', 'close'],
+    'redisBroker({ client, key }) from @ssekit/redis',
+  );
   if (options.broker !== undefined && options.history !== undefined) {
     throw inputError(
       'ERR_SSE_INVALID_OPTION',
       'ssekit: pass "history" or "broker" to createHub, not both; a broker keeps its own history.',
     );
   }
+}
+
+/** `value`, when given, has each of `methods` as a function; else a TypeError naming the first missing. */
+function checkShape(field: string, value: unknown, methods: readonly string[], example: string) {
+  if (value === undefined) return;
+  const missing = methods.find(
+    (method) => typeof (value as Record<string, unknown> | null)?.[method] !== 'function',
+  );
+  if (missing === undefined) return;
+  throw inputError(
+    'ERR_SSE_INVALID_OPTION',
+    `ssekit: createHub "${field}" must be an object with ${missing}() as a method, such as ${example}; got ${value === null ? 'null' : typeof value}.`,
+  );
 }
 
 /** What a publish after `hub.close()` rejects with. */
