@@ -6,7 +6,7 @@
 import { createClient } from '@ssekit/client';
 import { createSseResponse } from '@ssekit/core';
 import { toNodeHandler } from 'srvx/node';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { sleep, until } from '../support/wait.js';
 import { ADAPTERS, hubServer, type PriceEvents, plainServer, TOPIC } from './support/servers.js';
 
@@ -98,6 +98,23 @@ describe('reconnect timing', () => {
     await sleep(1_500);
     expect(server.requests.length).toBeGreaterThan(2);
     expect(server.requests.length).toBeLessThan(30);
+  });
+
+  it('starts the backoff over after a connection that only heartbeats: a quiet stream the server rotates', async () => {
+    const server = await plainServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write('retry: 20\n\n: hb\n\n');
+      setTimeout(() => res.end(), 30);
+    });
+    // Every wait at its bound: 20 ms after each rotation, where growing waits would double from
+    // there (20, 40, 80, ... 1280 ms: seven connections in 1.5 s at most).
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
+    const client = createClient(server.url);
+    onTestFinished(() => client.close());
+    await sleep(1_500);
+    expect(server.requests.length).toBeGreaterThan(12);
   });
 
   it('never waits longer than maxRetryDelay, however many failures', async () => {

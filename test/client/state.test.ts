@@ -149,3 +149,29 @@ it("removes its listener from the app's signal when it closes", async () => {
   }
   expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 });
+
+it('a handler removed, or the client closed, by an earlier handler gets nothing more', async () => {
+  const server = await hubServer();
+  const client = createClient<PriceEvents>(server.url);
+  onTestFinished(() => client.close());
+  const seen: string[] = [];
+  let removeB = () => {};
+  client.on('price', (p) => {
+    seen.push(`A ${p.n}`);
+    removeB();
+    if (p.n === 2) client.close();
+  });
+  removeB = client.on('price', (p) => seen.push(`B ${p.n}`));
+  client.on('price', (p) => seen.push(`C ${p.n}`));
+  const looped: number[] = [];
+  const loop = (async () => {
+    for await (const event of client) if (event.event === 'price') looped.push(event.data.n);
+  })();
+  await until(() => client.state === 'open', 'open');
+  await server.hub.publish(TOPIC, price(1));
+  await until(() => seen.length === 2, 'the first event');
+  await server.hub.publish(TOPIC, price(2));
+  await loop;
+  expect(seen).toEqual(['A 1', 'C 1', 'A 2']);
+  expect(looped).toEqual([1]);
+});

@@ -481,35 +481,36 @@ describe.each(serverFactories)('$name', (factory) => {
     },
   );
 
-  it('settles closed for a route that reads it once the client has left (the response is over)', async () => {
-    let arrived!: () => void;
-    const requested = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    let leave!: () => void;
-    const left = new Promise<void>((resolve) => {
-      leave = resolve;
-    });
-    let settled: boolean | undefined;
-    const { url } = await start({
-      before: () => {
-        arrived();
-        return left;
-      },
-      run: async (stream) => {
-        settled = await settlesWithin(stream.closed, 1000);
-      },
-    });
-    const controller = new AbortController();
-    fetch(url, { signal: controller.signal }).catch(() => {});
-    await requested;
-    controller.abort();
-    // The server sees the connection close; the route's await ends after that.
-    await sleep(200);
-    leave();
-    await until(() => settled !== undefined, 'the route to read closed');
-    expect(settled).toBe(true);
-  });
+  it.each(transports)(
+    'settles closed for a route that reads it once the client has left, unopened ($name)',
+    async ({ setup }) => {
+      let arrived = 0;
+      let leave!: () => void;
+      const left = new Promise<void>((resolve) => {
+        leave = resolve;
+      });
+      let settled: boolean | undefined;
+      const running = await start(
+        {
+          before: () => {
+            arrived += 1;
+            return left;
+          },
+          run: async (stream) => {
+            settled = await settlesWithin(stream.closed, 1000);
+          },
+        },
+        setup,
+      );
+      const client = requestThenLeave(running.origin, EVENTS_PATH, setup.http2);
+      await until(() => arrived === 1, 'the route to start awaiting');
+      client.leave();
+      await until(() => running.connections() === 0, 'the server to see the client leave');
+      leave();
+      await until(() => settled !== undefined, 'the route to read closed');
+      expect(settled).toBe(true);
+    },
+  );
 
   it('lets a route that read its stream answer 401 JSON: reading opens nothing', async () => {
     const { origin } = await start({

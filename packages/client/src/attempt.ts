@@ -21,7 +21,7 @@ export type Outcome =
 
 export interface AttemptEvents {
   onOpen(): void;
-  /** An event came. */
+  /** An event or a comment (a heartbeat) came: the connection worked. */
   onEvent(): void;
   onRetry(ms: number): void;
 }
@@ -106,6 +106,7 @@ export async function attempt(
       events.onEvent();
       host.receive({ event, data, id });
     },
+    onComment: events.onEvent,
     onRetry: events.onRetry,
     onError: (error) => {
       if (error.type === 'max-buffer-size-exceeded') tooLarge = true;

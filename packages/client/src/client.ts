@@ -164,7 +164,8 @@ export class SseClient<Events extends EventMap = EventMap> {
   #setState(state: ClientState): void {
     if (state === this.#state || this.#state === 'closed') return;
     this.#state = state;
-    for (const listener of [...this.#listeners]) this.#call(listener);
+    for (const listener of [...this.#listeners])
+      if (this.#listeners.has(listener)) this.#call(listener);
   }
 
   #receive({ event = 'message', data, id }: WireEvent): void {
@@ -190,12 +191,18 @@ export class SseClient<Events extends EventMap = EventMap> {
       const decode = this.#options.decode;
       payload = decode === undefined ? JSON.parse(data) : decode(data, event);
     } catch (cause) {
-      const message = `"${event}" event ${id ?? ''} not decoded (${cause}): skipped. Pass decode for data that is not JSON.`;
+      const message = `"${event}" event ${id ?? ''} not decoded (${cause}): skipped; pass decode for data not JSON.`;
       this.#report(new SseClientError('ERR_SSE_DECODE', message, { cause }));
       return;
     }
-    // A copy, as EventTarget does: a handler added while this event is handled gets the next.
-    for (const handler of [...(handlers ?? [])]) this.#call(() => handler(payload, { event, id }));
+    // As EventTarget does: a handler added while this event is handled gets the next one; one
+    // removed (or the client closed) by an earlier handler gets nothing more.
+    for (const handler of [...(handlers ?? [])]) {
+      if (!this.#stop.signal.aborted && handlers?.has(handler)) {
+        this.#call(() => handler(payload, { event, id }));
+      }
+    }
+    if (this.#stop.signal.aborted) return;
     for (const inbox of this.#inboxes) {
       inbox.queue.push({ event, data: payload, id });
       wake(inbox);
@@ -207,7 +214,7 @@ export class SseClient<Events extends EventMap = EventMap> {
     try {
       callback();
     } catch (cause) {
-      const message = `a handler threw (${cause}); the stream went on.`;
+      const message = `a handler threw: ${cause}`;
       this.#report(new SseClientError('ERR_SSE_HANDLER', message, { cause }));
     }
   }

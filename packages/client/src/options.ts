@@ -107,9 +107,7 @@ export function invalid(
   where = 'createClient',
 ) {
   const shown = typeof value === 'string' ? JSON.stringify(value) : value;
-  const error = new TypeError(
-    `ssekit/client: ${where} "${field}" ${fix}, got ${shown}. No connection was made.`,
-  );
+  const error = new TypeError(`ssekit/client: ${where} "${field}" ${fix}, got ${shown}.`);
   return Object.assign(error, { code });
 }
 
@@ -120,7 +118,7 @@ function resolveUrl(url: unknown): string {
     parsed = new URL(String(url), globalThis.location?.href);
   } catch {}
   if (typeof url !== 'string' || !/^https?:$/.test(parsed?.protocol ?? '')) {
-    throw invalid('url', url, 'must be an http(s) URL, absolute or relative to the page');
+    throw invalid('url', url, 'must be an http(s) URL (or a path on the page)');
   }
   return String(parsed);
 }

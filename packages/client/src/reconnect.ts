@@ -32,9 +32,9 @@ export async function connectUntilDone(
         serverRetry = ms;
       },
     });
-    // A connection that delivered starts the backoff over; one that opened and ended without an
-    // event (a server that answers and closes at once) counts as a failure, or it would be
-    // asked again at the base delay for ever.
+    // A connection that delivered (an event, or a heartbeat of a quiet stream) starts the backoff
+    // over; one that opened and ended with neither (a server that answers and closes at once)
+    // counts as a failure, or it would be asked again at the base delay for ever.
     if (delivered) failures = 0;
     if (outcome.kind === 'aborted' || signal.aborted) return undefined;
     if (outcome.kind === 'stop') return outcome;
@@ -69,7 +69,7 @@ async function refresh(host: Host, response: Response): Promise<boolean> {
 function unauthorized(status: number): SseClientError {
   return new SseClientError(
     'ERR_SSE_UNAUTHORIZED',
-    `the server answered ${status}, not fixed by onUnauthorized: closed. Sign in again and create a new client.`,
+    `the server answered ${status}, not fixed by onUnauthorized: closed. Sign in and create a new client.`,
     { status },
   );
 }

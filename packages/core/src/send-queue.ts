@@ -75,13 +75,14 @@ export class SendQueue {
   /**
    * What the client owes: of the `buffered` bytes (queued here or held by the sink), those
    * queued before this turn, less its credit. The credit grows by each burst (a turn's bytes
-   * above what is left of it, or above `maxBufferedBytes` while the credit is under twice the
-   * largest turn); it shrinks to what the client left unread as it reads, so debt grows only while bytes
+   * above what is left of it, or a catch-up: above `maxBufferedBytes` and a quarter of the
+   * largest turn, while the credit stays under twice that turn); it shrinks to what the client left unread as it reads, so debt grows only while bytes
    * arrive faster than the client takes them.
    */
   unreadDebt(buffered: number): number {
     if (buffered === 0) {
       this.#credit = 0;
+      this.#largestTurn = 0;
       return 0;
     }
     // Bytes before `read` in the count of every byte queued have left for the client.
@@ -93,12 +94,15 @@ export class SendQueue {
       this.#largestTurn = Math.max(this.#largestTurn, this.#total - this.#turnStart);
       // Queued behind the earlier bursts, a new one is read after them: it adds to the time the
       // client is given rather than taking the place of what it is still reading. So does a
-      // smaller one above maxBufferedBytes (a catch-up after a snapshot), up to twice the largest
-      // turn: steady events to a client that stopped are never bursts, and the bound keeps what
-      // bursts to such a client hold.
-      const burst =
-        lastTurn > credit ||
-        (lastTurn > this.#maxBufferedBytes && credit + lastTurn <= 2 * this.#largestTurn);
+      // smaller one (a catch-up after a snapshot) when it is above maxBufferedBytes and at least
+      // a quarter of the largest turn, up to twice that turn: a turn cannot tell a client still
+      // reading from one that stopped, so steady events (small beside the burst) never join,
+      // and the bound keeps what such bursts to a client that stopped hold.
+      const catchUp =
+        lastTurn > this.#maxBufferedBytes &&
+        4 * lastTurn >= this.#largestTurn &&
+        credit + lastTurn <= 2 * this.#largestTurn;
+      const burst = lastTurn > credit || catchUp;
       this.#credit = burst ? credit + lastTurn : credit;
       this.#turn = turn;
       this.#turnStart = this.#total;

@@ -165,6 +165,22 @@ describe('SseStream backpressure', () => {
     expect(await sentUntilCutOff(stream)).toBeLessThanOrEqual(18);
   });
 
+  it('judges a reader that stops after a snapshot when each event is larger than maxBufferedBytes', async () => {
+    const stream = open({ maxBufferedBytes: 1024, heartbeat: false });
+    void stream.readable;
+    for (let i = 0; i < 16; i++) stream.send({ data: 's'.repeat(64 * 1024) });
+    await nextTurn();
+    // Events of 2 KiB, one a turn, each above the cap: none is a catch-up of a 1 MiB snapshot.
+    let sent = 0;
+    while (!stream.isClosed && sent < 100) {
+      stream.send({ data: 'l'.repeat(2048) });
+      sent += 1;
+      await nextTurn();
+    }
+    expect(stream.isClosed).toBe(true);
+    expect(sent).toBeLessThanOrEqual(3);
+  });
+
   it('drops events while a reader owes more than maxBufferedBytes, keeping the stream open', async () => {
     const stream = open({
       maxBufferedBytes: 300,

@@ -171,7 +171,7 @@ export class LazySseStream<Events extends EventMap = EventMap>
    * client left: then there is nothing to close.
    */
   close(): void {
-    if (this.#stream === undefined && (this.#res.headersSent || this.#res.destroyed)) return;
+    if (this.#stream === undefined && (this.#res.headersSent || this.#responseGone())) return;
     this.open().close();
   }
 
@@ -183,7 +183,7 @@ export class LazySseStream<Events extends EventMap = EventMap>
   /** `true` once the stream is closing or closed, or, unopened, once the response is over. */
   get isClosed(): boolean {
     if (this.#stream !== undefined) return this.#stream.isClosed;
-    return this.#res.writableEnded || this.#res.destroyed;
+    return this.#res.writableEnded || this.#responseGone();
   }
 
   /**
@@ -195,10 +195,16 @@ export class LazySseStream<Events extends EventMap = EventMap>
     this.#closed ??= new Promise((resolve) => {
       this.#settleClosed = resolve;
       // A response already over has emitted its 'close': none comes again.
-      if (this.#res.closed ?? this.#res.destroyed) resolve();
+      if (this.#responseGone()) resolve();
       else this.#res.on('close', resolve);
     });
     return this.#closed;
+  }
+
+  /** The response or its connection is gone (node:http2's compatibility response has only its stream's state). */
+  #responseGone(): boolean {
+    const res = this.#res;
+    return res.closed === true || res.destroyed === true || res.stream?.destroyed === true;
   }
 
   /** The response headers the stream sends (or sent). */
