@@ -12,6 +12,9 @@ import { currentTurn } from './turn.js';
  */
 export const admitsHeld = Symbol.for('ssekit.admitsHeld');
 
+/** How many turns after the largest a catch-up may come (a snapshot, then its catch-ups). */
+const CATCH_UP_TURNS = 3;
+
 export class SendQueue {
   /** A turn of more bytes than this is a burst even when the credit left is larger. */
   readonly #maxBufferedBytes: number;
@@ -27,6 +30,8 @@ export class SendQueue {
   #credit = 0;
   /** The most bytes queued in one turn: the credit stays under twice that (the memory bound). */
   #largestTurn = 0;
+  /** Turns queued since the largest: a catch-up follows its snapshot within a few. */
+  #turnsSinceLargest = 0;
 
   constructor(maxBufferedBytes: number) {
     this.#maxBufferedBytes = maxBufferedBytes;
@@ -75,8 +80,8 @@ export class SendQueue {
   /**
    * What the client owes: of the `buffered` bytes (queued here or held by the sink), those
    * queued before this turn, less its credit. The credit grows by each burst (a turn's bytes
-   * above what is left of it, or a catch-up: above `maxBufferedBytes` and a quarter of the
-   * largest turn, while the credit stays under twice that turn); it shrinks to what the client left unread as it reads, so debt grows only while bytes
+   * above what is left of it, or a catch-up: above `maxBufferedBytes` within a few turns of the
+   * largest, while the credit stays under twice that turn); it shrinks to what the client left unread as it reads, so debt grows only while bytes
    * arrive faster than the client takes them.
    */
   unreadDebt(buffered: number): number {
@@ -91,16 +96,22 @@ export class SendQueue {
     if (turn !== this.#turn) {
       const credit = Math.min(this.#credit, unreadOf(0, this.#turnStart, read));
       const lastTurn = unreadOf(this.#turnStart, this.#total, read);
-      this.#largestTurn = Math.max(this.#largestTurn, this.#total - this.#turnStart);
+      const size = this.#total - this.#turnStart;
+      if (size > this.#largestTurn) {
+        this.#largestTurn = size;
+        this.#turnsSinceLargest = 0;
+      } else {
+        this.#turnsSinceLargest += 1;
+      }
       // Queued behind the earlier bursts, a new one is read after them: it adds to the time the
       // client is given rather than taking the place of what it is still reading. So does a
-      // smaller one (a catch-up after a snapshot) when it is above maxBufferedBytes and at least
-      // a quarter of the largest turn, up to twice that turn: a turn cannot tell a client still
-      // reading from one that stopped, so steady events (small beside the burst) never join,
-      // and the bound keeps what such bursts to a client that stopped hold.
+      // smaller one above maxBufferedBytes within CATCH_UP_TURNS of the largest (a catch-up after
+      // a snapshot), up to twice that turn: a turn cannot tell a client still reading from one
+      // that stopped, so later turns and small events never join, and the bound keeps what such
+      // catch-ups to a client that stopped hold.
       const catchUp =
         lastTurn > this.#maxBufferedBytes &&
-        4 * lastTurn >= this.#largestTurn &&
+        this.#turnsSinceLargest <= CATCH_UP_TURNS &&
         credit + lastTurn <= 2 * this.#largestTurn;
       const burst = lastTurn > credit || catchUp;
       this.#credit = burst ? credit + lastTurn : credit;
