@@ -455,6 +455,11 @@ describe('redisBroker options', () => {
       /"partitions" must be at most 999, got 1000/,
       'ERR_SSE_INVALID_OPTION',
     ],
+    [
+      { client, maxAgeMs: 2e12 },
+      /"maxAgeMs" must be at most 315360000000 \(ten years\), got 2000000000000/,
+      'ERR_SSE_INVALID_OPTION',
+    ],
     [{ client, createReader: 'no' }, /"createReader" must be a function/, 'ERR_SSE_INVALID_OPTION'],
     [{ client, onError: 1 }, /"onError" must be a function/, 'ERR_SSE_INVALID_OPTION'],
     [

@@ -124,11 +124,13 @@ while at <= #ARGV do
   at = last + 1
 end
 redis.call('SET', KEYS[3], start .. ' ' .. table.concat(marks), 'PX', ARGV[3])
+-- After the writes, nothing may fail the script (the publish would read as refused): a trim
+-- that errs is skipped, and one whose oldest id would be below zero is not asked.
 if ARGV[1] ~= '' then
-  redis.call('XTRIM', key, 'MAXLEN', '~', ARGV[1])
+  redis.pcall('XTRIM', key, 'MAXLEN', '~', ARGV[1])
 end
-if ARGV[2] ~= '' then
-  redis.call('XTRIM', key, 'MINID', '~', string.format('%.0f-0', ms - tonumber(ARGV[2])))
+if ARGV[2] ~= '' and ms > tonumber(ARGV[2]) then
+  redis.pcall('XTRIM', key, 'MINID', '~', string.format('%.0f-0', ms - tonumber(ARGV[2])))
 end
 return ids
 `;

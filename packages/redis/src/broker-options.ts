@@ -70,6 +70,8 @@ const REDIS_BROKER_OPTION_KEYS: readonly (keyof RedisBrokerOptions)[] = [
 ];
 const DEFAULT_KEY = 'ssekit:events';
 const DEFAULT_MAX_EVENTS = 10_000;
+/** The longest `maxAgeMs`: ten years. */
+const MAX_AGE_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
 /** How the broker reads: the live loop's reads, replay pages, and where outages are reported. */
 export interface Tuning {
@@ -112,6 +114,13 @@ export function checkBrokerOptions(options: RedisBrokerOptions): CheckedOptions 
   }
   if (client.isCluster === true && partitions === 1) checkClusterKey(key);
   const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs, owner);
+  // Past Redis's clock, the trim's oldest id would be negative: every publish would fail after
+  // storing its entries. History kept for good is maxEvents alone.
+  if (maxAgeMs !== undefined && maxAgeMs > MAX_AGE_MS) {
+    throw invalidOption(
+      `ssekit/redis: "maxAgeMs" must be at most ${MAX_AGE_MS} (ten years), got ${maxAgeMs}; to keep history by count alone, set maxEvents and leave maxAgeMs out.`,
+    );
+  }
   const retention: Retention = {
     maxEvents:
       positiveInteger('maxEvents', options.maxEvents, owner) ??
