@@ -33,10 +33,9 @@ export function positiveInteger(
 ): number | undefined {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    const name = owner === undefined ? `"${field}"` : `${owner} "${field}"`;
     throw inputError(
       'ERR_SSE_INVALID_OPTION',
-      `ssekit: ${name} must be a positive whole number, got ${describeValue(value)}. Omit it for ${fallback ?? 'the default'}.`,
+      `ssekit: ${fieldName(owner, field)} must be a positive whole number, got ${describeValue(value)}. Omit it for ${fallback ?? 'the default'}.`,
     );
   }
   return value;
@@ -126,6 +125,11 @@ export function optionalFunction<T>(owner: string, field: string, value: T, shap
     'ERR_SSE_INVALID_OPTION',
     `ssekit: ${owner} "${field}" must be a function ${shape}, got ${describeValue(value)}; pass a function or leave it out for the default.`,
   );
+}
+
+/** An option as an error message names it: `"field"`, or `owner "field"` when the owner is known. */
+export function fieldName(owner: string | undefined, field: string): string {
+  return owner === undefined ? `"${field}"` : `${owner} "${field}"`;
 }
 
 /** A value as an error message shows it: strings quoted (so `"5"` is not read as 5), objects by type. */

@@ -81,8 +81,8 @@ export class SendQueue {
    * What the client owes: of the `buffered` bytes (queued here or held by the sink), those
    * queued before this turn, less its credit. The credit grows by each burst (a turn's bytes
    * above what is left of it, or a catch-up: above `maxBufferedBytes` within a few turns of the
-   * largest, while the credit stays under twice that turn); it shrinks to what the client left unread as it reads, so debt grows only while bytes
-   * arrive faster than the client takes them.
+   * largest, while the credit stays under twice that turn); it shrinks to what the client left
+   * unread as it reads, so debt grows only while bytes arrive faster than the client takes them.
    */
   unreadDebt(buffered: number): number {
     if (buffered === 0) {

@@ -3,7 +3,7 @@
  * checked. Bad values throw a TypeError naming the option and the fix, before anything opens.
  */
 
-import { checkKnownKeys, positiveInteger, retryDelay } from './checks.js';
+import { checkKnownKeys, fieldName, positiveInteger, retryDelay } from './checks.js';
 import { inputError } from './errors.js';
 import type { Serializer } from './format.js';
 
@@ -137,7 +137,7 @@ function checkSignal({ signal }: SseStreamOptions, owner: string | undefined): v
     return;
   throw inputError(
     'ERR_SSE_INVALID_OPTION',
-    `ssekit: ${optionName(owner, 'signal')} must be an AbortSignal (the request's signal), got ${signal === null ? 'null' : typeof signal}.`,
+    `ssekit: ${fieldName(owner, 'signal')} must be an AbortSignal (the request's signal), got ${signal === null ? 'null' : typeof signal}.`,
   );
 }
 
@@ -146,18 +146,14 @@ function checkLastEventId({ lastEventId }: SseStreamOptions, owner: string | und
   if (typeof lastEventId === 'string' && !/[\0\r\n]/.test(lastEventId)) return;
   throw inputError(
     'ERR_SSE_INVALID_OPTION',
-    `ssekit: ${optionName(owner, 'lastEventId')} must be a string without NUL, CR or LF (an id as a client sends it), got ${typeof lastEventId === 'string' ? JSON.stringify(lastEventId) : typeof lastEventId}.`,
+    `ssekit: ${fieldName(owner, 'lastEventId')} must be a string without NUL, CR or LF (an id as a client sends it), got ${typeof lastEventId === 'string' ? JSON.stringify(lastEventId) : typeof lastEventId}.`,
   );
-}
-
-function optionName(owner: string | undefined, key: string): string {
-  return owner === undefined ? `"${key}"` : `${owner} "${key}"`;
 }
 
 function checkPolicy({ onOverflow }: SseStreamOptions, owner: string | undefined): OverflowPolicy {
   if (onOverflow === undefined) return 'close';
   if (onOverflow !== 'close' && onOverflow !== 'drop') {
-    const name = optionName(owner, 'onOverflow');
+    const name = fieldName(owner, 'onOverflow');
     throw inputError(
       'ERR_SSE_INVALID_OPTION',
       `ssekit: ${name} must be 'close' or 'drop', got ${String(onOverflow)}.`,
