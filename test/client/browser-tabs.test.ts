@@ -94,14 +94,21 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   /**
    * The debugger of `tab`: `stop()` holds the page's JavaScript at the next script it runs, as a
    * frozen tab's (it keeps its Web Lock, runs no task, and this Chromium never delivers it what a
-   * channel carried meanwhile); `resume()` lets it run again.
+   * channel carried meanwhile); `resume()` waits until it has stopped (a pause asked for takes hold
+   * only when the page next runs a script, and resuming before that is refused), then lets it run.
    */
   async function debuggerOf(tab: Page) {
     const session = await tab.context().newCDPSession(tab);
+    const stopped = new Promise<void>((resolve) =>
+      session.once('Debugger.paused', () => resolve()),
+    );
     await session.send('Debugger.enable');
     return {
       stop: async () => void (await session.send('Debugger.pause')),
-      resume: async () => void (await session.send('Debugger.resume')),
+      resume: async () => {
+        await stopped;
+        await session.send('Debugger.resume');
+      },
     };
   }
 
