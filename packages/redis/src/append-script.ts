@@ -7,7 +7,7 @@
  * last id and the XADDs atomic.
  *
  * One script call appends a whole batch (the publishes of one turn), so that they share one round
- * trip, and records, for a while, which of its entries it stored (see `SCRIPT`), in one key per
+ * trip, and records, for a while, which of its entries it stored (see `APPEND`), in one key per
  * call beside the stream, `<stream key>:publish:<call key>`. A send marked as sent again names the
  * calls it was sent in before and its place in each; the script looks those up, and finding the
  * entry stored returns that id and stores nothing. So a publish sent again, because its reply was
@@ -20,10 +20,11 @@
  * snapshot never misses or outlives what the stream got. The hash is not trimmed: it holds one
  * value per topic and key.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
 import { latestHashKey } from './latest-hash.js';
+import { script, scriptCall, sendScriptCall } from './run-script.js';
 
 /** How much history the stream keeps. */
 export interface Retention {
@@ -50,7 +51,7 @@ const REFUSED = '!';
  * call: an earlier entry of the same call), the number of field-value pairs, and the pairs, last,
  * so that the XADD unpacks them straight from ARGV.
  */
-const SCRIPT = `
+const APPEND = script(`
 local key = KEYS[1]
 local last = '0-0'
 local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
@@ -133,9 +134,7 @@ if ARGV[2] ~= '' and ms > tonumber(ARGV[2]) then
   redis.pcall('XTRIM', key, 'MINID', '~', string.format('%.0f-0', ms - tonumber(ARGV[2])))
 end
 return ids
-`;
-
-const SHA = createHash('sha1').update(SCRIPT).digest('hex');
+`);
 
 /** One send of a publish: the record of the script call it went in, and its place in that call. */
 export interface Send {
@@ -184,7 +183,7 @@ export async function appendEntries(
   }
   // The command is built in one array, in place, as the client takes it: a turn's is thousands of
   // arguments long.
-  const command = ['EVALSHA', SHA, String(keys.length), ...keys];
+  const command = scriptCall(APPEND, keys);
   command.push(
     retention.maxEvents === undefined ? '' : String(retention.maxEvents),
     retention.maxAgeMs === undefined ? '' : String(retention.maxAgeMs),
@@ -206,14 +205,7 @@ export async function appendEntries(
     publish.sentIn ??= [];
     publish.sentIn.push({ record, place });
   }
-  let reply: unknown;
-  try {
-    reply = await connection.command(command);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-    reply = await connection.command(['EVAL', SCRIPT, ...command.slice(2)]);
-  }
-  return readOutcomes(reply, appends.length);
+  return readOutcomes(await sendScriptCall(connection, APPEND, command), appends.length);
 }
 
 /** Where one script call records its publishes: beside its stream, in the same hash slot. */

@@ -39,13 +39,14 @@ export interface RedisBrokerOptions {
   maxEvents?: number;
   /** Trim entries older than this many milliseconds (Redis's clock), with `MINID ~` on each publish. Default: none. */
   maxAgeMs?: number;
-  /** The most entries one read of the live loop returns (a read also stops at about 1 MiB). Default 1000. */
+  /** The most entries one read of the live loop returns per partition (a read also stops at 1 MiB of entries, or one larger entry). Default 1000. */
   batchSize?: number;
   /** How long one read of the live loop waits for entries, in milliseconds. Default 5000. */
   blockMs?: number;
   /**
    * The most entries read per replay page (all topics, before filtering); a page also stops at
-   * about 64 KiB of entries, so a client that does not read holds little. Default 500.
+   * 64 KiB of entries (or one larger entry), so a client that does not read holds little.
+   * Default 500.
    */
   pageSize?: number;
   /**

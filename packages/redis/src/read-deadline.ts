@@ -69,6 +69,7 @@ export function withReadDeadline(connection: RedisConnection): RedisConnection {
 
 /** The `BLOCK` milliseconds of an `XREAD` (an option, before its keys), 0 when it does not block. */
 function blockOf(args: readonly string[]): number {
+  if (args[0]?.toUpperCase() !== 'XREAD') return 0;
   const words = args.map((arg) => arg.toUpperCase());
   const at = words.indexOf('BLOCK');
   const keysAt = words.indexOf('STREAMS');

@@ -17,8 +17,8 @@ import type { RedisConnection } from './connection/connection.js';
 import { retire } from './connection/retire.js';
 import { follows, positionBefore } from './counted-ids.js';
 import type { OutageReporter } from './outage-reporter.js';
-import { nextCount, sizeOf } from './page-size.js';
 import { HUNG_AFTER_MS, HungReadError, withinDeadline, withReadDeadline } from './read-deadline.js';
+import { readPages } from './read-pages.js';
 import type { StreamEntry } from './replies.js';
 import { positionSince } from './start-position.js';
 
@@ -53,7 +53,7 @@ export interface ReadLoopOptions {
   lost(): void;
 }
 
-/** About the most bytes one read asks Redis for. */
+/** The most bytes of entries one read asks Redis for (one entry larger than that comes alone). */
 const READ_BYTES = 1024 * 1024;
 /** About the most bytes of one catch-up handed out at once (read on, a batch at a time). */
 const CATCH_UP_BYTES = 32 * 1024 * 1024;
@@ -98,13 +98,14 @@ export class ReadLoop {
   #stale = false;
   /** The loop has read the positions it was asked for at least once. */
   #begun = false;
-  /** Entries the next read asks for, sized from the last read. */
-  #count: number;
+  /** The last read may have left entries behind: the next one reads on without waiting. */
+  #behind = true;
+  /** The bytes the next read asks for: fewer after a read that hung. */
+  #readBytes = READ_BYTES;
 
   constructor(options: ReadLoopOptions) {
     this.#options = options;
     this.#partitionOf = new Map(options.keys.map((key, partition) => [key, partition]));
-    this.#count = options.batchSize;
     if (options.readsAll) {
       // Read from the broker's creation: a subscriber that came before the first read misses nothing.
       const since = performance.now();
@@ -196,12 +197,12 @@ export class ReadLoop {
 
   /**
    * Swaps a hung connection for a new one. A reply too large to come in time would hang again:
-   * the next read asks for fewer entries. Where no new connection can be made, the hung one stays
+   * the next read asks for fewer bytes (down to one entry), and the ones after for more again. Where no new connection can be made, the hung one stays
    * (its next read has the same deadline, and the next hang tries again).
    */
   #replaceReader(hang: HungReadError): void {
     const { reporter } = this.#options;
-    this.#count = Math.max(1, Math.floor(this.#count / 8));
+    this.#readBytes = Math.max(1, Math.floor(this.#readBytes / 8));
     const retired = this.#reader;
     const unwatch = this.#unwatch;
     try {
@@ -241,6 +242,8 @@ export class ReadLoop {
         this.#handle(read);
       } catch (error) {
         this.#clientId = undefined;
+        // What was appended while the loop could not read is read in pages, not waited for.
+        this.#behind = true;
         if (this.#stop.signal.aborted) return;
         if (error instanceof HungReadError) this.#replaceReader(error);
         else reporter.failed(error, 'reading the stream failed');
@@ -280,8 +283,10 @@ export class ReadLoop {
   }
 
   /**
-   * Reads what there is after the cursors. A full batch means the loop is behind (it stalled, or
-   * a burst was published): it reads on without waiting until it has caught up, and the caller
+   * Reads what there is after the cursors. Caught up, the loop waits for the next entry (one per
+   * partition at most, so the reply is bounded whatever was appended meanwhile) and hands it out
+   * at once. Behind (it had just read, it stalled, a burst was published), it reads pages bounded
+   * in bytes (`read-pages.ts`) without waiting, on until a read is not cut short, and the caller
    * hands all of it out in one turn. To clients a catch-up is then one burst, which the
    * slow-client policy gives a reader the time to take, not many bursts in a row that add up to
    * a debt only a slow client should have.
@@ -293,34 +298,38 @@ export class ReadLoop {
     const after = new Map(from);
     const entries = new Map<number, StreamEntry[]>();
     const streams = () => [...after].map(([p, id]) => [keys[p] as string, id] as const);
+    const take = (key: string, read: StreamEntry[]) => {
+      const partition = this.#partitionOf.get(key);
+      if (partition === undefined || read.length === 0) return;
+      entries.set(partition, [...(entries.get(partition) ?? []), ...read]);
+      after.set(partition, (read.at(-1) as StreamEntry).id);
+    };
     // A partition wanted since its position was read is read next time round: no wait now.
-    const block = this.#wanted.size === from.size ? blockMs : undefined;
-    let count = this.#count;
-    this.#blocking = true;
-    this.#stale = false;
-    let batch: Map<string, StreamEntry[]>;
-    try {
-      batch = await readAfter(reader, streams(), count, block);
-    } finally {
-      this.#blocking = false;
+    if (!this.#behind && this.#wanted.size === from.size) {
+      this.#blocking = true;
+      this.#stale = false;
+      try {
+        const next = await readAfter(reader, streams(), 1, blockMs);
+        for (const [key, read] of next) take(key, read);
+      } finally {
+        this.#blocking = false;
+      }
+      this.#behind = entries.size > 0;
+      return { from, entries };
     }
+    const budget = Math.max(1, Math.floor(this.#readBytes / from.size));
     let size = 0;
     for (;;) {
-      let full = false;
-      let largest: StreamEntry[] = [];
-      for (const [key, read] of batch) {
-        const partition = this.#partitionOf.get(key);
-        if (partition === undefined || read.length === 0) continue;
-        entries.set(partition, [...(entries.get(partition) ?? []), ...read]);
-        after.set(partition, (read.at(-1) as StreamEntry).id);
-        size += sizeOf(read);
-        if (read.length === count) full = true;
-        if (read.length > largest.length) largest = read;
+      const pages = await readPages(reader, streams(), budget, batchSize);
+      this.#readBytes = Math.min(READ_BYTES, this.#readBytes * 2);
+      let cut = false;
+      for (const [key, page] of pages) {
+        take(key, page.entries);
+        size += page.bytes;
+        if (page.cut) cut = true;
       }
-      this.#count = largest.length === 0 ? count : nextCount(largest, READ_BYTES, batchSize);
-      if (!full || size >= CATCH_UP_BYTES || this.#stop.signal.aborted) break;
-      count = this.#count;
-      batch = await readAfter(reader, streams(), count, undefined);
+      this.#behind = cut;
+      if (!cut || size >= CATCH_UP_BYTES || this.#stop.signal.aborted) break;
     }
     return { from, entries };
   }

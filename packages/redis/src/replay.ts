@@ -3,17 +3,18 @@
  * the page that reaches the live loop's cursor. Counted ids make every gap visible: the first
  * entry after the client's id must be numbered right after it, and so must every next one.
  *
- * Pages are sized in bytes, not only in entries: the hub holds a page while its client reads, so
- * a client that does not read holds at most one page of `REPLAY_PAGE_BYTES` (or one entry).
+ * Pages are bounded in bytes, not only in entries (`read-pages.ts`): the hub holds a page while
+ * its client reads, so a client that does not read holds at most one page of `REPLAY_PAGE_BYTES`
+ * (or one entry, when that entry alone is larger).
  */
 import { compareIds, type HubEntry, type ReplayPage } from '@ssekit/core/broker';
-import { readPosition, readRange } from './commands.js';
+import { readPosition } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf, follows } from './counted-ids.js';
 import { toHubEntry } from './entry-fields.js';
-import { nextCount } from './page-size.js';
+import { readPages } from './read-pages.js';
 
-/** About the most bytes of entries one page holds; each page is sized from the one before. */
+/** The most bytes of entries one page holds (one entry larger than that is a page alone). */
 export const REPLAY_PAGE_BYTES = 64 * 1024;
 
 /**
@@ -28,7 +29,7 @@ export interface ReplayRequest {
   until: string | undefined;
   /** The id clients see for an id of this stream. */
   clientId: (streamId: string) => string;
-  /** The most entries one page holds. */
+  /** The most entries one page holds, before topic filtering. */
   pageSize: number;
 }
 
@@ -40,13 +41,12 @@ export interface ReplayRequest {
 export async function* replayAfter(request: ReplayRequest): AsyncIterable<ReplayPage> {
   const { connection, key, topics, until, pageSize, clientId } = request;
   let previous = request.afterId;
-  // The first page is one entry: nothing is known of the entries' size yet.
-  let count = 1;
   // Read before the first page, so that an entry appended in between cannot make the client's
   // position look lost.
   const position = await readPosition(connection, key);
   for (let first = true; ; first = false) {
-    const page = await readRange(connection, key, `(${previous}`, '+', count);
+    const pages = await readPages(connection, [[key, previous]], REPLAY_PAGE_BYTES, pageSize);
+    const { entries: page, cut } = pages.get(key) ?? { entries: [], cut: false };
     if (page.length === 0) {
       if (first && !isPosition(previous, position)) yield 'reset';
       return;
@@ -63,9 +63,8 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
       if (entry !== undefined && topics.has(entry.topic)) entries.push(entry);
     }
     if (entries.length > 0) yield entries;
-    if (page.length < count) return;
+    if (!cut) return;
     if (until !== undefined && compareIds(previous, until) >= 0) return;
-    count = nextCount(page, REPLAY_PAGE_BYTES, pageSize);
   }
 }
 

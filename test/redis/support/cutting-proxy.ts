@@ -9,6 +9,12 @@
  */
 import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 
+/**
+ * What the command of a publish carries and no other command of the broker: its script call names
+ * the stream's latest-value hash, `<key>:latest`. (`EVAL` also matches the script of the reads.)
+ */
+export const PUBLISH_CALL = ':latest';
+
 /** When the connection carrying the matching command is cut. */
 export type CutMoment = 'before-reply' | 'before-command';
 
@@ -20,8 +26,8 @@ type Trap =
 export interface CuttingProxy {
   readonly url: string;
   /**
-   * Cuts the connection that next sends a command containing `match` (e.g. `EVAL`, which also
-   * matches EVALSHA); resolves once it is cut.
+   * Cuts the connection that next sends a command containing `match` (e.g. `PUBLISH_CALL`);
+   * resolves once it is cut.
    */
   cutNext(match: string, moment: CutMoment): Promise<void>;
   /**
