@@ -52,6 +52,31 @@ describe('what the app passes', () => {
     expect((thrown as Error).message).toContain(`"${key}"`);
   });
 
+  it.each([
+    ['a method fetch refuses', { method: 'GE T' }],
+    ['a credentials mode fetch does not know', { credentials: 'always' }],
+    ['a body with GET', { body: 'q=1' }],
+  ])('%s is a TypeError at creation, not a request retried in silence', (_, options) => {
+    const fetched: unknown[] = [];
+    const fetchSpy = ((...args: unknown[]) => {
+      fetched.push(args);
+      return Promise.reject(new TypeError('not reached'));
+    }) as typeof fetch;
+    let thrown: unknown;
+    try {
+      createClient('http://127.0.0.1:9/', {
+        ...(options as Parameters<typeof createClient>[1]),
+        fetch: fetchSpy,
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION' });
+    expect((thrown as Error).message).toMatch(/createClient "request" is refused by fetch, got/);
+    expect(fetched).toEqual([]);
+  });
+
   it('the connection helpers check their argument: a TypeError naming it', () => {
     expect(() => shareAcrossTabs('')).toThrow(/shareAcrossTabs "channel" must be a non-empty/);
     expect(() => shareAcrossTabs(7 as unknown as string)).toThrow(TypeError);

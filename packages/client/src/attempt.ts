@@ -9,10 +9,11 @@ import type { Host } from './host.js';
 
 /** How one connection ended; the reconnect loop decides what comes next. */
 export type Outcome =
-  /** The server ended the stream, the network failed, or the watchdog fired: may reconnect. */
+  /**
+   * The server ended the stream (`cleanly`), or the network failed, the watchdog fired, or the
+   * server answered 408, 429 or 5xx: may reconnect.
+   */
   | { kind: 'lost'; cleanly: boolean }
-  /** 408, 429 or 5xx: may reconnect. */
-  | { kind: 'unavailable'; status: number }
   | { kind: 'unauthorized'; response: Response }
   /** Reconnecting cannot help: close, with the error if there is one. */
   | { kind: 'stop'; error?: SseClientError }
@@ -25,8 +26,6 @@ export interface AttemptEvents {
   onEvent(): void;
   onRetry(ms: number): void;
 }
-
-const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
 
 async function requestHeaders(host: Host, signal: AbortSignal): Promise<Headers> {
   const source = host.options.headers;
@@ -55,7 +54,7 @@ function classify(response: Response): Outcome | undefined {
   const { status } = response;
   if (status === 401 || status === 403) return { kind: 'unauthorized', response };
   if (status === 204) return { kind: 'stop' };
-  if (RETRYABLE(status)) return { kind: 'unavailable', status };
+  if (status === 408 || status === 429 || status >= 500) return { kind: 'lost', cleanly: false };
   const type = response.headers.get('content-type') ?? '';
   if (status >= 200 && status < 300) {
     if (/^text\/event-stream\s*(;|$)/i.test(type)) return undefined;
@@ -117,8 +116,8 @@ export async function attempt(
     const response = await (options.fetch ?? fetch)(options.url, {
       method: options.method,
       headers: await requestHeaders(host, connection.signal),
-      body: options.body ?? null,
-      credentials: options.credentials ?? 'same-origin',
+      body: options.body,
+      credentials: options.credentials,
       cache: 'no-store',
       signal: connection.signal,
     });

@@ -23,9 +23,9 @@ export type SseClientErrorCode =
 /** What a client reports through `onError`, `client.error` and a throwing `for await`. */
 export class SseClientError extends Error {
   override readonly name = 'SseClientError';
-  readonly code: SseClientErrorCode;
+  declare readonly code: SseClientErrorCode;
   /** The HTTP status, for the errors a response caused. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
 
   /** `message` is prefixed with `ssekit/client: `. */
   constructor(

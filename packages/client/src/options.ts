@@ -132,8 +132,7 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
     throw invalid('options', options, 'must be an object');
   }
   const known = Object.keys(KINDS);
-  const numbers: Record<string, number> = {};
-  for (const key of known) numbers[key] = KINDS[key as keyof ClientOptions] as number;
+  const numbers = { ...KINDS } as Record<string, number>;
   for (const [key, value] of Object.entries(options)) {
     const kind = KINDS[key as keyof ClientOptions];
     if (kind === undefined) {
@@ -159,10 +158,19 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
     throw invalid('resume', resume, "must be 'session' (or omitted)");
   }
   const href = resolveUrl(url);
+  const method = (options.method ?? 'GET').toUpperCase();
+  // What fetch would refuse at every connect (a bad method or credentials mode, a body with GET),
+  // refused here once, not retried in silence. Not with the app's signal: a Request follows it
+  // with a listener of its own, which would stay.
+  try {
+    new Request(href, { ...options, method, headers: undefined, signal: undefined });
+  } catch (cause) {
+    throw invalid('request', cause, 'is refused by fetch');
+  }
   return {
     ...options,
     url: href,
-    method: (options.method ?? 'GET').toUpperCase(),
+    method,
     retryDelay: numbers.retryDelay as number,
     maxRetryDelay: numbers.maxRetryDelay as number,
     silenceLimit:
