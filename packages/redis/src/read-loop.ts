@@ -53,7 +53,9 @@ export interface ReadLoopOptions {
   lost(): void;
 }
 
-/** The most bytes of entries one read asks Redis for (one entry larger than that comes alone). */
+/** The most entries per partition a read that waits for them takes (not sized in bytes). */
+const WAIT_COUNT = 16;
+/** The most bytes of entries one page asks Redis for (one entry larger than that comes alone). */
 const READ_BYTES = 1024 * 1024;
 /** About the most bytes of one catch-up handed out at once (read on, a batch at a time). */
 const CATCH_UP_BYTES = 32 * 1024 * 1024;
@@ -98,7 +100,7 @@ export class ReadLoop {
   #stale = false;
   /** The loop has read the positions it was asked for at least once. */
   #begun = false;
-  /** The last read may have left entries behind: the next one reads on without waiting. */
+  /** The last read may have left entries behind: the next one reads pages, without waiting. */
   #behind = true;
   /** The bytes the next read asks for: fewer after a read that hung. */
   #readBytes = READ_BYTES;
@@ -283,13 +285,14 @@ export class ReadLoop {
   }
 
   /**
-   * Reads what there is after the cursors. Caught up, the loop waits for the next entry (one per
-   * partition at most, so the reply is bounded whatever was appended meanwhile) and hands it out
-   * at once. Behind (it had just read, it stalled, a burst was published), it reads pages bounded
-   * in bytes (`read-pages.ts`) without waiting, on until a read is not cut short, and the caller
-   * hands all of it out in one turn. To clients a catch-up is then one burst, which the
-   * slow-client policy gives a reader the time to take, not many bursts in a row that add up to
-   * a debt only a slow client should have.
+   * Reads what there is after the cursors. Caught up, the loop waits for the next entries with
+   * `XREAD`, at most `WAIT_COUNT` per partition, so the reply is bounded whatever was appended
+   * meanwhile. When that read comes back full, or the loop is behind (it stalled, its connection
+   * failed), it reads on without waiting in pages bounded in bytes (`read-pages.ts`) until a page
+   * is not cut short, and the caller hands all of it out in one turn. To clients a catch-up is
+   * then one burst, which the slow-client policy gives a reader the time to take, not many bursts
+   * in a row that add up to a debt only a slow client should have. Pages cost Redis more per
+   * entry than `XREAD` (a script reads them), so only what is beyond the wait's entries is paged.
    */
   async #readAll(): Promise<Read> {
     const { keys, batchSize, blockMs } = this.#options;
@@ -301,21 +304,28 @@ export class ReadLoop {
     const take = (key: string, read: StreamEntry[]) => {
       const partition = this.#partitionOf.get(key);
       if (partition === undefined || read.length === 0) return;
-      entries.set(partition, [...(entries.get(partition) ?? []), ...read]);
+      const taken = entries.get(partition);
+      if (taken === undefined) entries.set(partition, read);
+      else for (const entry of read) taken.push(entry);
       after.set(partition, (read.at(-1) as StreamEntry).id);
     };
-    // A partition wanted since its position was read is read next time round: no wait now.
-    if (!this.#behind && this.#wanted.size === from.size) {
+    if (!this.#behind) {
+      // A partition wanted since its position was read is read next time round: no wait now.
+      const block = this.#wanted.size === from.size ? blockMs : undefined;
+      const count = Math.min(WAIT_COUNT, batchSize);
       this.#blocking = true;
       this.#stale = false;
+      let next: Map<string, StreamEntry[]>;
       try {
-        const next = await readAfter(reader, streams(), 1, blockMs);
-        for (const [key, read] of next) take(key, read);
+        next = await readAfter(reader, streams(), count, block);
       } finally {
         this.#blocking = false;
       }
-      this.#behind = entries.size > 0;
-      return { from, entries };
+      for (const [key, read] of next) {
+        take(key, read);
+        if (read.length === count) this.#behind = true;
+      }
+      if (!this.#behind) return { from, entries };
     }
     const budget = Math.max(1, Math.floor(this.#readBytes / from.size));
     let size = 0;
