@@ -61,6 +61,27 @@ it('sends a non-ASCII id back as the server wrote it (UTF-8, as EventSource does
   expect(resumedWith.slice(0, 2)).toEqual([undefined, ID]);
 });
 
+it('moves its position on an id in a block without data, as the HTML standard says', async () => {
+  const resumedWith: Array<string | undefined> = [];
+  const server = await plainServer((req, res) => {
+    resumedWith.push(req.headers['last-event-id'] as string | undefined);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    // An event with id a, then id b alone (no data: no event), then the stream ends.
+    res.end(resumedWith.length === 1 ? 'id: a\ndata: "x"\n\nid: b\n\n' : '');
+  });
+  const client = createClient(server.url, { retryDelay: 10 });
+  onTestFinished(() => client.close());
+  const seen: unknown[] = [];
+  client.on('message', (data) => seen.push(data));
+  await until(
+    () => resumedWith.length >= 2,
+    () => `a reconnect, got ${resumedWith.length} connections`,
+  );
+  expect(seen).toEqual(['x']);
+  expect(resumedWith.slice(0, 2)).toEqual([undefined, 'b']);
+  expect(client.lastEventId).toBe('b');
+});
+
 describe('reconnect timing', () => {
   it("waits what the server's retry: field says, not the client's own base delay", async () => {
     let connections = 0;

@@ -101,6 +101,8 @@ export async function attempt(
   let tooLarge = false;
   const parser = createParser({
     maxBufferSize: options.maxEventSize,
+    // An `id:` moves the position even in a block without data (which is no event).
+    onId: host.moveTo,
     onEvent: ({ event, data, id }) => {
       events.onEvent();
       host.receive({ event, data, id });
@@ -138,7 +140,11 @@ export async function attempt(
       parser.feed(decoder.decode(value, { stream: true }));
       if (tooLarge) {
         await reader.cancel().catch(() => {});
-        return { kind: 'stop', error: tooLargeError(options.maxEventSize) };
+        const error = new SseClientError(
+          'ERR_SSE_EVENT_TOO_LARGE',
+          `an event or line passed maxEventSize (${options.maxEventSize} characters): closed. Raise maxEventSize for larger events.`,
+        );
+        return { kind: 'stop', error };
       }
     }
   } catch {
@@ -150,11 +156,4 @@ export async function attempt(
     globalThis.removeEventListener?.('offline', abort);
     connection.abort();
   }
-}
-
-function tooLargeError(limit: number): SseClientError {
-  return new SseClientError(
-    'ERR_SSE_EVENT_TOO_LARGE',
-    `an event or line passed maxEventSize (${limit} characters): closed. Raise maxEventSize for larger events.`,
-  );
 }

@@ -59,6 +59,7 @@ export class SseClient<Events extends EventMap = EventMap> {
       options: resolved,
       position: () => this.#position || undefined,
       receive: (event) => this.#receive(event),
+      moveTo: (id) => this.#moveTo(id),
       setState: (state) => this.#setState(state),
     };
     // Removed at the end: an app's signal may outlive many clients.
@@ -170,10 +171,7 @@ export class SseClient<Events extends EventMap = EventMap> {
 
   #receive({ event = 'message', data, id }: WireEvent): void {
     if (this.#state === 'closed') return;
-    if (id !== undefined) {
-      this.#position = id;
-      if (this.#options.resume === 'session') savePosition(this.#options.url, id);
-    }
+    if (id !== undefined) this.#moveTo(id);
     // The hub's signals are for the client: the cursor only moves the position.
     if (event === CURSOR_EVENT) return;
     if (event === RESET_EVENT) {
@@ -207,6 +205,11 @@ export class SseClient<Events extends EventMap = EventMap> {
       inbox.queue.push({ event, data: payload, id });
       wake(inbox);
     }
+  }
+
+  #moveTo(id: string): void {
+    this.#position = id;
+    if (this.#options.resume === 'session') savePosition(this.#options.url, id);
   }
 
   /** Runs an app's callback (a handler, a listener); what it throws is reported, never breaks the stream. */

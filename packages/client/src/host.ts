@@ -21,6 +21,11 @@ export interface Host {
   /** The last id received, sent as `Last-Event-ID`. */
   position(): string | undefined;
   receive(event: WireEvent): void;
+  /**
+   * An id came, before its event or in a block without data (no event): the position is after
+   * it. Left out by the tabs' leader, whose posts name the position before each event.
+   */
+  moveTo?(id: string): void;
   setState(state: ClientState): void;
   /** Bytes arrived (an event or a heartbeat): the connection is alive. */
   alive?(): void;

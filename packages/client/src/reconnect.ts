@@ -39,15 +39,28 @@ export async function connectUntilDone(
     if (outcome.kind === 'aborted' || signal.aborted) return undefined;
     if (outcome.kind === 'stop') return outcome;
     if (outcome.kind === 'unauthorized') {
-      if (!refreshed && (await refresh(host, outcome.response))) {
+      // A throwing onUnauthorized is a no.
+      let retry = false;
+      try {
+        retry = !refreshed && (await options.onUnauthorized?.(outcome.response)) === true;
+      } catch {}
+      if (retry) {
         refreshed = true;
         continue;
       }
-      return { error: unauthorized(outcome.response.status) };
+      const { status } = outcome.response;
+      const message = `the server answered ${status}, not fixed by onUnauthorized: closed. Sign in and create a new client.`;
+      return { error: new SseClientError('ERR_SSE_UNAUTHORIZED', message, { status }) };
     }
     const resendable =
       options.body === undefined || options.retryWithBody === true || host.position() !== undefined;
-    if (!resendable) return outcome.kind === 'lost' && outcome.cleanly ? {} : { error: lost() };
+    if (!resendable) {
+      const message =
+        'connection lost: closed, not resending a body to a stream without ids. Set retryWithBody if that is safe.';
+      return outcome.kind === 'lost' && outcome.cleanly
+        ? {}
+        : { error: new SseClientError('ERR_SSE_CONNECTION_LOST', message) };
+    }
     host.setState('retrying');
     await waitToReconnect(
       backoffDelay(failures++, serverRetry ?? options.retryDelay, options.maxRetryDelay),
@@ -55,28 +68,4 @@ export async function connectUntilDone(
     );
     if (signal.aborted) return undefined;
   }
-}
-
-/** Runs `onUnauthorized`; true when it asks for one more try. A throwing hook is a no. */
-async function refresh(host: Host, response: Response): Promise<boolean> {
-  try {
-    return (await host.options.onUnauthorized?.(response)) === true;
-  } catch {
-    return false;
-  }
-}
-
-function unauthorized(status: number): SseClientError {
-  return new SseClientError(
-    'ERR_SSE_UNAUTHORIZED',
-    `the server answered ${status}, not fixed by onUnauthorized: closed. Sign in and create a new client.`,
-    { status },
-  );
-}
-
-function lost(): SseClientError {
-  return new SseClientError(
-    'ERR_SSE_CONNECTION_LOST',
-    'connection lost: closed, not resending a body to a stream without ids. Set retryWithBody if that is safe.',
-  );
 }
