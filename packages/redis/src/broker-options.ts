@@ -39,7 +39,7 @@ export interface RedisBrokerOptions {
   maxEvents?: number;
   /** Trim entries older than this many milliseconds (Redis's clock), with `MINID ~` on each publish. Default: none. */
   maxAgeMs?: number;
-  /** The most entries one page of the live loop holds per partition (a page also stops at 1 MiB of entries, or one larger entry). Default 1000. */
+  /** The most entries one read of the live loop takes per partition (reads ask for about 1 MiB of entries the size of the largest read lately). Default 1000. */
   batchSize?: number;
   /** How long one read of the live loop waits for entries, in milliseconds. Default 5000. */
   blockMs?: number;

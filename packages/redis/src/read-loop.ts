@@ -18,7 +18,6 @@ import { retire } from './connection/retire.js';
 import { follows, positionBefore } from './counted-ids.js';
 import type { OutageReporter } from './outage-reporter.js';
 import { HUNG_AFTER_MS, HungReadError, withinDeadline, withReadDeadline } from './read-deadline.js';
-import { readPages } from './read-pages.js';
 import type { StreamEntry } from './replies.js';
 import { positionSince } from './start-position.js';
 
@@ -53,10 +52,13 @@ export interface ReadLoopOptions {
   lost(): void;
 }
 
-/** The most entries per partition a read that waits for them takes (not sized in bytes). */
-const WAIT_COUNT = 16;
-/** The most bytes of entries one page asks Redis for (one entry larger than that comes alone). */
+/** About the most bytes of entries one read asks Redis for, sized from entries read lately. */
 const READ_BYTES = 1024 * 1024;
+/**
+ * The size of an entry assumed before any was read: the first reads ask for few entries (16 a
+ * partition), not `batchSize` of a size nobody knows yet.
+ */
+const FIRST_ENTRY_BYTES = 64 * 1024;
 /** About the most bytes of one catch-up handed out at once (read on, a batch at a time). */
 const CATCH_UP_BYTES = 32 * 1024 * 1024;
 const RETRY_MS = 100;
@@ -100,8 +102,8 @@ export class ReadLoop {
   #stale = false;
   /** The loop has read the positions it was asked for at least once. */
   #begun = false;
-  /** The last read may have left entries behind: the next one reads pages, without waiting. */
-  #behind = true;
+  /** The bytes of the largest entry read lately (see `#readAll`). */
+  #largestEntry = FIRST_ENTRY_BYTES;
   /** The bytes the next read asks for: fewer after a read that hung. */
   #readBytes = READ_BYTES;
 
@@ -199,8 +201,9 @@ export class ReadLoop {
 
   /**
    * Swaps a hung connection for a new one. A reply too large to come in time would hang again:
-   * the next read asks for fewer bytes (down to one entry), and the ones after for more again. Where no new connection can be made, the hung one stays
-   * (its next read has the same deadline, and the next hang tries again).
+   * the next read asks for fewer bytes (down to one entry), the ones after for more again. Where
+   * no new connection can be made, the hung one stays (its next read has the same deadline, and
+   * the next hang tries again).
    */
   #replaceReader(hang: HungReadError): void {
     const { reporter } = this.#options;
@@ -244,8 +247,6 @@ export class ReadLoop {
         this.#handle(read);
       } catch (error) {
         this.#clientId = undefined;
-        // What was appended while the loop could not read is read in pages, not waited for.
-        this.#behind = true;
         if (this.#stop.signal.aborted) return;
         if (error instanceof HungReadError) this.#replaceReader(error);
         else reporter.failed(error, 'reading the stream failed');
@@ -285,63 +286,70 @@ export class ReadLoop {
   }
 
   /**
-   * Reads what there is after the cursors. Caught up, the loop waits for the next entries with
-   * `XREAD`, at most `WAIT_COUNT` per partition, so the reply is bounded whatever was appended
-   * meanwhile. When that read comes back full, or the loop is behind (it stalled, its connection
-   * failed), it reads on without waiting in pages bounded in bytes (`read-pages.ts`) until a page
-   * is not cut short, and the caller hands all of it out in one turn. To clients a catch-up is
-   * then one burst, which the slow-client policy gives a reader the time to take, not many bursts
-   * in a row that add up to a debt only a slow client should have. Pages cost Redis more per
-   * entry than `XREAD` (a script reads them), so only what is beyond the wait's entries is paged.
+   * Reads what there is after the cursors. A full read means the loop is behind (it stalled, or
+   * a burst was published): it reads on without waiting until it has caught up, and the caller
+   * hands all of it out in one turn. To clients a catch-up is then one burst, which the
+   * slow-client policy gives a reader the time to take, not many bursts in a row that add up to
+   * a debt only a slow client should have.
+   *
+   * Reads are `XREAD`s, the cheapest read Redis has (every instance reads every entry), each
+   * asking for about `READ_BYTES` of entries the size of the largest one read lately
+   * (`#largestEntry`). Replay pages are bounded in bytes by a script (`read-pages.ts`); here that
+   * costs Redis several times the CPU per entry, on every instance.
    */
   async #readAll(): Promise<Read> {
-    const { keys, batchSize, blockMs } = this.#options;
+    const { keys, blockMs } = this.#options;
     const reader = this.#reader;
     const from = new Map(this.#cursors);
     const after = new Map(from);
     const entries = new Map<number, StreamEntry[]>();
     const streams = () => [...after].map(([p, id]) => [keys[p] as string, id] as const);
-    const take = (key: string, read: StreamEntry[]) => {
-      const partition = this.#partitionOf.get(key);
-      if (partition === undefined || read.length === 0) return;
-      const taken = entries.get(partition);
-      if (taken === undefined) entries.set(partition, read);
-      else for (const entry of read) taken.push(entry);
-      after.set(partition, (read.at(-1) as StreamEntry).id);
-    };
-    if (!this.#behind) {
-      // A partition wanted since its position was read is read next time round: no wait now.
-      const block = this.#wanted.size === from.size ? blockMs : undefined;
-      const count = Math.min(WAIT_COUNT, batchSize);
-      this.#blocking = true;
-      this.#stale = false;
-      let next: Map<string, StreamEntry[]>;
-      try {
-        next = await readAfter(reader, streams(), count, block);
-      } finally {
-        this.#blocking = false;
-      }
-      for (const [key, read] of next) {
-        take(key, read);
-        if (read.length === count) this.#behind = true;
-      }
-      if (!this.#behind) return { from, entries };
+    // A partition wanted since its position was read is read next time round: no wait now.
+    const block = this.#wanted.size === from.size ? blockMs : undefined;
+    let count = this.#count(from.size);
+    this.#blocking = true;
+    this.#stale = false;
+    let batch: Map<string, StreamEntry[]>;
+    try {
+      batch = await readAfter(reader, streams(), count, block);
+    } finally {
+      this.#blocking = false;
     }
-    const budget = Math.max(1, Math.floor(this.#readBytes / from.size));
     let size = 0;
     for (;;) {
-      const pages = await readPages(reader, streams(), budget, batchSize);
-      this.#readBytes = Math.min(READ_BYTES, this.#readBytes * 2);
-      let cut = false;
-      for (const [key, page] of pages) {
-        take(key, page.entries);
-        size += page.bytes;
-        if (page.cut) cut = true;
+      let full = false;
+      let largest = 0;
+      for (const [key, read] of batch) {
+        const partition = this.#partitionOf.get(key);
+        if (partition === undefined || read.length === 0) continue;
+        const taken = entries.get(partition);
+        if (taken === undefined) entries.set(partition, read);
+        else for (const entry of read) taken.push(entry);
+        after.set(partition, (read.at(-1) as StreamEntry).id);
+        for (const entry of read) {
+          const bytes = sizeOf(entry);
+          size += bytes;
+          largest = Math.max(largest, bytes);
+        }
+        if (read.length === count) full = true;
       }
-      this.#behind = cut;
-      if (!cut || size >= CATCH_UP_BYTES || this.#stop.signal.aborted) break;
+      // Lately: a large entry shrinks the reads at once, and each read after it without one
+      // lets them grow back (twice as many entries), so a stream of small entries is read in
+      // large counts again soon.
+      if (largest > 0) this.#largestEntry = Math.max(largest, Math.floor(this.#largestEntry / 2));
+      this.#readBytes = Math.min(READ_BYTES, this.#readBytes * 2);
+      if (!full || size >= CATCH_UP_BYTES || this.#stop.signal.aborted) break;
+      count = this.#count(from.size);
+      batch = await readAfter(reader, streams(), count, undefined);
     }
     return { from, entries };
+  }
+
+  /** Entries per partition for the next read of `partitions`: about `#readBytes` of them in all. */
+  #count(partitions: number): number {
+    const bytes = this.#readBytes / partitions;
+    const count = Math.floor(bytes / Math.max(1, this.#largestEntry));
+    return Math.max(1, Math.min(this.#options.batchSize, count));
   }
 
   #handle(read: Read): void {
@@ -394,4 +402,11 @@ export class ReadLoop {
       // Aborted by close(): the loop checks the signal next.
     }
   }
+}
+
+/** The characters of an entry's id, fields and values: about the bytes it holds. */
+function sizeOf(entry: StreamEntry): number {
+  let size = entry.id.length;
+  for (const [field, value] of entry.fields) size += field.length + value.length;
+  return size;
 }
