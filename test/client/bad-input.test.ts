@@ -57,24 +57,27 @@ describe('what the app passes', () => {
     ['a credentials mode fetch does not know', { credentials: 'always' }],
     ['a body with GET', { body: 'q=1' }],
   ])('%s is a TypeError at creation, not a request retried in silence', (_, options) => {
-    const fetched: unknown[] = [];
-    const fetchSpy = ((...args: unknown[]) => {
-      fetched.push(args);
-      return Promise.reject(new TypeError('not reached'));
-    }) as typeof fetch;
     let thrown: unknown;
     try {
-      createClient('http://127.0.0.1:9/', {
-        ...(options as Parameters<typeof createClient>[1]),
-        fetch: fetchSpy,
-      });
+      createClient('http://127.0.0.1:9/', options as Parameters<typeof createClient>[1]);
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(TypeError);
     expect(thrown).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION' });
     expect((thrown as Error).message).toMatch(/createClient "request" is refused by fetch, got/);
-    expect(fetched).toEqual([]);
+  });
+
+  it('with its own fetch, the app decides what a request may be (a GET with a body here)', async () => {
+    const bodies: unknown[] = [];
+    const ownFetch = ((_url: string, init: RequestInit) => {
+      bodies.push(init.body);
+      return Promise.resolve(new Response(null, { status: 204 }));
+    }) as typeof fetch;
+    const client = createClient('http://127.0.0.1:9/', { body: 'q=1', fetch: ownFetch });
+    onTestFinished(() => client.close());
+    await until(() => client.state === 'closed', 'the 204 to close the client');
+    expect(bodies).toEqual(['q=1']);
   });
 
   it('the connection helpers check their argument: a TypeError naming it', () => {

@@ -82,6 +82,43 @@ it('moves its position on an id in a block without data, as the HTML standard sa
   expect(client.lastEventId).toBe('b');
 });
 
+it('keeps the position of the event whose handler closed it, not of the ones after it', async () => {
+  const server = await plainServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    // Three events in one chunk: the parser reads all three while the first is handled.
+    res.end('id: 1\ndata: "a"\n\nid: 2\ndata: "b"\n\nid: 3\ndata: "c"\n\n');
+  });
+  const client = createClient(server.url, { retryDelay: 10 });
+  onTestFinished(() => client.close());
+  const seen: unknown[] = [];
+  client.on('message', (data) => {
+    seen.push(data);
+    client.close();
+  });
+  await until(() => client.state === 'closed', 'the handler to close the client');
+  await sleep(50);
+  expect(seen).toEqual(['a']);
+  expect(client.lastEventId).toBe('1');
+});
+
+it("saves each id once under resume: 'session'", async () => {
+  const saved: string[] = [];
+  const storage = {
+    getItem: () => null,
+    setItem: (_key: string, value: string) => void saved.push(value),
+  };
+  vi.stubGlobal('sessionStorage', storage);
+  onTestFinished(() => void vi.unstubAllGlobals());
+  const server = await plainServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('id: 1\ndata: "a"\n\nid: 2\ndata: "b"\n\nid: 3\n\n');
+  });
+  const client = createClient(server.url, { resume: 'session' });
+  onTestFinished(() => client.close());
+  await until(() => client.lastEventId === '3', 'the id without data');
+  expect(saved).toEqual(['1', '2', '3']);
+});
+
 describe('reconnect timing', () => {
   it("waits what the server's retry: field says, not the client's own base delay", async () => {
     let connections = 0;
@@ -123,19 +160,32 @@ describe('reconnect timing', () => {
 
   it('starts the backoff over after a connection that only heartbeats: a quiet stream the server rotates', async () => {
     const server = await plainServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' }).write('retry: 20\n\n: hb\n\n');
-      setTimeout(() => res.end(), 30);
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end('retry: 20\n\n: hb\n\n');
     });
-    // Every wait at its bound: 20 ms after each rotation, where growing waits would double from
-    // there (20, 40, 80, ... 1280 ms: seven connections in 1.5 s at most).
+    // Every wait at its bound (random 0.999): 20 ms after each rotation, where growing waits
+    // would double from there (20, 40, 80, ...). The waits are read from the timers set, not
+    // timed: under load a wait lasts longer than it was set for.
     vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const waits: number[] = [];
+    const setTimer = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+      // The backoff's waits, random fractions of a millisecond count; the other timers of the
+      // process (the watchdog's, the test's own polls, the HTTP agent's) are whole numbers.
+      if (ms !== undefined && !Number.isInteger(ms)) waits.push(ms);
+      return setTimer(callback, ms);
+    }) as typeof setTimeout);
     onTestFinished(() => {
       vi.restoreAllMocks();
     });
     const client = createClient(server.url);
     onTestFinished(() => client.close());
-    await sleep(1_500);
-    expect(server.requests.length).toBeGreaterThan(12);
+    await until(
+      () => server.requests.length >= 8,
+      () => `8 connections, got ${server.requests.length}`,
+      10_000,
+    );
+    expect(waits.length).toBeGreaterThanOrEqual(7);
+    expect(Math.max(...waits)).toBeLessThan(21);
   });
 
   it('never waits longer than maxRetryDelay, however many failures', async () => {

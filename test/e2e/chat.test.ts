@@ -67,6 +67,7 @@ describeInChromium('chat in Chromium', () => {
     await waitForMessages(bob, 1);
     await say(bob, 'Green since 9:40, all 6 adapters.');
     await waitForMessages(ann, 2);
+    await waitForMessages(bob, 2);
     expect(await conversation(ann)).toEqual([
       'Ann: Morning! Is the build green?',
       'Bob: Green since 9:40, all 6 adapters.',

@@ -170,8 +170,8 @@ export class SseClient<Events extends EventMap = EventMap> {
   }
 
   #receive({ event = 'message', data, id }: WireEvent): void {
+    // Its id moved the position already (Host.moveTo, before the event).
     if (this.#state === 'closed') return;
-    if (id !== undefined) this.#moveTo(id);
     // The hub's signals are for the client: the cursor only moves the position.
     if (event === CURSOR_EVENT) return;
     if (event === RESET_EVENT) {
@@ -208,6 +208,7 @@ export class SseClient<Events extends EventMap = EventMap> {
   }
 
   #moveTo(id: string): void {
+    if (this.#state === 'closed') return;
     this.#position = id;
     if (this.#options.resume === 'session') savePosition(this.#options.url, id);
   }

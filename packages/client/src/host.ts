@@ -22,10 +22,10 @@ export interface Host {
   position(): string | undefined;
   receive(event: WireEvent): void;
   /**
-   * An id came, before its event or in a block without data (no event): the position is after
-   * it. Left out by the tabs' leader, whose posts name the position before each event.
+   * An id came: the position is after it. Called before the event the id came with, if any
+   * (a block without data is no event, and its id moves the position too).
    */
-  moveTo?(id: string): void;
+  moveTo(id: string): void;
   setState(state: ClientState): void;
   /** Bytes arrived (an event or a heartbeat): the connection is alive. */
   alive?(): void;

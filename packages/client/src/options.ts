@@ -160,10 +160,12 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
   const href = resolveUrl(url);
   const method = (options.method ?? 'GET').toUpperCase();
   // What fetch would refuse at every connect (a bad method or credentials mode, a body with GET),
-  // refused here once, not retried in silence. Not with the app's signal: a Request follows it
-  // with a listener of its own, which would stay.
+  // refused here once, not retried in silence; an app's own fetch decides for itself. Not with
+  // the app's signal: a Request follows it with a listener of its own, which would stay.
   try {
-    new Request(href, { ...options, method, headers: undefined, signal: undefined });
+    if (!options.fetch) {
+      new Request(href, { ...options, method, headers: undefined, signal: undefined });
+    }
   } catch (cause) {
     throw invalid('request', cause, 'is refused by fetch');
   }

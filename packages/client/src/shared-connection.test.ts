@@ -40,9 +40,9 @@ it('a tab whose question was answered before it heard any post asks again when t
   const host: Host = {
     options: { silenceLimit: 1_000, maxRetryDelay: 30_000 } as ResolvedOptions,
     position: () => position,
-    receive: (event) => {
-      received.push(event);
-      position = event.id ?? position;
+    receive: (event) => void received.push(event),
+    moveTo: (id) => {
+      position = id;
     },
     setState: () => {},
   };

@@ -49,7 +49,9 @@ export async function shareConnection(
   const channel = new BroadcastChannel(name);
   const recent = new RecentEvents();
   const deliver = (event: WireEvent) => {
-    if (recent.accept(event)) host.receive(event);
+    if (!recent.accept(event)) return;
+    if (event.id !== undefined) host.moveTo(event.id);
+    host.receive(event);
   };
   const post = (message: Post) => channel.postMessage(message);
   /** The current term as leader, aborted when it ends (the stream's end, or the lock stolen). */
@@ -231,9 +233,13 @@ export async function shareConnection(
     const leader: Host = {
       options: host.options,
       position: host.position,
+      // An id moves the position with its event (below), so that each post names the position
+      // before its event: an id in a block without data is not relayed, and moves no tab.
+      moveTo() {},
       receive(event) {
         if (!active() || !recent.accept(event)) return;
         const prev = host.position();
+        if (event.id !== undefined) host.moveTo(event.id);
         host.receive(event);
         leaderPost({ kind: 'event', event, from, seq: ++posted, prev });
       },
