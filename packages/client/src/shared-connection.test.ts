@@ -62,6 +62,8 @@ it('a tab whose question was answered before it heard any post asks again when t
   leader.postMessage({ kind: 'replay', tab, after: 'id10', events: missed });
   await vi.waitFor(() => expect(received).toHaveLength(10));
   expect(received).toEqual(missed);
+  // Each replayed event moved the position before it was handed over.
+  expect(position).toBe('id20');
   stop.abort();
   await following;
   leader.close();
