@@ -294,7 +294,7 @@ export class ReadLoop {
    *
    * Reads are `XREAD`s, the cheapest read Redis has (every instance reads every entry), each
    * asking for about `READ_BYTES` of entries the size of the largest one read lately
-   * (`#largestEntry`). Replay pages are bounded in bytes by a script (`read-pages.ts`); here that
+   * (`#largestEntry`). Replay pages are bounded in bytes by a script (`read-page.ts`); here that
    * costs Redis several times the CPU per entry, on every instance.
    */
   async #readAll(): Promise<Read> {

@@ -3,7 +3,7 @@
  * the page that reaches the live loop's cursor. Counted ids make every gap visible: the first
  * entry after the client's id must be numbered right after it, and so must every next one.
  *
- * Pages are bounded in bytes, not only in entries (`read-pages.ts`): the hub holds a page while
+ * Pages are bounded in bytes, not only in entries (`read-page.ts`): the hub holds a page while
  * its client reads, so a client that does not read holds at most one page of `REPLAY_PAGE_BYTES`
  * (or one entry, when that entry alone is larger).
  */
@@ -12,7 +12,7 @@ import { readPosition } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf, follows } from './counted-ids.js';
 import { toHubEntry } from './entry-fields.js';
-import { readPages } from './read-pages.js';
+import { readPage } from './read-page.js';
 
 /** The most bytes of entries one page holds (one entry larger than that is a page alone). */
 export const REPLAY_PAGE_BYTES = 64 * 1024;
@@ -45,8 +45,13 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
   // position look lost.
   const position = await readPosition(connection, key);
   for (let first = true; ; first = false) {
-    const pages = await readPages(connection, [[key, previous]], REPLAY_PAGE_BYTES, pageSize);
-    const { entries: page, cut } = pages.get(key) ?? { entries: [], cut: false };
+    const { entries: page, cut } = await readPage(
+      connection,
+      key,
+      previous,
+      REPLAY_PAGE_BYTES,
+      pageSize,
+    );
     if (page.length === 0) {
       if (first && !isPosition(previous, position)) yield 'reset';
       return;
