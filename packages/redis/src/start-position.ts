@@ -14,6 +14,7 @@
 import type { RedisConnection } from './connection/connection.js';
 import { positionBefore } from './counted-ids.js';
 import { readEntries, readTimedPosition } from './replies.js';
+import { runScript, script } from './run-script.js';
 
 /**
  * Milliseconds added to the wait: Redis's clock is read to the millisecond, and it may run a
@@ -23,7 +24,7 @@ const MARGIN_MS = 1;
 const MARGIN_PER_MS_WAITED = 0.001;
 
 /** Redis's time and the stream's last id, read at once. */
-const SCRIPT = `
+const TIMED_POSITION = script(`
 local now = redis.call('TIME')
 local last = '0-0'
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -33,7 +34,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
 end
 return { now[1], now[2], last }
-`;
+`);
 
 /**
  * The position after which every entry of `key` appended since `since` (a `performance.now()`
@@ -45,7 +46,7 @@ export async function positionSince(
   since: number,
 ): Promise<string> {
   const { redisMs, lastId: last } = readTimedPosition(
-    await connection.command(['EVAL', SCRIPT, '1', key]),
+    await runScript(connection, TIMED_POSITION, [key], []),
   );
   const waited = performance.now() - since;
   const fromMs = redisMs - Math.ceil(waited * (1 + MARGIN_PER_MS_WAITED)) - MARGIN_MS;
