@@ -123,7 +123,7 @@ export function optionalFunction<T>(owner: string, field: string, value: T, shap
   if (value === undefined || typeof value === 'function') return value;
   throw inputError(
     'ERR_SSE_INVALID_OPTION',
-    `ssekit: ${owner} "${field}" must be a function ${shape}, got ${describeValue(value)}; pass a function or leave it out for the default.`,
+    `ssekit: ${fieldName(owner, field)} must be a function ${shape}, got ${describeValue(value)}; pass a function or leave it out for the default.`,
   );
 }
 

@@ -1,5 +1,5 @@
 /** Input checks of the hub: bad input throws a TypeError naming the field and the fix. */
-import { checkKnownKeys, optionalFunction } from '../checks.js';
+import { checkKnownKeys, fieldName, optionalFunction } from '../checks.js';
 import { inputError, SsekitError } from '../errors.js';
 import type { EventMap } from '../sse-stream.js';
 import type { HubFilter, HubOptions } from './hub-types.js';
@@ -48,7 +48,7 @@ function checkShape(field: string, value: unknown, methods: readonly string[], e
   if (missing === undefined) return;
   throw inputError(
     'ERR_SSE_INVALID_OPTION',
-    `ssekit: createHub "${field}" must be an object with ${missing}() as a method, such as ${example}; got ${value === null ? 'null' : typeof value}.`,
+    `ssekit: ${fieldName('createHub', field)} must be an object with ${missing}() as a method, such as ${example}; got ${value === null ? 'null' : typeof value}.`,
   );
 }
 
