@@ -57,7 +57,7 @@ export async function connectUntilDone(
     if (!resendable) {
       const message =
         'connection lost: closed, not resending a body to a stream without ids. Set retryWithBody if that is safe.';
-      return outcome.kind === 'lost' && outcome.cleanly
+      return outcome.cleanly
         ? {}
         : { error: new SseClientError('ERR_SSE_CONNECTION_LOST', message) };
     }
