@@ -19,15 +19,10 @@
  * key's value in the hash `<stream key>:latest` (see `latest-hash.ts`), in the same call: a
  * snapshot never misses or outlives what the stream got. The hash is not trimmed: it holds one
  * value per topic and key.
- *
- * Every call also records the bytes of the largest entry it appended per window of counts, in
- * `<stream key>:sizes` (see `entry-sizes.ts`), so that replays read plain `XRANGE` pages bounded
- * in bytes.
  */
 import { randomBytes } from 'node:crypto';
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
-import { entrySizesKey, KEPT_WINDOWS, SIZE_WINDOW } from './entry-sizes.js';
 import { latestHashKey } from './latest-hash.js';
 import { script, scriptCall, sendScriptCall } from './run-script.js';
 
@@ -78,8 +73,6 @@ local prefix = string.format('%.0f-', ms)
 local start = prefix .. string.format('%.0f', count)
 local ids = {}
 local marks = {}
-local windows = {}
-local largest = {}
 local function earlier(record, place)
   if record == 3 then
     if marks[place] == '1' then return ids[place] end
@@ -118,14 +111,6 @@ while at <= #ARGV do
       marks[n] = '0'
     else
       count = count + 1
-      local bytes = #added
-      for i = first, last do bytes = bytes + #ARGV[i] end
-      local window = math.floor(count / ${SIZE_WINDOW})
-      if window ~= windows[#windows] then
-        windows[#windows + 1] = window
-        largest[#windows] = 0
-      end
-      if bytes > largest[#windows] then largest[#windows] = bytes end
       if ARGV[last - 1] == 'key' then
         local topic = ARGV[first + 1]
         local slot = string.len(topic) .. ':' .. topic .. ARGV[last]
@@ -140,21 +125,6 @@ while at <= #ARGV do
   at = last + 1
 end
 redis.call('SET', KEYS[3], start .. ' ' .. table.concat(marks), 'PX', ARGV[3])
--- The sizes record (entry-sizes.ts), under pcall: a record that cannot be written only sends
--- replays to the page script. A window's first entry drops the window that fell out of reach.
-local kept = ${KEPT_WINDOWS}
-if ARGV[1] ~= '' then kept = math.ceil(tonumber(ARGV[1]) / ${SIZE_WINDOW}) + 2 end
-for i = 1, #windows do
-  local field = string.format('%.0f', windows[i])
-  local recorded = redis.pcall('HGET', KEYS[4], field)
-  if type(recorded) ~= 'string' then
-    redis.pcall('HDEL', KEYS[4], string.format('%.0f', windows[i] - kept))
-    recorded = '0'
-  end
-  if tonumber(recorded) < largest[i] then
-    redis.pcall('HSET', KEYS[4], field, largest[i])
-  end
-end
 -- After the writes, nothing may fail the script (the publish would read as refused): a trim
 -- that errs is skipped, and one whose oldest id would be below zero is not asked.
 if ARGV[1] ~= '' then
@@ -204,7 +174,7 @@ export async function appendEntries(
   retention: Retention,
 ): Promise<Array<string | Error>> {
   const record = publishRecordKey(key, nextCallKey());
-  const keys = [key, latestHashKey(key), record, entrySizesKey(key)];
+  const keys = [key, latestHashKey(key), record];
   for (const { publish, resent } of appends) {
     if (resent !== true) continue;
     for (const earlier of publish.sentIn ?? []) {
