@@ -1,15 +1,24 @@
 /**
  * Reads bounded in bytes, not only in entries. Replay: hundreds of entries of a few bytes, then
  * large ones, appended together: each page holds at most 64 KiB of entries (or one entry larger
- * than that). The live loop, behind (its reads held while entries are appended): a read that
- * held one large entry among small ones sizes the next one from the large entry, not from the
- * average, which the small ones keep low. Everything comes, once, in order.
+ * than that), read with plain `XRANGE` where the append script recorded how large entries are
+ * (`entry-sizes.ts`) and by the page script where it did not. Whatever id a client resumes with
+ * and whatever is published meanwhile, no reply to a replay exceeds that. The live loop, behind
+ * (its reads held while entries are appended): a read that held one large entry among small
+ * ones sizes the next one from the large entry, not from the average, which the small ones keep
+ * low. Everything comes, once, in order.
  */
-import type { HubEntry } from '@ssekit/core/broker';
-import { nodeRedisConnection, type RedisConnection, redisBroker } from '@ssekit/redis';
+import type { HubEntry, ReplayPage } from '@ssekit/core/broker';
+import {
+  nodeRedisConnection,
+  type RedisBroker,
+  type RedisConnection,
+  redisBroker,
+} from '@ssekit/redis';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { until } from '../support/wait.js';
+import { countingConnection } from './support/counting.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis page bytes');
@@ -65,22 +74,26 @@ function measured(real: RedisConnection, replies: number[], gate: Gate): RedisCo
       return reply;
     },
     onError: (listener) => real.onError(listener),
-    duplicate: () => real.duplicate(),
+    duplicate: () => measured(real.duplicate(), replies, gate),
     connect: () => real.connect(),
     destroy: () => real.destroy(),
   };
 }
 
 describe.skipIf(!available)('reads after small entries then large ones', () => {
-  async function start() {
+  async function start(retention: { maxEvents?: number } = {}) {
     const client = createClient({ url: REDIS_URL });
     client.on('error', () => {});
     await client.connect();
     const readerReplies: number[] = [];
+    const brokerReplies: number[] = [];
     const gate = new Gate();
+    const key = `${prefix}bytes${++keys}`;
+    const counted = countingConnection(nodeRedisConnection(client));
     const broker = redisBroker({
-      client,
-      key: `${prefix}bytes${++keys}`,
+      client: measured(counted.connection, brokerReplies, new Gate()),
+      key,
+      ...retention,
       createReader: () => measured(nodeRedisConnection(client.duplicate()), readerReplies, gate),
       onError: () => {},
     });
@@ -89,7 +102,31 @@ describe.skipIf(!available)('reads after small entries then large ones', () => {
       client.destroy();
     });
     await broker.ready();
-    return { broker, readerReplies, gate };
+    return { broker, readerReplies, brokerReplies, gate, key, commands: counted.commands, client };
+  }
+
+  /** The largest reply the broker's connections got while replaying after `from`, and the pages. */
+  async function replayReplies(
+    { broker, brokerReplies }: Awaited<ReturnType<typeof start>>,
+    from: string,
+  ) {
+    brokerReplies.length = 0;
+    const pages: ReplayPage[] = [];
+    for await (const page of broker.replay(from, new Set(['t']))) pages.push(page);
+    return { largest: Math.max(...brokerReplies), pages };
+  }
+
+  /** `count` entries of `data` (or of `data(n)`), published in one turn. */
+  function publishMany(
+    broker: RedisBroker,
+    count: number,
+    data: string | ((n: number) => string),
+  ): Promise<string[]> {
+    return Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        broker.publish({ topic: 't', data: typeof data === 'string' ? data : data(n) }),
+      ),
+    );
   }
 
   /** Small entries then large ones, appended in one turn (one script call): ids in order. */
@@ -103,12 +140,8 @@ describe.skipIf(!available)('reads after small entries then large ones', () => {
     ]);
   }
 
-  it('replays in pages of at most about 64 KiB, or of one entry larger than that', async () => {
-    const { broker } = await start();
-    const from = await broker.publish({ topic: 't', data: 'before' });
-    const ids = await publishSmallThenLarge(broker);
-    // A replay goes as far as the live loop has read: from there on, live delivery takes over.
-    await until(() => broker.cursor() === ids.at(-1), 'the live loop to read them all', 30_000);
+  /** The replay's pages after `from`, checked to hold `ids` in order and 64 KiB at most each. */
+  async function replayChecked(broker: RedisBroker, from: string, ids: string[]) {
     const pages: HubEntry[][] = [];
     for await (const page of broker.replay(from, new Set(['t']))) {
       if (page === 'reset') throw new Error('a reset where nothing was lost');
@@ -119,6 +152,110 @@ describe.skipIf(!available)('reads after small entries then large ones', () => {
       const bytes = page.reduce((sum, entry) => sum + entry.data.length, 0);
       if (page.length > 1) expect(bytes).toBeLessThanOrEqual(64 * KIB);
     }
+  }
+
+  /** The page reads among `commands`: plain `XRANGE`s, and calls of the one-key page script. */
+  function pageReads(commands: string[][]) {
+    const script = (args: string[]) => args[0]?.startsWith('EVAL') === true && args.length === 7;
+    return {
+      plain: commands.filter((args) => args[0] === 'XRANGE').length,
+      script: commands.filter(script).length,
+    };
+  }
+
+  it('replays in pages of at most about 64 KiB, or of one entry larger than that', async () => {
+    const { broker, commands, client, key } = await start();
+    const from = await broker.publish({ topic: 't', data: 'before' });
+    const ids = await publishSmallThenLarge(broker);
+    // A replay goes as far as the live loop has read: from there on, live delivery takes over.
+    await until(() => broker.cursor() === ids.at(-1), 'the live loop to read them all', 30_000);
+    commands.length = 0;
+    await replayChecked(broker, from, ids);
+    // The windows of small entries are read plain; the one holding large ones by the script.
+    const recorded = pageReads(commands);
+    expect(recorded.plain).toBeGreaterThan(0);
+    expect(recorded.script).toBeGreaterThan(0);
+    // Without the record (entries appended by a version before it), every page is the script's.
+    await client.del(`${key}:sizes`);
+    commands.length = 0;
+    await replayChecked(broker, from, ids);
+    expect(pageReads(commands)).toEqual({ plain: 0, script: expect.any(Number) });
+    expect(pageReads(commands).script).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('replays entries of 1 KiB in plain pages of 64 KiB, and keeps the record as long as the stream', async () => {
+    const { broker, commands, client, key } = await start({ maxEvents: 1000 });
+    const from = await broker.publish({ topic: 't', data: 'before' });
+    const kib = 'k'.repeat(KIB);
+    const ids = await publishMany(broker, 900, (n) => `${n}${kib}`);
+    await until(() => broker.cursor() === ids.at(-1), 'the live loop to read them all', 30_000);
+    commands.length = 0;
+    await replayChecked(broker, from, ids);
+    // 64 KiB of entries of a little over 1 KiB each: about 60 a page, the window still being
+    // appended to (counts from 768) as well, up to the stream's last id.
+    const { plain, script } = pageReads(commands);
+    expect(plain).toBeGreaterThanOrEqual(900 / 64);
+    expect(plain).toBeLessThanOrEqual(900 / 48 + 2);
+    expect(script).toBe(0);
+    // Publishing on, the stream keeps about 1,000 entries, and the record two fields per window
+    // of 256 of them (its largest entry, its first id).
+    for (let round = 0; round < 10; round++) await publishMany(broker, 500, 'more');
+    expect(await client.hLen(`${key}:sizes`)).toBeLessThanOrEqual(2 * (Math.ceil(1000 / 256) + 3));
+  }, 60_000);
+
+  // An id is `<ms>-<count>`; a reader that sized a read by the count, while Redis reads by the
+  // whole id, would size it from entries other than the ones it gets.
+  it('replies within 64 KiB to an id whose count is ahead of its time', async () => {
+    const started = await start();
+    await publishMany(started.broker, 200, 'M'.repeat(16 * KIB));
+    for (let round = 0; round < 3; round++) await publishMany(started.broker, 500, (n) => `${n}`);
+    // Count 1,300 is among the small entries; every entry's time is after 1 ms, so Redis reads
+    // from the first, a medium one.
+    const { largest, pages } = await replayReplies(started, '1-1300');
+    expect(pages.at(-1)).toBe('reset');
+    expect(largest).toBeGreaterThan(16 * KIB);
+    expect(largest).toBeLessThanOrEqual(65 * KIB);
+  }, 60_000);
+
+  it('replies within 64 KiB to a client behind history trimmed away', async () => {
+    const started = await start({ maxEvents: 1000 });
+    const small = await publishMany(started.broker, 520, (n) => `${n}`);
+    // About 1,000 kept: every small entry is trimmed away, the client's (count 301) with them.
+    for (let round = 0; round < 11; round++) {
+      await publishMany(started.broker, 100, 'M'.repeat(16 * KIB));
+    }
+    const { largest, pages } = await replayReplies(started, small[299] as string);
+    expect(pages).toEqual(['reset']);
+    expect(largest).toBeGreaterThan(16 * KIB);
+    expect(largest).toBeLessThanOrEqual(65 * KIB);
+  }, 60_000);
+
+  it('replies within 64 KiB to a replay that large entries are published behind', async () => {
+    const started = await start();
+    const from = await started.broker.publish({ topic: 't', data: 'before' });
+    const ids = await publishMany(started.broker, 2010, (n) => `${n}`);
+    await until(() => started.broker.cursor() === ids.at(-1), 'the live loop to read them all');
+    started.brokerReplies.length = 0;
+    const pages: HubEntry[][] = [];
+    for await (const page of started.broker.replay(from, new Set(['t']))) {
+      if (page === 'reset') throw new Error('a reset where nothing was lost');
+      if (pages.length === 0) await publishMany(started.broker, 40, 'M'.repeat(60 * KIB));
+      pages.push([...page]);
+    }
+    expect(pages.flat().map((entry) => entry.id)).toEqual(ids);
+    expect(Math.max(...started.brokerReplies)).toBeLessThanOrEqual(65 * KIB);
+  }, 60_000);
+
+  it('publishes and replays beside a record Redis cannot use', async () => {
+    const started = await start();
+    const from = await started.broker.publish({ topic: 't', data: 'before' });
+    await started.client.hSet(`${started.key}:sizes`, '0', 'garbage');
+    const ids = await publishMany(started.broker, 300, (n) => `${n}`);
+    await started.client.del(`${started.key}:sizes`);
+    await started.client.set(`${started.key}:sizes`, 'not a hash');
+    ids.push(await started.broker.publish({ topic: 't', data: 'after' }));
+    await until(() => started.broker.cursor() === ids.at(-1), 'the live loop to read them all');
+    await replayChecked(started.broker, from, ids);
   }, 60_000);
 
   it('reads a backlog in replies of about 1 MiB, sized from the largest entry read lately', async () => {

@@ -19,10 +19,15 @@
  * key's value in the hash `<stream key>:latest` (see `latest-hash.ts`), in the same call: a
  * snapshot never misses or outlives what the stream got. The hash is not trimmed: it holds one
  * value per topic and key.
+ *
+ * Every call also records the bytes of the largest entry it appended per window of counts, in
+ * `<stream key>:sizes` (see `entry-sizes.ts`), so that replays read plain `XRANGE` pages bounded
+ * in bytes.
  */
 import { randomBytes } from 'node:crypto';
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
+import { entrySizesKey, KEPT_WINDOWS, SIZE_FLOOR, SIZE_WINDOW } from './entry-sizes.js';
 import { latestHashKey } from './latest-hash.js';
 import { script, scriptCall, sendScriptCall } from './run-script.js';
 
@@ -63,6 +68,8 @@ elseif redis.call('EXISTS', key) == 1 then
     if info[i] == 'last-generated-id' then last = info[i + 1] end
   end
 end
+-- Counts start again at 1 on a new stream: a record of an earlier one would misplace them.
+if last == '0-0' then redis.pcall('DEL', KEYS[4]) end
 local dash = string.find(last, '-', 1, true)
 local lastMs = tonumber(string.sub(last, 1, dash - 1))
 local count = tonumber(string.sub(last, dash + 1))
@@ -73,6 +80,9 @@ local prefix = string.format('%.0f-', ms)
 local start = prefix .. string.format('%.0f', count)
 local ids = {}
 local marks = {}
+local windows = {}
+local largest = {}
+local firsts = {}
 local function earlier(record, place)
   if record == 3 then
     if marks[place] == '1' then return ids[place] end
@@ -111,6 +121,15 @@ while at <= #ARGV do
       marks[n] = '0'
     else
       count = count + 1
+      local bytes = #added
+      for i = first, last do bytes = bytes + #ARGV[i] end
+      local window = math.floor(count / ${SIZE_WINDOW})
+      if window ~= windows[#windows] then
+        windows[#windows + 1] = window
+        largest[#windows] = 0
+      end
+      if bytes > largest[#windows] then largest[#windows] = bytes end
+      if count == math.max(1, window * ${SIZE_WINDOW}) then firsts[#windows] = added end
       if ARGV[last - 1] == 'key' then
         local topic = ARGV[first + 1]
         local slot = string.len(topic) .. ':' .. topic .. ARGV[last]
@@ -125,6 +144,27 @@ while at <= #ARGV do
   at = last + 1
 end
 redis.call('SET', KEYS[3], start .. ' ' .. table.concat(marks), 'PX', ARGV[3])
+-- The sizes record (entry-sizes.ts), under pcall: nothing here may fail the publish, and a
+-- record Redis cannot keep only sends replays to the page script. A window's first entry drops
+-- the window that fell out of reach: those \`maxEvents\` covers are kept, and two more for what
+-- \`MAXLEN ~\` keeps beyond it. It also records at least the floor, so that a call of entries no
+-- larger than that reads nothing.
+local kept = ${KEPT_WINDOWS}
+if ARGV[1] ~= '' then kept = math.ceil(tonumber(ARGV[1]) / ${SIZE_WINDOW}) + 2 end
+for i = 1, #windows do
+  local field = string.format('%.0f', windows[i])
+  if firsts[i] then
+    local gone = string.format('%.0f', windows[i] - kept)
+    redis.pcall('HDEL', KEYS[4], gone, gone .. ':first')
+    redis.pcall('HSET', KEYS[4], field .. ':first', firsts[i])
+  end
+  if firsts[i] or largest[i] > ${SIZE_FLOOR} then
+    local recorded = redis.pcall('HGET', KEYS[4], field)
+    local size = recorded == false and 0 or tonumber(recorded)
+    local bytes = math.max(largest[i], ${SIZE_FLOOR})
+    if size ~= nil and size < bytes then redis.pcall('HSET', KEYS[4], field, bytes) end
+  end
+end
 -- After the writes, nothing may fail the script (the publish would read as refused): a trim
 -- that errs is skipped, and one whose oldest id would be below zero is not asked.
 if ARGV[1] ~= '' then
@@ -174,7 +214,7 @@ export async function appendEntries(
   retention: Retention,
 ): Promise<Array<string | Error>> {
   const record = publishRecordKey(key, nextCallKey());
-  const keys = [key, latestHashKey(key), record];
+  const keys = [key, latestHashKey(key), record, entrySizesKey(key)];
   for (const { publish, resent } of appends) {
     if (resent !== true) continue;
     for (const earlier of publish.sentIn ?? []) {

@@ -1,13 +1,19 @@
 /**
  * Reads bounded in bytes. Redis counts entries (`XRANGE ... COUNT n`), while the memory a reply
  * takes is their bytes, and a count sized from earlier entries is wrong as soon as a large entry
- * follows small ones (500 entries of a few bytes, then 500 of 256 KiB: a 128 MB reply). So a
- * script reads the stream in steps of a few entries and stops before the entry that would take
- * the page past its budget: a page holds at most `budgetBytes` of entries, or one entry when that
- * entry alone is larger. While it runs, Redis holds at most one step more than it returns.
+ * follows small ones (500 entries of a few bytes, then 500 of 256 KiB: a 128 MB reply). Where the
+ * append script recorded how large the entries ahead can be (`entry-sizes.ts`), a plain `XRANGE`
+ * asks for as many as fit the budget at that size, up to where the record ends. Elsewhere, and
+ * where that would be only a few entries (one large entry among small ones), a script reads the
+ * stream in steps of a few entries and stops before the entry that would take the page past its
+ * budget. Either way a page holds at
+ * most `budgetBytes` of entries, or one entry when that entry alone is larger. The script costs
+ * Redis several times the CPU of `XRANGE` per entry (it turns each entry into Lua values and
+ * back); while it runs, Redis holds at most one step more than it returns.
  */
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
+import type { RecordedSizes } from './entry-sizes.js';
 import { readEntries, type StreamEntry } from './replies.js';
 import { runScript, script } from './run-script.js';
 
@@ -17,6 +23,12 @@ export interface Page {
   /** The budget or the count stopped the read: more entries may follow. */
   readonly cut: boolean;
 }
+
+/**
+ * The fewest entries read with a plain `XRANGE`: when the record lets fewer fit, the script packs
+ * the page fuller (the record holds each window's largest entry, not each entry's size).
+ */
+const PLAIN_AT_LEAST = 16;
 
 /** Entries read at once inside the script: what Redis may hold beyond the page while it runs. */
 const STEP = 16;
@@ -69,7 +81,25 @@ export async function readPage(
   afterId: string,
   budgetBytes: number,
   maxCount: number,
+  sizes: RecordedSizes,
 ): Promise<Page> {
+  const plain = await sizes.plainRead(afterId, maxCount, budgetBytes);
+  if (plain !== undefined && plain.count >= Math.min(PLAIN_AT_LEAST, maxCount)) {
+    const { count, end, endExclusive } = plain;
+    const entries = readEntries(
+      await connection.command([
+        'XRANGE',
+        key,
+        `(${afterId}`,
+        endExclusive ? `(${end}` : end,
+        'COUNT',
+        String(count),
+      ]),
+    );
+    // Stopped at a window's end or the position, more may follow; nothing there (a made-up id
+    // past the entries of its window) is not the stream's end: the script reads on.
+    if (entries.length > 0) return { entries, cut: true };
+  }
   const reply = await runScript(
     connection,
     PAGE,

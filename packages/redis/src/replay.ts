@@ -12,6 +12,7 @@ import { readPosition } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf, follows } from './counted-ids.js';
 import { toHubEntry } from './entry-fields.js';
+import { RecordedSizes } from './entry-sizes.js';
 import { readPage } from './read-page.js';
 
 /** The most bytes of entries one page holds (one entry larger than that is a page alone). */
@@ -44,6 +45,7 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
   // Read before the first page, so that an entry appended in between cannot make the client's
   // position look lost.
   const position = await readPosition(connection, key);
+  const sizes = new RecordedSizes(connection, key, position);
   for (let first = true; ; first = false) {
     const { entries: page, cut } = await readPage(
       connection,
@@ -51,6 +53,7 @@ export async function* replayAfter(request: ReplayRequest): AsyncIterable<Replay
       previous,
       REPLAY_PAGE_BYTES,
       pageSize,
+      sizes,
     );
     if (page.length === 0) {
       if (first && !isPosition(previous, position)) yield 'reset';
