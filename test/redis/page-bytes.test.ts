@@ -81,14 +81,13 @@ function measured(real: RedisConnection, replies: number[], gate: Gate): RedisCo
 }
 
 describe.skipIf(!available)('reads after small entries then large ones', () => {
-  async function start(retention: { maxEvents?: number } = {}) {
+  async function start(retention: { maxEvents?: number } = {}, key = `${prefix}bytes${++keys}`) {
     const client = createClient({ url: REDIS_URL });
     client.on('error', () => {});
     await client.connect();
     const readerReplies: number[] = [];
     const brokerReplies: number[] = [];
     const gate = new Gate();
-    const key = `${prefix}bytes${++keys}`;
     const counted = countingConnection(nodeRedisConnection(client));
     const broker = redisBroker({
       client: measured(counted.connection, brokerReplies, new Gate()),
@@ -198,9 +197,10 @@ describe.skipIf(!available)('reads after small entries then large ones', () => {
     expect(plain).toBeLessThanOrEqual(900 / 48 + 2);
     expect(script).toBe(0);
     // Publishing on, the stream keeps about 1,000 entries, and the record two fields per window
-    // of 256 of them (its largest entry, its first id).
+    // of 256 of them (its largest entry, its first id), and where the windows kept start.
     for (let round = 0; round < 10; round++) await publishMany(broker, 500, 'more');
-    expect(await client.hLen(`${key}:sizes`)).toBeLessThanOrEqual(2 * (Math.ceil(1000 / 256) + 3));
+    const windows = Math.ceil(1000 / 256) + 2;
+    expect(await client.hLen(`${key}:sizes`)).toBeLessThanOrEqual(2 * (windows + 1) + 1);
   }, 60_000);
 
   // An id is `<ms>-<count>`; a reader that sized a read by the count, while Redis reads by the
@@ -244,6 +244,35 @@ describe.skipIf(!available)('reads after small entries then large ones', () => {
     }
     expect(pages.flat().map((entry) => entry.id)).toEqual(ids);
     expect(Math.max(...started.brokerReplies)).toBeLessThanOrEqual(65 * KIB);
+  }, 60_000);
+
+  it('replies within 64 KiB where the record lost a window', async () => {
+    const started = await start();
+    const small = await publishMany(started.broker, 1100, (n) => `${n}`);
+    const medium = await publishMany(started.broker, 300, 'M'.repeat(16 * KIB));
+    // Counts 768 to 1,023 (window 3, small entries only) then look unfinished, though the stream
+    // went on past them, to the medium ones.
+    await started.client.hDel(`${started.key}:sizes`, '4:first');
+    await until(() => started.broker.cursor() === medium.at(-1), 'the live loop to read them all');
+    const { largest, pages } = await replayReplies(started, small[999] as string);
+    expect(
+      pages.flatMap((page) => (page === 'reset' ? [page] : page.map((entry) => entry.id))),
+    ).toEqual([...small.slice(1000), ...medium]);
+    expect(largest).toBeGreaterThan(16 * KIB);
+    expect(largest).toBeLessThanOrEqual(65 * KIB);
+  }, 60_000);
+
+  it('drops the windows out of reach when maxEvents is lowered', async () => {
+    const before = await start({ maxEvents: 100_000 });
+    for (let round = 0; round < 6; round++) await publishMany(before.broker, 500, (n) => `${n}`);
+    const lowered = await start({ maxEvents: 300 }, before.key);
+    for (let round = 0; round < 3; round++) await publishMany(lowered.broker, 400, (n) => `${n}`);
+    // Counts up to 4,200: the windows of the last 300 entries and two more, two fields each,
+    // and where they start.
+    const windows = Math.ceil(300 / 256) + 2;
+    expect(await before.client.hLen(`${before.key}:sizes`)).toBeLessThanOrEqual(
+      2 * (windows + 1) + 1,
+    );
   }, 60_000);
 
   it('publishes and replays beside a record Redis cannot use', async () => {

@@ -27,7 +27,13 @@
 import { randomBytes } from 'node:crypto';
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
-import { entrySizesKey, KEPT_WINDOWS, SIZE_FLOOR, SIZE_WINDOW } from './entry-sizes.js';
+import {
+  DROPPED_AT_ONCE,
+  entrySizesKey,
+  KEPT_WINDOWS,
+  SIZE_FLOOR,
+  SIZE_WINDOW,
+} from './entry-sizes.js';
 import { latestHashKey } from './latest-hash.js';
 import { script, scriptCall, sendScriptCall } from './run-script.js';
 
@@ -146,19 +152,25 @@ end
 redis.call('SET', KEYS[3], start .. ' ' .. table.concat(marks), 'PX', ARGV[3])
 -- The sizes record (entry-sizes.ts), under pcall: nothing here may fail the publish, and a
 -- record Redis cannot keep only sends replays to the page script. A window's first entry drops
--- the window that fell out of reach: those \`maxEvents\` covers are kept, and two more for what
--- \`MAXLEN ~\` keeps beyond it. It also records at least the floor, so that a call of entries no
--- larger than that reads nothing.
-local kept = ${KEPT_WINDOWS}
-if ARGV[1] ~= '' then kept = math.ceil(tonumber(ARGV[1]) / ${SIZE_WINDOW}) + 2 end
+-- the windows that fell out of reach, from the oldest kept (\`oldest\`), a few at a time: those
+-- \`maxEvents\` covers stay, and two more for what \`MAXLEN ~\` keeps beyond it. A window records
+-- at least the floor, so that a call of entries no larger than that reads nothing.
 for i = 1, #windows do
-  local field = string.format('%.0f', windows[i])
   if firsts[i] then
-    local gone = string.format('%.0f', windows[i] - kept)
-    redis.pcall('HDEL', KEYS[4], gone, gone .. ':first')
-    redis.pcall('HSET', KEYS[4], field .. ':first', firsts[i])
+    local field = string.format('%.0f', windows[i])
+    local kept = ${KEPT_WINDOWS}
+    if ARGV[1] ~= '' then kept = math.ceil(tonumber(ARGV[1]) / ${SIZE_WINDOW}) + 2 end
+    local oldest = tonumber(redis.pcall('HGET', KEYS[4], 'oldest')) or windows[i]
+    local reach = math.min(windows[i] - kept, oldest + ${DROPPED_AT_ONCE} - 1)
+    for gone = oldest, reach do
+      local name = string.format('%.0f', gone)
+      redis.pcall('HDEL', KEYS[4], name, name .. ':first')
+    end
+    local kept_from = string.format('%.0f', math.max(oldest, reach + 1))
+    redis.pcall('HSET', KEYS[4], field .. ':first', firsts[i], 'oldest', kept_from)
   end
   if firsts[i] or largest[i] > ${SIZE_FLOOR} then
+    local field = string.format('%.0f', windows[i])
     local recorded = redis.pcall('HGET', KEYS[4], field)
     local size = recorded == false and 0 or tonumber(recorded)
     local bytes = math.max(largest[i], ${SIZE_FLOOR})

@@ -10,14 +10,16 @@
  * A replay then reads from the client's id up to, not including, the first id of the window after
  * the complete windows it takes, as many entries as fit its budget were each as large as their
  * largest. Whatever ids Redis holds in that range (a made-up id, history trimmed away) belong to
- * those windows, since ids grow with counts: the reply fits. The window still being appended to
- * is read up to the stream's last id as the replay found it before reading any record: what
- * came until then is in the record it reads. Elsewhere the page script reads (`read-page.ts`).
+ * those windows, since ids grow with counts: the reply fits. The window of the position (the
+ * stream's last id as the replay found it before reading any record) is read up to the position:
+ * what came until then is in the record it reads. A window without the next one's first id that
+ * is not the position's (the next one's record dropped) ends what a plain read takes. Elsewhere
+ * the page script reads (`read-page.ts`).
  */
 import { compareIds } from '@ssekit/core/broker';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf } from './counted-ids.js';
-import { isErrorReply, readIds, readSizes } from './replies.js';
+import { isErrorReply, readTexts } from './replies.js';
 
 /** Consecutive counts sharing one record: the record's granularity. */
 export const SIZE_WINDOW = 256;
@@ -34,6 +36,9 @@ export const SIZE_FLOOR = 256;
  */
 export const KEPT_WINDOWS = 1024;
 
+/** Windows dropped at most per window started: a lowered `maxEvents` drops the rest later. */
+export const DROPPED_AT_ONCE = 64;
+
 /** Windows fetched per round trip. */
 const FETCHED_AT_ONCE = 64;
 
@@ -46,7 +51,7 @@ export function entrySizesKey(key: string): string {
 interface Window {
   readonly largest: number | undefined;
   readonly firstId: string | undefined;
-  /** `undefined` while the window is still being appended to. */
+  /** `undefined` for the window still being appended to, or one the next of which was dropped. */
   readonly nextFirstId: string | undefined;
 }
 
@@ -62,13 +67,17 @@ export class RecordedSizes {
   readonly #connection: RedisConnection;
   readonly #key: string;
   readonly #position: string;
+  readonly #positionWindow: bigint;
   readonly #windows = new Map<bigint, Window>();
+  /** Redis answered the record with an error (a key of another type): the script reads. */
+  #unreadable = false;
 
   /** `position`: the stream's last id, read before this reads any record. */
   constructor(connection: RedisConnection, key: string, position: string) {
     this.#connection = connection;
     this.#key = entrySizesKey(key);
     this.#position = position;
+    this.#positionWindow = countOf(position) / BigInt(SIZE_WINDOW);
   }
 
   /**
@@ -88,6 +97,7 @@ export class RecordedSizes {
       start?.largest === undefined ||
       start.firstId === undefined ||
       compareIds(start.firstId, afterId) > 0 ||
+      (start.nextFirstId === undefined && last !== this.#positionWindow) ||
       compareIds(afterId, start.nextFirstId ?? this.#position) >= 0
     ) {
       return undefined;
@@ -99,6 +109,7 @@ export class RecordedSizes {
     while (nextFirstId !== undefined && takenAfter() < count) {
       const next = await this.#window(last + 1n);
       if (next?.largest === undefined) break;
+      if (next.nextFirstId === undefined && last + 1n !== this.#positionWindow) break;
       const wider = Math.max(largest, next.largest);
       const widerCount = Math.min(most, Math.floor(budgetBytes / wider));
       if (widerCount < takenAfter()) break;
@@ -113,38 +124,46 @@ export class RecordedSizes {
   }
 
   async #window(window: bigint): Promise<Window | undefined> {
-    if (!this.#windows.has(window)) await this.#fetchFrom(window);
+    if (!this.#windows.has(window) && !this.#unreadable) await this.#fetchFrom(window);
     return this.#windows.get(window);
   }
 
   /**
-   * Fetches windows from `window` on in one `HMGET`. A complete window's record is final; one
-   * still being appended to holds, at least, every entry up to the position.
+   * Fetches windows from `window` on in one `HMGET`: each one's largest entry and first id, and
+   * the first id of the one after the last. A complete window's record is final; the position's
+   * holds, at least, every entry up to the position.
    */
   async #fetchFrom(window: bigint): Promise<void> {
-    const windows = Array.from({ length: FETCHED_AT_ONCE + 1 }, (_, n) => window + BigInt(n));
-    let reply: unknown;
+    const fields = [];
+    for (let n = 0n; n < BigInt(FETCHED_AT_ONCE); n++)
+      fields.push(`${window + n}`, `${window + n}:first`);
+    fields.push(`${window + BigInt(FETCHED_AT_ONCE)}:first`);
+    let values: Array<string | undefined>;
     try {
-      reply = await this.#connection.command([
-        'HMGET',
-        this.#key,
-        ...windows.flatMap((each) => [String(each), `${each}:first`]),
-      ]);
+      values = readTexts(await this.#connection.command(['HMGET', this.#key, ...fields]));
     } catch (error) {
       // A record Redis cannot read (a key of another type) is no record: the script reads.
-      if (isErrorReply(error)) return;
-      throw error;
+      if (!isErrorReply(error)) throw error;
+      this.#unreadable = true;
+      return;
     }
-    const largest = readSizes(reply);
-    const firstIds = readIds(reply);
     for (let n = 0; n < FETCHED_AT_ONCE; n++) {
-      const nextFirstId = firstIds[2 * (n + 1) + 1];
-      this.#windows.set(windows[n] as bigint, {
-        largest: largest[2 * n],
-        firstId: firstIds[2 * n + 1],
-        nextFirstId,
+      this.#windows.set(window + BigInt(n), {
+        largest: sizeOf(values[2 * n]),
+        firstId: idOf(values[2 * n + 1]),
+        nextFirstId: idOf(values[2 * n + 3]),
       });
-      if (nextFirstId === undefined) return;
     }
   }
+}
+
+/** A recorded size: a positive integer, or `undefined` for anything else. */
+function sizeOf(value: string | undefined): number | undefined {
+  const size = Number(value);
+  return value !== undefined && Number.isSafeInteger(size) && size > 0 ? size : undefined;
+}
+
+/** A recorded id: `<ms>-<count>`, or `undefined` for anything else. */
+function idOf(value: string | undefined): string | undefined {
+  return value !== undefined && /^\d+-\d+$/.test(value) ? value : undefined;
 }

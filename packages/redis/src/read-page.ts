@@ -6,10 +6,10 @@
  * asks for as many as fit the budget at that size, up to where the record ends. Elsewhere, and
  * where that would be only a few entries (one large entry among small ones), a script reads the
  * stream in steps of a few entries and stops before the entry that would take the page past its
- * budget. Either way a page holds at
- * most `budgetBytes` of entries, or one entry when that entry alone is larger. The script costs
- * Redis several times the CPU of `XRANGE` per entry (it turns each entry into Lua values and
- * back); while it runs, Redis holds at most one step more than it returns.
+ * budget. Either way a page holds at most `budgetBytes` of entries, or one entry when that entry
+ * alone is larger. The script costs Redis several times the CPU of `XRANGE` per entry (it turns
+ * each entry into Lua values and back); while it runs, Redis holds at most one step more than it
+ * returns.
  */
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';

@@ -88,22 +88,9 @@ export function readTimedPosition(reply: unknown): TimedPosition {
   return { redisMs: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), lastId };
 }
 
-/** An `HMGET` reply of sizes: a positive integer per field, `undefined` where there is none. */
-export function readSizes(reply: unknown): Array<number | undefined> {
-  return asArray(reply, 'HMGET').map((value) => {
-    if (!isText(value)) return undefined;
-    const size = Number(text(value));
-    return Number.isSafeInteger(size) && size > 0 ? size : undefined;
-  });
-}
-
-/** An `HMGET` reply of stream ids: an id per field, `undefined` where there is none. */
-export function readIds(reply: unknown): Array<string | undefined> {
-  return asArray(reply, 'HMGET').map((value) => {
-    if (!isText(value)) return undefined;
-    const id = text(value);
-    return /^\d+-\d+$/.test(id) ? id : undefined;
-  });
+/** An `HMGET` reply: each field's value as text, `undefined` where there is none. */
+export function readTexts(reply: unknown): Array<string | undefined> {
+  return asArray(reply, 'HMGET').map((value) => (isText(value) ? text(value) : undefined));
 }
 
 /**
