@@ -19,9 +19,11 @@ import { createClient } from 'redis';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { until } from '../support/wait.js';
 import { countingConnection } from './support/counting.js';
+import { canRunRedisServer, privateRedis } from './support/private-redis.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis page bytes');
+const privateRedisRuns = await canRunRedisServer();
 const prefix = randomPrefix();
 let keys = 0;
 
@@ -274,6 +276,42 @@ describe.skipIf(!available)('reads after small entries then large ones', () => {
       2 * (windows + 1) + 1,
     );
   }, 60_000);
+
+  // On a Redis of its own: a script that never ended would hold any Redis it ran on.
+  it.skipIf(!privateRedisRuns)(
+    'keeps publishing, and pruning, whatever the record says is kept',
+    async () => {
+      const redis = await privateRedis();
+      const client = createClient({ url: redis.url });
+      client.on('error', () => {});
+      onTestFinished(async () => {
+        client.destroy();
+        await redis.dispose();
+      });
+      await client.connect();
+      const key = `${prefix}oldest{${++keys}}`;
+      const broker = redisBroker({ client, key, maxEvents: 300, onError: () => {} });
+      onTestFinished(() => broker.close());
+      await broker.ready();
+      const windows = Math.ceil(300 / 256) + 2;
+      for (const kept of [
+        '-inf',
+        'inf',
+        'nan',
+        '-1e18',
+        '1e300',
+        '-5',
+        'x',
+        '99999999999999999999',
+      ]) {
+        await client.hSet(`${key}:sizes`, 'oldest', kept);
+        // Four windows of 256 counts: the publishes settle, and what fell out of reach is dropped.
+        for (let round = 0; round < 4; round++) await publishMany(broker, 256, (n) => `${n}`);
+        expect(await client.hLen(`${key}:sizes`), kept).toBeLessThanOrEqual(2 * (windows + 1) + 1);
+      }
+    },
+    60_000,
+  );
 
   it('publishes and replays beside a record Redis cannot use', async () => {
     const started = await start();

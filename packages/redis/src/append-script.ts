@@ -152,7 +152,8 @@ end
 redis.call('SET', KEYS[3], start .. ' ' .. table.concat(marks), 'PX', ARGV[3])
 -- The sizes record (entry-sizes.ts), under pcall: nothing here may fail the publish, and a
 -- record Redis cannot keep only sends replays to the page script. A window's first entry drops
--- the windows that fell out of reach, from the oldest kept (\`oldest\`), a few at a time: those
+-- the windows that fell out of reach, from the oldest kept (\`oldest\`, trusted only as a count
+-- up to this window, so that no value can make the loop long), a few at a time: those
 -- \`maxEvents\` covers stay, and two more for what \`MAXLEN ~\` keeps beyond it. A window records
 -- at least the floor, so that a call of entries no larger than that reads nothing.
 for i = 1, #windows do
@@ -160,14 +161,20 @@ for i = 1, #windows do
     local field = string.format('%.0f', windows[i])
     local kept = ${KEPT_WINDOWS}
     if ARGV[1] ~= '' then kept = math.ceil(tonumber(ARGV[1]) / ${SIZE_WINDOW}) + 2 end
-    local oldest = tonumber(redis.pcall('HGET', KEYS[4], 'oldest')) or windows[i]
-    local reach = math.min(windows[i] - kept, oldest + ${DROPPED_AT_ONCE} - 1)
-    for gone = oldest, reach do
-      local name = string.format('%.0f', gone)
+    local reach = windows[i] - kept
+    local oldest = math.max(0, reach - ${DROPPED_AT_ONCE})
+    local named = redis.pcall('HGET', KEYS[4], 'oldest')
+    if type(named) == 'string' and string.match(named, '^%d+$') and
+        tonumber(named) <= windows[i] then
+      oldest = tonumber(named)
+    end
+    local dropped = math.max(0, math.min(${DROPPED_AT_ONCE}, reach - oldest + 1))
+    for k = 0, dropped - 1 do
+      local name = string.format('%.0f', oldest + k)
       redis.pcall('HDEL', KEYS[4], name, name .. ':first')
     end
-    local kept_from = string.format('%.0f', math.max(oldest, reach + 1))
-    redis.pcall('HSET', KEYS[4], field .. ':first', firsts[i], 'oldest', kept_from)
+    local keptFrom = string.format('%.0f', oldest + dropped)
+    redis.pcall('HSET', KEYS[4], field .. ':first', firsts[i], 'oldest', keptFrom)
   end
   if firsts[i] or largest[i] > ${SIZE_FLOOR} then
     local field = string.format('%.0f', windows[i])
