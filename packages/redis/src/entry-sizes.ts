@@ -134,7 +134,7 @@ export class RecordedSizes {
    * holds, at least, every entry up to the position.
    */
   async #fetchFrom(window: bigint): Promise<void> {
-    const fields = [];
+    const fields: string[] = [];
     for (let n = 0n; n < BigInt(FETCHED_AT_ONCE); n++)
       fields.push(`${window + n}`, `${window + n}:first`);
     fields.push(`${window + BigInt(FETCHED_AT_ONCE)}:first`);
