@@ -156,11 +156,11 @@ redis.call('SET', KEYS[3], start .. ' ' .. table.concat(marks), 'PX', ARGV[3])
 -- up to this window, so that no value can make the loop long), a few at a time: those
 -- \`maxEvents\` covers stay, and two more for what \`MAXLEN ~\` keeps beyond it. A window records
 -- at least the floor, so that a call of entries no larger than that reads nothing.
+local kept = ${KEPT_WINDOWS}
+if ARGV[1] ~= '' then kept = math.ceil(tonumber(ARGV[1]) / ${SIZE_WINDOW}) + 2 end
 for i = 1, #windows do
+  local field = string.format('%.0f', windows[i])
   if firsts[i] then
-    local field = string.format('%.0f', windows[i])
-    local kept = ${KEPT_WINDOWS}
-    if ARGV[1] ~= '' then kept = math.ceil(tonumber(ARGV[1]) / ${SIZE_WINDOW}) + 2 end
     local reach = windows[i] - kept
     local oldest = math.max(0, reach - ${DROPPED_AT_ONCE})
     local named = redis.pcall('HGET', KEYS[4], 'oldest')
@@ -177,7 +177,6 @@ for i = 1, #windows do
     redis.pcall('HSET', KEYS[4], field .. ':first', firsts[i], 'oldest', keptFrom)
   end
   if firsts[i] or largest[i] > ${SIZE_FLOOR} then
-    local field = string.format('%.0f', windows[i])
     local recorded = redis.pcall('HGET', KEYS[4], field)
     local size = recorded == false and 0 or tonumber(recorded)
     local bytes = math.max(largest[i], ${SIZE_FLOOR})

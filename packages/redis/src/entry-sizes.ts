@@ -16,7 +16,7 @@
  * is not the position's (the next one's record dropped) ends what a plain read takes. Elsewhere
  * the page script reads (`read-page.ts`).
  */
-import { compareIds } from '@ssekit/core/broker';
+import { compareIds, isHubId } from '@ssekit/core/broker';
 import type { RedisConnection } from './connection/connection.js';
 import { countOf } from './counted-ids.js';
 import { isErrorReply, readTexts } from './replies.js';
@@ -163,7 +163,7 @@ function sizeOf(value: string | undefined): number | undefined {
   return value !== undefined && Number.isSafeInteger(size) && size > 0 ? size : undefined;
 }
 
-/** A recorded id: `<ms>-<count>`, or `undefined` for anything else. */
+/** A recorded id: a hub id (`compareIds` takes it), or `undefined` for anything else. */
 function idOf(value: string | undefined): string | undefined {
-  return value !== undefined && /^\d+-\d+$/.test(value) ? value : undefined;
+  return value !== undefined && isHubId(value) ? value : undefined;
 }
