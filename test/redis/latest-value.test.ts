@@ -47,10 +47,15 @@ describe.skipIf(!available).each(CLIENT_NAMES)('latest-value topics on Redis ove
     for (const client of clients.splice(0)) await library.close(client);
   });
 
+  interface Instance {
+    hub: Hub;
+    url: string;
+  }
+
   /** Two instances on one stream key, each served on 127.0.0.1. */
   async function twoInstances(partitions: number) {
     const key = `${prefix}latest:${++keys}`;
-    const instances = [];
+    const instances: Instance[] = [];
     for (let i = 0; i < 2; i++) {
       const client = await library.connected(REDIS_URL);
       clients.push(client);
@@ -64,8 +69,8 @@ describe.skipIf(!available).each(CLIENT_NAMES)('latest-value topics on Redis ove
     }
     return {
       key,
-      a: instances[0] as (typeof instances)[0],
-      b: instances[1] as (typeof instances)[0],
+      a: instances[0] as Instance,
+      b: instances[1] as Instance,
     };
   }
 
