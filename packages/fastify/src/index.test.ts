@@ -102,6 +102,34 @@ describe('@ssekit/fastify', () => {
     ]);
   });
 
+  it.each(['onSend', 'preSerialization'] as const)(
+    'answers as Fastify does when an async route read reply.sse, then sent a 401 without returning it, behind an async %s hook',
+    async (hook) => {
+      const fastify = await app();
+      fastify.addHook(hook, async (_request, _reply, payload) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return payload;
+      });
+      fastify.get('/events', { sse: true }, async (_request, reply) => {
+        const stream = reply.sse;
+        if (stream) reply.code(401).send({ error: 'sign in' });
+      });
+      fastify.get('/plain', async (_request, reply) => {
+        reply.code(401).send({ error: 'sign in' });
+      });
+      const origin = await listen(fastify);
+      const answer = async (path: string) => {
+        const response = await request(origin).get(path);
+        return [response.status, response.headers['content-type'], response.text];
+      };
+      const streamed = await answer('/events');
+      expect(streamed.slice(0, 2)).toEqual([401, 'application/json; charset=utf-8']);
+      // Fastify itself loses the body behind an async preSerialization hook (its handler sends
+      // again when the route resolves before the hook does): the same answer, not a better one.
+      expect(streamed).toEqual(await answer('/plain'));
+    },
+  );
+
   it('a route’s sse options take precedence over the plugin’s', async () => {
     const fastify = await app({ heartbeat: false, retry: 1000 });
     fastify.get('/events', { sse: { retry: 250 } }, (_request, reply) => {

@@ -29,6 +29,7 @@ export function streamingHandler(
   return function sseRoute(request, reply) {
     const stream = new ReplyStream(request, reply, options);
     (reply as unknown as ReplyWithStream)[REPLY_STREAM] = stream;
+    const answered = noteAnswer(reply);
     const fail = (error: unknown): undefined => {
       const opened = stream.opened;
       if (opened === undefined) throw error;
@@ -40,11 +41,26 @@ export function streamingHandler(
       if (!isPromiseLike(result)) return result;
       return Promise.resolve(result).then((value) => {
         // Fastify answers a route that resolves with nothing; one that kept reply.sse streams.
-        if (value === undefined) LazySseStream.openIfKept(stream, reply.sent);
+        if (value === undefined) LazySseStream.openIfKept(stream, answered());
         return value;
       }, fail);
     } catch (error) {
       return fail(error);
     }
   };
+}
+
+/**
+ * Whether the route answered with `reply.send()`. `reply.sent` is not enough: it stays false
+ * while async `preSerialization` and `onSend` hooks (compression, for one) run, and a kept stream
+ * opened then would take the place of the route's own answer, such as a 401.
+ */
+function noteAnswer(reply: FastifyReply): () => boolean {
+  let called = false;
+  const send = reply.send;
+  reply.send = function sendNoted(this: FastifyReply, payload?: unknown) {
+    called = true;
+    return send.call(this, payload);
+  };
+  return () => called || reply.sent;
 }
