@@ -150,6 +150,21 @@ describe('@ssekit/fastify', () => {
     expect(response.body.code).toBe('ERR_SSE_ROUTE_NOT_SSE');
   });
 
+  it('says where reply.sse is when a hook of a { sse: true } route reads it', async () => {
+    const fastify = await app();
+    fastify.get(
+      '/events',
+      { sse: true, preHandler: async (_request, reply) => void reply.sse },
+      (_request, reply) => reply.sse.close(),
+    );
+    const response = await request(await listen(fastify)).get('/events');
+    expect(response.status).toBe(500);
+    expect(response.body.message).toMatch(
+      /GET \/events before its handler ran \(in a hook\).*read reply.sse there/,
+    );
+    expect(response.body.code).toBe('ERR_SSE_ROUTE_NOT_SSE');
+  });
+
   it('leaves routes without the sse option to Fastify', async () => {
     const fastify = await app();
     fastify.get('/data', async () => ({ ok: true }));
@@ -197,6 +212,30 @@ describe('option checks', () => {
       'ssekit: @ssekit/fastify has no option "hearbeat"; did you mean "heartbeat"?',
     );
     await app.close();
+  });
+
+  it.each([
+    [0, '0'],
+    [null, 'null'],
+    ['', '""'],
+    ['true', '"true"'],
+    [[], 'an array'],
+    [() => {}, 'a function'],
+  ])('refuses a route whose sse option is %j, naming what it takes', async (value, shown) => {
+    const fastify = await app();
+    expect(() =>
+      fastify.get('/events', { sse: value as unknown as true }, (_request, reply) =>
+        reply.sse.close(),
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_SSE_INVALID_OPTION',
+        message: expect.stringContaining(
+          `route /events "sse" takes true, false or an options object, got ${shown};`,
+        ),
+      }),
+    );
   });
 
   it("accepts register()'s own keys beside the stream's, and a route still streams", async () => {

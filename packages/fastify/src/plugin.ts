@@ -7,7 +7,7 @@ import type { SseStreamOptions } from '@ssekit/core';
 import { optionalFunction, resolveStreamOptions } from '@ssekit/core/adapter';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { REPLY_STREAM, replySse } from './reply-sse.js';
+import { REPLY_STREAM, replySse, SSE_ROUTE } from './reply-sse.js';
 import { type ErrorReporter, type Handler, streamingHandler } from './route-handler.js';
 
 /** Options of the plugin, and of a route's `sse` option (which takes precedence). */
@@ -33,11 +33,13 @@ const plugin: FastifyPluginAsync<SseOptions> = async (app, options) => {
   app.decorateReply('sse', { getter: replySse });
   app.addHook('onRoute', (route) => {
     if (route.sse === undefined || route.sse === false) return;
+    checkRouteOption(route.sse, route.url);
     const { onError = logError, ...streamOptions } =
       route.sse === true
         ? defaults
         : validated({ ...defaults, ...route.sse }, '@ssekit/fastify route "sse"', ['onError']);
     route.handler = streamingHandler(route.handler as Handler, streamOptions, onError);
+    route.config = { ...route.config, [SSE_ROUTE]: true };
   });
 };
 
@@ -65,4 +67,25 @@ function validated(
   const onError = optionalFunction(where, 'onError', options.onError, '(error, request) => void');
   if (onError !== undefined) streamOptions.onError = onError;
   return streamOptions;
+}
+
+/** A route's `sse` option is `true`, `false` or an options object; any other value is a mistake. */
+function checkRouteOption(value: unknown, url: string): void {
+  if (value === true || (typeof value === 'object' && value !== null && !Array.isArray(value))) {
+    return;
+  }
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'function'
+          ? 'a function'
+          : String(value);
+  throw Object.assign(
+    new TypeError(
+      `ssekit: @ssekit/fastify route ${url} "sse" takes true, false or an options object, got ${shown}; use { sse: true } or { sse: { heartbeat, retry, ... } }.`,
+    ),
+    { code: 'ERR_SSE_INVALID_OPTION' },
+  );
 }

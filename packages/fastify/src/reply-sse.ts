@@ -14,13 +14,20 @@ export interface ReplyWithStream {
 export function replySse(this: FastifyReply): LazySseStream {
   const stream = (this as unknown as ReplyWithStream)[REPLY_STREAM];
   if (stream === null) {
-    throw Object.assign(
-      new TypeError(
-        `ssekit: reply.sse was read on ${this.request.method} ${this.request.routeOptions.url ?? this.request.url}, a route without the sse option, so no stream was opened. Declare the route with { sse: true }: app.get(path, { sse: true }, handler).`,
-      ),
-      { code: 'ERR_SSE_ROUTE_NOT_SSE' },
-    );
+    const { method, routeOptions, url } = this.request;
+    const where = `${method} ${routeOptions.url ?? url}`;
+    const message = (routeOptions.config as RouteMark | undefined)?.[SSE_ROUTE]
+      ? `ssekit: reply.sse was read on ${where} before its handler ran (in a hook). The stream of a { sse: true } route is its handler's: read reply.sse there.`
+      : `ssekit: reply.sse was read on ${where}, a route without the sse option (or one declared before app.register(sse), which the plugin does not see), so no stream was opened. Declare the route with { sse: true } after registering the plugin: app.get(path, { sse: true }, handler).`;
+    throw Object.assign(new TypeError(message), { code: 'ERR_SSE_ROUTE_NOT_SSE' });
   }
   LazySseStream.markRead(stream);
   return stream;
+}
+
+/** Set in the config of each `{ sse: true }` route, so that the getter can tell a hook from a plain route. */
+export const SSE_ROUTE = Symbol('ssekit.sseRoute');
+
+export interface RouteMark {
+  [SSE_ROUTE]?: true;
 }
