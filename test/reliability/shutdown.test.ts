@@ -7,6 +7,7 @@
  * docs/deploying.md shows (docs/recipes/shutdown/, run as the docs print them).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,8 +43,10 @@ interface Shutdown {
 
 const children: ChildProcess[] = [];
 const opened: SseClient[] = [];
+const keptAlive = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 afterAll(() => {
   for (const client of opened) client.destroy();
+  keptAlive.destroy();
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
@@ -74,7 +77,12 @@ async function shutDown(target: Target): Promise<Shutdown> {
   for (let count = 0; count < target.streams; ) {
     const batchEnd = Math.min(count + CONNECT_BATCH, target.streams);
     const batch: SseClient[] = [];
-    for (; count < batchEnd; count++) batch.push(openClient(`${origin}${target.path}`));
+    for (; count < batchEnd; count++) {
+      // Every other connection is kept alive, as a browser's or fetch's is: one left idle after
+      // its stream ended holds a shutting-down server until its keepAliveTimeout.
+      const agent = count % 2 === 0 ? keptAlive : undefined;
+      batch.push(openClient(`${origin}${target.path}`, { agent }));
+    }
     clients.push(...batch);
     opened.push(...batch);
     await target.live(batch);

@@ -2,7 +2,7 @@
  * Clients we did not write: node:http requests whose bodies are parsed by eventsource-parser,
  * and raw TCP for requests no well-behaved client would send.
  */
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 import { connect as connectHttp2 } from 'node:http2';
 import { connect } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -26,6 +26,11 @@ export interface SseClient {
 
 export interface ClientOptions {
   headers?: Record<string, string>;
+  /**
+   * The connection's agent; default none (`agent: false`), a fresh connection closed with its
+   * response. A keep-alive agent keeps it open after the stream ends, as browsers and fetch do.
+   */
+  agent?: Agent;
   /** Parser cap in characters; the default (none) reads events of any size. */
   maxBufferSize?: number;
 }
@@ -52,7 +57,7 @@ export function openClient(url: string, options: ClientOptions = {}): SseClient 
     };
   });
   const req = request(url, {
-    agent: false,
+    agent: options.agent ?? false,
     headers: { accept: 'text/event-stream', ...options.headers },
   });
   const status = new Promise<number>((resolve, reject) => {

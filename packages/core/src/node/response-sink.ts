@@ -5,6 +5,7 @@
  */
 import type { Sink, SinkSource } from '../sink.js';
 import { DEFAULT_HEARTBEAT_MS } from '../stream-options.js';
+import { closeAfterShutdown } from './close-after-shutdown.js';
 import { type ConnectionHolder, hold, isConnectionGone, letGo } from './connection.js';
 import type { NodeResponseLike, NodeSocketLike } from './types.js';
 
@@ -159,7 +160,10 @@ export class ResponseSink implements Sink, ConnectionHolder {
 
   #finish(): void {
     this.#release();
-    if (!this.#res.writableEnded) this.#res.end();
+    const res = this.#res;
+    if (res.writableEnded) return;
+    closeAfterShutdown(res, this.#socket);
+    res.end();
   }
 }
 

@@ -5,6 +5,7 @@
  * response queued behind another.
  */
 import type { EventMap, SseStream } from '../sse-stream.js';
+import { closeAfterShutdown } from './close-after-shutdown.js';
 import { type ConnectionHolder, hold, http1Socket, isHeld, letGo } from './connection.js';
 import type { NodeRequestLike, NodeResponseLike } from './types.js';
 
@@ -26,7 +27,10 @@ export function tieToConnection<Events extends EventMap>(
   }
   const holder = new StreamHolder(stream);
   hold(socket, holder);
-  void stream.closed.then(() => letGo(socket, holder));
+  void stream.closed.then(() => {
+    letGo(socket, holder);
+    closeAfterShutdown(res, socket);
+  });
 }
 
 /** What the socket keeps: the stream to close, nothing else. */

@@ -12,14 +12,25 @@ export interface NodeRequestLike {
 /** The parts of a connection's socket the bridge watches (`net.Socket` fits). */
 export interface NodeSocketLike {
   readonly destroyed: boolean;
+  /** The server that accepted the connection (`net.Socket` of a server), if any. */
+  readonly server?: NodeServerLike | null;
   on(event: 'close', listener: () => void): unknown;
   off(event: 'close', listener: () => void): unknown;
+}
+
+/** The parts of a Node HTTP server the bridge needs when a stream ends during its shutdown. */
+export interface NodeServerLike {
+  readonly listening: boolean;
+  /** Closes the connections serving no request (Node 18.2+). */
+  closeIdleConnections?(): void;
 }
 
 /** The parts of a Node response the bridge drives (http and http2 compatibility responses). */
 export interface NodeResponseLike {
   readonly headersSent: boolean;
   readonly writableEnded: boolean;
+  /** Every byte handed to the connection (`'finish'` was emitted). */
+  readonly writableFinished?: boolean;
   readonly writableLength: number;
   readonly destroyed: boolean;
   /** `true` once the response emitted 'close' (Node 18+). */
@@ -33,7 +44,7 @@ export interface NodeResponseLike {
   end(): unknown;
   end(body: string): unknown;
   destroy(error?: Error): unknown;
-  on(event: 'close' | 'drain', listener: () => void): unknown;
+  on(event: 'close' | 'drain' | 'finish', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   off(event: 'close' | 'drain', listener: () => void): unknown;
   off(event: 'error', listener: (error: Error) => void): unknown;
