@@ -203,3 +203,34 @@ describe('reconnect timing', () => {
     expect(client.state).not.toBe('closed');
   });
 });
+
+it('backs off past setTimeout’s limit as at it: a huge retry and cap do not reconnect at once', async () => {
+  const server = await plainServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end('retry: 4000000000\n\n');
+  });
+  const clients = Array.from({ length: 10 }, () =>
+    createClient(server.url, { maxRetryDelay: 2 ** 33 }),
+  );
+  onTestFinished(() => {
+    for (const client of clients) client.close();
+  });
+  await until(() => server.requests.length >= 10, 'every first request');
+  await sleep(300);
+  // A delay drawn up to 2^31 - 1 ms: the chance that one of ten falls under 300 ms is 1e-6.
+  expect(server.requests).toHaveLength(10);
+});
+
+it('sends an id of 200,000 characters back, and stops on the server’s refusal instead of looping', async () => {
+  const id = 'x'.repeat(200_000);
+  const server = await plainServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(`id: ${id}\ndata: "a"\n\n`);
+  });
+  const client = createClient(server.url, { retryDelay: 10 });
+  onTestFinished(() => client.close());
+  await until(() => client.state === 'closed', 'the client to stop');
+  // Node refuses a request head of 200 KB with 431, an answer retrying cannot change.
+  expect(client.error).toMatchObject({ code: 'ERR_SSE_HTTP_STATUS', status: 431 });
+  expect(client.lastEventId).toBe(id);
+});

@@ -98,6 +98,19 @@ describe('401 and 403', () => {
     expect(errors).toEqual([]);
   });
 
+  it('sends nothing more when closed while onUnauthorized decides, even if it says retry', async () => {
+    const server = await guarded(() => 'never');
+    let decide!: (retry: boolean) => void;
+    const { client } = tracked(server.url, {
+      onUnauthorized: () => new Promise<boolean>((resolve) => (decide = resolve)),
+    });
+    await until(() => decide !== undefined, 'onUnauthorized to be asked');
+    client.close();
+    decide(true);
+    await sleep(200);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it.each([401, 403])(
     'stops with ERR_SSE_UNAUTHORIZED when the retry gets %i again',
     async (status) => {

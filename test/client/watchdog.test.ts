@@ -98,3 +98,21 @@ it('reconnects to a server process that was stopped (SIGSTOP), once it runs agai
   const first = seen[0] as number;
   expect(seen.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, index) => first + index));
 });
+
+it.each([
+  ['a heartbeat past setTimeout’s limit', { heartbeat: 2 ** 31 }],
+  ['missed heartbeats whose product passes it', { heartbeat: 1.5e9, missedHeartbeats: 2 }],
+])(
+  'keeps a healthy connection with %s (the timer is capped, not fired at once)',
+  async (_, options) => {
+    const server = await plainServer((req, res) => {
+      openSseStream(req, res, { heartbeat: 50 });
+    });
+    const client = createClient(server.url, { retryDelay: 10, ...options });
+    onTestFinished(() => client.close());
+    await until(() => client.state === 'open', 'the client to open');
+    await sleep(300);
+    expect(server.requests).toHaveLength(1);
+    expect(client.state).toBe('open');
+  },
+);

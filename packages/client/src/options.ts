@@ -29,7 +29,7 @@ export interface ClientOptions {
   resume?: 'session';
   /** Base of the reconnect backoff in ms, until the server sends `retry:`. Default 1000. */
   retryDelay?: number;
-  /** Cap of the reconnect backoff in ms. Default 30000. */
+  /** Cap of the reconnect backoff in ms (at most 2^31 - 1, setTimeout's limit). Default 30000. */
   maxRetryDelay?: number;
   /** Resend `body` on reconnect even when the server sent no ids. Default false. */
   retryWithBody?: boolean;
@@ -97,6 +97,9 @@ const KINDS: Record<keyof ClientOptions, 'fn' | 'any' | number> = {
   onDenied: 'fn',
   onError: 'fn',
 };
+
+/** setTimeout's limit (24.8 days): a longer delay fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The TypeError of a bad argument: `field` of `where` (`createClient` or a helper), and the fix. */
 export function invalid(
@@ -174,11 +177,16 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
     url: href,
     method,
     retryDelay: numbers.retryDelay as number,
-    maxRetryDelay: numbers.maxRetryDelay as number,
+    // Capped: a longer timer would fire at once and turn the backoff or the watchdog into a
+    // reconnect loop.
+    maxRetryDelay: Math.min(MAX_TIMER_MS, numbers.maxRetryDelay as number),
     silenceLimit:
       options.heartbeat === false
         ? 0
-        : (numbers.heartbeat as number) * (numbers.missedHeartbeats as number),
+        : Math.min(
+            MAX_TIMER_MS,
+            (numbers.heartbeat as number) * (numbers.missedHeartbeats as number),
+          ),
     maxEventSize: numbers.maxEventSize as number,
   };
 }

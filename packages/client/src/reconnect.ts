@@ -17,7 +17,8 @@ export async function connectUntilDone(
   let failures = 0;
   let serverRetry: number | undefined;
   let refreshed = false;
-  for (;;) {
+  // Checked at the top: a refreshed sign-in comes back here without waiting, maybe closed meanwhile.
+  while (!signal.aborted) {
     host.setState('connecting');
     let delivered = false;
     const outcome: Outcome = await attempt(host, signal, {
@@ -66,6 +67,6 @@ export async function connectUntilDone(
       backoffDelay(failures++, serverRetry ?? options.retryDelay, options.maxRetryDelay),
       signal,
     );
-    if (signal.aborted) return undefined;
   }
+  return undefined;
 }

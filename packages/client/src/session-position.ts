@@ -1,22 +1,14 @@
 /**
  * `resume: 'session'`: the last id kept in sessionStorage, per URL, so that a page reload resumes
- * where the page was. Where there is no sessionStorage (or it refuses, as in some private modes)
- * the client goes on without it.
+ * where the page was. Where there is no sessionStorage (or it refuses, as in some private modes,
+ * even on reading the global) the client goes on without it.
  */
 
 const keyOf = (url: string) => `ssekit:last-event-id:${url}`;
 
-function storage(): Storage | undefined {
-  try {
-    return globalThis.sessionStorage;
-  } catch {
-    return undefined;
-  }
-}
-
 export function loadPosition(url: string): string | undefined {
   try {
-    return storage()?.getItem(keyOf(url)) ?? undefined;
+    return globalThis.sessionStorage?.getItem(keyOf(url)) ?? undefined;
   } catch {
     return undefined;
   }
@@ -24,6 +16,6 @@ export function loadPosition(url: string): string | undefined {
 
 export function savePosition(url: string, id: string): void {
   try {
-    storage()?.setItem(keyOf(url), id);
+    globalThis.sessionStorage?.setItem(keyOf(url), id);
   } catch {}
 }
