@@ -103,6 +103,7 @@ const PINNED: Record<string, EntryExports> = {
       'isPromiseLike',
       'optionalFunction',
       'readLastEventId',
+      'requiredFunction',
       'resolveStreamOptions',
       'runHandler',
       'sseHeaders',

@@ -3,7 +3,7 @@
  * the Node pieces (`LazySseStream`, `tieToConnection`) only use structural types of Node's
  * request and response. Applications do not need anything here.
  */
-export { checkKnownKeys, optionalFunction } from './checks.js';
+export { checkKnownKeys, optionalFunction, requiredFunction } from './checks.js';
 export { type FormatOptions, formatComment, formatEvent } from './format.js';
 export { sseHeaders } from './headers.js';
 export { heartbeatRegistry } from './heartbeat.js';

@@ -127,6 +127,19 @@ export function optionalFunction<T>(owner: string, field: string, value: T, shap
   );
 }
 
+/**
+ * `value` when it is a function; `shape` is its signature as the error shows it. For the
+ * handler an adapter wraps: refused where the route is defined, not failing at every request.
+ * @throws {TypeError} naming the argument and its expected shape.
+ */
+export function requiredFunction<T>(owner: string, field: string, value: T, shape: string): T {
+  if (typeof value === 'function') return value;
+  throw inputError(
+    'ERR_SSE_INVALID_ARGUMENT',
+    `ssekit: ${fieldName(owner, field)} must be a function ${shape}, got ${value === undefined ? 'undefined' : describeValue(value)}; pass the route's handler.`,
+  );
+}
+
 /** An option as an error message names it: `"field"`, or `owner "field"` when the owner is known. */
 export function fieldName(owner: string | undefined, field: string): string {
   return owner === undefined ? `"${field}"` : `${owner} "${field}"`;

@@ -1,3 +1,5 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import compression from 'compression';
 import type { ErrorRequestHandler, Response } from 'express';
 import express4 from 'express4';
@@ -10,6 +12,7 @@ import { listenForTest } from '../../../test/support/listen.js';
 import { acceptsEventStream, sse, sseHandler } from './index.js';
 
 const SSE = 'text/event-stream';
+const LICENSE = fileURLToPath(new URL('../../../LICENSE', import.meta.url));
 describe.each([
   ['Express 4', express4],
   ['Express 5', express5],
@@ -85,6 +88,39 @@ describe.each([
     expect(String(thrown)).toMatch(/res\.sse was used after the response was sent/);
     expect(thrown).toMatchObject({ code: 'ERR_SSE_HEADERS_SENT' });
   });
+
+  it.each([
+    ['res.sendFile()', 200, (res: Response) => res.sendFile(LICENSE)],
+    [
+      'a status and a file piped in',
+      403,
+      (res: Response) => createReadStream(LICENSE).pipe(res.status(403)),
+    ],
+  ] as const)(
+    'keeps the answer of an async route that read res.sse, then answered with %s',
+    async (_, status, answer) => {
+      const app = express();
+      app.get(
+        '/events',
+        sseHandler(async (_req, res) => {
+          if (res.sse.lastEventId === undefined) answer(res);
+        }),
+      );
+      const response = await request(await listenForTest(app))
+        .get('/events')
+        .set('accept', SSE)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          res.on('end', () => done(null, text));
+        });
+      expect(response.headers['content-type'] ?? '').not.toMatch(/event-stream/);
+      expect([response.status, response.body]).toEqual([status, readFileSync(LICENSE, 'utf8')]);
+    },
+  );
 
   it('sends an error thrown before the stream opened to Express, as usual', async () => {
     const app = express();
@@ -172,6 +208,10 @@ it('rejects an invalid option when the middleware is created', () => {
 });
 
 describe('option checks', () => {
+  it('sseHandler refuses a handler that is not a function where the route is defined', () => {
+    expect(() => sseHandler(undefined as never)).toThrow(/sseHandler "handler" must be a function/);
+  });
+
   it.each([
     ['sse', () => sse({ hearbeat: false } as never), 'hearbeat', 'heartbeat'],
     [

@@ -10,9 +10,11 @@ import {
   isPromiseLike,
   LazySseStream,
   optionalFunction,
+  requiredFunction,
   resolveStreamOptions,
 } from '@ssekit/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
+import { noteAnswerUnderway } from './answer-underway.js';
 
 export { acceptsEventStream, type EventMap, type SseStreamOptions } from '@ssekit/core';
 
@@ -102,6 +104,7 @@ export function sseHandler<Events extends EventMap = EventMap>(
   handler: SseRouteHandler<Events>,
   options: SseOptions = {},
 ): SseMiddleware {
+  requiredFunction('sseHandler', 'handler', handler, '(req, res) => void');
   const streamOptions = resolveStreamOptions(options, 'sseHandler', ['onError']);
   const onError =
     optionalFunction('sseHandler', 'onError', options.onError, '(error) => void') ?? console.error;
@@ -114,11 +117,12 @@ export function sseHandler<Events extends EventMap = EventMap>(
       onError(error);
     };
     try {
+      const answered = noteAnswerUnderway(res);
       const result = handler(req, res as unknown as SseResponse<Events>);
       // An async route that read res.sse and resolved unanswered kept it to stream: open it now,
       // as Koa and Fastify do. A sync one may still answer from a callback, as Express allows.
       if (isPromiseLike(result)) {
-        result.then(() => LazySseStream.openIfKept(lazy, res.headersSent), fail);
+        result.then(() => LazySseStream.openIfKept(lazy, answered()), fail);
       }
     } catch (error) {
       fail(error);

@@ -92,6 +92,12 @@ it('rejects an invalid option when the handler is defined', () => {
 });
 
 describe('option checks', () => {
+  it('defineSseHandler refuses a handler that is not a function where the route is defined', () => {
+    expect(() => defineSseHandler(undefined as never)).toThrow(
+      /defineSseHandler "handler" must be a function/,
+    );
+  });
+
   it('defineSseHandler rejects a misspelled option, naming it and the fix', () => {
     const call = () => defineSseHandler(() => {}, { onOverflo: 'drop' } as never);
     expect(call).toThrow(TypeError);

@@ -8,7 +8,12 @@ import {
   type EventMap,
   type SseResponseOptions,
 } from '@ssekit/core';
-import { optionalFunction, resolveStreamOptions, tieToConnection } from '@ssekit/core/adapter';
+import {
+  optionalFunction,
+  requiredFunction,
+  resolveStreamOptions,
+  tieToConnection,
+} from '@ssekit/core/adapter';
 import { defineHandler, type EventHandlerWithFetch, type H3Event } from 'h3';
 
 export { acceptsEventStream, type EventMap, type SseResponseOptions } from '@ssekit/core';
@@ -61,7 +66,8 @@ export function defineSseHandler<Events extends EventMap = EventMap>(
   handler: SseEventHandler<Events>,
   options: SseResponseOptions = {},
 ): EventHandlerWithFetch {
-  // Fail at startup, not at the first client, on an invalid option.
+  // Fail at startup, not at the first client, on an invalid handler or option.
+  requiredFunction('defineSseHandler', 'handler', handler, '(event, stream) => void');
   const streamOptions = resolveStreamOptions(options, 'defineSseHandler', ['onError']);
   const onError = optionalFunction(
     'defineSseHandler',

@@ -37,24 +37,33 @@ describe.each([
     expect((await request(origin).get('/data').set('accept', SSE)).body).toEqual({ ok: true });
   });
 
-  it('opens the stream of a route that read ctx.sse and returned without a body, to use later', async () => {
+  it.each([
+    [
+      'streams for a route that read ctx.sse and returned without a body, to use later',
+      (ctx: SseContext) => {
+        const stream = ctx.sse;
+        setTimeout(() => {
+          stream.send({ data: 'later' });
+          stream.close();
+        }, 20);
+      },
+      [200, 'text/event-stream; charset=utf-8', 'data: later\n\n'],
+    ],
+    [
+      'keeps the 404 a route that read ctx.sse set itself',
+      (ctx: SseContext & { status: number }) => {
+        if (ctx.sse.lastEventId === undefined) ctx.status = 404;
+      },
+      [404, 'text/plain; charset=utf-8', 'Not Found'],
+    ],
+  ] as const)('%s', async (_, route, answer) => {
     const app = new KoaApp();
     app.use(sse({ heartbeat: false }));
-    app.use<object, SseContext>((ctx) => {
-      const stream = ctx.sse;
-      setTimeout(() => {
-        stream.send({ data: 'later' });
-        stream.close();
-      }, 20);
-    });
+    app.use(route);
     const response = await request(await listenForTest(app.callback()))
       .get('/events')
       .set('accept', SSE);
-    expect([response.status, response.headers['content-type'], response.text]).toEqual([
-      200,
-      'text/event-stream; charset=utf-8',
-      'data: later\n\n',
-    ]);
+    expect([response.status, response.headers['content-type'], response.text]).toEqual(answer);
   });
 
   it('lets a route serve JSON to clients that refuse SSE, checking acceptsEventStream first', async () => {

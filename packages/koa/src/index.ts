@@ -62,10 +62,14 @@ export function sse(options: SseOptions = {}): SseMiddleware {
     const lazy = defineLazyStream(ctx, streamOptions);
     try {
       await next();
-      // Koa answers 404 for a route that sets no body; one that read ctx.sse streams instead.
+      // Koa answers 404 for a route that sets no body; one that read ctx.sse streams instead,
+      // unless it set that 404 itself (Koa marks a status set by the app as explicit).
       LazySseStream.openIfKept(
         lazy,
-        ctx.body != null || ctx.status !== 404 || ctx.respond === false,
+        ctx.body != null ||
+          ctx.status !== 404 ||
+          (ctx.response as { _explicitStatus?: boolean })._explicitStatus === true ||
+          ctx.respond === false,
       );
     } catch (error) {
       const stream = lazy.opened;
