@@ -1,7 +1,7 @@
 import { getDefaultHighWaterMark } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
-import { fetchReader, pausedClient, range, sequence } from './support/clients.js';
+import { fetchReader, pausedClient, range, sequence, slowReader } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 import type { HubServer } from './support/server.js';
 
@@ -125,5 +125,41 @@ describe('a burst published in one loop', () => {
     }
     expect(slowStream.isClosed).toBe(true);
     expect(hub.stats().overflows).toBe(1);
+  });
+});
+
+describe("onOverflow 'drop' on a plain topic", () => {
+  it('tells a client that caught up what it missed: an events-lost reset before its next event', {
+    timeout: 60_000,
+  }, async () => {
+    const { hub, server } = await serve(
+      {},
+      { stream: { maxBufferedBytes: 64 * 1024, onOverflow: 'drop', heartbeat: false } },
+    );
+    const slow = slowReader(`${server.url}?topics=t`);
+    paused.push(slow);
+    await slow.response;
+    const slowStream = server.streams[0] as HubServer['streams'][0];
+    const bulk = 'b'.repeat(16 * 1024);
+    let seq = 0;
+    while (slowStream.overflows === 0 && seq < 2000) {
+      seq += 1;
+      await hub.publish('t', { data: { seq, bulk } });
+      await sleep(1);
+    }
+    expect(slowStream.overflows).toBeGreaterThan(0);
+    const dropped = seq;
+    slow.resume();
+    await until(() => slowStream.bufferedBytes === 0, 'the slow client to catch up');
+    const after = await hub.publish('t', { data: { seq: dropped + 1 } });
+    await until(() => slow.events.at(-1)?.id === after, 'the event after the gap');
+
+    const resets = slow.events.filter((event) => event.event === 'ssekit:reset');
+    expect(resets.map((event) => event.data)).toEqual(['events-lost']);
+    // The reset comes right before the next event, at the last event the stream dropped.
+    expect(slow.events.at(-2)).toBe(resets[0]);
+    expect(sequence(slow.events).at(-1)).toBe(dropped + 1);
+    expect(hub.stats().resetsSent).toBe(1);
+    expect(slowStream.isClosed).toBe(false);
   });
 });

@@ -280,7 +280,14 @@ export class Delivery<Events extends EventMap> {
   #write(subscription: Subscription<Events>, encoded: EncodedEvent): void {
     const stream = subscription.stream;
     const counts = this.counts;
-    subscription.state.sent = encoded.id;
+    const state = subscription.state;
+    // Events this stream dropped are gone from its client: a reset at the last of them says so
+    // (refetch your state) before the next event, once the stream takes it.
+    if (state.dropped && this.#taken(subscription, resetSignal(state.sent, 'events-lost'))) {
+      state.dropped = false;
+      counts.resets += 1;
+    }
+    state.sent = encoded.id;
     if (stream.send(encoded)) {
       subscription.backedUp = false;
       counts.delivered += 1;
@@ -292,7 +299,16 @@ export class Delivery<Events extends EventMap> {
     if (!this.#countOverflows(subscription) && !stream.isClosed) {
       counts.delivered += 1;
       counts.bytes += encoded.bytes.byteLength;
+    } else if (!stream.isClosed) {
+      state.dropped = true;
     }
+  }
+
+  /** Sends a signal; whether the stream took it (queued counts), not dropped or closed. */
+  #taken(subscription: Subscription<Events>, signal: EncodedEvent): boolean {
+    const stream = subscription.stream;
+    if (stream.send(signal)) return true;
+    return !this.#countOverflows(subscription) && !stream.isClosed;
   }
 
   /** Counts the overflows of the subscription's stream since last seen; whether there were any. */

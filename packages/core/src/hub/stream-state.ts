@@ -43,6 +43,11 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
    */
   sent: string | undefined = undefined;
   /**
+   * The stream dropped events the hub sent it (`onOverflow: 'drop'`): the client is owed a reset
+   * before its next event, or its position would move past them without a word.
+   */
+  dropped = false;
+  /**
    * Where the replay of a topic new to this stream starts: its `Last-Event-ID`, or the position
    * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
    */
