@@ -140,7 +140,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     const cursorWanted = checkCursor(options.cursor);
     const stream = streamOf(target);
     if (stream.isClosed) return noop;
-    this.#registry.claim(stream);
+    const state = this.#registry.claim(stream);
     this.#registry.checkSameFilter(stream, topicList, filter);
     if (this.#closing !== undefined || this.#isFull(stream)) {
       this.#rejected += 1;
@@ -151,7 +151,16 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     return whenAuthorized(this.#authorize, topicList, options.context as Context, {
       onError: this.#onError,
       stillWanted: () => !stream.isClosed,
-      waiting: () => this.#awaiting.add(stream),
+      waiting: () => {
+        const settled = this.#awaiting.add(stream);
+        state.undecided += 1;
+        let undecided = true;
+        return () => {
+          if (undecided) state.undecided -= 1;
+          undecided = false;
+          settled();
+        };
+      },
       admit: (allowed) => this.#admit(stream, topicList, allowed, delivery),
     });
   }

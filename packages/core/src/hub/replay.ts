@@ -228,7 +228,12 @@ function afterReplay<Events extends EventMap>(
   }
   // The client's id: its Last-Event-ID, or the last event it got (held ones included).
   const known = laterOf(state.sent, state.stream.lastEventId);
-  if (teller !== undefined && covered !== undefined && laterOf(covered, known) !== known) {
+  if (
+    teller !== undefined &&
+    covered !== undefined &&
+    state.undecided === 0 &&
+    laterOf(covered, known) !== known
+  ) {
     delivery.sendCursor(teller, covered);
   }
 }

@@ -48,6 +48,12 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
    */
   dropped = false;
   /**
+   * Calls of `subscribe` for this stream still waiting on an async `authorize`. While any is, no
+   * cursor goes out: it would mark a position past events of the topics being decided, and a
+   * client that reconnected from it would never get them.
+   */
+  undecided = 0;
+  /**
    * Where the replay of a topic new to this stream starts: its `Last-Event-ID`, or the position
    * a reset gave it. `undefined` for a stream that did not resume: its topics start live.
    */
