@@ -31,13 +31,28 @@ describe('resolveStreamOptions', () => {
     [{ headers: { connection: 'close' } }, /"connection" must not be set/],
     [{ serializer: 'json' as never }, /sse "serializer" must be a function/],
     [{ headers: { 'content-length': '10' } }, /"content-length" must not be set .*no length/],
+  ])('refuses %o with a TypeError naming the option', (options, message) => {
+    expect(() => resolveStreamOptions(options, 'sse')).toThrow(TypeError);
+    expect(() => resolveStreamOptions(options, 'sse')).toThrow(message);
+  });
+
+  it.each([
     [{ signal: 'stop' as never }, /sse "signal" must be an AbortSignal/],
     [{ signal: {} as never }, /sse "signal" must be an AbortSignal/],
     [{ lastEventId: 7 as never }, /sse "lastEventId" must be a string without NUL, CR or LF/],
     [{ lastEventId: 'a\nid: b' }, /sse "lastEventId" must be a string without NUL, CR or LF/],
-  ])('refuses %o with a TypeError naming the option', (options, message) => {
-    expect(() => resolveStreamOptions(options, 'sse')).toThrow(TypeError);
-    expect(() => resolveStreamOptions(options, 'sse')).toThrow(message);
+  ])('refuses %o for one connection with a TypeError naming the option', (options, message) => {
+    expect(() => resolveStreamOptions(options, 'sse', [], 'one connection')).toThrow(message);
+  });
+
+  it.each([
+    [{ signal: new AbortController().signal }, /closes each stream when its client leaves/],
+    [{ lastEventId: 'boot' }, /reads each client's Last-Event-ID/],
+  ])('refuses %o for every connection of a route: it belongs to one', (options, why) => {
+    const check = () => resolveStreamOptions(options, 'sse');
+    expect(check).toThrow(TypeError);
+    expect(check).toThrow(/sse "(signal|lastEventId)" belongs to one connection/);
+    expect(check).toThrow(why);
   });
 
   it('refuses something other than an options object', () => {

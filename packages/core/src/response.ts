@@ -46,7 +46,12 @@ export function createSseResponse<Events extends EventMap = EventMap>(
   handler: SseHandler<Events>,
   options: SseResponseOptions = {},
 ): Response {
-  const streamOptions = resolveStreamOptions(options, 'createSseResponse', ['onError']);
+  const streamOptions = resolveStreamOptions(
+    options,
+    'createSseResponse',
+    ['onError'],
+    'one connection',
+  );
   const onError =
     optionalFunction('createSseResponse', 'onError', options.onError, '(error) => void') ??
     console.error;
