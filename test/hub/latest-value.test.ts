@@ -333,7 +333,7 @@ describe('a client that falls behind', () => {
     { timeout: 30_000 },
     async (onOverflow) => {
       const { hub, server } = await serve({ latestValue }, { stream: { ...stream, onOverflow } });
-      const { slow } = await fallBehind(hub, server, 'prices,news', 'fill');
+      const { client, slow } = await fallBehind(hub, server, 'prices,news', 'fill');
       // Held for it now: the plain events wait behind the value, and count as owed.
       for (let round = 1; round <= 100 && !slow.isClosed; round++) {
         await publishPrice(hub, 'AAPL', round);
@@ -342,6 +342,14 @@ describe('a client that falls behind', () => {
       }
       expect(slow.isClosed).toBe(onOverflow === 'close');
       expect(hub.stats().overflows).toBeGreaterThan(0);
+      if (onOverflow === 'close') return;
+      // What was dropped is told before the next event the client gets.
+      client.resume();
+      await until(() => slow.bufferedBytes === 0, 'the client to catch up');
+      await hub.publish('news', { data: { key: 'news', value: 'after' } });
+      await until(() => values(client.events).includes('news=after'), 'the event after the gap');
+      const resets = client.events.filter((event) => event.event === 'ssekit:reset');
+      expect(resets.map((event) => event.data)).toEqual(['events-lost']);
     },
   );
 

@@ -211,7 +211,10 @@ export class Delivery<Events extends EventMap> {
       subscription.backedUp = true;
       return;
     }
-    this.#countOverflows(subscription);
+    // Not taken: dropped ('drop'; 'close' closed the stream), which its next event must tell.
+    if (this.#countOverflows(subscription) && !subscription.stream.isClosed) {
+      subscription.state.dropped = true;
+    }
   }
 
   /**
