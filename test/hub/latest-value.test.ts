@@ -80,19 +80,25 @@ describe('a client connecting to a latest-value topic', () => {
     expect(resumed.events.filter((event) => event.event === 'ssekit:reset')).toEqual([]);
   });
 
-  it('with a plain topic beside, gets the snapshot, then both live, ids in order', async () => {
-    const { hub, server } = await serve({ latestValue });
-    await hub.publish('news', { data: { key: 'news', value: 'before' } });
-    await publishPrice(hub, 'AAPL', 1);
-    const reader = fetchReader(`${server.url}?topics=news,prices`);
-    readers.push(reader);
-    await until(() => values(reader.events).length === 1, 'the snapshot');
-    await hub.publish('news', { data: { key: 'news', value: 'after' } });
-    await publishPrice(hub, 'AAPL', 2);
-    await until(() => values(reader.events).length === 3, 'the live events');
-    expect(values(reader.events)).toEqual(['AAPL=1', 'news=after', 'AAPL=2']);
-    expectIdsAscending(reader.events);
-  });
+  it.each([
+    ['in one subscribe call', 'news,prices'],
+    ['in two calls in a row, the plain one last', 'prices;news'],
+  ])(
+    'with a plain topic beside (%s), gets the snapshot, then both live, ids in order',
+    async (_, topics) => {
+      const { hub, server } = await serve({ latestValue });
+      await hub.publish('news', { data: { key: 'news', value: 'before' } });
+      await publishPrice(hub, 'AAPL', 1);
+      const reader = fetchReader(`${server.url}?topics=${topics}`);
+      readers.push(reader);
+      await until(() => values(reader.events).length === 1, 'the snapshot');
+      await hub.publish('news', { data: { key: 'news', value: 'after' } });
+      await publishPrice(hub, 'AAPL', 2);
+      await until(() => values(reader.events).length === 3, 'the live events');
+      expect(values(reader.events)).toEqual(['AAPL=1', 'news=after', 'AAPL=2']);
+      expectIdsAscending(reader.events);
+    },
+  );
   it('with a plain topic beside, resuming with an id older than the history: the reset, then live, ids in order', async () => {
     const { hub, server } = await serve({ latestValue, history: memoryHistory({ maxEvents: 5 }) });
     const old = await hub.publish('news', { data: { key: 'news', value: 0 } });

@@ -39,7 +39,7 @@ import { localBroker } from './local-broker.js';
 import { resetAfterLoss } from './losses.js';
 import { parseOrText } from './parse-or-text.js';
 import { SubscriberRegistry } from './registry.js';
-import { holdDuringReplay, replayAtEndOfTurn } from './replay.js';
+import { holdDuringReplay, replayAtEndOfTurn, replayUnderWay } from './replay.js';
 import { type CURSOR_EVENT, deniedSignal, type RESET_EVENT } from './signals.js';
 import type { DeliveryOptions } from './subscription.js';
 
@@ -209,8 +209,16 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     );
     if (live !== undefined) holdDuringReplay(live);
     const cursor = this.#broker.cursor(topics);
-    // A resumed stream's position comes from its replay: a cursor now could skip part of it.
-    if (live !== undefined && cursor !== undefined && stream.lastEventId === undefined) {
+    // A resumed stream's position comes from its replay: a cursor now could skip part of it. So
+    // does one with a replay under way (latest values' snapshot): a cursor now would come
+    // before older ids, and the client's position would move back.
+    if (
+      live !== undefined &&
+      cursor !== undefined &&
+      stream.lastEventId === undefined &&
+      replaying === undefined &&
+      !replayUnderWay(live.state)
+    ) {
       this.#delivery.sendCursor(live, cursor);
     }
     if (replaying !== undefined) {

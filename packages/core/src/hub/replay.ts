@@ -61,10 +61,12 @@ export function replayAtEndOfTurn<Events extends EventMap>(
 export function holdDuringReplay<Events extends EventMap>(
   subscription: Subscription<Events>,
 ): void {
-  const state = subscription.state;
-  if (state.queuedReplays !== undefined || state.replayBatch !== undefined) {
-    subscription.hold(undefined);
-  }
+  if (replayUnderWay(subscription.state)) subscription.hold(undefined);
+}
+
+/** Whether the stream has a replay running or asked for in this turn. */
+export function replayUnderWay<Events extends EventMap>(state: StreamState<Events>): boolean {
+  return state.queuedReplays !== undefined || state.replayBatch !== undefined;
 }
 
 /**
