@@ -101,6 +101,7 @@ const PINNED: Record<string, EntryExports> = {
       'formatEvent',
       'heartbeatRegistry',
       'isPromiseLike',
+      'noteCalls',
       'optionalFunction',
       'readLastEventId',
       'requiredFunction',

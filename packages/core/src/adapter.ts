@@ -11,6 +11,7 @@ export { readLastEventId } from './last-event-id.js';
 export { exposeAsSse } from './node/expose-as-sse.js';
 export { LazySseStream } from './node/lazy-sse-stream.js';
 export { tieToConnection } from './node/tie-to-connection.js';
+export { noteCalls } from './note-calls.js';
 export { isPromiseLike } from './promise-like.js';
 export { resolveStreamOptions } from './resolve-stream-options.js';
 export { runHandler } from './response.js';

@@ -5,7 +5,7 @@
  * stream closes and the error goes to `onError`.
  */
 import type { SseStreamOptions } from '@ssekit/core';
-import { isPromiseLike, LazySseStream } from '@ssekit/core/adapter';
+import { isPromiseLike, LazySseStream, noteCalls } from '@ssekit/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REPLY_STREAM, type ReplyWithStream } from './reply-sse.js';
 import { ReplyStream } from './reply-stream.js';
@@ -56,11 +56,6 @@ export function streamingHandler(
  * opened then would take the place of the route's own answer, such as a 401.
  */
 function noteAnswer(reply: FastifyReply): () => boolean {
-  let called = false;
-  const send = reply.send;
-  reply.send = function sendNoted(this: FastifyReply, payload?: unknown) {
-    called = true;
-    return send.call(this, payload);
-  };
-  return () => called || reply.sent;
+  const sent = noteCalls(reply, ['send']);
+  return () => sent() || reply.sent;
 }
