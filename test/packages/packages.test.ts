@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -69,16 +70,23 @@ afterAll(async () => {
 
 interface Server {
   url: string;
+  child: ChildProcess;
   /** What the server wrote to stderr so far. */
   stderr(): string;
 }
 
 /** Starts `entry` with `scenario` in `app`; resolves once it listens. */
-async function start(app: string, entry: string, scenario: string): Promise<Server> {
+async function start(
+  app: string,
+  entry: string,
+  scenario: string,
+  env: Record<string, string> = {},
+): Promise<Server> {
   const child = spawn(process.execPath, [entry, scenario], {
     cwd: app,
     env: {
       ...process.env,
+      ...env,
       SSEKIT_REDIS_URL: REDIS_URL,
       SSEKIT_REDIS_KEY: `${redisPrefix}${basename(app)}:${entry}`,
     },
@@ -94,6 +102,7 @@ async function start(app: string, entry: string, scenario: string): Promise<Serv
   });
   const listening = once(createInterface({ input: child.stdout }), 'line').then(([line]) => ({
     url: (JSON.parse(line as string) as { url: string }).url,
+    child,
     stderr: () => stderr,
   }));
   return Promise.race([listening, exited]);
@@ -129,6 +138,50 @@ describe.each(LAYOUTS)('the built packages, $name', ({ ownCore, scenarios }) => 
       );
       expect(published()).toEqual(expected);
     });
+
+    // A graceful shutdown through the built Node bridge (openSseStream, the Fastify plugin) and
+    // tieToConnection (h3): fetch keeps its connection alive after the stream ends, which must
+    // not hold the process for Node's keepAliveTimeout (5 s).
+    it.each(runnable.filter((scenario) => ['node', 'fastify', 'h3'].includes(scenario)))(
+      '%s: SIGTERM ends the streams and the process, with a kept-alive client and one that left early',
+      async (scenario) => {
+        const server = await start(apps.get(ownCore) as string, entry, scenario, {
+          SSEKIT_GRACEFUL: '1',
+          // Node 22.12 warns when require() loads an ES module (h3 from CommonJS); this test
+          // is about the exit, and every other stderr line still fails it.
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --disable-warning=ExperimentalWarning`,
+        });
+        const gone = new AbortController();
+        const leaving = fetch(server.url, { headers: SSE_HEADERS, signal: gone.signal }).catch(
+          () => undefined,
+        );
+        gone.abort();
+        await leaving;
+        // A browser's or fetch's connection outlives its stream: an agent that keeps it alive.
+        const agent = new Agent({ keepAlive: true });
+        onTestFinished(() => agent.destroy());
+        let body = '';
+        const ended = new Promise<void>((resolve, reject) => {
+          get(server.url, { agent, headers: SSE_HEADERS }, (response) => {
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            response.on('end', resolve);
+          }).on('error', reject);
+        });
+        await until(() => body.includes('event: tick'), 'the events');
+        const exited = once(server.child, 'exit');
+        const signalledAt = Date.now();
+        server.child.kill('SIGTERM');
+        const [code] = await exited;
+        expect(code).toBe(0);
+        expect(Date.now() - signalledAt).toBeLessThan(4000);
+        expect(server.stderr()).toBe('');
+        await ended;
+        expect(body).toMatch(/retry: 1000\n\n$/);
+      },
+    );
 
     // The replay reads the stream through the built @ssekit/redis (its plain XRANGE pages sized
     // by the append script's record), after a client that left before its stream opened.
