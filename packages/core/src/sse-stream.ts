@@ -9,6 +9,7 @@ import { inputError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
 import { type HeartbeatMember, idleTicks, joinHeartbeat, leaveHeartbeat } from './heartbeat.js';
+import { HeldBytes, heldSent, holdBack } from './held-bytes.js';
 import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetime.js';
 import type { EventMap, SseMessage } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
@@ -295,6 +296,24 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     return this.#admits(this.bufferedBytes, held);
   }
 
+  /**
+   * @internal The hub holds `bytes` more back for this client (live events behind its replay):
+   * whether it is still within `maxBufferedBytes`, what it owes of the held bytes included, judged
+   * as queued bytes are; when it is not, the overflow is counted and `onOverflow` applies.
+   */
+  [holdBack](bytes: number): boolean {
+    if (this.#state !== 'open') return false;
+    const rare = this.#rareFields();
+    const read = (this.#queue?.total ?? 0) - this.bufferedBytes;
+    rare.held ??= new HeldBytes(this.#maxBufferedBytes, read);
+    return this.#admits(this.bufferedBytes, rare.held.hold(bytes, read));
+  }
+
+  /** @internal What the hub held back went out: nothing is held for the client now. */
+  [heldSent](): void {
+    if (this.#rare !== undefined) this.#rare.held = undefined;
+  }
+
   #admits(buffered: number, held: number): boolean {
     // Without a queue nothing was ever queued, so nothing is owed.
     const debt = this.#queue?.unreadDebt(buffered) ?? 0;
@@ -379,6 +398,8 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 class RareFields {
   headers: Headers | undefined = undefined;
   overflows = 0;
+  // Made at the first event a hub holds back for the client.
+  held: HeldBytes | undefined = undefined;
   // Made by the first writer that has to wait.
   writers: WaitingWriters | undefined = undefined;
   serializer: Serializer | undefined = undefined;

@@ -7,6 +7,7 @@
  * same bytes per subscription. No closure, promise or allocation per subscription.
  */
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
+import { holdBack } from '../held-bytes.js';
 import { admitsHeld } from '../send-queue.js';
 import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
@@ -16,12 +17,6 @@ import { compareIds } from './ids.js';
 import { PendingLatest, slotOf } from './latest-values.js';
 import { cursorSignal, type ResetReason, resetSignal } from './signals.js';
 import type { Phase, Subscription } from './subscription.js';
-
-/**
- * Live events held for one subscription while its replay runs. A client that reads so slowly
- * that more pile up is closed; it reconnects with its last id and resumes from there.
- */
-export const MAX_HELD_EVENTS = 10_000;
 
 /** The last locally published message, to give filters the original data without a parse. */
 export interface LocalMessage {
@@ -173,12 +168,14 @@ export class Delivery<Events extends EventMap> {
       this.#encoded.set(entry, encoded);
       return;
     }
-    if (held.length < MAX_HELD_EVENTS) {
+    if (subscription.stream[holdBack](encoded.bytes.byteLength)) {
       held.push(entry);
       this.#encoded.set(entry, encoded);
       return;
     }
-    this.counts.overflows += 1;
+    // Dropped now, it would leave a hole behind the replay that no reset can mark in id order:
+    // the client reconnects with its last id instead, whatever `onOverflow` says.
+    this.#countOverflows(subscription);
     subscription.stream.close();
   }
 

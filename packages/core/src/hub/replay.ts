@@ -6,6 +6,7 @@
  * stream's other topics hold their live entries too, so they go out in id order with the
  * replay's; a stream runs one replay at a time.
  */
+import { heldSent } from '../held-bytes.js';
 import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
 import type { Broker, HubEntry } from './broker.js';
@@ -221,6 +222,7 @@ function afterReplay<Events extends EventMap>(
     delivery.offer(held.subscription, held.entry);
     held = nextHeld(state, undefined);
   }
+  state.stream[heldSent]();
   if (state.stream.isClosed) return;
   const live = broker.cursor(new Set(state.topicNames()));
   let teller: Subscription<Events> | undefined;

@@ -1,0 +1,99 @@
+/**
+ * The live events a hub holds for a stream while its replay runs are judged as its sends are:
+ * a client that stops reading mid-replay is cut off once what it owes passes `maxBufferedBytes`
+ * (held events included), while one reading at full speed takes any burst published in one turn
+ * whole. Real sockets: a node:http client that stops reading, a fetch reader with
+ * eventsource-parser.
+ */
+import { memoryHistory } from '@ssekit/core';
+import { localBroker } from '@ssekit/core/broker';
+import { describe, expect, it } from 'vitest';
+import { sleep, until } from '../support/wait.js';
+import { slowReplay } from './support/brokers.js';
+import { fetchReader, range, sequence, slowReader } from './support/clients.js';
+import { hubTest } from './support/fixture.js';
+import type { HubServer } from './support/server.js';
+
+const { readers, paused, serve } = hubTest();
+
+const MAX_BUFFERED = 256 * 1024;
+const EVENT_BYTES = 10 * 1024;
+
+describe.each(['close', 'drop'] as const)(
+  'a client that stops reading while its replay runs (onOverflow %s)',
+  (policy) => {
+    // Under 'drop' too: a held event dropped would leave a hole in the replay's id order.
+    it('is closed once the live events held for it pass maxBufferedBytes', {
+      timeout: 60_000,
+    }, async () => {
+      const { hub, server } = await serve(
+        { history: memoryHistory({ maxEvents: 5000 }) },
+        { stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: policy, heartbeat: false } },
+      );
+      // 20 MiB of history: more than loopback's socket buffers, so the replay stalls on the client.
+      const padding = 'h'.repeat(EVENT_BYTES);
+      const first = await hub.publish('t', { data: { seq: 0, padding } });
+      for (let seq = 1; seq < 2000; seq++) await hub.publish('t', { data: { seq, padding } });
+      const client = slowReader(server.url, first);
+      paused.push(client);
+      await client.response;
+      const stream = server.streams[0] as HubServer['streams'][0];
+      // Stalled for real once the socket's buffers are full: nothing more leaves the stream.
+      let before = -1;
+      for (
+        let looks = 0;
+        looks < 50 && (before === 0 || before !== stream.bufferedBytes);
+        looks++
+      ) {
+        before = stream.bufferedBytes;
+        await sleep(200);
+      }
+      expect(stream.bufferedBytes).toBeGreaterThan(0);
+      expect(stream.bufferedBytes).toBe(before);
+      // Live events, one a turn, held behind the stalled replay: 20 MiB at most.
+      let live = 0;
+      while (live < 2000 && !stream.isClosed) {
+        await hub.publish('t', { data: { seq: 2000 + live, padding } });
+        live += 1;
+        await sleep(0);
+      }
+      expect(stream.isClosed).toBe(true);
+      // What it owes is judged: closed after about maxBufferedBytes of held events (the socket may
+      // still have taken some on a loaded machine), not after 20 MiB.
+      expect(live * EVENT_BYTES, `${live} events held`).toBeLessThan(4 * MAX_BUFFERED);
+      expect(hub.stats().overflows).toBe(1);
+    });
+  },
+);
+
+describe('a client reading at full speed while its replay runs', () => {
+  it('gets a burst of 20,000 events published in one loop whole', {
+    timeout: 60_000,
+  }, async () => {
+    const { hub, server } = await serve(
+      { broker: slowReplay(localBroker({ history: memoryHistory({ maxEvents: 30_000 }) }), 50) },
+      { stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: 'close', heartbeat: false } },
+    );
+    const first = await hub.publish('t', { data: { seq: 0 } });
+    for (let seq = 1; seq < 200; seq++) await hub.publish('t', { data: { seq } });
+    const reader = fetchReader(server.url, first);
+    readers.push(reader);
+    await until(() => hub.stats().openStreams === 1, 'the stream');
+    // The replay starts 50 ms late and takes a millisecond an entry: the burst is held behind it.
+    const burst = 20_000;
+    const published: Promise<string>[] = [];
+    for (let seq = 200; seq < 200 + burst; seq++)
+      published.push(hub.publish('t', { data: { seq } }));
+    await Promise.all(published);
+    await until(
+      () => sequence(reader.events).length === 199 + burst,
+      () => `${199 + burst} events; got ${sequence(reader.events).length}`,
+      30_000,
+    );
+    expect(sequence(reader.events)).toEqual(range(1, 199 + burst));
+    const stream = server.streams[0] as HubServer['streams'][0];
+    expect(stream.isClosed).toBe(false);
+    expect(stream.overflows).toBe(0);
+    expect(hub.stats().overflows).toBe(0);
+  });
+});
