@@ -423,6 +423,32 @@ describe.skipIf(!available)('redisBroker on a key that holds something else', ()
   }, 30_000);
 });
 
+describe.skipIf(!available)('redisBroker on an ioredis client with a commandTimeout', () => {
+  it('blocks its reads longer than the timeout without reporting an outage, and delivers', async () => {
+    const client = new Redis(REDIS_URL, { commandTimeout: 200 });
+    const reported: unknown[] = [];
+    const broker = redisBroker({
+      client,
+      key: newKey(),
+      blockMs: 1000,
+      onError: (error) => reported.push(error),
+    });
+    onTestFinished(async () => {
+      await broker.close();
+      client.disconnect();
+    });
+    const seen = collect(broker);
+    broker.interest?.('a', true);
+    await broker.ready();
+    // Two blocked reads of a second each: each would be cut at 200 ms and reported.
+    await sleep(2_500);
+    const id = await broker.publish({ topic: 'a', data: 'after a quiet spell' });
+    await until(() => seen.entries.length === 1, 'the entry');
+    expect(seen.entries.map((entry) => entry.id)).toEqual([id]);
+    expect(reported).toEqual([]);
+  }, 15_000);
+});
+
 describe('redisBroker options', () => {
   const client = createClient({ url: REDIS_URL });
 
@@ -485,6 +511,22 @@ describe('redisBroker options', () => {
     expect(() => redisBroker(options as never)).toThrow(TypeError);
     expect(() => redisBroker(options as never)).toThrow(message);
     expect(() => redisBroker(options as never)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('refuses an ioredis client or cluster with a keyPrefix, naming the field and the fix', () => {
+    const prefixed = new Redis(REDIS_URL, { keyPrefix: 'app:', lazyConnect: true });
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], {
+      keyPrefix: 'app:',
+      lazyConnect: true,
+    });
+    for (const candidate of [prefixed, cluster]) {
+      const make = () => redisBroker({ client: candidate as never, key: 'events:{app}' });
+      expect(make).toThrow(TypeError);
+      expect(make).toThrow(/"client" has keyPrefix "app:".*\(key: "app:events"\)/);
+      expect(make).toThrow(expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION' }));
+    }
+    prefixed.disconnect();
+    cluster.disconnect();
   });
 
   it('refuses options that are not an object (ERR_SSE_INVALID_ARGUMENT)', () => {

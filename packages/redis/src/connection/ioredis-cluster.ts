@@ -12,7 +12,7 @@ import type { RedisConnection } from './connection.js';
 export interface IoredisClusterLike {
   readonly isCluster: boolean;
   readonly status: string;
-  readonly options: { redisOptions?: Record<string, unknown> };
+  readonly options: { keyPrefix?: string; redisOptions?: Record<string, unknown> };
   call(command: string, ...args: string[]): Promise<unknown>;
   nodes(role: 'master'): ReadonlyArray<{ connect(): Promise<unknown> }>;
   duplicate(
@@ -59,12 +59,10 @@ export function ioredisClusterConnection(client: IoredisClusterLike): RedisConne
 type Role = 'application' | 'broker' | 'reader';
 
 function wrap(client: IoredisClusterLike, role: Role): RedisConnection {
-  /** The broker's connection is ready once its first connections to the masters were tried. */
-  const opening = false;
   return {
     isCluster: true,
     get isReady() {
-      return client.status === 'ready' && !opening;
+      return client.status === 'ready';
     },
     command(args) {
       const [name, ...rest] = args as [string, ...string[]];
@@ -81,7 +79,12 @@ function wrap(client: IoredisClusterLike, role: Role): RedisConnection {
       wrap(
         client.duplicate([], {
           enableOfflineQueue: false,
-          redisOptions: { ...client.options.redisOptions, autoResendUnfulfilledCommands: false },
+          redisOptions: {
+            ...client.options.redisOptions,
+            autoResendUnfulfilledCommands: false,
+            // A blocked XREAD waits `blockMs` on purpose; a hung one meets its read deadline.
+            commandTimeout: undefined,
+          },
         }),
         role === 'application' ? 'broker' : 'reader',
       ),

@@ -6,6 +6,7 @@ interface ReaderOverrides {
   autoResendUnfulfilledCommands: boolean;
   enableOfflineQueue: boolean;
   maxRetriesPerRequest: null;
+  commandTimeout: undefined;
 }
 
 /**
@@ -14,6 +15,7 @@ interface ReaderOverrides {
  */
 export interface IoredisClientLike {
   readonly status: string;
+  readonly options?: { readonly keyPrefix?: string };
   call(command: string, ...args: string[]): Promise<unknown>;
   duplicate(overrides?: Partial<ReaderOverrides>): IoredisClientLike;
   connect(): Promise<unknown>;
@@ -40,7 +42,8 @@ export function isIoredisClient(client: unknown): client is IoredisClientLike {
  * sends them again after reconnecting, whenever that is: a publish could then be stored twice, and
  * a read loop would not see the drop it must check for trimmed entries. So the broker's own
  * connections (duplicates) do not resend or queue, and their pending commands reject as soon as
- * the connection closes; the broker decides what to send again.
+ * the connection closes; the broker decides what to send again. Nor do they time commands out
+ * (`commandTimeout`): an XREAD that blocks for `blockMs` would read as an outage.
  */
 export function ioredisConnection(client: IoredisClientLike): RedisConnection {
   return wrap(client, false);
@@ -82,6 +85,8 @@ function wrap(client: IoredisClientLike, rejectOnClose: boolean): RedisConnectio
           autoResendUnfulfilledCommands: false,
           enableOfflineQueue: false,
           maxRetriesPerRequest: null,
+          // A blocked XREAD waits `blockMs` on purpose; a hung one meets its read deadline.
+          commandTimeout: undefined,
         }),
         true,
       ),

@@ -29,19 +29,41 @@ export type RedisClientLike =
  * @throws {TypeError} naming `field` when the value is none of the supported clients.
  */
 export function toConnection(client: RedisClientLike, field: string): RedisConnection {
-  if (isIoredisCluster(client))
-    return ioredisClusterConnection(checkScripting(client, 'call', field));
+  if (isIoredisCluster(client)) {
+    const cluster = checkScripting(client, 'call', field);
+    const options = cluster.options as IoredisClusterLike['options'] | undefined;
+    const prefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
+    return ioredisClusterConnection(withoutKeyPrefix(cluster, prefix, field));
+  }
   if (isNodeRedisCluster(client)) {
     return nodeRedisClusterConnection(checkScripting(client, 'sendCommand', field));
   }
   if (isNodeRedisSentinel(client)) throw sentinelRefused(field);
   if (isNodeRedisClient(client)) return nodeRedisConnection(client);
-  if (isIoredisClient(client)) return ioredisConnection(client);
+  if (isIoredisClient(client)) {
+    return ioredisConnection(withoutKeyPrefix(client, client.options?.keyPrefix, field));
+  }
   if (isConnection(client)) return client;
   throw invalidOption(
     `ssekit/redis: "${field}" must be a node-redis client (createClient() or createCluster() ` +
       'from "redis"), an ioredis client (new Redis() or new Redis.Cluster()), or a ' +
       'RedisConnection; got something else.',
+  );
+}
+
+/**
+ * ioredis adds a client's `keyPrefix` to the keys of some commands and not others (not to
+ * `XINFO STREAM`), and the keys in XREAD's answer come back prefixed: the broker would deliver and
+ * replay nothing. It names its keys itself, from its `key` option.
+ */
+function withoutKeyPrefix<Client>(client: Client, prefix: unknown, field: string): Client {
+  if (prefix === undefined || prefix === '') return client;
+  const shown = JSON.stringify(prefix);
+  throw invalidOption(
+    `ssekit/redis: the ioredis client passed as "${field}" has keyPrefix ${shown}, which ioredis ` +
+      "adds to some of the broker's commands and not others: nothing would be delivered. Pass a " +
+      "client without one (client.duplicate({ keyPrefix: '' })) and put the prefix in the " +
+      `broker's "key" option instead (key: ${JSON.stringify(`${String(prefix)}events`)}).`,
   );
 }
 
