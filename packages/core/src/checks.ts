@@ -151,3 +151,18 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return value === '' ? 'an empty string' : `"${value}"`;
   return typeof value === 'number' ? String(value) : typeof value;
 }
+
+/** Half of a UTF-16 surrogate pair without the other: UTF-8 has no bytes for it. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Why `text` would not reach the client (or Redis) as itself, or `undefined` when it would: a
+ * lone surrogate is encoded as U+FFFD, so an id, event name or topic would turn into another.
+ */
+export function notWellFormed(text: string): string | undefined {
+  if (!LONE_SURROGATE.test(text)) return undefined;
+  return (
+    'holds half of a UTF-16 surrogate pair without the other, which UTF-8 cannot carry (it ' +
+    'would arrive as U+FFFD, another string). Fix the string; text.toWellFormed() replaces such halves'
+  );
+}

@@ -46,11 +46,13 @@ const anyText = fc.oneof(
   }),
 );
 const singleLine = anyText.map((text) => text.replace(/[\r\n]/g, ''));
+/** Event names and ids are refused with a lone surrogate: they would arrive as another string. */
+const wellFormedLine = singleLine.map((text) => text.toWellFormed());
 const validMessage: fc.Arbitrary<EventMessage> = fc.record(
   {
     data: fc.oneof(anyText, fc.jsonValue()),
-    event: singleLine,
-    id: singleLine.map((text) => text.replace(/\0/g, '')),
+    event: wellFormedLine,
+    id: wellFormedLine.map((text) => text.replace(/\0/g, '')),
     retry: fc.nat(),
     comment: singleLine,
   },
@@ -71,7 +73,8 @@ function expectRoundTrip(message: EventMessage, parsed: Parsed, decodesBytes: bo
     const text = typeof message.data === 'string' ? message.data : JSON.stringify(message.data);
     expect(parsed.events).toHaveLength(1);
     const [event] = parsed.events as [EventSourceMessage];
-    // Documented: CR and CRLF inside data arrive as LF; lone surrogates as U+FFFD once encoded.
+    // Documented: CR and CRLF inside data arrive as LF; lone surrogates in data and comments as
+    // U+FFFD once encoded.
     expect(event.data).toBe(wellFormed(text.replace(/\r\n|\r/g, '\n')));
     expect(event.event).toBe(message.event ? wellFormed(message.event) : undefined);
     expect(event.id).toBe(message.id === undefined ? undefined : wellFormed(message.id));
@@ -112,6 +115,23 @@ describe('round trip through a real parser (eventsource-parser)', () => {
       ),
       // Found by a CI run: an id of just U+FEFF arrives intact (it is not a byte-order mark).
       { numRuns, examples: [[{ data: [], id: '\uFEFF' }, []]] },
+    );
+  });
+
+  it('a message with a lone surrogate in event or id throws and writes nothing', () => {
+    const field = fc.constantFrom('event', 'id');
+    const broken = fc
+      .tuple(singleLine, fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF'), singleLine)
+      .map(([a, half, b]) => `${a}${half}${b}`)
+      .filter((text) => !text.isWellFormed());
+    fc.assert(
+      fc.property(field, broken, (name, value) => {
+        const stream = createSseStream({ heartbeat: false });
+        expect(() => stream.send({ data: 'x', [name]: value })).toThrow(TypeError);
+        expect(stream.bufferedBytes).toBe(0);
+        stream.close();
+      }),
+      { numRuns },
     );
   });
 

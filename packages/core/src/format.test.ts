@@ -52,6 +52,28 @@ describe('formatEvent', () => {
       );
     });
 
+    // A lone surrogate goes out as U+FFFD: the client would hold another id or event name.
+    it.each(['\uD800', 'a\uDFFFb', '\uDBFF'])(
+      'rejects the lone surrogate in %j in event and id',
+      (text) => {
+        for (const field of ['event', 'id'] as const) {
+          expect(() => formatEvent({ [field]: text, data: 'x' })).toThrow(
+            expect.objectContaining({
+              name: 'TypeError',
+              code: 'ERR_SSE_INVALID_FIELD',
+              message: expect.stringMatching(
+                new RegExp(`"${field}" holds half of a UTF-16 surrogate pair.*toWellFormed`),
+              ),
+            }),
+          );
+        }
+        expect(formatEvent({ comment: text })).toBe(`: ${text}\n\n`);
+        expect(formatEvent({ event: 'ok 🎉', id: '🎉', data: 'x' })).toBe(
+          'event: ok 🎉\nid: 🎉\ndata: x\n\n',
+        );
+      },
+    );
+
     it('rejects a retry that is not a non-negative safe integer', () => {
       for (const retry of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
         expect(() => formatEvent({ retry })).toThrow(TypeError);

@@ -3,7 +3,7 @@
  * Every field is validated here, so nothing else in ssekit can write an injectable stream.
  * https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
-import { checkKnownKeys } from './checks.js';
+import { checkKnownKeys, notWellFormed } from './checks.js';
 import { inputError } from './errors.js';
 
 /** The fields of one event block. Every field is optional; `data` is serialized unless a string. */
@@ -74,7 +74,7 @@ function commentLine(text: string): string {
  * @throws {TypeError} naming the field and the fix.
  */
 export function eventName(name: unknown): string {
-  return singleLine('event', name);
+  return wellFormed('event', singleLine('event', name));
 }
 
 /**
@@ -132,8 +132,15 @@ function singleLine(field: 'event' | 'comment' | 'id', value: unknown): string {
   return value;
 }
 
+/** An event name or id is matched by the client: it must arrive as sent, not with U+FFFD. */
+function wellFormed(field: 'event' | 'id', value: string): string {
+  const why = notWellFormed(value);
+  if (why !== undefined) throw inputError('ERR_SSE_INVALID_FIELD', `ssekit: "${field}" ${why}.`);
+  return value;
+}
+
 function eventId(value: unknown): string {
-  const id = singleLine('id', value);
+  const id = wellFormed('id', singleLine('id', value));
   if (id.includes('\0')) {
     throw inputError(
       'ERR_SSE_INVALID_FIELD',

@@ -1,5 +1,5 @@
 /** Input checks of the hub: bad input throws a TypeError naming the field and the fix. */
-import { checkKnownKeys, fieldName, optionalFunction } from '../checks.js';
+import { checkKnownKeys, fieldName, notWellFormed, optionalFunction } from '../checks.js';
 import { inputError, SsekitError } from '../errors.js';
 import type { EventMap } from '../sse-stream.js';
 import type { HubFilter, HubOptions } from './hub-types.js';
@@ -65,6 +65,13 @@ export function checkTopic(topic: unknown): asserts topic is string {
     throw inputError(
       'ERR_SSE_INVALID_ARGUMENT',
       `ssekit: a topic must be a non-empty string, got ${topic === '' ? 'an empty string' : typeof topic}. Name the topic, e.g. 'prices'.`,
+    );
+  }
+  const why = notWellFormed(topic);
+  if (why !== undefined) {
+    throw inputError(
+      'ERR_SSE_INVALID_ARGUMENT',
+      `ssekit: the topic ${JSON.stringify(topic)} ${why}.`,
     );
   }
 }

@@ -27,6 +27,24 @@ describe('hub.publish input checks', () => {
     expect(() => hub.publish(42 as unknown as string, { data: 1 })).toThrow(TypeError);
   });
 
+  // A Redis broker stores text as UTF-8: 'user:\uD800' would come back as another topic.
+  it('needs a topic, and a latest-value key, of well-formed text', () => {
+    const surrogate = expect.objectContaining({
+      name: 'TypeError',
+      message: expect.stringMatching(/"user:\\ud800" holds half of a UTF-16 surrogate pair/),
+    });
+    expect(() => hub.publish('user:\uD800', { data: 1 })).toThrow(surrogate);
+    expect(() => hub.subscribe(quiet(), ['ok', 'user:\uD800'])).toThrow(surrogate);
+    const latest = createHub({ latestValue: (topic) => topic === 'prices' });
+    expect(() => latest.publish('prices', { data: 1 }, { key: 'A\uDC00' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SSE_INVALID_OPTION',
+        message: expect.stringMatching(/"key" holds half/),
+      }),
+    );
+    expect(() => hub.publish('user:🎉', { data: 1 })).not.toThrow();
+  });
+
   it('takes only event and data, and needs data', () => {
     expect(() => hub.publish('t', { data: 1, id: '5' } as never)).toThrow(/assigns ids/);
     expect(() => hub.publish('t', { event: 'x' } as never)).toThrow(/needs "data"/);

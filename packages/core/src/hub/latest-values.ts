@@ -4,7 +4,7 @@
  * for a client that reads slower than events come: one event per topic and key, the newest,
  * in the order of their last updates. Delivery (`delivery.ts`) decides when to hold and flush.
  */
-import { checkKnownKeys, optionalFunction } from '../checks.js';
+import { checkKnownKeys, notWellFormed, optionalFunction } from '../checks.js';
 import type { EncodedEvent } from '../encoded-event.js';
 import { inputError } from '../errors.js';
 import type { Broker } from './broker.js';
@@ -34,7 +34,11 @@ export function publishKey(
       `ssekit: hub.publish "key" is for latest-value topics, and "${topic}" is not one. Declare it with createHub({ latestValue: (topic) => ... }), or publish without a key.`,
     );
   }
-  if (typeof key === 'string' && key !== '') return key;
+  if (typeof key === 'string' && key !== '') {
+    const why = notWellFormed(key);
+    if (why === undefined) return key;
+    throw inputError('ERR_SSE_INVALID_OPTION', `ssekit: hub.publish "key" ${why}.`);
+  }
   throw inputError(
     'ERR_SSE_INVALID_OPTION',
     `ssekit: "${topic}" is a latest-value topic, so hub.publish needs a "key": a non-empty string naming what the event is the latest value of (got ${key === '' ? 'an empty string' : key === null ? 'null' : typeof key}), e.g. hub.publish('${topic}', message, { key: 'AAPL' }).`,
