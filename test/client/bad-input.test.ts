@@ -39,6 +39,9 @@ describe('what the app passes', () => {
     ['onError', 'log'],
     ['resume', 'local'],
     ['connection', 'tabs'],
+    ['lastEventId', 42],
+    ['lastEventId', 'a\nb'],
+    ['headers', { 'x-token': 'a\r\nb' }],
   ])('an invalid %s is a TypeError naming it, with code ERR_SSE_INVALID_OPTION', (key, value) => {
     const options = { [key]: value } as Parameters<typeof createClient>[1];
     let thrown: unknown;
@@ -51,6 +54,46 @@ describe('what the app passes', () => {
     expect(thrown).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION' });
     expect((thrown as Error).message).toContain(`"${key}"`);
   });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty'])(
+    'a key of Object.prototype (%s) is refused as an unknown option',
+    (key) => {
+      const options = { [key]: 1 } as Parameters<typeof createClient>[1];
+      expect(() => createClient('http://127.0.0.1:9/', options)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SSE_UNKNOWN_OPTION',
+          message: expect.stringContaining(`createClient "${key}" is not an option`),
+        }),
+      );
+    },
+  );
+
+  it.each([
+    ['a line break in a header value', { headers: { 'x-token': 'abc\r\ndef' } }, 'headers'],
+    ['a line break in lastEventId', { lastEventId: 'a\nb' }, 'lastEventId'],
+  ])(
+    '%s is a TypeError at creation, not a connect that fails for ever',
+    async (_, options, key) => {
+      const server = await plainServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
+      });
+      let thrown: unknown;
+      try {
+        createClient(server.url, { ...options, retryDelay: 1 }).close();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toMatch(
+        new RegExp(
+          `createClient "${key}" is refused by fetch, got TypeError: .*invalid header value`,
+          's',
+        ),
+      );
+      await sleep(100);
+      expect(server.requests).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['a method fetch refuses', { method: 'GE T' }],
@@ -66,6 +109,8 @@ describe('what the app passes', () => {
     expect(thrown).toBeInstanceOf(TypeError);
     expect(thrown).toMatchObject({ code: 'ERR_SSE_INVALID_OPTION' });
     expect((thrown as Error).message).toMatch(/createClient "request" is refused by fetch, got/);
+    // One period at the end, though fetch's own message ends with one.
+    expect((thrown as Error).message).toMatch(/[^.]\.$/);
   });
 
   it('with its own fetch, the app decides what a request may be (a GET with a body here)', async () => {

@@ -6,19 +6,17 @@
 import { createParser } from 'eventsource-parser';
 import { SseClientError } from './errors.js';
 import type { Host } from './host.js';
+import { headerValue } from './options.js';
 
 /** How one connection ended; the reconnect loop decides what comes next. */
 export type Outcome =
-  /**
-   * The server ended the stream (`cleanly`), or the network failed, the watchdog fired, or the
-   * server answered 408, 429 or 5xx: may reconnect.
-   */
-  | { kind: 'lost'; cleanly: boolean }
+  /** The server ended the stream: may reconnect. */
+  | { kind: 'ended' }
+  /** The network failed, the watchdog fired, or the server answered 408, 429 or 5xx: may reconnect. */
+  | { kind: 'lost' }
   | { kind: 'unauthorized'; response: Response }
   /** Reconnecting cannot help: close, with the error if there is one. */
-  | { kind: 'stop'; error?: SseClientError }
-  /** Aborted from outside (`close()`, a pause). */
-  | { kind: 'aborted' };
+  | { kind: 'stop'; error?: SseClientError };
 
 export interface AttemptEvents {
   onOpen(): void;
@@ -41,11 +39,7 @@ async function requestHeaders(host: Host, signal: AbortSignal): Promise<Headers>
   );
   request.set('Accept', 'text/event-stream');
   const position = host.position();
-  // A header value is bytes: the id goes as UTF-8, one character a byte, as EventSource sends it
-  // and servers decode it (fetch refuses a character above U+00FF outright, which would fail every
-  // reconnect). Not a spread of the bytes into String.fromCharCode: an id of some hundred KB
-  // passes the engines' limit on arguments.
-  if (position) request.set('Last-Event-ID', unescape(encodeURIComponent(position)));
+  if (position) request.set('Last-Event-ID', headerValue(position));
   return request;
 }
 
@@ -54,7 +48,7 @@ function classify(response: Response): Outcome | undefined {
   const { status } = response;
   if (status === 401 || status === 403) return { kind: 'unauthorized', response };
   if (status === 204) return { kind: 'stop' };
-  if (status === 408 || status === 429 || status >= 500) return { kind: 'lost', cleanly: false };
+  if (status === 408 || status === 429 || status >= 500) return { kind: 'lost' };
   const type = response.headers.get('content-type') ?? '';
   if (status >= 200 && status < 300) {
     if (/^text\/event-stream\s*(;|$)/i.test(type)) return undefined;
@@ -73,7 +67,10 @@ function classify(response: Response): Outcome | undefined {
   return { kind: 'stop', error };
 }
 
-/** Connects once and reads until the stream ends; `signal` aborts it from outside. */
+/**
+ * Connects once and reads until the stream ends; `signal` aborts it from outside (`close()`, a
+ * pause), and then the outcome does not matter: the caller stops on the signal, not on it.
+ */
 export async function attempt(
   host: Host,
   signal: AbortSignal,
@@ -86,60 +83,48 @@ export async function attempt(
   // Offline, the connection is as good as gone (and may linger half-open): let it go now; the
   // backoff's wait ends on the `online` event.
   globalThis.addEventListener?.('offline', abort);
-  let silent = false;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   // Armed before the request too: a server that accepts the socket and never answers is as dead.
   const arm = () => {
     clearTimeout(watchdog);
-    if (options.silenceLimit > 0) {
-      watchdog = setTimeout(() => {
-        silent = true;
-        abort();
-      }, options.silenceLimit);
-    }
+    if (options.silenceLimit > 0) watchdog = setTimeout(abort, options.silenceLimit);
   };
   let tooLarge = false;
   const parser = createParser({
+    // The loop's callbacks are named as the parser's: its onRetry is passed as is.
+    ...events,
     maxBufferSize: options.maxEventSize,
     // An `id:` moves the position even in a block without data (which is no event).
     onId: host.moveTo,
-    onEvent: ({ event, data, id }) => {
+    onEvent: (event) => {
       events.onEvent();
-      host.receive({ event, data, id });
+      host.receive(event);
     },
     onComment: events.onEvent,
-    onRetry: events.onRetry,
     onError: (error) => {
       if (error.type === 'max-buffer-size-exceeded') tooLarge = true;
     },
   });
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
     arm();
     const response = await (options.fetch ?? fetch)(options.url, {
-      method: options.method,
+      ...options.init,
       headers: await requestHeaders(host, connection.signal),
-      body: options.body,
-      credentials: options.credentials,
-      cache: 'no-store',
       signal: connection.signal,
     });
     const outcome = classify(response);
-    if (outcome !== undefined || response.body === null) {
-      await response.body?.cancel().catch(() => {});
-      return outcome ?? { kind: 'lost', cleanly: true };
-    }
+    reader = response.body?.getReader();
+    if (outcome !== undefined || reader === undefined) return outcome ?? { kind: 'ended' };
     events.onOpen();
-    const reader = response.body.getReader();
     const decoder = new TextDecoder();
     for (;;) {
       const { done, value } = await reader.read();
-      if (signal.aborted) return { kind: 'aborted' };
-      if (done) return { kind: 'lost', cleanly: true };
+      if (done || signal.aborted) return { kind: 'ended' };
       arm();
       host.alive?.();
       parser.feed(decoder.decode(value, { stream: true }));
       if (tooLarge) {
-        await reader.cancel().catch(() => {});
         const error = new SseClientError(
           'ERR_SSE_EVENT_TOO_LARGE',
           `an event or line passed maxEventSize (${options.maxEventSize} characters): closed. Raise maxEventSize for larger events.`,
@@ -148,12 +133,14 @@ export async function attempt(
       }
     }
   } catch {
-    if (signal.aborted && !silent) return { kind: 'aborted' };
-    return { kind: 'lost', cleanly: false };
+    // The network failed, or the watchdog or the `offline` event let the connection go.
+    return { kind: 'lost' };
   } finally {
     clearTimeout(watchdog);
     signal.removeEventListener('abort', abort);
     globalThis.removeEventListener?.('offline', abort);
     connection.abort();
+    // What is left of the body goes unread: let it go (an app's fetch may not follow the signal).
+    await reader?.cancel().catch(() => {});
   }
 }

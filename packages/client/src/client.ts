@@ -112,7 +112,7 @@ export class SseClient<Events extends EventMap = EventMap> {
 
   /** Closes the connection for good; handlers get nothing more, iterations end. Idempotent. */
   close(): void {
-    this.#end({});
+    this.#end();
   }
 
   /**
@@ -147,13 +147,16 @@ export class SseClient<Events extends EventMap = EventMap> {
     };
   }
 
+  /** A connection mode runs the reconnect loop its own way; without one, the loop runs as is. */
   #run(host: Host): Promise<Ending | undefined> {
-    const { connection } = this.#options;
-    const stop = this.#stop.signal;
-    return connection ? connection(host, stop, connectUntilDone) : connectUntilDone(host, stop);
+    return (this.#options.connection ?? connectUntilDone)(
+      host,
+      this.#stop.signal,
+      connectUntilDone,
+    );
   }
 
-  #end(ending: Ending | undefined): void {
+  #end(ending?: Ending): void {
     if (this.#state === 'closed') return;
     this.#error = ending?.error;
     this.#stop.abort();
@@ -186,8 +189,9 @@ export class SseClient<Events extends EventMap = EventMap> {
     if (handlers === undefined && this.#inboxes.size === 0) return;
     let payload: unknown;
     try {
-      const decode = this.#options.decode;
-      payload = decode === undefined ? JSON.parse(data) : decode(data, event);
+      // JSON.parse ignores the second argument (the name): a reviver only when a function.
+      const decode = this.#options.decode ?? (JSON.parse as (data: string) => unknown);
+      payload = decode(data, event);
     } catch (cause) {
       const message = `"${event}" event ${id ?? ''} not decoded (${cause}): skipped; pass decode for data not JSON.`;
       this.#report(new SseClientError('ERR_SSE_DECODE', message, { cause }));
@@ -196,11 +200,11 @@ export class SseClient<Events extends EventMap = EventMap> {
     // As EventTarget does: a handler added while this event is handled gets the next one; one
     // removed (or the client closed) by an earlier handler gets nothing more.
     for (const handler of [...(handlers ?? [])]) {
-      if (!this.#stop.signal.aborted && handlers?.has(handler)) {
+      if (this.state !== 'closed' && handlers?.has(handler)) {
         this.#call(() => handler(payload, { event, id }));
       }
     }
-    if (this.#stop.signal.aborted) return;
+    if (this.state === 'closed') return;
     for (const inbox of this.#inboxes) {
       inbox.queue.push({ event, data: payload, id });
       wake(inbox);

@@ -33,7 +33,8 @@ export class SseClientError extends Error {
     message: string,
     options: { status?: number; cause?: unknown } = {},
   ) {
-    super(`ssekit/client: ${message}`, { cause: options.cause });
+    // Error takes `cause` from the options (and leaves `status`).
+    super(`ssekit/client: ${message}`, options);
     this.code = code;
     this.status = options.status;
   }

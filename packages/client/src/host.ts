@@ -11,9 +11,9 @@ export type ClientState = 'connecting' | 'open' | 'retrying' | 'paused' | 'close
 
 /** One event as it came off the wire: its data still text. */
 export interface WireEvent {
-  event: string | undefined;
+  event?: string;
   data: string;
-  id: string | undefined;
+  id?: string;
 }
 
 export interface Host {

@@ -63,7 +63,8 @@ export interface ClientOptions {
 /** What the client reads from {@link ClientOptions}, defaults applied. */
 export interface ResolvedOptions extends ClientOptions {
   url: string;
-  method: string;
+  /** What every request is made with, besides its headers and signal. */
+  init: RequestInit;
   retryDelay: number;
   maxRetryDelay: number;
   /** Milliseconds of silence after which the connection is taken for dead; 0: never. */
@@ -72,17 +73,17 @@ export interface ResolvedOptions extends ClientOptions {
 }
 
 /**
- * What each option must be: `fn` a function, a number its default (a positive whole number),
- * `any` whatever fetch takes. One table, so that a key is known exactly when it is checked.
+ * What each option must be: the `typeof` of its value, a number its default (a positive whole
+ * number), `any` whatever fetch takes. One table, so that a key is known exactly when it is checked.
  */
-const KINDS: Record<keyof ClientOptions, 'fn' | 'any' | number> = {
+const KINDS: Record<keyof ClientOptions, 'function' | 'string' | 'any' | number> = {
   method: 'any',
   body: 'any',
   headers: 'any',
   credentials: 'any',
-  fetch: 'fn',
-  decode: 'fn',
-  lastEventId: 'any',
+  fetch: 'function',
+  decode: 'function',
+  lastEventId: 'string',
   resume: 'any',
   retryDelay: 1000,
   maxRetryDelay: 30_000,
@@ -90,12 +91,12 @@ const KINDS: Record<keyof ClientOptions, 'fn' | 'any' | number> = {
   heartbeat: 15_000,
   missedHeartbeats: 2,
   maxEventSize: 1_048_576,
-  connection: 'fn',
+  connection: 'function',
   signal: 'any',
-  onUnauthorized: 'fn',
-  onReset: 'fn',
-  onDenied: 'fn',
-  onError: 'fn',
+  onUnauthorized: 'function',
+  onReset: 'function',
+  onDenied: 'function',
+  onError: 'function',
 };
 
 /** setTimeout's limit (24.8 days): a longer delay fires at once. */
@@ -110,9 +111,18 @@ export function invalid(
   where = 'createClient',
 ) {
   const shown = typeof value === 'string' ? JSON.stringify(value) : value;
-  const error = new TypeError(`ssekit/client: ${where} "${field}" ${fix}, got ${shown}.`);
-  return Object.assign(error, { code });
+  // One period at the end, also after a shown error whose message has its own.
+  const message = `ssekit/client: ${where} "${field}" ${fix}, got ${shown}`.replace(/\.?$/, '.');
+  return Object.assign(new TypeError(message), { code });
 }
+
+/**
+ * An id as the `Last-Event-ID` header carries it. A header value is bytes: the id goes as UTF-8,
+ * one character a byte, as EventSource sends it and servers decode it (fetch refuses a character
+ * above U+00FF outright, which would fail every reconnect). Not a spread of the bytes into
+ * String.fromCharCode: an id of some hundred KB passes the engines' limit on arguments.
+ */
+export const headerValue = (id: string) => unescape(encodeURIComponent(id));
 
 /** The absolute http(s) URL of `url`, relative to the page when there is one. */
 function resolveUrl(url: unknown): string {
@@ -137,8 +147,8 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
   const known = Object.keys(KINDS);
   const numbers = { ...KINDS } as Record<string, number>;
   for (const [key, value] of Object.entries(options)) {
-    const kind = KINDS[key as keyof ClientOptions];
-    if (kind === undefined) {
+    // The table's own keys: `constructor` or `toString` is no option either.
+    if (!known.includes(key)) {
       throw invalid(
         key,
         'a key',
@@ -146,36 +156,43 @@ export function resolveOptions(url: unknown, options: ClientOptions = {}): Resol
         'ERR_SSE_UNKNOWN_OPTION',
       );
     }
+    const kind = KINDS[key as keyof ClientOptions];
     if (value === undefined || kind === 'any' || (key === 'heartbeat' && value === false)) continue;
-    if (kind === 'fn' ? typeof value !== 'function' : !(Number.isSafeInteger(value) && value > 0)) {
-      throw invalid(
-        key,
-        value,
-        kind === 'fn' ? 'must be a function' : 'must be a positive whole number',
-      );
+    const typed = typeof kind === 'string';
+    if (typed ? typeof value !== kind : !(Number.isSafeInteger(value) && value > 0)) {
+      throw invalid(key, value, typed ? `must be a ${kind}` : 'must be a positive whole number');
     }
     numbers[key] = value;
   }
-  const { resume } = options;
+  const { resume, lastEventId, headers } = options;
   if (resume !== undefined && resume !== 'session') {
     throw invalid('resume', resume, "must be 'session' (or omitted)");
   }
   const href = resolveUrl(url);
-  const method = (options.method ?? 'GET').toUpperCase();
-  // What fetch would refuse at every connect (a bad method or credentials mode, a body with GET),
-  // refused here once, not retried in silence; an app's own fetch decides for itself. Not with
-  // the app's signal: a Request follows it with a listener of its own, which would stay.
+  const init: RequestInit = {
+    method: (options.method ?? 'GET').toUpperCase(),
+    body: options.body,
+    credentials: options.credentials,
+    cache: 'no-store',
+  };
+  // What fetch would refuse at every connect (a line break in a header or in lastEventId, a bad
+  // method or credentials mode, a body with GET), refused here once, not retried in silence.
+  // Headers from a function are for fetch to check at each connect; with its own fetch, the app
+  // decides what a request may be (the headers are built here all the same).
+  let field = 'headers';
   try {
-    if (!options.fetch) {
-      new Request(href, { ...options, method, headers: undefined, signal: undefined });
-    }
+    const request = new Headers(typeof headers === 'function' ? undefined : headers);
+    field = 'lastEventId';
+    request.set('Last-Event-ID', headerValue(lastEventId ?? ''));
+    field = 'request';
+    if (!options.fetch) new Request(href, init);
   } catch (cause) {
-    throw invalid('request', cause, 'is refused by fetch');
+    throw invalid(field, cause, 'is refused by fetch');
   }
   return {
     ...options,
     url: href,
-    method,
+    init,
     retryDelay: numbers.retryDelay as number,
     // Capped: a longer timer would fire at once and turn the backoff or the watchdog into a
     // reconnect loop.

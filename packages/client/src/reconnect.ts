@@ -37,7 +37,7 @@ export async function connectUntilDone(
     // over; one that opened and ended with neither (a server that answers and closes at once)
     // counts as a failure, or it would be asked again at the base delay for ever.
     if (delivered) failures = 0;
-    if (outcome.kind === 'aborted' || signal.aborted) return undefined;
+    if (signal.aborted) return undefined;
     if (outcome.kind === 'stop') return outcome;
     if (outcome.kind === 'unauthorized') {
       // A throwing onUnauthorized is a no.
@@ -58,7 +58,7 @@ export async function connectUntilDone(
     if (!resendable) {
       const message =
         'connection lost: closed, not resending a body to a stream without ids. Set retryWithBody if that is safe.';
-      return outcome.cleanly
+      return outcome.kind === 'ended'
         ? {}
         : { error: new SseClientError('ERR_SSE_CONNECTION_LOST', message) };
     }

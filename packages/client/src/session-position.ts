@@ -6,12 +6,11 @@
 
 const keyOf = (url: string) => `ssekit:last-event-id:${url}`;
 
-export function loadPosition(url: string): string | undefined {
+/** The id kept for `url`; null or undefined when there is none (or no sessionStorage). */
+export function loadPosition(url: string): string | null | undefined {
   try {
-    return globalThis.sessionStorage?.getItem(keyOf(url)) ?? undefined;
-  } catch {
-    return undefined;
-  }
+    return globalThis.sessionStorage?.getItem(keyOf(url));
+  } catch {}
 }
 
 export function savePosition(url: string, id: string): void {
