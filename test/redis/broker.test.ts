@@ -535,6 +535,23 @@ describe('redisBroker options', () => {
     );
   });
 
+  // Redis hashes a whole key whose first braces are empty: a partition's stream and its records
+  // would sit in different slots, and every publish fail with CROSSSLOT.
+  it('refuses a Redis Cluster client with a key whose first braces are empty, at any partition count', () => {
+    const ioredisCluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
+    const nodeRedisCluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] });
+    for (const cluster of [ioredisCluster, nodeRedisCluster]) {
+      for (const partitions of [1, 4]) {
+        const make = () =>
+          redisBroker({ client: cluster as never, key: 'app:{}:{chat}', partitions });
+        expect(make).toThrow(TypeError);
+        expect(make).toThrow(expect.objectContaining({ code: 'ERR_SSE_INVALID_OPTION' }));
+        expect(make).toThrow(partitions === 1 ? /must have a hash tag/ : /empty braces.*CROSSSLOT/);
+      }
+    }
+    ioredisCluster.disconnect();
+  });
+
   it('refuses a Redis Cluster client of either library with the default key, which has no hash tag', () => {
     const ioredisCluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
     const nodeRedisCluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] });

@@ -9,6 +9,7 @@ import type { RedisConnection } from './connection/connection.js';
 import { type RedisClientLike, toConnection } from './connection/to-connection.js';
 import { invalidOption } from './invalid-option.js';
 import { MAX_PARTITIONS } from './partition-ids.js';
+import { hashTag, partitionLayout } from './partitions.js';
 
 /** Options of `redisBroker`. Only `client` is required. */
 export interface RedisBrokerOptions {
@@ -113,7 +114,7 @@ export function checkBrokerOptions(options: RedisBrokerOptions): CheckedOptions 
       `ssekit/redis: "partitions" must be at most ${MAX_PARTITIONS}, got ${partitions}.`,
     );
   }
-  if (client.isCluster === true && partitions === 1) checkClusterKey(key);
+  if (client.isCluster === true) checkClusterKey(key, partitions);
   const maxAgeMs = positiveInteger('maxAgeMs', options.maxAgeMs, owner);
   // Past Redis's clock, the trim's oldest id would be negative: every publish would fail after
   // storing its entries. History kept for good is maxEvents alone.
@@ -158,23 +159,25 @@ function checkKey(key: unknown): string {
 
 /**
  * On a cluster, one partition's stream and its publish records (`<key>:publish:...`) must share a
- * hash slot for the append script to touch them together: `key` needs a hash tag. With more
- * partitions each partition key gets a tag of its own (see `partitions.ts`).
+ * hash slot for the append script to touch them together: each partition key needs a hash tag.
+ * With one partition that is `key`'s own; with more each partition key gets a tag of its own
+ * (see `partitions.ts`), unless `key` opens with empty braces, which make Redis hash whole keys.
  */
-function checkClusterKey(key: string): void {
-  if (hasHashTag(key)) return;
-  throw invalidOption(
-    `ssekit/redis: "key" must have a hash tag on a Redis Cluster, like 'ssekit:{events}' ` +
-      `(got "${key}"): the stream and the records the append script keeps beside it must ` +
-      "share one slot. Put the key's name in braces, or set partitions above 1.",
-  );
-}
-
-/** Redis Cluster's rule: the text between the first `{` and the next `}`, when not empty, is hashed. */
-function hasHashTag(key: string): boolean {
-  const open = key.indexOf('{');
-  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
-  return close > open + 1;
+function checkClusterKey(key: string, partitions: number): void {
+  if (partitions === 1 && hashTag(key) === undefined) {
+    throw invalidOption(
+      `ssekit/redis: "key" must have a hash tag on a Redis Cluster, like 'ssekit:{events}' ` +
+        `(got "${key}"): the stream and the records the append script keeps beside it must ` +
+        "share one slot. Put the key's name in braces, or set partitions above 1.",
+    );
+  }
+  if (hashTag(partitionLayout(key, partitions).keys[0] as string) === undefined) {
+    throw invalidOption(
+      `ssekit/redis: "key" "${key}" has empty braces ("{}") where Redis Cluster looks for its ` +
+        'hash tag, so Redis hashes whole keys: a partition and the records beside it would land ' +
+        "in different slots (CROSSSLOT). Remove the empty braces, or tag the key like 'ssekit:{events}'.",
+    );
+  }
 }
 
 function describe(value: unknown): string {

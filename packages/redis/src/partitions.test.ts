@@ -28,6 +28,15 @@ describe('partitionLayout', () => {
     const used = new Set(Array.from({ length: 400 }, (_, n) => layout.partitionOf(`user:${n}`)));
     expect(used.size).toBe(16);
   });
+
+  // Redis Cluster's rule, as the README states it: the first `{`, the next `}`, not empty.
+  it('finds a tag as Redis Cluster does: after the first brace, and none when that is empty', () => {
+    const layout = partitionLayout('k', 16);
+    expect(layout.partitionOf('a{{b}')).toBe(layout.partitionOf('{b'));
+    expect(layout.partitionOf('x{}{a}')).not.toBe(layout.partitionOf('a'));
+    expect(partitionLayout('k:{}:{chat}', 2).keys).toEqual(['k:{}:{chat}:{0}', 'k:{}:{chat}:{1}']);
+    expect(partitionLayout('k:{{chat}', 2).keys).toEqual(['k:{{chat:0}', 'k:{{chat:1}']);
+  });
 });
 
 describe('partitioned ids', () => {
