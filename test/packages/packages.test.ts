@@ -256,6 +256,33 @@ describe.each(['client.mjs', 'client.cjs'])('the built @ssekit/client from %s', 
   });
 });
 
+// An ES module app whose dependency requires the CommonJS build holds two copies of the class.
+describe('SsekitError from the built @ssekit/core', () => {
+  it('is an instance for instanceof whichever build made it, ES module or CommonJS', async () => {
+    const program = `import { createRequire } from 'node:module';
+      import { SsekitError } from '@ssekit/core';
+      const required = createRequire(process.cwd() + '/').call(null, '@ssekit/core');
+      const fromCommonJs = new required.SsekitError('ERR_SSE_HUB_CLOSED', 'closed');
+      console.log(JSON.stringify({
+        twoCopies: required.SsekitError !== SsekitError,
+        crossed: fromCommonJs instanceof SsekitError,
+        back: new SsekitError('ERR_SSE_HUB_CLOSED', 'closed') instanceof required.SsekitError,
+        plainError: new Error('x') instanceof SsekitError,
+        typeError: new TypeError('x') instanceof required.SsekitError,
+        isError: fromCommonJs instanceof Error,
+      }));`;
+    const stdout = await runNode(apps.get(false) as string, ['--input-type=module', '-e', program]);
+    expect(JSON.parse(stdout)).toEqual({
+      twoCopies: true,
+      crossed: true,
+      back: true,
+      plainError: false,
+      typeError: false,
+      isError: true,
+    });
+  });
+});
+
 /** How each module system loads the Redis backend and a client for it. */
 const REDIS_IMPORTS = {
   commonjs:

@@ -49,9 +49,14 @@ export type SsekitErrorCode = SsekitInputErrorCode | SsekitRuntimeErrorCode;
 /** A bad-input error: a `TypeError` with its code. */
 export type SsekitInputError = TypeError & { readonly code: SsekitInputErrorCode };
 
+/** @internal What every copy of the class answers `true` to, on its prototype. */
+const SSEKIT_ERROR = Symbol.for('ssekit.error');
+
 /**
  * An error ssekit throws or rejects with at run time (bad input is a `TypeError` with a `code`
  * instead). Branch on `code`; the message says what happened, what was not done and what to do.
+ * `instanceof SsekitError` holds for an error of any copy of `@ssekit/core`: an app that imports
+ * the ES module while a package it uses requires the CommonJS build has two copies of the class.
  */
 export class SsekitError extends Error {
   /** Stable across releases; see docs/errors.md. */
@@ -61,6 +66,19 @@ export class SsekitError extends Error {
     super(message, options);
     this.name = 'SsekitError';
     this.code = code;
+  }
+
+  /** @internal */
+  get [SSEKIT_ERROR](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { [SSEKIT_ERROR]?: unknown })[SSEKIT_ERROR] === true
+    );
   }
 }
 
