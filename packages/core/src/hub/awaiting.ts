@@ -2,42 +2,41 @@
  * Streams whose `subscribe` calls wait on an async `authorize`. They are not subscribed yet, but
  * they are connections: they count toward `maxConnections` (a crowd decided together is not let
  * in past it), `hub.close` closes them, and one refused call does not close a stream while
- * another call of it is still being decided.
+ * another call of it is still being decided. The count of a stream's undecided calls is its
+ * state's (`StreamState.undecided`), which its replay reads too.
  */
 
-/** The part of a stream this needs: a stream that closes while waiting is forgotten then. */
-interface Closable {
-  readonly closed: Promise<void>;
+/** The part of a stream's state this needs: a stream that closes while waiting is forgotten. */
+interface Awaiting {
+  readonly stream: { readonly closed: Promise<void> };
+  undecided: number;
 }
 
-export class AwaitingStreams<Stream extends Closable> {
-  /** Undecided calls per stream. */
-  readonly #calls = new Map<Stream, number>();
+export class AwaitingStreams<State extends Awaiting> {
+  /** The states with an undecided call. */
+  readonly #states = new Set<State>();
 
   get size(): number {
-    return this.#calls.size;
+    return this.#states.size;
   }
 
-  has(stream: Stream): boolean {
-    return this.#calls.has(stream);
+  streams(): Array<State['stream']> {
+    return [...this.#states].map((state) => state.stream);
   }
 
-  streams(): Stream[] {
-    return [...this.#calls.keys()];
-  }
-
-  /** One more call of `stream` waits; returns what ends that wait (idempotent). */
-  add(stream: Stream): () => void {
-    const calls = this.#calls.get(stream);
-    this.#calls.set(stream, (calls ?? 0) + 1);
-    if (calls === undefined) stream.closed.then(() => this.#calls.delete(stream));
+  /** One more call of the stream waits; returns what ends that wait (idempotent). */
+  add(state: State): () => void {
+    state.undecided += 1;
+    if (!this.#states.has(state)) {
+      this.#states.add(state);
+      state.stream.closed.then(() => this.#states.delete(state));
+    }
     let waiting = true;
     return () => {
       if (!waiting) return;
       waiting = false;
-      const left = (this.#calls.get(stream) ?? 1) - 1;
-      if (left > 0) this.#calls.set(stream, left);
-      else this.#calls.delete(stream);
+      state.undecided -= 1;
+      if (state.undecided === 0) this.#states.delete(state);
     };
   }
 }

@@ -41,6 +41,7 @@ import { parseOrText } from './parse-or-text.js';
 import { SubscriberRegistry } from './registry.js';
 import { holdDuringReplay, replayAtEndOfTurn, replayUnderWay } from './replay.js';
 import { type CURSOR_EVENT, deniedSignal, type RESET_EVENT } from './signals.js';
+import type { StreamState } from './stream-state.js';
 import type { DeliveryOptions } from './subscription.js';
 
 const DEFAULT_BUSY_RETRY = 10_000;
@@ -56,7 +57,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   readonly #isLatest: (topic: string) => boolean;
   readonly #registry: SubscriberRegistry<Events>;
   /** Streams waiting on `authorize`: connections too, not subscribed yet. */
-  readonly #awaiting = new AwaitingStreams<SseStream<Events>>();
+  readonly #awaiting = new AwaitingStreams<StreamState<Events>>();
   readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
   readonly #gate = new DeliveryGate();
@@ -142,7 +143,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     if (stream.isClosed) return noop;
     const state = this.#registry.claim(stream);
     this.#registry.checkSameFilter(stream, topicList, filter);
-    if (this.#closing !== undefined || this.#isFull(stream)) {
+    if (this.#closing !== undefined || this.#isFull(state)) {
       this.#rejected += 1;
       return this.#turnAway(stream);
     }
@@ -151,17 +152,8 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     return whenAuthorized(this.#authorize, topicList, options.context as Context, {
       onError: this.#onError,
       stillWanted: () => !stream.isClosed,
-      waiting: () => {
-        const settled = this.#awaiting.add(stream);
-        state.undecided += 1;
-        let undecided = true;
-        return () => {
-          if (undecided) state.undecided -= 1;
-          undecided = false;
-          settled();
-        };
-      },
-      admit: (allowed) => this.#admit(stream, topicList, allowed, delivery),
+      waiting: () => this.#awaiting.add(state),
+      admit: (allowed) => this.#admit(state, topicList, allowed, delivery),
     });
   }
 
@@ -170,11 +162,12 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
    * call gave it), a stream left bare closes.
    */
   #admit(
-    stream: SseStream<Events>,
+    state: StreamState<Events>,
     topics: readonly string[],
     allowed: boolean[],
     delivery: DeliveryOptions<Events>,
   ): () => void {
+    const stream = state.stream;
     // The hub closed while the application decided: its shutdown closed the stream.
     if (this.#closing !== undefined) return noop;
     const granted = topics.filter((_, i) => allowed[i]);
@@ -186,7 +179,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     }
     if (granted.length > 0) return this.#start(stream, granted, delivery);
     // At the end of the turn: a later subscribe call of this handler may still give it a topic.
-    queueMicrotask(() => this.#holds(stream) || this.#turnAway(stream));
+    queueMicrotask(() => this.#holds(state) || this.#turnAway(stream));
     return noop;
   }
 
@@ -282,13 +275,13 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   }
 
   /** Subscribed, or waiting on `authorize`: one of this hub's connections. */
-  #holds(stream: SseStream<Events>): boolean {
-    return this.#registry.holds(stream) || this.#awaiting.has(stream);
+  #holds(state: StreamState<Events>): boolean {
+    return state.topicCount > 0 || state.undecided > 0;
   }
 
-  #isFull(stream: SseStream<Events>): boolean {
+  #isFull(state: StreamState<Events>): boolean {
     const connections = this.#registry.streamCount + this.#awaiting.size;
-    return connections >= this.#maxConnections && !this.#holds(stream);
+    return connections >= this.#maxConnections && !this.#holds(state);
   }
 
   async #shutDown(hint: EncodedEvent | undefined): Promise<void> {

@@ -50,11 +50,6 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
     return this.#subscribed;
   }
 
-  /** Whether `stream` has at least one subscription now. */
-  holds(stream: SseStream<Events>): boolean {
-    return (this.#stateOf(stream)?.topicCount ?? 0) > 0;
-  }
-
   /** The streams with at least one subscription now, each once. */
   *streams(): Iterable<SseStream<Events>> {
     const seen = new Set<SseStream<Events>>();

@@ -48,9 +48,9 @@ export class StreamState<Events extends EventMap> implements ClosedListener {
    */
   dropped = false;
   /**
-   * Calls of `subscribe` for this stream still waiting on an async `authorize`. While any is, no
-   * cursor goes out: it would mark a position past events of the topics being decided, and a
-   * client that reconnected from it would never get them.
+   * Calls of `subscribe` for this stream still waiting on an async `authorize` (counted by the
+   * hub's `AwaitingStreams`). While any is, no cursor goes out: it would mark a position past
+   * events of the topics being decided, and a client that reconnected from it would never get them.
    */
   undecided = 0;
   /**
