@@ -6,7 +6,7 @@
  * eventsource-parser.
  */
 import { memoryHistory } from '@ssekit/core';
-import { localBroker } from '@ssekit/core/broker';
+import { type Broker, localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
 import { slowReplay } from './support/brokers.js';
@@ -95,5 +95,87 @@ describe('a client reading at full speed while its replay runs', () => {
     expect(stream.isClosed).toBe(false);
     expect(stream.overflows).toBe(0);
     expect(hub.stats().overflows).toBe(0);
+  });
+});
+
+/** The in-process broker with a snapshot that takes `ms`, as a remote backend's read does. */
+function slowSnapshot(ms: number): Broker {
+  const inner = localBroker();
+  return {
+    publish: (entry) => inner.publish(entry),
+    subscribe: (listener) => inner.subscribe(listener),
+    cursor: (topics) => inner.cursor(topics),
+    interest: (topic, subscribed) => inner.interest?.(topic, subscribed),
+    close: () => inner.close(),
+    replay: (afterId, topics) => inner.replay(afterId, topics),
+    snapshot: async (topics, afterId) => {
+      await sleep(ms);
+      return (await inner.snapshot?.(topics, afterId)) ?? [];
+    },
+  };
+}
+
+// The replay's pace is the server's here (its own writes, a slow backend), not the client's: a
+// client that has taken what it was given owes nothing of what is held meanwhile.
+describe('a client reading at full speed behind a replay paced by the server', () => {
+  it('is not cut off by live events larger than the replay writes a turn, one a turn', {
+    timeout: 60_000,
+  }, async () => {
+    const { hub, server } = await serve(
+      { history: memoryHistory({ maxEvents: 30_000 }) },
+      { stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: 'close', heartbeat: false } },
+    );
+    const first = await hub.publish('t', { data: { seq: 0 } });
+    for (let seq = 1; seq < 20_000; seq++) await hub.publish('t', { data: { seq } });
+    const reader = fetchReader(server.url, first);
+    readers.push(reader);
+    await until(() => hub.stats().openStreams === 1, 'the stream');
+    const stream = server.streams[0] as HubServer['streams'][0];
+    const padding = 'l'.repeat(100 * 1024);
+    let seq = 20_000;
+    for (; seq < 20_100 && !stream.isClosed; seq++) {
+      await hub.publish('t', { data: { seq, padding } });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(
+      () => stream.isClosed || sequence(reader.events).length === seq - 1,
+      () => `${seq - 1} events; got ${sequence(reader.events).length}`,
+      30_000,
+    );
+    expect(stream.overflows).toBe(0);
+    expect(sequence(reader.events)).toEqual(range(1, seq - 1));
+  });
+
+  it('a new client is not cut off while a slow snapshot holds the plain topic beside it', {
+    timeout: 60_000,
+  }, async () => {
+    const { hub, server } = await serve(
+      { broker: slowSnapshot(100), latestValue: (topic) => topic === 'prices' },
+      { stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: 'close', heartbeat: false } },
+    );
+    for (let key = 0; key < 100; key++) {
+      await hub.publish('prices', { data: { key } }, { key: `k${key}` });
+    }
+    const reader = fetchReader(`${server.url}?topics=prices,t`);
+    readers.push(reader);
+    await until(() => hub.stats().openStreams === 1, 'the stream');
+    const stream = server.streams[0] as HubServer['streams'][0];
+    // 2 MiB of plain events, one a turn, while the snapshot is read: eight times the limit.
+    const padding = 'x'.repeat(4096);
+    let seq = 1;
+    for (; seq <= 512 && !stream.isClosed; seq++) {
+      await hub.publish('t', { data: { seq, padding } });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const plain = () =>
+      reader.events
+        .map((event) => JSON.parse(event.data) as { seq?: number })
+        .flatMap((data) => (data.seq === undefined ? [] : [data.seq]));
+    await until(
+      () => stream.isClosed || plain().length === 512,
+      () => `512 events; got ${plain().length}`,
+    );
+    expect(stream.overflows).toBe(0);
+    expect(plain()).toEqual(range(1, 512));
   });
 });

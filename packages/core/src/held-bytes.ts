@@ -1,8 +1,10 @@
 /**
- * The events a hub holds back for a client while its replay runs, judged as if they were queued:
- * what the client reads of its stream (the replay) counts as read of them too, never ahead of
- * them, so a client reading at full speed owes nothing and one that stopped owes them all; a
- * burst held in one turn is not held against it, as a burst queued is not.
+ * The events a hub holds back for a client while its replay runs, judged as if they were queued,
+ * but only while the replay waits on the client: a client that has taken what it was given (its
+ * buffer below the high-water mark, or all it held when last looked at read since) waits on the server (a slow backend, a long snapshot, a replay
+ * paced by its own writes), and owes nothing. Otherwise what it reads of its stream counts as read
+ * of the held bytes too, never ahead of them, so a client that stopped owes them all; a burst held
+ * in one turn is not held against it, as a burst queued is not.
  */
 import { UnreadLedger } from './unread-ledger.js';
 
@@ -20,6 +22,8 @@ export class HeldBytes extends UnreadLedger {
   #read = 0;
   /** How many bytes of its stream the client had read when last looked at. */
   #streamRead: number;
+  /** How many bytes it had been given and not read then. */
+  #buffered = 0;
 
   constructor(maxBufferedBytes: number, streamRead: number) {
     super(maxBufferedBytes);
@@ -27,13 +31,19 @@ export class HeldBytes extends UnreadLedger {
   }
 
   /**
-   * Counts `bytes` more held back, the client having read `streamRead` bytes of its stream so
-   * far; returns what it owes of the held bytes.
+   * Counts `bytes` more held back, the client having read `streamRead` bytes of its stream so far
+   * and left `buffered` unread; returns what it owes of the bytes held before. A client below
+   * `highWaterMark`, or that read all it had been given when last looked at, waits on the server.
    */
-  hold(bytes: number, streamRead: number): number {
-    this.#read = Math.min(this.total, this.#read + streamRead - this.#streamRead);
+  hold(bytes: number, streamRead: number, buffered: number, highWaterMark: number): number {
+    const readSince = streamRead - this.#streamRead;
+    const waitsOnServer = buffered < highWaterMark || readSince >= this.#buffered;
+    this.#read = waitsOnServer ? this.total : Math.min(this.total, this.#read + readSince);
     this.#streamRead = streamRead;
+    this.#buffered = buffered;
+    // Judged before counting, as a send is: bytes of this turn are not yet the client's to read.
+    const debt = this.unreadDebt(this.total - this.#read);
     this.count(bytes);
-    return this.unreadDebt(this.total - this.#read);
+    return debt;
   }
 }

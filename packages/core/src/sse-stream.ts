@@ -298,15 +298,17 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
 
   /**
    * @internal The hub holds `bytes` more back for this client (live events behind its replay):
-   * whether it is still within `maxBufferedBytes`, what it owes of the held bytes included, judged
-   * as queued bytes are; when it is not, the overflow is counted and `onOverflow` applies.
+   * whether it is still within `maxBufferedBytes`, what it owes of the held bytes included (see
+   * `held-bytes.ts`); when it is not, the overflow is counted and `onOverflow` applies.
    */
   [holdBack](bytes: number): boolean {
     if (this.#state !== 'open') return false;
     const rare = this.#rareFields();
-    const read = (this.#queue?.total ?? 0) - this.bufferedBytes;
+    const buffered = this.bufferedBytes;
+    const read = (this.#queue?.total ?? 0) - buffered;
     rare.held ??= new HeldBytes(this.#maxBufferedBytes, read);
-    return this.#admits(this.bufferedBytes, rare.held.hold(bytes, read));
+    const owed = rare.held.hold(bytes, read, buffered, this.#highWaterMark);
+    return this.#admits(buffered, owed);
   }
 
   /** @internal What the hub held back went out: nothing is held for the client now. */

@@ -69,8 +69,15 @@ export class Delivery<Events extends EventMap> {
     let message: HubDelivery<Events> | undefined;
     for (const subscription of subscriptions) {
       const phase = subscription.phase;
+      if (phase.name === 'gone') continue;
       if (phase.name !== 'live') {
-        if (phase.name !== 'gone') this.#hold(subscription, phase, entry, encoded);
+        // Filtered as it arrives, as a live entry is: only what the client will get is held, and
+        // owed (`sendHeld` does not ask the filter again).
+        if (subscription.filter !== undefined) {
+          message ??= this.#messageOf(entry);
+          if (!this.#accepts(subscription, message)) continue;
+        }
+        this.#hold(subscription, phase, entry, encoded);
         continue;
       }
       if (phase.sentUpTo !== undefined && subscription.sentByReplay(entry)) continue;
@@ -90,6 +97,11 @@ export class Delivery<Events extends EventMap> {
     }
     this.#send(subscription, entry.topic, this.#encodedOf(entry));
     return true;
+  }
+
+  /** Sends an entry held for `subscription`: its filter took it when it arrived. */
+  sendHeld(subscription: Subscription<Events>, entry: HubEntry): void {
+    this.#send(subscription, entry.topic, this.#encodedOf(entry));
   }
 
   /** Whether `subscription`'s filter lets `entry` through, without sending it. */

@@ -114,7 +114,7 @@ async function replayThenLive<Events extends EventMap>(
   let position = snapshotAll ? passed : laterOf(resumedAt, passed);
   /** An entry the client is owed came too late to go out in order. */
   let gap = false;
-  /** Hands one entry on, once; `true` when it was sent and the client's buffer is full. */
+  /** Hands one replayed entry on, once; `true` when it was sent and the client's buffer is full. */
   const handOn = (subscription: Subscription<Events>, entry: HubEntry): boolean => {
     position = entry.id;
     return delivery.offer(subscription, entry) && subscription.backedUp;
@@ -122,7 +122,9 @@ async function replayThenLive<Events extends EventMap>(
   /** Sends what the stream's other topics hold that is older than `id` (all, without it). */
   const sendHeldBefore = async (id: string | undefined): Promise<boolean> => {
     for (let held = nextHeld(state, id); held !== undefined; held = nextHeld(state, id)) {
-      if (handOn(held.subscription, held.entry)) await stream[whenWritable]();
+      position = held.entry.id;
+      delivery.sendHeld(held.subscription, held.entry);
+      if (held.subscription.backedUp) await stream[whenWritable]();
       if (stream.isClosed) return false;
     }
     return true;
@@ -219,7 +221,7 @@ function afterReplay<Events extends EventMap>(
   if (state.replayBatch !== undefined || state.stream.isClosed) return;
   // Entries held while this loop sends (a filter that publishes) are taken in turn.
   for (let held = nextHeld(state, undefined); held !== undefined; ) {
-    delivery.offer(held.subscription, held.entry);
+    delivery.sendHeld(held.subscription, held.entry);
     held = nextHeld(state, undefined);
   }
   state.stream[heldSent]();
