@@ -4,7 +4,9 @@
  * sequence. With that, "were entries lost between two ids?" is plain arithmetic: the entry after
  * `<ms>-<n>` must be numbered n + 1. Redis trims silently (XINFO does not record trimmed ids), so
  * without this a trimmed gap could not be told from no gap. One Lua script keeps the read of the
- * last id and the XADDs atomic.
+ * last id and the XADDs atomic. A new stream's counter starts from Redis's clock
+ * (`COUNTS_PER_MS`), not from 1, so that the ids of a stream Redis lost (a restart without
+ * persistence, a DEL) never count on into the new one's.
  *
  * One script call appends a whole batch (the publishes of one turn), so that they share one round
  * trip, and records, for a while, which of its entries it stored (see `APPEND`), in one key per
@@ -27,6 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import { SsekitError } from '@ssekit/core';
 import type { RedisConnection } from './connection/connection.js';
+import { COUNTS_PER_MS } from './counted-ids.js';
 import {
   DROPPED_AT_ONCE,
   entrySizesKey,
@@ -74,14 +77,31 @@ elseif redis.call('EXISTS', key) == 1 then
     if info[i] == 'last-generated-id' then last = info[i + 1] end
   end
 end
--- Counts start again at 1 on a new stream: a record of an earlier one would misplace them.
-if last == '0-0' then redis.pcall('DEL', KEYS[4]) end
+-- A new stream (none, or one that never had an entry) counts from a base of its own: a record
+-- of an earlier one would misplace its counts.
+local fresh = last == '0-0'
+if fresh then redis.pcall('DEL', KEYS[4]) end
 local dash = string.find(last, '-', 1, true)
 local lastMs = tonumber(string.sub(last, 1, dash - 1))
 local count = tonumber(string.sub(last, dash + 1))
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if ms < lastMs then ms = lastMs end
+-- The count of the stream's first entry (1 for a stream begun by a version counting from 1).
+-- A new stream's counts start from Redis's clock, ${COUNTS_PER_MS} a millisecond (COUNTS_PER_MS):
+-- above those of any stream on the key before it, lost with its history (a restart without
+-- persistence, a DEL), which would have to have appended that many entries a millisecond since
+-- it began. Counted on from 1, its first entry kept after a trim could be the one right after a
+-- lost id's count, and a resume or a read loop at that id would take it for the next entry, the
+-- ones trimmed skipped without a reset. A multiple of the size window (SIZE_WINDOW), so its
+-- windows start where a stream counted from 1 has them; its first entry, stamped with that very
+-- millisecond, is known for the first by its id alone (counted-ids.ts). Exact as a Lua number
+-- (below 2^53) until the year 2248.
+local origin = 1
+if fresh then
+  count = ms * ${COUNTS_PER_MS}
+  origin = count + 1
+end
 local prefix = string.format('%.0f-', ms)
 local start = prefix .. string.format('%.0f', count)
 local ids = {}
@@ -135,7 +155,7 @@ while at <= #ARGV do
         largest[#windows] = 0
       end
       if bytes > largest[#windows] then largest[#windows] = bytes end
-      if count == math.max(1, window * ${SIZE_WINDOW}) then firsts[#windows] = added end
+      if count == math.max(origin, window * ${SIZE_WINDOW}) then firsts[#windows] = added end
       if ARGV[last - 1] == 'key' then
         local topic = ARGV[first + 1]
         local slot = string.len(topic) .. ':' .. topic .. ARGV[last]
@@ -162,7 +182,7 @@ for i = 1, #windows do
   local field = string.format('%.0f', windows[i])
   if firsts[i] then
     local reach = windows[i] - kept
-    local oldest = math.max(0, reach - ${DROPPED_AT_ONCE})
+    local oldest = math.max(math.floor(origin / ${SIZE_WINDOW}), reach - ${DROPPED_AT_ONCE})
     local named = redis.pcall('HGET', KEYS[4], 'oldest')
     if type(named) == 'string' and string.match(named, '^%d+$') and
         tonumber(named) <= windows[i] then

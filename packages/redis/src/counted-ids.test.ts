@@ -28,12 +28,37 @@ describe('follows', () => {
     expect(follows('1700000000000-2', '0-0')).toBe(false);
   });
 
+  it("takes the first entry of a stream counted from Redis's clock as the one after 0-0", () => {
+    // 1024 counts a millisecond: the first entry counts from the millisecond it is stamped with.
+    expect(follows('1700000000000-1740800000000001', '0-0')).toBe(true);
+    expect(follows('1700000000000-1740800000000001', '5-0')).toBe(true);
+    // Its second entry, or a first entry kept after a trim, is not.
+    expect(follows('1700000000000-1740800000000002', '0-0')).toBe(false);
+    expect(follows('1700000000001-1740800000000201', '0-0')).toBe(false);
+    expect(follows('1700000000001-1740800000000001', '0-0')).toBe(false);
+    // Only after the empty position.
+    expect(follows('1700000000000-1740800000000001', '1699999999999-200')).toBe(false);
+  });
+
   it('is exact past 2^53 and up to the top of the range, where numbers round', () => {
     expect(follows('1-9007199254740993', '1-9007199254740992')).toBe(true);
     expect(follows('1-9007199254740994', '1-9007199254740992')).toBe(false);
     expect(follows(`1-${TOP}`, '1-18446744073709551614')).toBe(true);
     expect(follows(`1-${TOP}`, '1-18446744073709551600')).toBe(false);
     expect(follows('1-10000000000000000', '1-9999999999999999')).toBe(true);
+  });
+
+  it("is exact for the 16-digit counts of a stream begun from Redis's clock, up to 2^53", () => {
+    // 1024 counts a millisecond from 1,700,000,000,000 ms: the first entry of a new stream.
+    expect(follows('1700000000000-1740800000000001', '1700000000000-1740800000000000')).toBe(true);
+    expect(follows('1700000000000-1740800000000002', '1700000000000-1740800000000000')).toBe(false);
+    expect(follows('1700000000000-1740800000000000', '1700000000000-1740800000000000')).toBe(false);
+    // A stream counted from 1 (lost, then begun again from the clock): no count follows it.
+    expect(follows('1700000000001-1740800001025', '1700000000000-200')).toBe(false);
+    expect(follows('1-9007199254740991', '1-9007199254740990')).toBe(true);
+    expect(follows('1-9007199254740992', '1-9007199254740991')).toBe(true);
+    expect(follows('1-9007199254740992', '1-9007199254740990')).toBe(false);
+    expect(follows('1-9007199254740993', '1-9007199254740991')).toBe(false);
   });
 
   it('reads leading zeros as the number they write', () => {

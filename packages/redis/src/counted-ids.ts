@@ -1,7 +1,15 @@
 /**
- * The broker's ids are `<ms>-<n>` where `n` counts every entry ever appended to the stream (see
- * `append-script.ts`). Whether anything was lost between two positions is then arithmetic.
+ * The broker's ids are `<ms>-<n>` where `n` counts every entry ever appended to the stream, from
+ * a base taken from Redis's clock when the stream began (see `append-script.ts`). Whether
+ * anything was lost between two positions is then arithmetic.
  */
+
+/**
+ * A new stream's counts start from Redis's clock, this many a millisecond (`append-script.ts`):
+ * its first entry, stamped with the millisecond its count was taken from, counts
+ * `<ms> × COUNTS_PER_MS + 1`. A stream begun by a version before this one counts from 1.
+ */
+export const COUNTS_PER_MS = 1024;
 
 /** The entry counter of an id (`42n` for `1700000000000-42`), exact up to Redis's 2^64 - 1. */
 export function countOf(id: string): bigint {
@@ -9,19 +17,34 @@ export function countOf(id: string): bigint {
 }
 
 /**
- * A counter of up to this many digits, and the one after it, are exact as numbers, so the read
- * loop compares them without a BigInt; longer ones (near 2^53, where numbers round) use BigInt.
+ * `true` when `next` is the entry right after position `previous`: nothing lies between. Counters
+ * below 2^53 (every count of a stream begun by this version, which starts at 16 digits from
+ * Redis's clock: `append-script.ts`) are compared as numbers, which the read loop does for every
+ * entry; a decimal at or above 2^53 reads as a number at or above it, never as a safe integer,
+ * so larger ones, where numbers round, use BigInt.
  */
-const EXACT_DIGITS = 15;
-
-/** `true` when `next` is the entry right after position `previous`: nothing lies between. */
 export function follows(next: string, previous: string): boolean {
   const nextCount = counter(next);
   const previousCount = counter(previous);
-  if (nextCount.length <= EXACT_DIGITS && previousCount.length <= EXACT_DIGITS) {
-    return Number(nextCount) === Number(previousCount) + 1;
-  }
-  return BigInt(nextCount) === BigInt(previousCount) + 1n;
+  const nextNumber = Number(nextCount);
+  const previousNumber = Number(previousCount);
+  if (Number.isSafeInteger(nextNumber) && Number.isSafeInteger(previousNumber)) {
+    if (nextNumber === previousNumber + 1) return true;
+  } else if (BigInt(nextCount) === BigInt(previousCount) + 1n) return true;
+  // A count of 0 is the position before a stream's first entry (`0-0`: no stream yet).
+  return previousNumber === 0 && isFirstEntry(next);
+}
+
+/**
+ * `true` when `id` is the first entry of its stream: its count is the one its stream started
+ * from, 1 or that of the millisecond it is stamped with. A later entry could only count so if its
+ * stream had appended `COUNTS_PER_MS` entries a millisecond since its first.
+ */
+function isFirstEntry(id: string): boolean {
+  const count = countOf(id);
+  return (
+    count === 1n || count === BigInt(id.slice(0, id.indexOf('-'))) * BigInt(COUNTS_PER_MS) + 1n
+  );
 }
 
 /**
