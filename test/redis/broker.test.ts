@@ -424,6 +424,28 @@ describe.skipIf(!available)('redisBroker on a key that holds something else', ()
   }, 30_000);
 });
 
+describe.skipIf(!available)('redisBroker whose latest-values key holds something else', () => {
+  // Redis does not undo a script's earlier writes when a later command fails: the check comes
+  // first, so that "nothing was stored" is true.
+  it('refuses a publish (ERR_SSE_PUBLISH_REFUSED) and stores nothing, its entry included', async () => {
+    const client = new Redis(REDIS_URL);
+    const key = newKey();
+    await client.set(`${key}:latest`, 'not a hash');
+    const broker = redisBroker({ client, key, onError: () => {} });
+    onTestFinished(async () => {
+      await broker.close();
+      client.disconnect();
+    });
+    await expect(broker.publish({ topic: 'prices', data: '1', key: 'AAPL' })).rejects.toMatchObject(
+      {
+        code: 'ERR_SSE_PUBLISH_REFUSED',
+        message: expect.stringMatching(/WRONGTYPE .*:latest holds a string.*nothing was stored/),
+      },
+    );
+    expect(await client.call('XLEN', key)).toBe(0);
+  });
+});
+
 describe.skipIf(!available)('redisBroker on an ioredis client with a commandTimeout', () => {
   it('blocks its reads longer than the timeout without reporting an outage, and delivers', async () => {
     const client = new Redis(REDIS_URL, { commandTimeout: 200 });

@@ -67,6 +67,12 @@ const REFUSED = '!';
  */
 const APPEND = script(`
 local key = KEYS[1]
+-- Checked before anything is written: Redis does not undo a script's writes when a later command
+-- fails, and a refused publish must have stored nothing.
+local latest = redis.call('TYPE', KEYS[2])['ok']
+if latest ~= 'none' and latest ~= 'hash' then
+  return redis.error_reply('WRONGTYPE ' .. KEYS[2] .. ' holds a ' .. latest .. ', not the latest values of ' .. key)
+end
 local last = '0-0'
 local newest = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
 if newest[1] then
