@@ -47,7 +47,8 @@ const anyText = fc.oneof(
 );
 const singleLine = anyText.map((text) => text.replace(/[\r\n]/g, ''));
 /** Event names and ids are refused with a lone surrogate: they would arrive as another string. */
-const wellFormedLine = singleLine.map((text) => text.toWellFormed());
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
+const wellFormedLine = singleLine.map((text) => text.replace(LONE_SURROGATE, '\uFFFD'));
 const validMessage: fc.Arbitrary<EventMessage> = fc.record(
   {
     data: fc.oneof(anyText, fc.jsonValue()),
@@ -131,7 +132,7 @@ describe('round trip through a real parser (eventsource-parser)', () => {
     const broken = fc
       .tuple(singleLine, fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF'), singleLine)
       .map(([a, half, b]) => `${a}${half}${b}`)
-      .filter((text) => !text.isWellFormed());
+      .filter((text) => text.replace(LONE_SURROGATE, '') !== text);
     fc.assert(fc.property(field, broken, refusesField), { numRuns });
   });
 
