@@ -5,7 +5,12 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core/broker';
-import { nodeRedisConnection, type RedisBroker, redisBroker } from '@ssekit/redis';
+import {
+  nodeRedisConnection,
+  type RedisBroker,
+  type RedisConnection,
+  redisBroker,
+} from '@ssekit/redis';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
@@ -14,6 +19,7 @@ import { sleep, until } from '../support/wait.js';
 import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
 import { countingConnection } from './support/counting.js';
 import { type CuttingProxy, cuttingProxy, PUBLISH_CALL } from './support/cutting-proxy.js';
+import { openBrokers } from './support/open-brokers.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis broker');
@@ -59,24 +65,7 @@ function duplicatesOf(client: AnyClient): AnyClient[] {
 
 describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => {
   const library = clientLibraries[name];
-  const open: Array<{ broker: RedisBroker; client: AnyClient }> = [];
-  const start = async (
-    options: Partial<Parameters<typeof redisBroker>[0]> = {},
-    url = REDIS_URL,
-  ) => {
-    const client = await library.connected(url);
-    const broker = redisBroker({ client, key: newKey(), onError: () => {}, ...options });
-    open.push({ broker, client });
-    await broker.ready();
-    return broker;
-  };
-
-  afterEach(async () => {
-    for (const { broker, client } of open.splice(0)) {
-      await broker.close();
-      await library.close(client);
-    }
-  });
+  const { start, track } = openBrokers(library, () => ({ key: newKey() }));
 
   it('delivers what it publishes, verbatim, in order, and moves its cursor', async () => {
     const broker = await start();
@@ -157,7 +146,7 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
   it('publishes and replays at once on a client that is still connecting', async () => {
     const client = library.connecting(REDIS_URL);
     const broker = redisBroker({ client, key: newKey(), onError: () => {} });
-    open.push({ broker, client });
+    track(broker, client);
     const first = await broker.publish({ topic: 'a', data: 'first' });
     expect(first).toMatch(/^\d+-\d+$/);
     expect(await pages(broker.replay(first, new Set(['a'])))).toEqual([]);
@@ -269,7 +258,7 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
     const client = await library.connected(REDIS_URL);
     const { connection, commands: calls } = countingConnection(toConnection(client, 'client'));
     const broker = redisBroker({ client: connection, key: newKey(), onError: () => {} });
-    open.push({ broker, client });
+    track(broker, client);
     await broker.ready();
     const seen = collect(broker);
     const first = await broker.publish({ topic: 'a', data: 'loads the script' });
@@ -366,7 +355,7 @@ describe.skipIf(!available).each(CLIENT_NAMES)('redisBroker over %s', (name) => 
       return reader;
     };
     const broker = redisBroker({ client, key: newKey(), onError: () => {}, createReader });
-    open.push({ broker, client });
+    track(broker, client);
     const seen = collect(broker);
     await broker.publish({ topic: 'a', data: 'x' });
     await until(() => seen.entries.length === 1, 'one entry');
@@ -445,6 +434,65 @@ describe.skipIf(!available)('redisBroker whose latest-values key holds something
     expect(await client.call('XLEN', key)).toBe(0);
   });
 });
+
+/** `connection`, with the keys of its XREAD replies renamed, as a key-prefixing client does. */
+function renamingXread(connection: RedisConnection, reads: { count: number }): RedisConnection {
+  const rename = (key: unknown) => `renamed:${String(key)}`;
+  return {
+    get isReady() {
+      return connection.isReady;
+    },
+    command: async (args) => {
+      const reply = await connection.command(args);
+      if (args[0] !== 'XREAD' || reply === null) return reply;
+      reads.count += 1;
+      if (Array.isArray(reply)) {
+        return reply.map((stream) => [rename((stream as unknown[])[0]), (stream as unknown[])[1]]);
+      }
+      const pairs = reply instanceof Map ? [...reply] : Object.entries(reply as object);
+      return new Map(pairs.map(([key, entries]) => [rename(key), entries]));
+    },
+    onError: (listener) => connection.onError(listener),
+    duplicate: () => renamingXread(connection.duplicate(), reads),
+    connect: () => connection.connect(),
+    destroy: () => connection.destroy(),
+  };
+}
+
+describe.skipIf(!available)(
+  'redisBroker on a connection whose XREAD answers name other keys',
+  () => {
+    it('reports it as a failed read, naming why, and waits before reading again, not in a busy loop', async () => {
+      const client = createClient({ url: REDIS_URL });
+      await client.connect();
+      const reads = { count: 0 };
+      const reported: unknown[] = [];
+      const broker = redisBroker({
+        client: renamingXread(toConnection(client, 'client'), reads),
+        key: newKey(),
+        onError: (error) => reported.push(error),
+      });
+      onTestFinished(async () => {
+        await broker.close();
+        await client.close();
+      });
+      collect(broker);
+      broker.interest?.('a', true);
+      await broker.ready();
+      await broker.publish({ topic: 'a', data: 'x' });
+      await until(() => reported.length > 0, 'the reply to be reported');
+      // Reported as a failed read, naming why.
+      expect(reported[0]).toMatchObject({
+        code: 'ERR_SSE_BROKER_UNAVAILABLE',
+        message: expect.stringMatching(/XREAD answered with entries of "renamed:/),
+      });
+      reads.count = 0;
+      await sleep(1_000);
+      // The loop backs off from 100 ms, doubling: a handful of reads a second, not thousands.
+      expect(reads.count).toBeLessThan(20);
+    }, 15_000);
+  },
+);
 
 describe.skipIf(!available)('redisBroker on an ioredis client with a commandTimeout', () => {
   it('blocks its reads longer than the timeout without reporting an outage, and delivers', async () => {

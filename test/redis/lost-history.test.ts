@@ -10,11 +10,12 @@
  */
 import type { BrokerListener, HubEntry, ReplayPage } from '@ssekit/core/broker';
 import { compareIds } from '@ssekit/core/broker';
-import { type RedisBroker, redisBroker } from '@ssekit/redis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { RedisBroker } from '@ssekit/redis';
+import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
-import { type AnyClient, CLIENT_NAMES, clientLibraries } from './support/clients.js';
+import { CLIENT_NAMES, clientLibraries } from './support/clients.js';
 import { commandOnce } from './support/command-once.js';
+import { openBrokers } from './support/open-brokers.js';
 import { deleteKeysUnder, REDIS_URL, randomPrefix, redisIsAvailable } from './support/redis.js';
 
 const available = await redisIsAvailable('redis lost history');
@@ -57,22 +58,7 @@ function publishTurn(broker: RedisBroker, label: string, count: number): Promise
 describe.skipIf(!available).each(CLIENT_NAMES)(
   'a stream whose history Redis lost, over %s',
   (name) => {
-    const library = clientLibraries[name];
-    const open: Array<{ broker: RedisBroker; client: AnyClient }> = [];
-    const start = async (options: Partial<Parameters<typeof redisBroker>[0]>) => {
-      const client = await library.connected(REDIS_URL);
-      const broker = redisBroker({ client, onError: () => {}, ...options });
-      open.push({ broker, client });
-      await broker.ready();
-      return broker;
-    };
-
-    afterEach(async () => {
-      for (const { broker, client } of open.splice(0)) {
-        await broker.close();
-        await library.close(client);
-      }
-    });
+    const { start } = openBrokers(clientLibraries[name]);
 
     it('resets a resume from a lost id and a live read loop at one, even where the new stream, trimmed, counts on from it', async () => {
       const key = `${prefix}lost:${++keys}`;

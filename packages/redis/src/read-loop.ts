@@ -12,6 +12,7 @@
  * moves the cursor and signals the loss.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SsekitError } from '@ssekit/core';
 import { readAfter } from './commands.js';
 import type { RedisConnection } from './connection/connection.js';
 import { retire } from './connection/retire.js';
@@ -321,7 +322,10 @@ export class ReadLoop {
       let largest = 0;
       for (const [key, read] of batch) {
         const partition = this.#partitionOf.get(key);
-        if (partition === undefined || read.length === 0) continue;
+        if (read.length === 0) continue;
+        // Entries of a key the loop did not ask for (a connection that renames keys): skipped,
+        // the cursors would never move and the loop would ask again at once, for ever.
+        if (partition === undefined) throw unknownKey(key);
         const taken = entries.get(partition);
         if (taken === undefined) entries.set(partition, read);
         else for (const entry of read) taken.push(entry);
@@ -409,4 +413,11 @@ function sizeOf(entry: StreamEntry): number {
   let size = entry.id.length;
   for (const [field, value] of entry.fields) size += field.length + value.length;
   return size;
+}
+
+function unknownKey(key: string): SsekitError {
+  return new SsekitError(
+    'ERR_SSE_UNEXPECTED_REPLY',
+    `ssekit/redis: XREAD answered with entries of "${key}", a key the broker did not read; nothing of it was delivered. Does the connection rename keys (a prefix)? The broker names its keys itself.`,
+  );
 }
