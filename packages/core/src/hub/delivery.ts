@@ -70,22 +70,21 @@ export class Delivery<Events extends EventMap> {
     for (const subscription of subscriptions) {
       const phase = subscription.phase;
       if (phase.name === 'gone') continue;
-      if (phase.name !== 'live') {
-        // Filtered as it arrives, as a live entry is: only what the client will get is held, and
-        // owed (`sendHeld` does not ask the filter again).
-        if (subscription.filter !== undefined) {
-          message ??= this.#messageOf(entry);
-          if (!this.#accepts(subscription, message)) continue;
-        }
-        this.#hold(subscription, phase, entry, encoded);
+      if (
+        phase.name === 'live' &&
+        phase.sentUpTo !== undefined &&
+        subscription.sentByReplay(entry)
+      ) {
         continue;
       }
-      if (phase.sentUpTo !== undefined && subscription.sentByReplay(entry)) continue;
+      // A held entry is filtered as it arrives too: only what the client will get is held, and
+      // owed (`sendHeld` does not ask the filter again).
       if (subscription.filter !== undefined) {
         message ??= this.#messageOf(entry);
         if (!this.#accepts(subscription, message)) continue;
       }
-      if (key === undefined) this.#send(subscription, entry.topic, encoded);
+      if (phase.name !== 'live') this.#hold(subscription, phase, entry, encoded);
+      else if (key === undefined) this.#send(subscription, entry.topic, encoded);
       else this.#sendLatest(subscription, entry.topic, key, encoded);
     }
   }
