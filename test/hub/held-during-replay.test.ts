@@ -5,11 +5,11 @@
  * whole. Real sockets: a node:http client that stops reading, a fetch reader with
  * eventsource-parser.
  */
-import { memoryHistory } from '@ssekit/core';
-import { type Broker, localBroker } from '@ssekit/core/broker';
+import { type Hub, memoryHistory, type SseStream } from '@ssekit/core';
+import { localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
-import { slowReplay } from './support/brokers.js';
+import { slowReplay, slowSnapshot } from './support/brokers.js';
 import { fetchReader, range, sequence, slowReader } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 import type { HubServer } from './support/server.js';
@@ -18,6 +18,25 @@ const { readers, paused, serve } = hubTest();
 
 const MAX_BUFFERED = 256 * 1024;
 const EVENT_BYTES = 10 * 1024;
+
+/**
+ * Publishes `{ seq, padding }` on topic `t` for each `seq` from `from` up to `to`, one a turn,
+ * until `stream` closes; returns the `seq` it stopped at.
+ */
+async function publishOneATurn(
+  hub: Hub,
+  stream: SseStream,
+  from: number,
+  to: number,
+  padding: string,
+): Promise<number> {
+  let seq = from;
+  for (; seq < to && !stream.isClosed; seq++) {
+    await hub.publish('t', { data: { seq, padding } });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return seq;
+}
 
 describe.each(['close', 'drop'] as const)(
   'a client that stops reading while its replay runs (onOverflow %s)',
@@ -51,12 +70,7 @@ describe.each(['close', 'drop'] as const)(
       expect(stream.bufferedBytes).toBeGreaterThan(0);
       expect(stream.bufferedBytes).toBe(before);
       // Live events, one a turn, held behind the stalled replay: 20 MiB at most.
-      let live = 0;
-      while (live < 2000 && !stream.isClosed) {
-        await hub.publish('t', { data: { seq: 2000 + live, padding } });
-        live += 1;
-        await sleep(0);
-      }
+      const live = (await publishOneATurn(hub, stream, 2000, 4000, padding)) - 2000;
       expect(stream.isClosed).toBe(true);
       // What it owes is judged: closed after about maxBufferedBytes of held events (the socket may
       // still have taken some on a loaded machine), not after 20 MiB.
@@ -98,23 +112,6 @@ describe('a client reading at full speed while its replay runs', () => {
   });
 });
 
-/** The in-process broker with a snapshot that takes `ms`, as a remote backend's read does. */
-function slowSnapshot(ms: number): Broker {
-  const inner = localBroker();
-  return {
-    publish: (entry) => inner.publish(entry),
-    subscribe: (listener) => inner.subscribe(listener),
-    cursor: (topics) => inner.cursor(topics),
-    interest: (topic, subscribed) => inner.interest?.(topic, subscribed),
-    close: () => inner.close(),
-    replay: (afterId, topics) => inner.replay(afterId, topics),
-    snapshot: async (topics, afterId) => {
-      await sleep(ms);
-      return (await inner.snapshot?.(topics, afterId)) ?? [];
-    },
-  };
-}
-
 // The replay's pace is the server's here (its own writes, a slow backend), not the client's: a
 // client that has taken what it was given owes nothing of what is held meanwhile.
 describe('a client reading at full speed behind a replay paced by the server', () => {
@@ -132,11 +129,7 @@ describe('a client reading at full speed behind a replay paced by the server', (
     await until(() => hub.stats().openStreams === 1, 'the stream');
     const stream = server.streams[0] as HubServer['streams'][0];
     const padding = 'l'.repeat(100 * 1024);
-    let seq = 20_000;
-    for (; seq < 20_100 && !stream.isClosed; seq++) {
-      await hub.publish('t', { data: { seq, padding } });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const seq = await publishOneATurn(hub, stream, 20_000, 20_100, padding);
     await until(
       () => stream.isClosed || sequence(reader.events).length === seq - 1,
       () => `${seq - 1} events; got ${sequence(reader.events).length}`,
@@ -150,7 +143,7 @@ describe('a client reading at full speed behind a replay paced by the server', (
     timeout: 60_000,
   }, async () => {
     const { hub, server } = await serve(
-      { broker: slowSnapshot(100), latestValue: (topic) => topic === 'prices' },
+      { broker: slowSnapshot(localBroker(), 100), latestValue: (topic) => topic === 'prices' },
       { stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: 'close', heartbeat: false } },
     );
     for (let key = 0; key < 100; key++) {
@@ -162,11 +155,7 @@ describe('a client reading at full speed behind a replay paced by the server', (
     const stream = server.streams[0] as HubServer['streams'][0];
     // 2 MiB of plain events, one a turn, while the snapshot is read: eight times the limit.
     const padding = 'x'.repeat(4096);
-    let seq = 1;
-    for (; seq <= 512 && !stream.isClosed; seq++) {
-      await hub.publish('t', { data: { seq, padding } });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await publishOneATurn(hub, stream, 1, 513, padding);
     const plain = () =>
       reader.events
         .map((event) => JSON.parse(event.data) as { seq?: number })

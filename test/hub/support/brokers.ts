@@ -1,13 +1,13 @@
 /**
  * Real brokers with the timing of a remote backend: the in-process broker wrapped so that a
- * replay starts late (live events published meanwhile are also in the replay) or live delivery
- * lags behind publish (a client can hold an id this instance has not delivered yet).
+ * replay or a snapshot starts late (live events published meanwhile are also in the replay) or
+ * live delivery lags behind publish (a client can hold an id this instance has not delivered yet).
  */
 import type { Broker, BrokerListener, ReplayPage } from '@ssekit/core/broker';
 import { sleep } from '../../support/wait.js';
 
-/** Replays start `delayMs` late and yield one entry per page, each after a short pause. */
-export function slowReplay(inner: Broker, delayMs: number): Broker {
+/** What a wrapper of `inner` passes on as it is: publish, live delivery, its position, close. */
+function passedOn(inner: Broker): Omit<Broker, 'replay'> {
   return {
     publish: (entry) => inner.publish(entry),
     subscribe: (listener) => inner.subscribe(listener),
@@ -15,6 +15,13 @@ export function slowReplay(inner: Broker, delayMs: number): Broker {
     // A broker that reads only what its subscribers need (Redis) learns of them through this.
     interest: (topic, subscribed) => inner.interest?.(topic, subscribed),
     close: () => inner.close(),
+  };
+}
+
+/** Replays start `delayMs` late and yield one entry per page, each after a short pause. */
+export function slowReplay(inner: Broker, delayMs: number): Broker {
+  return {
+    ...passedOn(inner),
     async *replay(afterId, topics): AsyncIterable<ReplayPage> {
       await sleep(delayMs);
       for await (const page of inner.replay(afterId, topics)) {
@@ -27,6 +34,18 @@ export function slowReplay(inner: Broker, delayMs: number): Broker {
           yield [entry];
         }
       }
+    },
+  };
+}
+
+/** Snapshots (latest values) are read `delayMs` late, as a remote backend's read is. */
+export function slowSnapshot(inner: Broker, delayMs: number): Broker {
+  return {
+    ...passedOn(inner),
+    replay: (afterId, topics) => inner.replay(afterId, topics),
+    snapshot: async (topics, afterId) => {
+      await sleep(delayMs);
+      return (await inner.snapshot?.(topics, afterId)) ?? [];
     },
   };
 }
