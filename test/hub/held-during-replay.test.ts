@@ -1,11 +1,12 @@
 /**
- * The live events a hub holds for a stream while its replay runs are judged as its sends are:
- * a client that stops reading mid-replay is cut off once what it owes passes `maxBufferedBytes`
- * (held events included), while one reading at full speed takes any burst published in one turn
- * whole. Real sockets: a node:http client that stops reading, a fetch reader with
- * eventsource-parser.
+ * The live events a hub holds for a stream while its replay runs (and the plain events it holds
+ * behind latest values) are judged as its sends are: a client that stops reading mid-replay is cut
+ * off once what it owes passes `maxBufferedBytes` (held events included), while one reading at
+ * full speed takes any burst published in one turn whole. Real sockets: a node:http client that
+ * stops reading, a fetch reader with eventsource-parser.
  */
-import { type Hub, memoryHistory, type SseStream } from '@ssekit/core';
+import { createHub, type Hub, memoryHistory, RESET_EVENT, type SseStream } from '@ssekit/core';
+import { createSseStream } from '@ssekit/core/adapter';
 import { localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
@@ -166,5 +167,74 @@ describe('a client reading at full speed behind a replay paced by the server', (
     );
     expect(stream.overflows).toBe(0);
     expect(plain()).toEqual(range(1, 512));
+  });
+});
+
+describe('a client reading at full speed while latest values are held for it', () => {
+  it('gets a burst of plain events published in one loop whole', { timeout: 60_000 }, async () => {
+    const { hub, server } = await serve(
+      { latestValue: (topic) => topic === 'prices' },
+      { stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: 'close', heartbeat: false } },
+    );
+    const reader = fetchReader(`${server.url}?topics=prices,t`);
+    readers.push(reader);
+    await until(() => hub.stats().openStreams === 1, 'the stream');
+    const stream = server.streams[0] as HubServer['streams'][0];
+    // In one loop: plain events past the high-water mark, a latest value (now held for the
+    // client, which is behind), then 2 MiB more of plain events, eight times the limit.
+    const padding = 'x'.repeat(4096);
+    const published: Promise<string>[] = [];
+    for (let seq = 1; seq <= 600; seq++) {
+      if (seq === 100)
+        published.push(hub.publish('prices', { event: 'price', data: 1 }, { key: 'k1' }));
+      published.push(hub.publish('t', { data: { seq, padding } }));
+    }
+    await Promise.all(published);
+    await until(
+      () => stream.isClosed || sequence(reader.events).length === 600,
+      () => `600 events; got ${sequence(reader.events).length}`,
+    );
+    expect(stream.overflows).toBe(0);
+    expect(sequence(reader.events)).toEqual(range(1, 600));
+    // The latest value too, and no reset: nothing was dropped.
+    const names = reader.events.map((event) => event.event ?? 'message');
+    expect(names).toContain('price');
+    expect(names).not.toContain(RESET_EVENT);
+  });
+});
+
+describe('a client reading slower than a plain topic is published, behind latest values', () => {
+  it('is cut off: what waits for it stays within maxBufferedBytes', async () => {
+    const hub = createHub({ latestValue: (topic) => topic === 'prices' });
+    const stream = createSseStream({
+      maxBufferedBytes: MAX_BUFFERED,
+      onOverflow: 'close',
+      heartbeat: false,
+    });
+    hub.subscribe(stream, ['prices', 'news']);
+    const reader = stream.readable.getReader();
+    const padding = 'n'.repeat(100 * 1024);
+    // Behind: one event above the high-water mark.
+    await hub.publish('news', { data: { seq: 0, padding } });
+    let rounds = 0;
+    for (; rounds < 100 && !stream.isClosed; rounds++) {
+      // Each round, a latest value while it is behind (held for it from then on), and two plain
+      // events; it reads all it was given each round, one event's worth.
+      await hub.publish('prices', { event: 'price', data: rounds }, { key: 'k1' });
+      await hub.publish('news', { data: { seq: 2 * rounds + 1, padding } });
+      await hub.publish('news', { data: { seq: 2 * rounds + 2, padding } });
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let given = stream.bufferedBytes; given > 0 && !stream.isClosed; ) {
+        const { value } = await reader.read();
+        given -= value?.byteLength ?? given;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Had it been judged as waiting on the server (it read all it was given), it would hold
+    // 100 KiB more each round, for ever: 10 MiB by the last.
+    expect(stream.isClosed).toBe(true);
+    expect(rounds * padding.length, `closed after ${rounds} rounds`).toBeLessThan(8 * MAX_BUFFERED);
+    expect(hub.stats().overflows).toBe(1);
+    await hub.close();
   });
 });

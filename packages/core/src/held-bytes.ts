@@ -1,16 +1,19 @@
 /**
- * The events a hub holds back for a client while its replay runs, judged as if they were queued,
- * but only while the replay waits on the client: a client that has taken what it was given (its
- * buffer below the high-water mark, or all it held when last looked at read since) waits on the server (a slow backend, a long snapshot, a replay
- * paced by its own writes), and owes nothing. Otherwise what it reads of its stream counts as read
- * of the held bytes too, never ahead of them, so a client that stopped owes them all; a burst held
- * in one turn is not held against it, as a burst queued is not.
+ * The events a hub holds back for a client (live events behind its replay, plain events behind
+ * the latest values held for it), judged as if they were queued, but only while the hub waits on
+ * the client: behind a replay, a client that has taken what it was given (its buffer below the
+ * high-water mark, or all it held when last looked at read since) waits on the server (a slow
+ * backend, a long snapshot, a replay paced by its own writes), and owes nothing. Behind latest
+ * values it never does: they are held because it is behind, and go out as soon as it reads. Otherwise what it reads of its
+ * stream counts as read of the held bytes too, never ahead of them, so a client that stopped owes
+ * them all; a burst held in one turn is not held against it, as a burst queued is not.
  */
 import { UnreadLedger } from './unread-ledger.js';
 
 /**
- * @internal `stream[holdBack](bytes)`: the hub holds `bytes` more back for the stream's client;
- * whether it is still within `maxBufferedBytes` (else its overflow, per `onOverflow`).
+ * @internal `stream[holdBack](bytes, serverMayPace)`: the hub holds `bytes` more back for the
+ * stream's client; whether it is still within `maxBufferedBytes` (else its overflow, per
+ * `onOverflow`).
  */
 export const holdBack = Symbol.for('ssekit.holdBack');
 
@@ -32,12 +35,20 @@ export class HeldBytes extends UnreadLedger {
 
   /**
    * Counts `bytes` more held back, the client having read `streamRead` bytes of its stream so far
-   * and left `buffered` unread; returns what it owes of the bytes held before. A client below
-   * `highWaterMark`, or that read all it had been given when last looked at, waits on the server.
+   * and left `buffered` unread; returns what it owes of the bytes held before. Where the server
+   * may pace what the client is given (`serverMayPace`: a replay), a client below `highWaterMark`,
+   * or that read all it had been given when last looked at, waits on the server.
    */
-  hold(bytes: number, streamRead: number, buffered: number, highWaterMark: number): number {
+  hold(
+    bytes: number,
+    streamRead: number,
+    buffered: number,
+    highWaterMark: number,
+    serverMayPace: boolean,
+  ): number {
     const readSince = streamRead - this.#streamRead;
-    const waitsOnServer = buffered < highWaterMark || readSince >= this.#buffered;
+    const waitsOnServer =
+      serverMayPace && (buffered < highWaterMark || readSince >= this.#buffered);
     this.#read = waitsOnServer ? this.total : Math.min(this.total, this.#read + readSince);
     this.#streamRead = streamRead;
     this.#buffered = buffered;

@@ -5,12 +5,6 @@
 import { SsekitError } from './errors.js';
 import { UnreadLedger } from './unread-ledger.js';
 
-/**
- * @internal `stream[admitsHeld](bytes)`: whether a client owing `bytes` more than its stream
- * queued (events the hub holds back for it) is within `maxBufferedBytes`; else its overflow.
- */
-export const admitsHeld = Symbol.for('ssekit.admitsHeld');
-
 export class SendQueue extends UnreadLedger {
   /** Made at the first push after the queue empties: an idle stream holds no array. */
   #chunks: Uint8Array[] | undefined;

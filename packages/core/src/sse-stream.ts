@@ -14,7 +14,7 @@ import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetim
 import type { EventMap, SseMessage } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
 import { createReadableSink } from './readable-sink.js';
-import { admitsHeld, cutOff, SendQueue } from './send-queue.js';
+import { cutOff, SendQueue } from './send-queue.js';
 import { attachSink, type Sink, type SinkSource, type SinkTarget } from './sink.js';
 import {
   checkStreamOptions,
@@ -287,27 +287,18 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   }
 
   /**
-   * @internal Whether the client, owing `held` bytes more than this stream has queued (events a
-   * hub holds back for it, see `hub/delivery.ts`), is still within `maxBufferedBytes`; when it is
-   * not, the overflow is counted and `onOverflow` applies, as for a send.
+   * @internal The hub holds `bytes` more back for this client, behind a replay the server may pace
+   * or not (see `held-bytes.ts`): whether it is still within `maxBufferedBytes`, what it owes of
+   * the held bytes included;
+   * when it is not, the overflow is counted and `onOverflow` applies.
    */
-  [admitsHeld](held: number): boolean {
-    if (this.#state !== 'open') return false;
-    return this.#admits(this.bufferedBytes, held);
-  }
-
-  /**
-   * @internal The hub holds `bytes` more back for this client (live events behind its replay):
-   * whether it is still within `maxBufferedBytes`, what it owes of the held bytes included (see
-   * `held-bytes.ts`); when it is not, the overflow is counted and `onOverflow` applies.
-   */
-  [holdBack](bytes: number): boolean {
+  [holdBack](bytes: number, serverMayPace: boolean): boolean {
     if (this.#state !== 'open') return false;
     const rare = this.#rareFields();
     const buffered = this.bufferedBytes;
     const read = (this.#queue?.total ?? 0) - buffered;
     rare.held ??= new HeldBytes(this.#maxBufferedBytes, read);
-    const owed = rare.held.hold(bytes, read, buffered, this.#highWaterMark);
+    const owed = rare.held.hold(bytes, read, buffered, this.#highWaterMark, serverMayPace);
     return this.#admits(buffered, owed);
   }
 

@@ -7,15 +7,16 @@
  * same bytes per subscription. No closure, promise or allocation per subscription.
  */
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
-import { holdBack } from '../held-bytes.js';
-import { admitsHeld } from '../send-queue.js';
+import { heldSent, holdBack } from '../held-bytes.js';
 import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
 import type { HubEntry } from './broker.js';
 import type { HubDelivery } from './hub-types.js';
 import { compareIds } from './ids.js';
 import { PendingLatest, slotOf } from './latest-values.js';
+import { replayUnderWay } from './replay.js';
 import { cursorSignal, type ResetReason, resetSignal } from './signals.js';
+import type { StreamState } from './stream-state.js';
 import type { Phase, Subscription } from './subscription.js';
 
 /** The last locally published message, to give filters the original data without a parse. */
@@ -98,9 +99,12 @@ export class Delivery<Events extends EventMap> {
     return true;
   }
 
-  /** Sends an entry held for `subscription`: its filter took it when it arrived. */
+  /**
+   * Sends an entry held for `subscription`: its filter took it when it arrived, and its bytes were
+   * counted as held then (they stay so if latest values hold it further).
+   */
   sendHeld(subscription: Subscription<Events>, entry: HubEntry): void {
-    this.#send(subscription, entry.topic, this.#encodedOf(entry));
+    this.#send(subscription, entry.topic, this.#encodedOf(entry), true);
   }
 
   /** Whether `subscription`'s filter lets `entry` through, without sending it. */
@@ -179,7 +183,7 @@ export class Delivery<Events extends EventMap> {
       this.#encoded.set(entry, encoded);
       return;
     }
-    if (subscription.stream[holdBack](encoded.bytes.byteLength)) {
+    if (subscription.stream[holdBack](encoded.bytes.byteLength, true)) {
       held.push(entry);
       this.#encoded.set(entry, encoded);
       return;
@@ -204,16 +208,22 @@ export class Delivery<Events extends EventMap> {
   /**
    * Sends one event of a plain topic; while latest values are held for the client, it waits
    * behind them (ids stay in order) rather than forcing them out past `maxBufferedBytes`. What
-   * waits counts as owed to the slow-client policy: a plain topic flooding a stalled client
-   * still overflows it, per `onOverflow`.
+   * waits is held back for the client as a replay's live events are (`held-bytes.ts`, unless
+   * already `counted` so): a plain topic flooding a stalled client still overflows it, per
+   * `onOverflow`, and one burst never cuts off a client that reads.
    */
-  #send(subscription: Subscription<Events>, topic: string, encoded: EncodedEvent): void {
+  #send(
+    subscription: Subscription<Events>,
+    topic: string,
+    encoded: EncodedEvent,
+    counted = false,
+  ): void {
     const pending = subscription.state.latest;
     if (pending?.holding !== true) {
       this.#write(subscription, encoded);
       return;
     }
-    if (subscription.stream[admitsHeld](pending.plainBytes)) {
+    if (counted || subscription.stream[holdBack](encoded.bytes.byteLength, false)) {
       pending.push(topic, encoded);
       // Behind as the held values are: a replay handing entries on waits for the client.
       subscription.backedUp = true;
@@ -273,6 +283,7 @@ export class Delivery<Events extends EventMap> {
       }
     }
     pending.holding = false;
+    this.#heldOut(subscription.state);
   }
 
   /**
@@ -280,12 +291,22 @@ export class Delivery<Events extends EventMap> {
    * later id, so that the client's ids stay in order and its last id stays a valid resume point.
    */
   #release(subscription: Subscription<Events>): void {
-    const pending = subscription.state.latest;
+    const state = subscription.state;
+    const pending = state.latest;
     if (pending === undefined || !pending.holding) return;
     pending.holding = false;
     for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
       this.#write(subscription, encoded);
     }
+    this.#heldOut(state);
+  }
+
+  /**
+   * What latest values held for the stream went out: unless its replay still holds live events,
+   * nothing is held back for its client now.
+   */
+  #heldOut(state: StreamState<Events>): void {
+    if (!replayUnderWay(state)) state.stream[heldSent]();
   }
 
   #write(subscription: Subscription<Events>, encoded: EncodedEvent): void {

@@ -78,14 +78,12 @@ export function slotOf(topic: string, key: string): string {
  * Events a stream's client has not taken yet while it is behind on a latest-value topic: the
  * newest per topic and key, and every event of a plain topic that came meanwhile (which must
  * follow them, in id order), oldest first. The latest values are bounded by the keys; the plain
- * events by the slow-client policy (`plainBytes`, judged by delivery).
+ * events by the slow-client policy, to which delivery counts them as held (`held-bytes.ts`).
  */
 export class PendingLatest {
   /** By slot; a plain event has a slot of its own (`#`, a count, `:` and its topic), never replaced. */
   readonly #events = new Map<string, EncodedEvent>();
   #plainCount = 0;
-  /** Bytes of the plain events held: the client owes them. */
-  plainBytes = 0;
   /** Holding: the client was behind when the last event of a latest-value topic came. */
   holding = false;
   /** A flush waits for the client to read (at most one at a time). */
@@ -101,18 +99,16 @@ export class PendingLatest {
   /** Keeps an event of plain `topic` after everything pending. */
   push(topic: string, encoded: EncodedEvent): void {
     this.#plainCount += 1;
-    this.plainBytes += encoded.bytes.byteLength;
     this.#events.set(`#${this.#plainCount}:${topic}`, encoded);
   }
 
   /** Forgets what is held for `topic`: the stream no longer has it. */
   drop(topic: string): void {
     const prefix = slotOf(topic, '');
-    for (const [slot, encoded] of this.#events) {
+    for (const slot of this.#events.keys()) {
       if (slot.startsWith(prefix)) this.#events.delete(slot);
       else if (slot.startsWith('#') && slot.slice(slot.indexOf(':') + 1) === topic) {
         this.#events.delete(slot);
-        this.plainBytes -= encoded.bytes.byteLength;
       }
     }
   }
@@ -123,7 +119,6 @@ export class PendingLatest {
     if (first.done === true) return undefined;
     const [slot, encoded] = first.value;
     this.#events.delete(slot);
-    if (slot.startsWith('#')) this.plainBytes -= encoded.bytes.byteLength;
     return encoded;
   }
 
@@ -133,6 +128,5 @@ export class PendingLatest {
 
   clear(): void {
     this.#events.clear();
-    this.plainBytes = 0;
   }
 }

@@ -224,7 +224,8 @@ function afterReplay<Events extends EventMap>(
     delivery.sendHeld(held.subscription, held.entry);
     held = nextHeld(state, undefined);
   }
-  state.stream[heldSent]();
+  // Latest values may hold some of them further (counted still): their flush says when all is out.
+  if (state.latest?.holding !== true) state.stream[heldSent]();
   if (state.stream.isClosed) return;
   const live = broker.cursor(new Set(state.topicNames()));
   let teller: Subscription<Events> | undefined;
