@@ -94,19 +94,24 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
   /**
    * The debugger of `tab`: `stop()` holds the page's JavaScript at the next script it runs, as a
    * frozen tab's (it keeps its Web Lock, runs no task, and this Chromium never delivers it what a
-   * channel carried meanwhile); `resume()` waits until it has stopped (a pause asked for takes hold
-   * only when the page next runs a script, and resuming before that is refused), then lets it run.
+   * channel carried meanwhile); `stopped()` waits until that has taken hold (a pause asked for
+   * takes hold only when the page next runs a script); `resume()` waits for that too (resuming
+   * before is refused), then lets it run.
    */
   async function debuggerOf(tab: Page) {
     const session = await tab.context().newCDPSession(tab);
-    const stopped = new Promise<void>((resolve) =>
-      session.once('Debugger.paused', () => resolve()),
-    );
+    const paused = new Promise<void>((resolve) => session.once('Debugger.paused', () => resolve()));
     await session.send('Debugger.enable');
+    const stopped = () =>
+      Promise.race([
+        paused,
+        sleep(10_000).then(() => Promise.reject(new Error('the tab never stopped'))),
+      ]);
     return {
       stop: async () => void (await session.send('Debugger.pause')),
+      stopped,
       resume: async () => {
-        await stopped;
+        await stopped();
         await session.send('Debugger.resume');
       },
     };
@@ -127,13 +132,18 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
       };
     });
 
-  /** One more tab sharing `url`'s stream, in `leader`'s context (its options over the usual). */
+  /**
+   * One more tab sharing `url`'s stream, in `leader`'s context (its options over the usual);
+   * `beforeJoining` runs once its page is loaded, before its client is made.
+   */
   async function joiningTab(
     leader: Page,
     url: string,
     options: Parameters<typeof collect>[2] = {},
+    beforeJoining?: () => Promise<void>,
   ) {
     const tab = await openPage(leader.context(), new URL(url).origin);
+    await beforeJoining?.();
     await collect(tab, url, { share: true, heartbeat: 100, missedHeartbeats: 10, ...options });
     return tab;
   }
@@ -332,10 +342,18 @@ describeInChromium('@ssekit/client across tabs in Chromium', () => {
     await publishMore(server, 11, 20);
     await leader.waitForFunction(() => (window as unknown as TestWindow).seen.length >= 20);
     // A tab that saw 1 to 10 (in an earlier session) joins while the leader is stopped: its
-    // question goes unanswered for the silence limit (1 s), with nothing to hold.
+    // question goes unanswered for the silence limit (1 s), with nothing to hold. Its page is
+    // loaded first: no page of the context is made while one of them is stopped.
     const debug = await debuggerOf(leader);
-    await debug.stop();
-    const joining = await joiningTab(leader, server.url, { retryDelay: 20, lastEventId: tenth });
+    const joining = await joiningTab(
+      leader,
+      server.url,
+      { retryDelay: 20, lastEventId: tenth },
+      async () => {
+        await debug.stop();
+        await debug.stopped();
+      },
+    );
     await sleep(1_500);
     await debug.resume();
     // The leader's first post names 20 as its last id before 21: one the joining tab never had.

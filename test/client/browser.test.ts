@@ -219,6 +219,14 @@ describeInChromium('@ssekit/client in Chromium', () => {
       // A one-minute backoff: only the online event can bring the client back within the test.
       await collect(tab, server.url, { retryDelay: 60_000, maxRetryDelay: 60_000 });
       await tab.waitForFunction(() => (window as unknown as TestWindow).client.state === 'open');
+      // What the page saw, for the message of a failure: the client's states and the network's.
+      const seenInPage = await tab.evaluateHandle(() => {
+        const { client } = window as unknown as TestWindow;
+        const log: string[] = [];
+        client.subscribe(() => log.push(client.state));
+        for (const name of ['online', 'offline']) addEventListener(name, () => log.push(name));
+        return log;
+      });
       await context.setOffline(true);
       if (cut) server.cut();
       await tab.waitForFunction(
@@ -227,9 +235,17 @@ describeInChromium('@ssekit/client in Chromium', () => {
       await until(() => server.hub.stats().openStreams === 0, 'the server to see the stream end');
       await server.hub.publish(TOPIC, price(1));
       await context.setOffline(false);
-      await tab.waitForFunction(() => (window as unknown as TestWindow).seen.length === 1, null, {
-        timeout: 10_000,
-      });
+      await tab
+        .waitForFunction(() => (window as unknown as TestWindow).seen.length === 1, null, {
+          timeout: 10_000,
+        })
+        .catch(async (error: Error) => {
+          const log = await seenInPage.jsonValue();
+          const errors = await tab.evaluate(() => (window as unknown as TestWindow).errors);
+          throw new Error(
+            `${error.message}; the page saw ${log.join(', ')}; errors [${errors.join(', ')}]; ${server.requests.length} requests`,
+          );
+        });
       expect(server.requests).toHaveLength(2);
       expect(server.requests[1]?.lastEventId).toMatch(/^\d+-\d+$/);
     },
