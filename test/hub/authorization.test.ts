@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CURSOR_EVENT, createHub, DENIED_EVENT, type Hub } from '@ssekit/core';
+import { CURSOR_EVENT, createHub, DENIED_EVENT, type Hub, RESET_EVENT } from '@ssekit/core';
 import type { Broker } from '@ssekit/core/broker';
 import { openSseStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
@@ -323,5 +323,65 @@ describe('subscribing again to a topic the stream has, once authorize refuses it
     expect(hub.stats().subscribers).toEqual({ news: 1 });
     expect(stream.isClosed).toBe(false);
     reader.abort();
+  });
+});
+
+describe('events of a topic published while its async authorize decides', () => {
+  /** What the client was told, positions aside: data of events, names of other signals. */
+  const told = (reader: ReturnType<typeof fetchReader>) =>
+    reader.events
+      .filter((event) => event.event !== CURSOR_EVENT)
+      .map((event) => event.event ?? event.data);
+
+  /** A hub whose authorize allows every topic, `b` after `waitMs`, the others after 10 ms. */
+  async function deciding(waitMs: number) {
+    let decideB: () => void = () => {};
+    const decided = new Promise<void>((resolve) => {
+      decideB = resolve;
+    });
+    const slow = createHub<Record<string, unknown>, string>({
+      authorize: (topic) =>
+        new Promise((resolve) =>
+          setTimeout(
+            () => {
+              resolve(true);
+              if (topic === 'b') decideB();
+            },
+            topic === 'b' ? waitMs : 10,
+          ),
+        ),
+      onError: () => {},
+    });
+    hub = slow;
+    server = await serveHub(slow as Hub, { stream: { heartbeat: false } });
+    return { slow, decided };
+  }
+
+  it('reach a new client once it is decided, in id order', async () => {
+    const { slow, decided } = await deciding(300);
+    const reader = fetchReader(`${server?.url}?topics=b`);
+    await until(() => server?.streams.length === 1, 'the stream');
+    await slow.publish('b', { data: 'b1' });
+    await slow.publish('b', { data: 'b2' });
+    await decided;
+    await slow.publish('b', { data: 'b3' });
+    await until(() => reader.events.some((event) => event.data === 'b3'), 'b3');
+    reader.abort();
+    expect(told(reader)).toEqual(['b1', 'b2', 'b3']);
+  });
+
+  it('that cannot go out in id order any more (another topic went on) are told by a reset, not skipped', async () => {
+    const { slow, decided } = await deciding(300);
+    const reader = fetchReader(`${server?.url}?topics=a;b`);
+    await until(() => slow.stats().subscribers.a === 1, 'a, decided');
+    await slow.publish('b', { data: 'b1' });
+    await slow.publish('a', { data: 'a1' });
+    await until(() => reader.events.some((event) => event.data === 'a1'), 'a1');
+    await decided;
+    await slow.publish('b', { data: 'b2' });
+    await until(() => reader.events.some((event) => event.data === 'b2'), 'b2');
+    reader.abort();
+    // b1 is older than a1, which the client has: a reconnect from a1's id would skip it too.
+    expect(told(reader)).toEqual(['a1', RESET_EVENT, 'b2']);
   });
 });

@@ -149,11 +149,15 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     }
     const delivery = { filter, cursor: cursorWanted };
     if (this.#authorize === undefined) return this.#start(stream, topicList, delivery);
+    let calledAt: string | undefined;
     return whenAuthorized(this.#authorize, topicList, options.context as Context, {
       onError: this.#onError,
       stillWanted: () => !stream.isClosed,
-      waiting: () => this.#awaiting.add(state),
-      admit: (allowed) => this.#admit(state, topicList, allowed, delivery),
+      waiting: () => {
+        calledAt = this.#broker.cursor(new Set(topicList));
+        return this.#awaiting.add(state);
+      },
+      admit: (allowed) => this.#admit(state, topicList, allowed, delivery, calledAt),
     });
   }
 
@@ -166,6 +170,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     topics: readonly string[],
     allowed: boolean[],
     delivery: DeliveryOptions<Events>,
+    calledAt: string | undefined,
   ): () => void {
     const stream = state.stream;
     // The hub closed while the application decided: its shutdown closed the stream.
@@ -177,7 +182,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
       this.#registry.revoke(stream, topic);
       stream.send(deniedSignal(topic));
     }
-    if (granted.length > 0) return this.#start(stream, granted, delivery);
+    if (granted.length > 0) return this.#start(stream, granted, delivery, calledAt);
     // At the end of the turn: a later subscribe call of this handler may still give it a topic.
     queueMicrotask(() => this.#holds(state) || this.#turnAway(stream));
     return noop;
@@ -190,15 +195,23 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     return noop;
   }
 
-  /** Replay (for a resumed stream) then live delivery of `topics` to `stream`. */
+  /**
+   * Replay (for a resumed stream, or from `calledAt`, the broker's position when a call decided
+   * later was made) then live delivery of `topics` to `stream`.
+   */
   #start(
     stream: SseStream<Events>,
     topicList: readonly string[],
     delivery: DeliveryOptions<Events>,
+    calledAt?: string,
   ): () => void {
     const topics = new Set(topicList);
-    const { live, replaying, unsubscribe } = this.#registry.add(stream, topicList, delivery, () =>
-      this.#broker.cursor(topics),
+    const { live, replaying, unsubscribe } = this.#registry.add(
+      stream,
+      topicList,
+      delivery,
+      () => this.#broker.cursor(topics),
+      calledAt,
     );
     if (live !== undefined) holdDuringReplay(live);
     const cursor = this.#broker.cursor(topics);

@@ -106,13 +106,16 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
    * what it already got; a topic left mid-replay is replayed again, after what that replay
    * handed on. A stream that did not resume starts a latest-value topic with its snapshot; the
    * call's other new topics join that replay, from `position()` (the broker's position now), so
-   * the stream's ids stay in order.
+   * the stream's ids stay in order. A call decided later (an async `authorize`) starts its new
+   * topics where it was made (`calledAt`): when the broker has moved on since, they are replayed
+   * from there, the entries that can no longer go out in id order told by a reset.
    */
   add(
     stream: SseStream<Events>,
     topics: readonly string[],
     options: DeliveryOptions<Events>,
     position: () => string | undefined,
+    calledAt?: string,
   ): Added<Events> {
     // Again: calls decided together by an async `authorize` were checked before either started.
     this.checkSameFilter(stream, topics, options.filter);
@@ -127,9 +130,10 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
     let start: ReplayStart = { from: state.resumeFrom, snapshotAll: false };
     const fresh =
       state.resumeFrom === undefined ? live.filter((topic) => !state.replayed?.has(topic)) : [];
-    if (fresh.some(this.#isLatest)) {
-      const from = position();
-      start = { from, snapshotAll: true };
+    const decidedLate = calledAt !== undefined && fresh.length > 0 && calledAt !== position();
+    if (decidedLate || fresh.some(this.#isLatest)) {
+      const from = decidedLate ? calledAt : position();
+      start = { from, snapshotAll: fresh.some(this.#isLatest) };
       replay = from === undefined ? fresh.filter(this.#isLatest) : fresh;
       live = live.filter((topic) => !replay.includes(topic));
     }
