@@ -11,7 +11,7 @@ import { localBroker } from '@ssekit/core/broker';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
 import { slowReplay, slowSnapshot } from './support/brokers.js';
-import { fetchReader, range, sequence, slowReader } from './support/clients.js';
+import { fetchReader, range, readerProcess, sequence, slowReader } from './support/clients.js';
 import { hubTest } from './support/fixture.js';
 import type { HubServer } from './support/server.js';
 
@@ -171,33 +171,44 @@ describe('a client reading at full speed behind a replay paced by the server', (
 });
 
 describe('a client reading at full speed while latest values are held for it', () => {
-  it('gets a burst of plain events published in one loop whole', { timeout: 60_000 }, async () => {
+  it('gets bursts of plain events published in one loop each, back to back, whole', {
+    timeout: 60_000,
+  }, async () => {
     const { hub, server } = await serve(
       { latestValue: (topic) => topic === 'prices' },
       { stream: { maxBufferedBytes: MAX_BUFFERED, onOverflow: 'close', heartbeat: false } },
     );
-    const reader = fetchReader(`${server.url}?topics=prices,t`);
-    readers.push(reader);
+    // In a process of its own: it reads while this one publishes, as a browser would.
+    const received = readerProcess(`${server.url}?topics=prices,t`);
     await until(() => hub.stats().openStreams === 1, 'the stream');
     const stream = server.streams[0] as HubServer['streams'][0];
-    // In one loop: plain events past the high-water mark, a latest value (now held for the
-    // client, which is behind), then 2 MiB more of plain events, eight times the limit.
+    // Each burst, in one loop, the next in the next turn: plain events past the high-water mark,
+    // a latest value (now held for the client, which is behind), then more plain events: 2.4 MiB,
+    // nine times the limit.
     const padding = 'x'.repeat(4096);
-    const published: Promise<string>[] = [];
-    for (let seq = 1; seq <= 600; seq++) {
-      if (seq === 100)
-        published.push(hub.publish('prices', { event: 'price', data: 1 }, { key: 'k1' }));
-      published.push(hub.publish('t', { data: { seq, padding } }));
+    const bursts = 5;
+    const total = bursts * 600;
+    for (let burst = 0; burst < bursts; burst++) {
+      const published: Promise<string>[] = [];
+      for (let seq = burst * 600 + 1; seq <= (burst + 1) * 600; seq++) {
+        if (seq % 600 === 100) {
+          published.push(hub.publish('prices', { event: 'price', data: seq }, { key: 'k1' }));
+        }
+        published.push(hub.publish('t', { data: { seq, padding } }));
+      }
+      await Promise.all(published);
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    await Promise.all(published);
     await until(
-      () => stream.isClosed || sequence(reader.events).length === 600,
-      () => `600 events; got ${sequence(reader.events).length}`,
+      () => stream.isClosed || (hub.stats().eventsDelivered >= total && stream.bufferedBytes === 0),
+      'every event handed to the socket',
     );
     expect(stream.overflows).toBe(0);
-    expect(sequence(reader.events)).toEqual(range(1, 600));
-    // The latest value too, and no reset: nothing was dropped.
-    const names = reader.events.map((event) => event.event ?? 'message');
+    stream.close();
+    const events = await received;
+    expect(sequence(events)).toEqual(range(1, total));
+    // The latest values too, and no reset: nothing was dropped.
+    const names = events.map((event) => event.event);
     expect(names).toContain('price');
     expect(names).not.toContain(RESET_EVENT);
   });
@@ -219,22 +230,80 @@ describe('a client reading slower than a plain topic is published, behind latest
     let rounds = 0;
     for (; rounds < 100 && !stream.isClosed; rounds++) {
       // Each round, a latest value while it is behind (held for it from then on), and two plain
-      // events; it reads all it was given each round, one event's worth.
+      // events; it reads one event's worth each round.
       await hub.publish('prices', { event: 'price', data: rounds }, { key: 'k1' });
       await hub.publish('news', { data: { seq: 2 * rounds + 1, padding } });
       await hub.publish('news', { data: { seq: 2 * rounds + 2, padding } });
       await new Promise((resolve) => setImmediate(resolve));
-      for (let given = stream.bufferedBytes; given > 0 && !stream.isClosed; ) {
+      for (let read = 0; read < padding.length && !stream.isClosed; ) {
         const { value } = await reader.read();
-        given -= value?.byteLength ?? given;
+        read += value?.byteLength ?? padding.length;
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // Had it been judged as waiting on the server (it read all it was given), it would hold
-    // 100 KiB more each round, for ever: 10 MiB by the last.
+    // Unjudged, what waits for it would grow by 100 KiB a round, for ever: 10 MiB by the last.
     expect(stream.isClosed).toBe(true);
     expect(rounds * padding.length, `closed after ${rounds} rounds`).toBeLessThan(8 * MAX_BUFFERED);
     expect(hub.stats().overflows).toBe(1);
     await hub.close();
+  });
+});
+
+describe('a client that stops reading behind latest values', () => {
+  const KIB = 1024;
+
+  /** A stream on `prices` (latest values) and `news`, behind, with a value held for it. */
+  async function behindLatestValues(onOverflow: 'close' | 'drop', also: string[] = []) {
+    const hub = createHub({ latestValue: (topic) => topic === 'prices' });
+    const stream = createSseStream({
+      maxBufferedBytes: MAX_BUFFERED,
+      onOverflow,
+      heartbeat: false,
+    });
+    hub.subscribe(stream, ['prices', 'news']);
+    const leaveAlso = also.length > 0 ? hub.subscribe(stream, also) : () => {};
+    // Its reader takes what the stream opened with (the cursor), then stops.
+    const reader = stream.readable.getReader();
+    await reader.read();
+    await hub.publish('news', { data: { seq: 0, padding: 'n'.repeat(100 * KIB) } });
+    await hub.publish('prices', { event: 'price', data: 1 }, { key: 'k1' });
+    let seq = 0;
+    /** Publishes one news event of 10 KiB, then lets a turn go by. */
+    const news = async () => {
+      seq += 1;
+      await hub.publish('news', { data: { seq, padding: 'm'.repeat(10 * KIB) } });
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { hub, stream, reader, news, leaveAlso };
+  }
+
+  it("under 'drop', owes nothing for the events dropped: once it reads, the next are taken", async () => {
+    const { hub, stream, reader, news } = await behindLatestValues('drop');
+    for (let i = 0; i < 200 && stream.overflows === 0; i++) await news();
+    for (let i = 0; i < 30; i++) await news();
+    const overflows = stream.overflows;
+    expect(overflows).toBe(31);
+    for (let read = 0; read < 200 * KIB; ) read += (await reader.read()).value?.byteLength ?? 0;
+    for (let i = 0; i < 10; i++) await news();
+    expect(stream.overflows - overflows, 'of the 10 published after it read').toBe(0);
+    await hub.close();
+  });
+
+  it('owes nothing for the events of a topic it left', async () => {
+    const held = async (also: string[]) => {
+      const { hub, stream, news, leaveAlso } = await behindLatestValues('close', also);
+      for (let i = 0; i < also.length * 10; i++) {
+        await hub.publish('extra', { data: { i, padding: 'e'.repeat(20 * KIB) } });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      leaveAlso();
+      let count = 0;
+      for (; count < 100 && !stream.isClosed; count++) await news();
+      await hub.close();
+      return count;
+    };
+    // 200 KiB of `extra` held, then forgotten as it leaves: it is cut off after as many news
+    // events as without them.
+    expect(await held(['extra'])).toBe(await held([]));
   });
 });

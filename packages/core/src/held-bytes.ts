@@ -20,6 +20,9 @@ export const holdBack = Symbol.for('ssekit.holdBack');
 /** @internal `stream[heldSent]()`: what the hub held back went out; nothing is held now. */
 export const heldSent = Symbol.for('ssekit.heldSent');
 
+/** @internal `stream[heldForgotten](bytes)`: `bytes` the hub held back were dropped, not sent. */
+export const heldForgotten = Symbol.for('ssekit.heldForgotten');
+
 export class HeldBytes extends UnreadLedger {
   /** Of the bytes counted, how many the client's reading has paid for. */
   #read = 0;
@@ -34,13 +37,13 @@ export class HeldBytes extends UnreadLedger {
   }
 
   /**
-   * Counts `bytes` more held back, the client having read `streamRead` bytes of its stream so far
-   * and left `buffered` unread; returns what it owes of the bytes held before. Where the server
-   * may pace what the client is given (`serverMayPace`: a replay), a client below `highWaterMark`,
-   * or that read all it had been given when last looked at, waits on the server.
+   * What the client owes of the bytes held so far, having read `streamRead` bytes of its stream
+   * and left `buffered` unread. Where the server may pace what the client is given
+   * (`serverMayPace`: a replay), a client below `highWaterMark`, or that read all it had been
+   * given when last looked at, waits on the server. The bytes about to be held are counted only
+   * once admitted (`count`), as a send is: they are not yet the client's to read.
    */
-  hold(
-    bytes: number,
+  owed(
     streamRead: number,
     buffered: number,
     highWaterMark: number,
@@ -52,9 +55,11 @@ export class HeldBytes extends UnreadLedger {
     this.#read = waitsOnServer ? this.total : Math.min(this.total, this.#read + readSince);
     this.#streamRead = streamRead;
     this.#buffered = buffered;
-    // Judged before counting, as a send is: bytes of this turn are not yet the client's to read.
-    const debt = this.unreadDebt(this.total - this.#read);
-    this.count(bytes);
-    return debt;
+    return this.unreadDebt(this.total - this.#read);
+  }
+
+  /** `bytes` held are forgotten (their topic left the stream): the client no longer owes them. */
+  forget(bytes: number): void {
+    this.#read = Math.min(this.total, this.#read + bytes);
   }
 }

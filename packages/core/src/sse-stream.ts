@@ -9,7 +9,7 @@ import { inputError } from './errors.js';
 import { type EventMessage, formatComment, formatEvent, type Serializer } from './format.js';
 import { sseHeaders } from './headers.js';
 import { type HeartbeatMember, idleTicks, joinHeartbeat, leaveHeartbeat } from './heartbeat.js';
-import { HeldBytes, heldSent, holdBack } from './held-bytes.js';
+import { HeldBytes, heldForgotten, heldSent, holdBack } from './held-bytes.js';
 import { deadlineOf, jitteredEnd, LifetimeTimer, rotationRetry } from './lifetime.js';
 import type { EventMap, SseMessage } from './message.js';
 import { openSource, type PipeSource, pipeInto } from './pipe.js';
@@ -298,13 +298,20 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     const buffered = this.bufferedBytes;
     const read = (this.#queue?.total ?? 0) - buffered;
     rare.held ??= new HeldBytes(this.#maxBufferedBytes, read);
-    const owed = rare.held.hold(bytes, read, buffered, this.#highWaterMark, serverMayPace);
-    return this.#admits(buffered, owed);
+    const owed = rare.held.owed(read, buffered, this.#highWaterMark, serverMayPace);
+    if (!this.#admits(buffered, owed)) return false;
+    rare.held.count(bytes);
+    return true;
   }
 
   /** @internal What the hub held back went out: nothing is held for the client now. */
   [heldSent](): void {
     if (this.#rare !== undefined) this.#rare.held = undefined;
+  }
+
+  /** @internal `bytes` the hub held back for this client were dropped: it no longer owes them. */
+  [heldForgotten](bytes: number): void {
+    this.#rare?.held?.forget(bytes);
   }
 
   #admits(buffered: number, held: number): boolean {

@@ -1,8 +1,12 @@
 /**
- * Clients we did not write: Node's fetch with eventsource-parser, the `eventsource` package, and
- * a node:http request that stops reading (a paused client).
+ * Clients we did not write: Node's fetch with eventsource-parser, the `eventsource` package, a
+ * node:http request that stops reading (a paused client), and eventsource-parser in a process of
+ * its own (a client reading at full speed while the test's process is busy).
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { text } from 'node:stream/consumers';
+import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
@@ -151,4 +155,14 @@ export function slowReader(url: string, lastEventId?: string): SlowReader {
     ended: () => ended,
     destroy: () => req.destroy(),
   };
+}
+
+/**
+ * A client in its own process (reader-process.mjs), reading at full speed while the test's
+ * process publishes: resolves with its events once the stream ends.
+ */
+export function readerProcess(url: string): Promise<Array<{ event: string; data: string }>> {
+  const script = fileURLToPath(new URL('./reader-process.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return text(child.stdout).then((output) => JSON.parse(output));
 }

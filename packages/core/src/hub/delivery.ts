@@ -267,7 +267,12 @@ export class Delivery<Events extends EventMap> {
     });
   }
 
-  /** The client reads again: held events go out, oldest first, until it is behind again. */
+  /**
+   * The client reads again: held events go out, oldest first: every plain one (with the values
+   * before it, ids in order), judged then as any send is, so the client takes them as fast as it
+   * reads; of the values after the last, those its buffer takes. The others stay held, to be
+   * replaced by newer ones, until it reads again.
+   */
   #flush(subscription: Subscription<Events>, pending: PendingLatest): void {
     if (!pending.holding) return;
     if (subscription.stream.isClosed) {
@@ -277,7 +282,8 @@ export class Delivery<Events extends EventMap> {
     }
     for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
       this.#write(subscription, encoded);
-      if (subscription.backedUp) {
+      if (subscription.stream.isClosed) return;
+      if (subscription.backedUp && !pending.holdsPlain) {
         this.#flushWhenWritable(subscription, pending);
         return;
       }

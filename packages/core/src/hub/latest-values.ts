@@ -84,6 +84,8 @@ export class PendingLatest {
   /** By slot; a plain event has a slot of its own (`#`, a count, `:` and its topic), never replaced. */
   readonly #events = new Map<string, EncodedEvent>();
   #plainCount = 0;
+  /** How many plain events are held now. */
+  #plainHeld = 0;
   /** Holding: the client was behind when the last event of a latest-value topic came. */
   holding = false;
   /** A flush waits for the client to read (at most one at a time). */
@@ -99,18 +101,28 @@ export class PendingLatest {
   /** Keeps an event of plain `topic` after everything pending. */
   push(topic: string, encoded: EncodedEvent): void {
     this.#plainCount += 1;
+    this.#plainHeld += 1;
     this.#events.set(`#${this.#plainCount}:${topic}`, encoded);
   }
 
-  /** Forgets what is held for `topic`: the stream no longer has it. */
-  drop(topic: string): void {
+  /** Forgets what is held for `topic`: the stream no longer has it. Returns the plain bytes dropped. */
+  drop(topic: string): number {
     const prefix = slotOf(topic, '');
-    for (const slot of this.#events.keys()) {
+    let plainBytes = 0;
+    for (const [slot, encoded] of this.#events) {
       if (slot.startsWith(prefix)) this.#events.delete(slot);
       else if (slot.startsWith('#') && slot.slice(slot.indexOf(':') + 1) === topic) {
         this.#events.delete(slot);
+        this.#plainHeld -= 1;
+        plainBytes += encoded.bytes.byteLength;
       }
     }
+    return plainBytes;
+  }
+
+  /** Whether an event of a plain topic is held. */
+  get holdsPlain(): boolean {
+    return this.#plainHeld > 0;
   }
 
   /** The oldest update pending, taken out; `undefined` when none is. */
@@ -119,6 +131,7 @@ export class PendingLatest {
     if (first.done === true) return undefined;
     const [slot, encoded] = first.value;
     this.#events.delete(slot);
+    if (slot.startsWith('#')) this.#plainHeld -= 1;
     return encoded;
   }
 
@@ -128,5 +141,6 @@ export class PendingLatest {
 
   clear(): void {
     this.#events.clear();
+    this.#plainHeld = 0;
   }
 }

@@ -8,6 +8,7 @@
 
 import { closedListener, whenClosed } from '../closed-listener.js';
 import { inputError } from '../errors.js';
+import { heldForgotten } from '../held-bytes.js';
 import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 import { StreamState, type StreamStateOwner } from './stream-state.js';
@@ -221,7 +222,8 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
     }
     subscription.leave(topic);
     // Values held for a client that fell behind are not sent once it has left their topic.
-    state.latest?.drop(topic);
+    const forgotten = state.latest?.drop(topic) ?? 0;
+    if (forgotten > 0) state.stream[heldForgotten](forgotten);
     if (state.topicCount === 0) this.#subscribed -= 1;
   }
 }
