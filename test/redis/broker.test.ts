@@ -600,6 +600,33 @@ describe('redisBroker options', () => {
     cluster.disconnect();
   });
 
+  it('refuses a createReader whose ioredis client or cluster times blocking reads out, naming the fix', () => {
+    const client = new Redis(REDIS_URL, { lazyConnect: true });
+    const timed = new Redis(REDIS_URL, { commandTimeout: 2_000, lazyConnect: true });
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], {
+      redisOptions: { commandTimeout: 2_000 },
+      lazyConnect: true,
+    });
+    for (const reader of [timed, cluster]) {
+      const make = () =>
+        redisBroker({ client, key: 'events', blockMs: 1_000, createReader: () => reader as never });
+      expect(make).toThrow(TypeError);
+      expect(make).toThrow(/commandTimeout 2000 ms.*blockMs 1000 ms.*without commandTimeout/);
+    }
+    // Longer than a blocking read and the broker's deadline after it: no read is cut short.
+    const patient = new Redis(REDIS_URL, { commandTimeout: 60_000, lazyConnect: true });
+    const broker = redisBroker({
+      client,
+      key: newKey(),
+      blockMs: 1_000,
+      createReader: () => patient,
+    });
+    void broker.close();
+    client.disconnect();
+    timed.disconnect();
+    cluster.disconnect();
+  });
+
   it('refuses options that are not an object (ERR_SSE_INVALID_ARGUMENT)', () => {
     expect(() => redisBroker(null as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SSE_INVALID_ARGUMENT' }),

@@ -24,7 +24,7 @@ import { partitionOfTopics, resumePosition } from './client-positions.js';
 import type { RedisConnection } from './connection/connection.js';
 import { FirstConnection } from './connection/first-connection.js';
 import { retire } from './connection/retire.js';
-import { toConnection } from './connection/to-connection.js';
+import { toReaderConnection } from './connection/to-connection.js';
 import { toHubEntry } from './entry-fields.js';
 import { readSnapshot } from './latest-hash.js';
 import { OutageReporter } from './outage-reporter.js';
@@ -56,7 +56,9 @@ export function redisBroker(options: RedisBrokerOptions): RedisBroker {
   // connection it reads from (see the cluster connections).
   const from = client.isCluster === true ? connection : client;
   const newReader = () =>
-    createReader === undefined ? from.duplicate() : toConnection(createReader(), 'createReader()');
+    createReader === undefined
+      ? from.duplicate()
+      : toReaderConnection(createReader(), tuning.blockMs);
   const layout = partitionLayout(key, partitions);
   return new RedisStreamBroker(client, connection, newReader, layout, retention, tuning);
 }

@@ -15,7 +15,7 @@ interface ReaderOverrides {
  */
 export interface IoredisClientLike {
   readonly status: string;
-  readonly options?: { readonly keyPrefix?: string };
+  readonly options?: { readonly keyPrefix?: string; readonly commandTimeout?: number };
   call(command: string, ...args: string[]): Promise<unknown>;
   duplicate(overrides?: Partial<ReaderOverrides>): IoredisClientLike;
   connect(): Promise<unknown>;

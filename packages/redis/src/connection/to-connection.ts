@@ -1,4 +1,5 @@
 import { invalidOption } from '../invalid-option.js';
+import { HUNG_AFTER_MS } from '../read-deadline.js';
 import type { RedisConnection } from './connection.js';
 import { type IoredisClientLike, ioredisConnection, isIoredisClient } from './ioredis.js';
 import {
@@ -49,6 +50,28 @@ export function toConnection(client: RedisClientLike, field: string): RedisConne
       'from "redis"), an ioredis client (new Redis() or new Redis.Cluster()), or a ' +
       'RedisConnection; got something else.',
   );
+}
+
+/**
+ * The read loop's own connection, from `createReader()`. An ioredis client that times its
+ * commands out (`commandTimeout`) before a blocking read can answer (`blockMs`, and the broker's
+ * own deadline after it) would cut every quiet read short and report an outage each time.
+ */
+export function toReaderConnection(client: RedisClientLike, blockMs: number): RedisConnection {
+  const timeout = isIoredisCluster(client)
+    ? (client.options.redisOptions as { commandTimeout?: unknown } | undefined)?.commandTimeout
+    : isIoredisClient(client)
+      ? client.options?.commandTimeout
+      : undefined;
+  if (typeof timeout === 'number' && timeout <= blockMs + HUNG_AFTER_MS) {
+    throw invalidOption(
+      `ssekit/redis: the ioredis client "createReader()" returned has commandTimeout ${timeout} ms, ` +
+        `which cuts short the read loop's blocking reads (blockMs ${blockMs} ms): every quiet read ` +
+        "would fail. Create it without commandTimeout: a read that hangs meets the broker's own " +
+        'deadline.',
+    );
+  }
+  return toConnection(client, 'createReader()');
 }
 
 /**
