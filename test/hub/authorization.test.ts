@@ -333,55 +333,101 @@ describe('events of a topic published while its async authorize decides', () => 
       .filter((event) => event.event !== CURSOR_EVENT)
       .map((event) => event.event ?? event.data);
 
-  /** A hub whose authorize allows every topic, `b` after `waitMs`, the others after 10 ms. */
-  async function deciding(waitMs: number) {
-    let decideB: () => void = () => {};
-    const decided = new Promise<void>((resolve) => {
-      decideB = resolve;
-    });
-    const slow = createHub<Record<string, unknown>, string>({
+  /**
+   * A hub whose authorize allows `z` at once and decides every other topic when the test says
+   * (`decide(topic)`, oldest call first), serving streams subscribed to `z`.
+   */
+  async function deciding() {
+    const waiting: Array<{ topic: string; allow: (allowed: boolean) => void }> = [];
+    const gated = createHub<Record<string, unknown>, string>({
       authorize: (topic) =>
-        new Promise((resolve) =>
-          setTimeout(
-            () => {
-              resolve(true);
-              if (topic === 'b') decideB();
-            },
-            topic === 'b' ? waitMs : 10,
-          ),
-        ),
+        topic === 'z' ? true : new Promise((allow) => waiting.push({ topic, allow })),
       onError: () => {},
     });
-    hub = slow;
-    server = await serveHub(slow as Hub, { stream: { heartbeat: false } });
-    return { slow, decided };
+    hub = gated;
+    server = await serveHub(gated as Hub, { stream: { heartbeat: false } });
+    const reader = fetchReader(`${server.url}?topics=z`);
+    await until(() => gated.stats().subscribers.z === 1, 'the stream');
+    const stream = server.streams[0] as HubServer['streams'][0];
+    const decide = async (topic: string) => {
+      const index = waiting.findIndex((call) => call.topic === topic);
+      waiting.splice(index, 1)[0]?.allow(true);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { gated, stream, reader, decide };
   }
 
   it('reach a new client once it is decided, in id order', async () => {
-    const { slow, decided } = await deciding(300);
-    const reader = fetchReader(`${server?.url}?topics=b`);
-    await until(() => server?.streams.length === 1, 'the stream');
-    await slow.publish('b', { data: 'b1' });
-    await slow.publish('b', { data: 'b2' });
-    await decided;
-    await slow.publish('b', { data: 'b3' });
+    const { gated, stream, reader, decide } = await deciding();
+    gated.subscribe(stream, 'b');
+    await gated.publish('b', { data: 'b1' });
+    await gated.publish('b', { data: 'b2' });
+    await decide('b');
+    await gated.publish('b', { data: 'b3' });
     await until(() => reader.events.some((event) => event.data === 'b3'), 'b3');
     reader.abort();
     expect(told(reader)).toEqual(['b1', 'b2', 'b3']);
   });
 
   it('that cannot go out in id order any more (another topic went on) are told by a reset, not skipped', async () => {
-    const { slow, decided } = await deciding(300);
-    const reader = fetchReader(`${server?.url}?topics=a;b`);
-    await until(() => slow.stats().subscribers.a === 1, 'a, decided');
-    await slow.publish('b', { data: 'b1' });
-    await slow.publish('a', { data: 'a1' });
-    await until(() => reader.events.some((event) => event.data === 'a1'), 'a1');
-    await decided;
-    await slow.publish('b', { data: 'b2' });
+    const { gated, stream, reader, decide } = await deciding();
+    gated.subscribe(stream, 'b');
+    await gated.publish('b', { data: 'b1' });
+    await gated.publish('z', { data: 'z1' });
+    await until(() => reader.events.some((event) => event.data === 'z1'), 'z1');
+    await decide('b');
+    await gated.publish('b', { data: 'b2' });
     await until(() => reader.events.some((event) => event.data === 'b2'), 'b2');
     reader.abort();
-    // b1 is older than a1, which the client has: a reconnect from a1's id would skip it too.
-    expect(told(reader)).toEqual(['a1', RESET_EVENT, 'b2']);
+    // b1 is older than z1, which the client has: a reconnect from z1's id would skip it too.
+    expect(told(reader)).toEqual(['z1', RESET_EVENT, 'b2']);
+  });
+
+  it('of a topic the stream had before, left and subscribed to again, reach it too', async () => {
+    const { gated, stream, reader, decide } = await deciding();
+    const first = gated.subscribe(stream, 'b');
+    await gated.publish('b', { data: 'b1' });
+    await decide('b');
+    await until(() => reader.events.some((event) => event.data === 'b1'), 'b1');
+    first();
+    await gated.publish('b', { data: 'b2 (not subscribed)' });
+    gated.subscribe(stream, 'b');
+    await gated.publish('b', { data: 'b3' });
+    await decide('b');
+    await gated.publish('b', { data: 'b4' });
+    await until(() => reader.events.some((event) => event.data === 'b4'), 'b4');
+    reader.abort();
+    expect(told(reader)).toEqual(['b1', 'b3', 'b4']);
+  });
+
+  it('while the stream still had the topic through another call: nothing twice, no reset', async () => {
+    const { gated, stream, reader, decide } = await deciding();
+    // An app refreshing a subscription: a new call, then the old one undone.
+    const old = gated.subscribe(stream, 'a');
+    await decide('a');
+    await gated.publish('a', { data: 'a1' });
+    gated.subscribe(stream, 'a');
+    await gated.publish('a', { data: 'a2' });
+    await until(() => reader.events.some((event) => event.data === 'a2'), 'a2');
+    old();
+    await gated.publish('a', { data: 'a3' });
+    await decide('a');
+    await gated.publish('a', { data: 'a4' });
+    await until(() => reader.events.some((event) => event.data === 'a4'), 'a4');
+    reader.abort();
+    expect(told(reader)).toEqual(['a1', 'a2', 'a3', 'a4']);
+  });
+
+  it('cost no replay when none is of its topics, however busy the others', async () => {
+    const { gated, stream, reader, decide } = await deciding();
+    gated.subscribe(stream, 'b');
+    for (let n = 1; n <= 20; n++) await gated.publish('z', { data: `z${n}` });
+    await decide('b');
+    await gated.publish('b', { data: 'b1' });
+    await until(() => reader.events.some((event) => event.data === 'b1'), 'b1');
+    reader.abort();
+    expect(gated.stats().replaysServed).toBe(0);
+    expect(told(reader).at(-1)).toBe('b1');
+    expect(told(reader)).not.toContain(RESET_EVENT);
   });
 });

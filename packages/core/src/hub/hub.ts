@@ -43,6 +43,7 @@ import { holdDuringReplay, replayAtEndOfTurn, replayUnderWay } from './replay.js
 import { type CURSOR_EVENT, deniedSignal, type RESET_EVENT } from './signals.js';
 import type { StreamState } from './stream-state.js';
 import type { DeliveryOptions } from './subscription.js';
+import { type MissedStart, UndecidedCall, UndecidedCalls } from './undecided-calls.js';
 
 const DEFAULT_BUSY_RETRY = 10_000;
 
@@ -58,6 +59,8 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   readonly #registry: SubscriberRegistry<Events>;
   /** Streams waiting on `authorize`: connections too, not subscribed yet. */
   readonly #awaiting = new AwaitingStreams<StreamState<Events>>();
+  /** Calls waiting on `authorize`, told of each entry of their topics: what they miss is owed. */
+  readonly #undecided = new UndecidedCalls();
   readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
   readonly #gate = new DeliveryGate();
@@ -149,15 +152,20 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     }
     const delivery = { filter, cursor: cursorWanted };
     if (this.#authorize === undefined) return this.#start(stream, topicList, delivery);
-    let calledAt: string | undefined;
+    let call: UndecidedCall | undefined;
     return whenAuthorized(this.#authorize, topicList, options.context as Context, {
       onError: this.#onError,
       stillWanted: () => !stream.isClosed,
       waiting: () => {
-        calledAt = this.#broker.cursor(new Set(topicList));
-        return this.#awaiting.add(state);
+        call = new UndecidedCall(state, this.#broker.cursor(new Set(topicList)));
+        const settled = this.#awaiting.add(state);
+        const closed = this.#undecided.open(call, topicList);
+        return () => {
+          settled();
+          closed();
+        };
       },
-      admit: (allowed) => this.#admit(state, topicList, allowed, delivery, calledAt),
+      admit: (allowed) => this.#admit(state, topicList, allowed, delivery, call?.start),
     });
   }
 
@@ -170,7 +178,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     topics: readonly string[],
     allowed: boolean[],
     delivery: DeliveryOptions<Events>,
-    calledAt: string | undefined,
+    missed: MissedStart | undefined,
   ): () => void {
     const stream = state.stream;
     // The hub closed while the application decided: its shutdown closed the stream.
@@ -182,7 +190,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
       this.#registry.revoke(stream, topic);
       stream.send(deniedSignal(topic));
     }
-    if (granted.length > 0) return this.#start(stream, granted, delivery, calledAt);
+    if (granted.length > 0) return this.#start(stream, granted, delivery, missed);
     // At the end of the turn: a later subscribe call of this handler may still give it a topic.
     queueMicrotask(() => this.#holds(state) || this.#turnAway(stream));
     return noop;
@@ -196,14 +204,14 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   }
 
   /**
-   * Replay (for a resumed stream, or from `calledAt`, the broker's position when a call decided
-   * later was made) then live delivery of `topics` to `stream`.
+   * Replay (for a resumed stream, or a call that `missed` entries while it was decided) then live
+   * delivery of `topics` to `stream`.
    */
   #start(
     stream: SseStream<Events>,
     topicList: readonly string[],
     delivery: DeliveryOptions<Events>,
-    calledAt?: string,
+    missed?: MissedStart,
   ): () => void {
     const topics = new Set(topicList);
     const { live, replaying, unsubscribe } = this.#registry.add(
@@ -211,7 +219,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
       topicList,
       delivery,
       () => this.#broker.cursor(topics),
-      calledAt,
+      missed,
     );
     if (live !== undefined) holdDuringReplay(live);
     const cursor = this.#broker.cursor(topics);
@@ -277,6 +285,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
 
   /** One entry to the local subscriptions of its topic; a filter's publish waits until it ends. */
   #deliver(entry: HubEntry): void {
+    this.#undecided.see(entry);
     const subscriptions = this.#registry.of(entry.topic);
     if (subscriptions === undefined) return;
     this.#gate.run(() => this.#delivery.live(entry, subscriptions));

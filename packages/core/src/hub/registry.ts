@@ -13,6 +13,7 @@ import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 import { StreamState, type StreamStateOwner } from './stream-state.js';
 import { type DeliveryOptions, type ReplayStart, Subscription } from './subscription.js';
+import type { MissedStart } from './undecided-calls.js';
 
 /** What one `subscribe` call added: subscriptions for the topics the stream did not have. */
 export interface Added<Events extends EventMap> {
@@ -107,16 +108,17 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
    * what it already got; a topic left mid-replay is replayed again, after what that replay
    * handed on. A stream that did not resume starts a latest-value topic with its snapshot; the
    * call's other new topics join that replay, from `position()` (the broker's position now), so
-   * the stream's ids stay in order. A call decided later (an async `authorize`) starts its new
-   * topics where it was made (`calledAt`): when the broker has moved on since, they are replayed
-   * from there, the entries that can no longer go out in id order told by a reset.
+   * the stream's ids stay in order. A call that `missed` entries while an async `authorize`
+   * decided it replays its topics from just before the first (topics replayed before included:
+   * the stream got nothing of them after that point); where no such point is known, the client
+   * is owed a reset before its next event.
    */
   add(
     stream: SseStream<Events>,
     topics: readonly string[],
     options: DeliveryOptions<Events>,
     position: () => string | undefined,
-    calledAt?: string,
+    missed?: MissedStart,
   ): Added<Events> {
     // Again: calls decided together by an async `authorize` were checked before either started.
     this.checkSameFilter(stream, topics, options.filter);
@@ -131,13 +133,18 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
     let start: ReplayStart = { from: state.resumeFrom, snapshotAll: false };
     const fresh =
       state.resumeFrom === undefined ? live.filter((topic) => !state.replayed?.has(topic)) : [];
-    const decidedLate = calledAt !== undefined && fresh.length > 0 && calledAt !== position();
-    if (decidedLate || fresh.some(this.#isLatest)) {
-      const from = decidedLate ? calledAt : position();
-      start = { from, snapshotAll: fresh.some(this.#isLatest) };
+    if (missed?.from !== undefined && state.resumeFrom === undefined && live.length > 0) {
+      start = { from: missed.from, snapshotAll: fresh.some(this.#isLatest) };
+      replay = live;
+      live = [];
+    } else if (fresh.some(this.#isLatest)) {
+      const from = position();
+      start = { from, snapshotAll: true };
       replay = from === undefined ? fresh.filter(this.#isLatest) : fresh;
       live = live.filter((topic) => !replay.includes(topic));
     }
+    // Entries it missed cannot be replayed from anywhere known: a reset says so.
+    if (missed !== undefined && missed.from === undefined && live.length > 0) state.dropped = true;
     let undone = false;
     const unsubscribe = () => {
       if (undone) return;
