@@ -214,15 +214,17 @@ describe('a client reading at full speed while latest values are held for it', (
   });
 });
 
+/** A hub with latest values on `prices`, and a stream of `prices` and `news` the test reads. */
+function pricesAndNews(onOverflow: 'close' | 'drop') {
+  const hub = createHub({ latestValue: (topic) => topic === 'prices' });
+  const stream = createSseStream({ maxBufferedBytes: MAX_BUFFERED, onOverflow, heartbeat: false });
+  hub.subscribe(stream, ['prices', 'news']);
+  return { hub, stream };
+}
+
 describe('a client reading slower than a plain topic is published, behind latest values', () => {
   it('is cut off: what waits for it stays within maxBufferedBytes', async () => {
-    const hub = createHub({ latestValue: (topic) => topic === 'prices' });
-    const stream = createSseStream({
-      maxBufferedBytes: MAX_BUFFERED,
-      onOverflow: 'close',
-      heartbeat: false,
-    });
-    hub.subscribe(stream, ['prices', 'news']);
+    const { hub, stream } = pricesAndNews('close');
     const reader = stream.readable.getReader();
     const padding = 'n'.repeat(100 * 1024);
     // Behind: one event above the high-water mark.
@@ -305,5 +307,34 @@ describe('a client that stops reading behind latest values', () => {
     // 200 KiB of `extra` held, then forgotten as it leaves: it is cut off after as many news
     // events as without them.
     expect(await held(['extra'])).toBe(await held([]));
+  });
+});
+
+describe("a client reading slower than a plain topic behind latest values, under 'drop'", () => {
+  it('holds the server to maxBufferedBytes and its values: what is held does not grow with time', async () => {
+    const KIB = 1024;
+    const { hub, stream } = pricesAndNews('drop');
+    const reader = stream.readable.getReader();
+    const keys = 100;
+    const value = 'v'.repeat(250);
+    const news = 'n'.repeat(KIB);
+    let largest = 0;
+    // Each round, every key updated with a 1 KiB news event after each; it reads one chunk.
+    for (let round = 0; round < 300; round++) {
+      for (let key = 0; key < keys; key++) {
+        await hub.publish('prices', { event: 'price', data: value }, { key: `k${key}` });
+        await hub.publish('news', { data: news });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      await reader.read();
+      largest = Math.max(largest, stream.bufferedBytes);
+    }
+    // Bounded by the limit (held, then queued as it goes out), a high-water mark and one value
+    // per key, not by the rounds: it grew by about 7 KiB a round (2.3 MB after 100, 5.4 MB after
+    // 600) when its reads of what was queued paid for what was held.
+    const bound = 2 * MAX_BUFFERED + 64 * KIB + keys * value.length;
+    expect(largest, `${largest} bytes buffered at most`).toBeLessThan(bound);
+    expect(stream.isClosed).toBe(false);
+    await hub.close();
   });
 });

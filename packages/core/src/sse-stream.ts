@@ -287,18 +287,18 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   }
 
   /**
-   * @internal The hub holds `bytes` more back for this client, behind a replay the server may pace
-   * or not (see `held-bytes.ts`): whether it is still within `maxBufferedBytes`, what it owes of
-   * the held bytes included;
+   * @internal The hub holds `bytes` more back for this client, behind a replay or not (see
+   * `held-bytes.ts`): whether it is still within `maxBufferedBytes`, what it owes of the held
+   * bytes included;
    * when it is not, the overflow is counted and `onOverflow` applies.
    */
-  [holdBack](bytes: number, serverMayPace: boolean): boolean {
+  [holdBack](bytes: number, behindReplay: boolean): boolean {
     if (this.#state !== 'open') return false;
     const rare = this.#rareFields();
     const buffered = this.bufferedBytes;
     const read = (this.#queue?.total ?? 0) - buffered;
     rare.held ??= new HeldBytes(this.#maxBufferedBytes, read);
-    const owed = rare.held.owed(read, buffered, this.#highWaterMark, serverMayPace);
+    const owed = rare.held.owed(read, buffered, this.#highWaterMark, behindReplay);
     if (!this.#admits(buffered, owed)) return false;
     rare.held.count(bytes);
     return true;
@@ -309,7 +309,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
     if (this.#rare !== undefined) this.#rare.held = undefined;
   }
 
-  /** @internal `bytes` the hub held back for this client were dropped: it no longer owes them. */
+  /** @internal `bytes` the hub held back for this client went out, or were dropped. */
   [heldForgotten](bytes: number): void {
     this.#rare?.held?.forget(bytes);
   }

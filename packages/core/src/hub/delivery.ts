@@ -7,7 +7,7 @@
  * same bytes per subscription. No closure, promise or allocation per subscription.
  */
 import { type EncodedEvent, encodeEvent } from '../encoded-event.js';
-import { heldSent, holdBack } from '../held-bytes.js';
+import { heldForgotten, heldSent, holdBack } from '../held-bytes.js';
 import type { EventMap } from '../sse-stream.js';
 import { whenWritable } from '../waiting-writers.js';
 import type { HubEntry } from './broker.js';
@@ -280,9 +280,11 @@ export class Delivery<Events extends EventMap> {
       pending.holding = false;
       return;
     }
-    for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
-      this.#write(subscription, encoded);
-      if (subscription.stream.isClosed) return;
+    const stream = subscription.stream;
+    for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+      this.#write(subscription, next.encoded);
+      if (stream.isClosed) return;
+      if (next.plain) stream[heldForgotten](next.encoded.bytes.byteLength);
       if (subscription.backedUp && !pending.holdsPlain) {
         this.#flushWhenWritable(subscription, pending);
         return;
@@ -301,8 +303,8 @@ export class Delivery<Events extends EventMap> {
     const pending = state.latest;
     if (pending === undefined || !pending.holding) return;
     pending.holding = false;
-    for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
-      this.#write(subscription, encoded);
+    for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+      this.#write(subscription, next.encoded);
     }
     this.#heldOut(state);
   }

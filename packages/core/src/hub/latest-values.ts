@@ -74,6 +74,12 @@ export function slotOf(topic: string, key: string): string {
   return `${topic.length}:${topic}${key}`;
 }
 
+/** One event taken out of those pending: `plain` when of a plain topic (not a latest value). */
+export interface PendingEvent {
+  readonly encoded: EncodedEvent;
+  readonly plain: boolean;
+}
+
 /**
  * Events a stream's client has not taken yet while it is behind on a latest-value topic: the
  * newest per topic and key, and every event of a plain topic that came meanwhile (which must
@@ -126,13 +132,14 @@ export class PendingLatest {
   }
 
   /** The oldest update pending, taken out; `undefined` when none is. */
-  shift(): EncodedEvent | undefined {
+  shift(): PendingEvent | undefined {
     const first = this.#events.entries().next();
     if (first.done === true) return undefined;
     const [slot, encoded] = first.value;
     this.#events.delete(slot);
-    if (slot.startsWith('#')) this.#plainHeld -= 1;
-    return encoded;
+    const plain = slot.startsWith('#');
+    if (plain) this.#plainHeld -= 1;
+    return { encoded, plain };
   }
 
   get size(): number {
