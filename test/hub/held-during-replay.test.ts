@@ -8,6 +8,7 @@
 import { createHub, type Hub, memoryHistory, RESET_EVENT, type SseStream } from '@ssekit/core';
 import { createSseStream } from '@ssekit/core/adapter';
 import { localBroker } from '@ssekit/core/broker';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { sleep, until } from '../support/wait.js';
 import { slowReplay, slowSnapshot } from './support/brokers.js';
@@ -256,13 +257,7 @@ describe('a client that stops reading behind latest values', () => {
 
   /** A stream on `prices` (latest values) and `news`, behind, with a value held for it. */
   async function behindLatestValues(onOverflow: 'close' | 'drop', also: string[] = []) {
-    const hub = createHub({ latestValue: (topic) => topic === 'prices' });
-    const stream = createSseStream({
-      maxBufferedBytes: MAX_BUFFERED,
-      onOverflow,
-      heartbeat: false,
-    });
-    hub.subscribe(stream, ['prices', 'news']);
+    const { hub, stream } = pricesAndNews(onOverflow);
     const leaveAlso = also.length > 0 ? hub.subscribe(stream, also) : () => {};
     // Its reader takes what the stream opened with (the cursor), then stops.
     const reader = stream.readable.getReader();
@@ -276,7 +271,7 @@ describe('a client that stops reading behind latest values', () => {
       await hub.publish('news', { data: { seq, padding: 'm'.repeat(10 * KIB) } });
       await new Promise((resolve) => setImmediate(resolve));
     };
-    return { hub, stream, reader, news, leaveAlso };
+    return { hub, stream, reader, news, published: () => seq, leaveAlso };
   }
 
   it("under 'drop', owes nothing for the events dropped: once it reads, the next are taken", async () => {
@@ -289,6 +284,41 @@ describe('a client that stops reading behind latest values', () => {
     for (let i = 0; i < 10; i++) await news();
     expect(stream.overflows - overflows, 'of the 10 published after it read').toBe(0);
     await hub.close();
+  });
+
+  it("under 'drop', is told of the events dropped where they were: after those held before them", async () => {
+    const { hub, stream, reader, news, published } = await behindLatestValues('drop');
+    for (let i = 0; i < 200 && stream.overflows === 0; i++) await news();
+    await news();
+    const lastKept = published() - stream.overflows;
+    // It reads everything from now on.
+    const events: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (event) => events.push(event) });
+    const decoder = new TextDecoder();
+    const reading = (async () => {
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        parser.feed(decoder.decode(chunk.value, { stream: true }));
+      }
+    })();
+    await until(() => stream.bufferedBytes === 0, 'what was held to go out');
+    await news();
+    await until(() => sequence(events).includes(published()), 'the event after');
+    stream.close();
+    await reading;
+    await hub.close();
+    const told = events.map((event) =>
+      event.event === RESET_EVENT ? 'reset' : (event.event ?? JSON.parse(event.data).seq),
+    );
+    // Every news kept, then the reset, then the next: nothing kept comes after it.
+    expect(told.slice(told.indexOf('reset') - 1)).toEqual([lastKept, 'reset', published()]);
+    expect(told.filter((name) => name === 'reset')).toHaveLength(1);
+    expect(sequence(events)).toEqual([...range(0, lastKept), published()]);
+    // Ids ascend: the reset carries the id of the last event dropped.
+    const ids = events.map((event) => (event.id ?? '').split('-').map(Number) as [number, number]);
+    for (let index = 1; index < ids.length; index++) {
+      const [before, after] = [ids[index - 1] as [number, number], ids[index] as [number, number]];
+      expect(after[0] - before[0] || after[1] - before[1]).toBeGreaterThan(0);
+    }
   });
 
   it('owes nothing for the events of a topic it left', async () => {

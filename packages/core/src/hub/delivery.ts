@@ -13,7 +13,7 @@ import { whenWritable } from '../waiting-writers.js';
 import type { HubEntry } from './broker.js';
 import type { HubDelivery } from './hub-types.js';
 import { compareIds } from './ids.js';
-import { PendingLatest, slotOf } from './latest-values.js';
+import { type PendingEvent, PendingLatest, slotOf } from './latest-values.js';
 import { replayUnderWay } from './replay.js';
 import { cursorSignal, type ResetReason, resetSignal } from './signals.js';
 import type { StreamState } from './stream-state.js';
@@ -229,9 +229,10 @@ export class Delivery<Events extends EventMap> {
       subscription.backedUp = true;
       return;
     }
-    // Not taken: dropped ('drop'; 'close' closed the stream), which its next event must tell.
+    // Not taken: dropped ('drop'; 'close' closed the stream). A reset waits in its place, so
+    // the client learns of the gap where it is, after the events held before it.
     if (this.#countOverflows(subscription) && !subscription.stream.isClosed) {
-      subscription.state.dropped = true;
+      pending.dropped(resetSignal(encoded.id, 'events-lost'));
     }
   }
 
@@ -280,11 +281,9 @@ export class Delivery<Events extends EventMap> {
       pending.holding = false;
       return;
     }
-    const stream = subscription.stream;
     for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-      this.#write(subscription, next.encoded);
-      if (stream.isClosed) return;
-      if (next.plain) stream[heldForgotten](next.encoded.bytes.byteLength);
+      this.#writePending(subscription, next);
+      if (subscription.stream.isClosed) return;
       if (subscription.backedUp && !pending.holdsPlain) {
         this.#flushWhenWritable(subscription, pending);
         return;
@@ -304,9 +303,26 @@ export class Delivery<Events extends EventMap> {
     if (pending === undefined || !pending.holding) return;
     pending.holding = false;
     for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-      this.#write(subscription, next.encoded);
+      this.#writePending(subscription, next);
     }
     this.#heldOut(state);
+  }
+
+  /** Writes one held event; a plain one is no longer owed as held once written. */
+  #writePending(subscription: Subscription<Events>, next: PendingEvent): void {
+    const { encoded, kind } = next;
+    if (kind === 'reset') {
+      const state = subscription.state;
+      if (this.#taken(subscription, encoded)) {
+        state.sent = encoded.id;
+        this.counts.resets += 1;
+      } else if (!subscription.stream.isClosed) {
+        state.dropped = true;
+      }
+      return;
+    }
+    this.#write(subscription, encoded);
+    if (kind === 'plain') subscription.stream[heldForgotten](encoded.bytes.byteLength);
   }
 
   /**

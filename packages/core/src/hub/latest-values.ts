@@ -74,10 +74,13 @@ export function slotOf(topic: string, key: string): string {
   return `${topic.length}:${topic}${key}`;
 }
 
-/** One event taken out of those pending: `plain` when of a plain topic (not a latest value). */
+/**
+ * One event taken out of those pending: a latest `value`, a `plain` topic's event, or the `reset`
+ * that stands where plain events were dropped.
+ */
 export interface PendingEvent {
   readonly encoded: EncodedEvent;
-  readonly plain: boolean;
+  readonly kind: 'value' | 'plain' | 'reset';
 }
 
 /**
@@ -87,11 +90,16 @@ export interface PendingEvent {
  * events by the slow-client policy, to which delivery counts them as held (`held-bytes.ts`).
  */
 export class PendingLatest {
-  /** By slot; a plain event has a slot of its own (`#`, a count, `:` and its topic), never replaced. */
+  /**
+   * By slot; a plain event has a slot of its own (`#`, a count, `:` and its topic), never
+   * replaced; so does the reset for a run of plain events dropped (`!` and a count).
+   */
   readonly #events = new Map<string, EncodedEvent>();
   #plainCount = 0;
-  /** How many plain events are held now. */
+  /** How many plain events (and resets) are held now. */
   #plainHeld = 0;
+  /** The slot of the reset for the latest drops, while no plain event was kept after them. */
+  #openReset: string | undefined;
   /** Holding: the client was behind when the last event of a latest-value topic came. */
   holding = false;
   /** A flush waits for the client to read (at most one at a time). */
@@ -106,9 +114,28 @@ export class PendingLatest {
 
   /** Keeps an event of plain `topic` after everything pending. */
   push(topic: string, encoded: EncodedEvent): void {
+    this.#keep(`#${this.#plainCount + 1}:${topic}`, encoded);
+    this.#openReset = undefined;
+  }
+
+  /**
+   * A plain event was dropped (`onOverflow: 'drop'`): `reset` (at its id) goes out after what is
+   * held now, so the client learns of the gap where it is. A run of drops with no plain event
+   * kept between them needs one: the newest replaces the earlier, moved last (only latest values,
+   * older, were kept since).
+   */
+  dropped(reset: EncodedEvent): void {
+    if (this.#openReset !== undefined && this.#events.delete(this.#openReset)) {
+      this.#plainHeld -= 1;
+    }
+    this.#openReset = `!${this.#plainCount + 1}`;
+    this.#keep(this.#openReset, reset);
+  }
+
+  #keep(slot: string, encoded: EncodedEvent): void {
     this.#plainCount += 1;
     this.#plainHeld += 1;
-    this.#events.set(`#${this.#plainCount}:${topic}`, encoded);
+    this.#events.set(slot, encoded);
   }
 
   /** Forgets what is held for `topic`: the stream no longer has it. Returns the plain bytes dropped. */
@@ -126,7 +153,7 @@ export class PendingLatest {
     return plainBytes;
   }
 
-  /** Whether an event of a plain topic is held. */
+  /** Whether an event of a plain topic (or a reset) is held. */
   get holdsPlain(): boolean {
     return this.#plainHeld > 0;
   }
@@ -137,9 +164,9 @@ export class PendingLatest {
     if (first.done === true) return undefined;
     const [slot, encoded] = first.value;
     this.#events.delete(slot);
-    const plain = slot.startsWith('#');
-    if (plain) this.#plainHeld -= 1;
-    return { encoded, plain };
+    const kind = slot.startsWith('#') ? 'plain' : slot.startsWith('!') ? 'reset' : 'value';
+    if (kind !== 'value') this.#plainHeld -= 1;
+    return { encoded, kind };
   }
 
   get size(): number {
@@ -149,5 +176,6 @@ export class PendingLatest {
   clear(): void {
     this.#events.clear();
     this.#plainHeld = 0;
+    this.#openReset = undefined;
   }
 }
