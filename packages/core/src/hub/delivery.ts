@@ -107,11 +107,6 @@ export class Delivery<Events extends EventMap> {
     this.#send(subscription, entry.topic, this.#encodedOf(entry), true);
   }
 
-  /** Sends what latest values hold for `subscription`'s stream now, whatever its buffer. */
-  releaseHeld(subscription: Subscription<Events>): void {
-    this.#release(subscription);
-  }
-
   /** Whether `subscription`'s filter lets `entry` through, without sending it. */
   wants(subscription: Subscription<Events>, entry: HubEntry): boolean {
     return subscription.filter === undefined || this.#accepts(subscription, this.#messageOf(entry));

@@ -108,9 +108,6 @@ async function replayThenLive<Events extends EventMap>(
   const aheadOfLive = (entry: HubEntry) =>
     startCursor !== undefined && compareIds(entry.id, startCursor) > 0;
   const resumedAt = afterId !== undefined && isHubId(afterId) ? afterId : undefined;
-  // Latest values held for the client (behind on a topic it has) go out first: their ids may be
-  // newer than what it got, and a replayed entry must not follow them.
-  delivery.releaseHeld(leader);
   /** The last event the stream got: nothing of the plain topics goes out at or before it. */
   const passed = state.sent;
   // A new stream's snapshot holds entries older than where its replay of plain topics starts.
