@@ -215,6 +215,19 @@ describe('a client reading at full speed while latest values are held for it', (
   });
 });
 
+/** Reads `reader` to its end with eventsource-parser: the events so far, and the end. */
+function readAll(reader: ReadableStreamDefaultReader<Uint8Array>) {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const decoder = new TextDecoder();
+  const reading = (async () => {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      parser.feed(decoder.decode(chunk.value, { stream: true }));
+    }
+  })();
+  return { events, reading };
+}
+
 /** A hub with latest values on `prices`, and a stream of `prices` and `news` the test reads. */
 function pricesAndNews(onOverflow: 'close' | 'drop') {
   const hub = createHub({ latestValue: (topic) => topic === 'prices' });
@@ -292,14 +305,7 @@ describe('a client that stops reading behind latest values', () => {
     await news();
     const lastKept = published() - stream.overflows;
     // It reads everything from now on.
-    const events: EventSourceMessage[] = [];
-    const parser = createParser({ onEvent: (event) => events.push(event) });
-    const decoder = new TextDecoder();
-    const reading = (async () => {
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        parser.feed(decoder.decode(chunk.value, { stream: true }));
-      }
-    })();
+    const { events, reading } = readAll(reader);
     await until(() => stream.bufferedBytes === 0, 'what was held to go out');
     await news();
     await until(() => sequence(events).includes(published()), 'the event after');
@@ -366,5 +372,31 @@ describe("a client reading slower than a plain topic behind latest values, under
     expect(largest, `${largest} bytes buffered at most`).toBeLessThan(bound);
     expect(stream.isClosed).toBe(false);
     await hub.close();
+  });
+});
+
+describe('a replay that starts while latest values are held for the client', () => {
+  it('waits for them to go out as it reads: no replayed entry follows a newer id', async () => {
+    const hub = createHub({ latestValue: (topic) => topic === 'prices' });
+    const resumeAt = await hub.publish('zero', { data: 'z' });
+    const stream = createSseStream({ lastEventId: resumeAt, heartbeat: false });
+    hub.subscribe(stream, ['prices', 'bulk']);
+    const reader = stream.readable.getReader();
+    // Behind (200 KiB unread), a value written, then one held after an entry of `other`.
+    for (let i = 0; i < 20; i++) await hub.publish('bulk', { data: 'b'.repeat(10 * 1024) });
+    await hub.publish('prices', { event: 'price', data: 'p1' }, { key: 'a' });
+    await hub.publish('other', { event: 'other', data: 'o1' });
+    await hub.publish('prices', { event: 'price', data: 'p2' }, { key: 'b' });
+    // A topic subscribed now is replayed from the stream's Last-Event-ID: o1.
+    hub.subscribe(stream, 'other');
+    await hub.publish('other', { event: 'other', data: 'o2' });
+    const { events, reading } = readAll(reader);
+    await until(() => events.some((event) => event.data === 'o2'), 'o2');
+    stream.close();
+    await reading;
+    await hub.close();
+    const told = events.filter((event) => event.event !== undefined).map((e) => e.data);
+    // o1 cannot follow p2, which is newer: a reset (at p2's id) says it is gone instead.
+    expect(told).toEqual(['p1', 'p2', 'events-lost', 'o2']);
   });
 });

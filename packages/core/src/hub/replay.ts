@@ -108,6 +108,10 @@ async function replayThenLive<Events extends EventMap>(
   const aheadOfLive = (entry: HubEntry) =>
     startCursor !== undefined && compareIds(entry.id, startCursor) > 0;
   const resumedAt = afterId !== undefined && isHubId(afterId) ? afterId : undefined;
+  // Latest values held for a client that is behind go out first, as it reads (their ids may be
+  // newer than what it got, and no replayed entry may follow them); a client that never reads
+  // again is cut off by what the replay holds meanwhile.
+  while (state.latest?.holding === true && !stream.isClosed) await stream[whenWritable]();
   /** The last event the stream got: nothing of the plain topics goes out at or before it. */
   const passed = state.sent;
   // A new stream's snapshot holds entries older than where its replay of plain topics starts.
