@@ -354,77 +354,80 @@ describe('events of a topic published while its async authorize decides', () => 
       waiting.splice(index, 1)[0]?.allow(true);
       await new Promise((resolve) => setImmediate(resolve));
     };
-    return { gated, stream, reader, decide };
+    /** Resolves once the client got the event whose data is `data`. */
+    const arrived = (data: string) =>
+      until(() => reader.events.some((event) => event.data === data), data);
+    return { gated, stream, reader, decide, arrived };
   }
 
   it('reach a new client once it is decided, in id order', async () => {
-    const { gated, stream, reader, decide } = await deciding();
+    const { gated, stream, reader, decide, arrived } = await deciding();
     gated.subscribe(stream, 'b');
     await gated.publish('b', { data: 'b1' });
     await gated.publish('b', { data: 'b2' });
     await decide('b');
     await gated.publish('b', { data: 'b3' });
-    await until(() => reader.events.some((event) => event.data === 'b3'), 'b3');
+    await arrived('b3');
     reader.abort();
     expect(told(reader)).toEqual(['b1', 'b2', 'b3']);
   });
 
   it('that cannot go out in id order any more (another topic went on) are told by a reset, not skipped', async () => {
-    const { gated, stream, reader, decide } = await deciding();
+    const { gated, stream, reader, decide, arrived } = await deciding();
     gated.subscribe(stream, 'b');
     await gated.publish('b', { data: 'b1' });
     await gated.publish('z', { data: 'z1' });
-    await until(() => reader.events.some((event) => event.data === 'z1'), 'z1');
+    await arrived('z1');
     await decide('b');
     await gated.publish('b', { data: 'b2' });
-    await until(() => reader.events.some((event) => event.data === 'b2'), 'b2');
+    await arrived('b2');
     reader.abort();
     // b1 is older than z1, which the client has: a reconnect from z1's id would skip it too.
     expect(told(reader)).toEqual(['z1', RESET_EVENT, 'b2']);
   });
 
   it('of a topic the stream had before, left and subscribed to again, reach it too', async () => {
-    const { gated, stream, reader, decide } = await deciding();
+    const { gated, stream, reader, decide, arrived } = await deciding();
     const first = gated.subscribe(stream, 'b');
     await gated.publish('b', { data: 'b1' });
     await decide('b');
-    await until(() => reader.events.some((event) => event.data === 'b1'), 'b1');
+    await arrived('b1');
     first();
     await gated.publish('b', { data: 'b2 (not subscribed)' });
     gated.subscribe(stream, 'b');
     await gated.publish('b', { data: 'b3' });
     await decide('b');
     await gated.publish('b', { data: 'b4' });
-    await until(() => reader.events.some((event) => event.data === 'b4'), 'b4');
+    await arrived('b4');
     reader.abort();
     expect(told(reader)).toEqual(['b1', 'b3', 'b4']);
   });
 
   it('while the stream still had the topic through another call: nothing twice, no reset', async () => {
-    const { gated, stream, reader, decide } = await deciding();
+    const { gated, stream, reader, decide, arrived } = await deciding();
     // An app refreshing a subscription: a new call, then the old one undone.
     const old = gated.subscribe(stream, 'a');
     await decide('a');
     await gated.publish('a', { data: 'a1' });
     gated.subscribe(stream, 'a');
     await gated.publish('a', { data: 'a2' });
-    await until(() => reader.events.some((event) => event.data === 'a2'), 'a2');
+    await arrived('a2');
     old();
     await gated.publish('a', { data: 'a3' });
     await decide('a');
     await gated.publish('a', { data: 'a4' });
-    await until(() => reader.events.some((event) => event.data === 'a4'), 'a4');
+    await arrived('a4');
     reader.abort();
     expect(told(reader)).toEqual(['a1', 'a2', 'a3', 'a4']);
   });
 
   it('cost no replay when none is of its topics, however busy the others', async () => {
-    const { gated, stream, reader, decide } = await deciding();
+    const { gated, stream, reader, decide, arrived } = await deciding();
     gated.subscribe(stream, 'b');
     for (let n = 1; n <= 20; n++) await gated.publish('z', { data: `z${n}` });
     await decide('b');
     await gated.publish('b', { data: 'b1' });
-    await until(() => reader.events.some((event) => event.data === 'b1'), 'b1');
+    await arrived('b1');
     reader.abort();
     expect(gated.stats().replaysServed).toBe(0);
     expect(told(reader).at(-1)).toBe('b1');

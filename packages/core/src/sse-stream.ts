@@ -289,8 +289,7 @@ export class SseStream<Events extends EventMap = EventMap> implements SinkTarget
   /**
    * @internal The hub holds `bytes` more back for this client, behind a replay or not (see
    * `held-bytes.ts`): whether it is still within `maxBufferedBytes`, what it owes of the held
-   * bytes included;
-   * when it is not, the overflow is counted and `onOverflow` applies.
+   * bytes included; when it is not, the overflow is counted and `onOverflow` applies.
    */
   [holdBack](bytes: number, behindReplay: boolean): boolean {
     if (this.#state !== 'open') return false;
