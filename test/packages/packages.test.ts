@@ -41,7 +41,7 @@ const LAYOUTS = [
   {
     name: 'one @ssekit/core',
     ownCore: false,
-    scenarios: ['fetch', 'node', 'express', 'koa', 'fastify', 'h3', 'redis'],
+    scenarios: ['fetch', 'node', 'express', 'koa', 'fastify', 'h3', 'redis', 'authorize'],
   },
   {
     name: 'a @ssekit/core per adapter',
