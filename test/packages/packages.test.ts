@@ -20,7 +20,7 @@ import {
   randomPrefix,
   redisIsAvailable,
 } from '../redis/support/redis.js';
-import { until } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 import { EVENTS } from './fixture/scenarios.mjs';
 import {
   assertBuilt,
@@ -211,8 +211,67 @@ describe.each(LAYOUTS)('the built packages, $name', ({ ownCore, scenarios }) => 
         expect(published(resumed)[0]).toEqual(tick);
       },
     );
+
+    // The built core's calls decided late: a client that left while `authorize` decided its
+    // call must not be subscribed when the answer comes. A client that stays shows the counts
+    // are live (they are 1 while it reads, 0 once it leaves).
+    if (runnable.includes('authorize')) {
+      it('authorize: a client that leaves before its call is decided leaves nothing behind', async () => {
+        const server = await start(apps.get(ownCore) as string, entry, 'authorize');
+        const gone = new AbortController();
+        const leaving = fetch(server.url, { headers: SSE_HEADERS, signal: gone.signal }).catch(
+          () => undefined,
+        );
+        await untilStats(server, (stats) => stats.authorizations.asked === 1, 'the first call');
+        gone.abort();
+        await leaving;
+        await untilStats(server, (stats) => stats.authorizations.answered === 1, 'its decision');
+        const staying = await fetchStream(server.url);
+        onTestFinished(() => staying.abort());
+        await until(
+          () =>
+            staying.events.filter((event) => !event.event?.startsWith('ssekit:')).length >=
+            EVENTS.length,
+          () => `the staying client's events; got ${JSON.stringify(staying.events)}`,
+        );
+        await untilStats(
+          server,
+          (stats) => stats.openStreams === 1 && stats.subscribers.news === 1,
+          'one stream, the staying client',
+        );
+        staying.abort();
+        await untilStats(
+          server,
+          (stats) => stats.openStreams === 0 && Object.keys(stats.subscribers).length === 0,
+          'no stream left',
+        );
+      });
+    }
   });
 });
+
+/** What the fixture's `GET /stats` answers: the hub's stats and its authorize's calls. */
+interface ScenarioStats {
+  openStreams: number;
+  subscribers: Record<string, number>;
+  authorizations: { asked: number; answered: number };
+}
+
+/** Polls the server's `GET /stats` until `condition` holds; the error shows the last answer. */
+async function untilStats(
+  server: Server,
+  condition: (stats: ScenarioStats) => boolean,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let stats: ScenarioStats | undefined;
+  while (Date.now() < deadline) {
+    stats = (await (await fetch(new URL('/stats', server.url))).json()) as ScenarioStats;
+    if (condition(stats)) return;
+    await sleep(10);
+  }
+  throw new Error(`timed out waiting for ${what}; stats: ${JSON.stringify(stats)}`);
+}
 
 /** Runs `node <args>` in `app`; resolves with its stdout once it exits 0, silent on stderr. */
 async function runNode(app: string, args: readonly string[]): Promise<string> {
