@@ -144,6 +144,7 @@ describe('reconnect timing', () => {
   it.each([
     ['answers 200 and closes at once', ''],
     ['sends retry: 0 and closes (a base of 0 ms)', 'retry: 0\n\n'],
+    ['writes a comment and closes at once', ': hello\n\n'],
   ])('backs off from a server that %s: opening without an event is a failure', async (_, body) => {
     const server = await plainServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' }).end(body);
@@ -158,9 +159,10 @@ describe('reconnect timing', () => {
     expect(server.requests.length).toBeLessThan(30);
   });
 
-  it('starts the backoff over after a connection that only heartbeats: a quiet stream the server rotates', async () => {
+  it('starts the backoff over after a connection open past retryDelay with only heartbeats: a quiet stream the server rotates', async () => {
     const server = await plainServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' }).end('retry: 20\n\n: hb\n\n');
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write('retry: 20\n\n');
+      setTimeout(() => res.end(': hb\n\n'), 40);
     });
     // Every wait at its bound (random 0.999): 20 ms after each rotation, where growing waits
     // would double from there (20, 40, 80, ...). The waits are read from the timers set, not
@@ -177,7 +179,7 @@ describe('reconnect timing', () => {
     onTestFinished(() => {
       vi.restoreAllMocks();
     });
-    const client = createClient(server.url);
+    const client = createClient(server.url, { retryDelay: 20 });
     onTestFinished(() => client.close());
     await until(
       () => server.requests.length >= 8,

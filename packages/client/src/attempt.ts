@@ -20,7 +20,7 @@ export type Outcome =
 
 export interface AttemptEvents {
   onOpen(): void;
-  /** An event or a comment (a heartbeat) came: the connection worked. */
+  /** An event came: the connection worked. */
   onEvent(): void;
   onRetry(ms: number): void;
 }
@@ -100,7 +100,6 @@ export async function attempt(
       events.onEvent();
       host.receive(event);
     },
-    onComment: events.onEvent,
     onError: (error) => {
       if (error.type === 'max-buffer-size-exceeded') tooLarge = true;
     },
@@ -127,7 +126,7 @@ export async function attempt(
       if (tooLarge) {
         const error = new SseClientError(
           'ERR_SSE_EVENT_TOO_LARGE',
-          `an event or line passed maxEventSize (${options.maxEventSize} characters): closed. Raise maxEventSize for larger events.`,
+          `an event or line passed maxEventSize (${options.maxEventSize} characters): closed. Raise maxEventSize to accept it.`,
         );
         return { kind: 'stop', error };
       }

@@ -20,23 +20,26 @@ export async function connectUntilDone(
   // Checked at the top: a refreshed sign-in comes back here without waiting, maybe closed meanwhile.
   while (!signal.aborted) {
     host.setState('connecting');
-    let delivered = false;
+    // A connection that delivers an event, or stays open `retryDelay` (a quiet stream that only
+    // heartbeats, rotated by its server), starts the backoff over: either way the client asks at
+    // most once per `retryDelay`. One that ends sooner with no event (a server or proxy that
+    // answers, maybe writes a comment, and closes) counts as a failure, or it would be asked
+    // again at the base delay for ever.
+    let openLongEnoughAt = Infinity;
     const outcome: Outcome = await attempt(host, signal, {
       onOpen: () => {
         refreshed = false;
+        openLongEnoughAt = performance.now() + options.retryDelay;
         host.setState('open');
       },
       onEvent: () => {
-        delivered = true;
+        failures = 0;
       },
       onRetry: (ms) => {
         serverRetry = ms;
       },
     });
-    // A connection that delivered (an event, or a heartbeat of a quiet stream) starts the backoff
-    // over; one that opened and ended with neither (a server that answers and closes at once)
-    // counts as a failure, or it would be asked again at the base delay for ever.
-    if (delivered) failures = 0;
+    if (performance.now() >= openLongEnoughAt) failures = 0;
     if (signal.aborted) return undefined;
     if (outcome.kind === 'stop') return outcome;
     if (outcome.kind === 'unauthorized') {
@@ -57,7 +60,7 @@ export async function connectUntilDone(
       options.body === undefined || options.retryWithBody === true || host.position() !== undefined;
     if (!resendable) {
       const message =
-        'connection lost: closed, not resending a body to a stream without ids. Set retryWithBody if that is safe.';
+        'connection lost: closed, not resending a body to a stream without ids. Set retryWithBody if safe.';
       return outcome.kind === 'ended'
         ? {}
         : { error: new SseClientError('ERR_SSE_CONNECTION_LOST', message) };
