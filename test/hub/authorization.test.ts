@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CURSOR_EVENT, createHub, DENIED_EVENT, type Hub, RESET_EVENT } from '@ssekit/core';
-import type { Broker } from '@ssekit/core/broker';
+import { type Broker, localBroker } from '@ssekit/core/broker';
 import { openSseStream } from '@ssekit/core/node';
 import { redisBroker } from '@ssekit/redis';
 import { createClient as createRedisClient } from 'redis';
@@ -337,11 +337,12 @@ describe('events of a topic published while its async authorize decides', () => 
    * A hub whose authorize allows `z` at once and decides every other topic when the test says
    * (`decide(topic)`, oldest call first), serving streams subscribed to `z`.
    */
-  async function deciding() {
+  async function deciding(broker?: Broker) {
     const waiting: Array<{ topic: string; allow: (allowed: boolean) => void }> = [];
     const gated = createHub<Record<string, unknown>, string>({
       authorize: (topic) =>
         topic === 'z' ? true : new Promise((allow) => waiting.push({ topic, allow })),
+      broker,
       onError: () => {},
     });
     hub = gated;
@@ -349,9 +350,9 @@ describe('events of a topic published while its async authorize decides', () => 
     const reader = fetchReader(`${server.url}?topics=z`);
     await until(() => gated.stats().subscribers.z === 1, 'the stream');
     const stream = server.streams[0] as HubServer['streams'][0];
-    const decide = async (topic: string) => {
+    const decide = async (topic: string, allowed = true) => {
       const index = waiting.findIndex((call) => call.topic === topic);
-      waiting.splice(index, 1)[0]?.allow(true);
+      waiting.splice(index, 1)[0]?.allow(allowed);
       await new Promise((resolve) => setImmediate(resolve));
     };
     /** Resolves once the client got the event whose data is `data`. */
@@ -419,6 +420,89 @@ describe('events of a topic published while its async authorize decides', () => 
     await arrived('a4');
     reader.abort();
     expect(told(reader)).toEqual(['a1', 'a2', 'a3', 'a4']);
+  });
+
+  it('keep the broker reading their topics, and what it reads, from the call on: the interest is handed over, not dropped', async () => {
+    // What the hub tells the broker of topic `b`: how many want it, after each change.
+    const wanting: number[] = [];
+    const inner = localBroker();
+    const broker: Broker = {
+      publish: (entry) => inner.publish(entry),
+      subscribe: (listener) => inner.subscribe(listener),
+      cursor: (topics) => inner.cursor(topics),
+      replay: (afterId, topics) => inner.replay(afterId, topics),
+      close: () => inner.close(),
+      interest: (topic, subscribed) => {
+        if (topic === 'b') wanting.push((wanting.at(-1) ?? 0) + (subscribed ? 1 : -1));
+      },
+    };
+    const { gated, stream, decide } = await deciding(broker);
+    const allowed = gated.subscribe(stream, 'b');
+    expect(wanting).toEqual([1]);
+    await decide('b');
+    expect(wanting).toEqual([1, 2, 1]);
+    allowed();
+    expect(wanting).toEqual([1, 2, 1, 0]);
+    gated.subscribe(stream, 'b');
+    await decide('b', false);
+    expect(wanting).toEqual([1, 2, 1, 0, 1, 0]);
+  });
+
+  describe('with the hub on Redis in 8 partitions', () => {
+    const prefix = randomPrefix();
+    afterAll(() => deleteKeysUnder(prefix));
+    let keys = 0;
+
+    /**
+     * The harness on a partitioned Redis broker, where `a` and `z` hash to different partitions:
+     * when `a` is asked for, no local stream reads its partition yet. The client has a position
+     * (z0). `read(data)` resolves once the broker read the entry whose data is `data` (the hub
+     * got it too: it listens to the same broker).
+     */
+    async function decidingOnRedis(context: { onTestFinished(fn: () => void): void }) {
+      const client = createRedisClient({ url: REDIS_URL });
+      await client.connect();
+      context.onTestFinished(() => void client.destroy());
+      const broker = redisBroker({ client, key: `${prefix}${++keys}`, partitions: 8 });
+      await broker.ready();
+      const readData: string[] = [];
+      broker.subscribe({ entry: (entry) => readData.push(entry.data), reset: () => {} });
+      const harness = await deciding(broker);
+      await harness.gated.publish('z', { data: 'z0' });
+      await harness.arrived('z0');
+      const read = (data: string) =>
+        until(() => readData.includes(data), `the broker to read ${data}`);
+      return { ...harness, read };
+    }
+
+    it('are read while it is decided and told by a reset (one id cannot place a client in two partitions)', async (context) => {
+      if (!(await redisIsAvailable('authorization on Redis'))) return context.skip();
+      const { gated, stream, reader, decide, arrived, read } = await decidingOnRedis(context);
+      gated.subscribe(stream, 'a');
+      await gated.publish('a', { data: 'a1' });
+      await gated.publish('a', { data: 'a2' });
+      await read('a2');
+      await decide('a');
+      await gated.publish('a', { data: 'a3' });
+      await arrived('a3');
+      reader.abort();
+      expect(told(reader)).toEqual(['z0', RESET_EVENT, 'a3']);
+    });
+
+    it('that cannot go out in id order any more are told by a reset, not skipped', async (context) => {
+      if (!(await redisIsAvailable('authorization on Redis'))) return context.skip();
+      const { gated, stream, reader, decide, arrived, read } = await decidingOnRedis(context);
+      gated.subscribe(stream, 'a');
+      await gated.publish('a', { data: 'a1' });
+      await read('a1');
+      await gated.publish('z', { data: 'z1' });
+      await arrived('z1');
+      await decide('a');
+      await gated.publish('a', { data: 'a2' });
+      await arrived('a2');
+      reader.abort();
+      expect(told(reader)).toEqual(['z0', 'z1', RESET_EVENT, 'a2']);
+    });
   });
 
   it('cost no replay when none is of its topics, however busy the others', async () => {

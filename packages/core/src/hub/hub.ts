@@ -60,7 +60,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
   /** Streams waiting on `authorize`: connections too, not subscribed yet. */
   readonly #awaiting = new AwaitingStreams<StreamState<Events>>();
   /** Calls waiting on `authorize`, told of each entry of their topics: what they miss is owed. */
-  readonly #undecided = new UndecidedCalls();
+  readonly #undecided: UndecidedCalls;
   readonly #delivery: Delivery<Events>;
   readonly #leaveBroker: () => void;
   readonly #gate = new DeliveryGate();
@@ -74,10 +74,9 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     this.#broker = options.broker ?? localBroker({ history: options.history });
     const broker = this.#broker;
     this.#isLatest = latestValueTopics(options.latestValue, broker);
-    this.#registry = new SubscriberRegistry<Events>(
-      (topic, subscribed) => broker.interest?.(topic, subscribed),
-      this.#isLatest,
-    );
+    const interest = (topic: string, subscribed: boolean) => broker.interest?.(topic, subscribed);
+    this.#registry = new SubscriberRegistry<Events>(interest, this.#isLatest);
+    this.#undecided = new UndecidedCalls(interest);
     this.#maxConnections = positiveInteger('maxConnections', options.maxConnections) ?? Infinity;
     this.#busyRetry = positiveInteger('busyRetry', options.busyRetry) ?? DEFAULT_BUSY_RETRY;
     this.#serializer = options.serializer;

@@ -5,7 +5,7 @@
  * that missed entries replays its topics from just before the first of them, so its client gets
  * them, or a reset says where it cannot (another topic of the stream went on past them).
  */
-import type { HubEntry } from './broker.js';
+import type { Broker, HubEntry } from './broker.js';
 
 /** The part of a stream's state this needs: whether it holds a topic now. */
 interface Holder {
@@ -41,9 +41,18 @@ export class UndecidedCall {
   }
 }
 
-/** The undecided calls of a hub, by topic. */
+/**
+ * The undecided calls of a hub, by topic. The broker is told of their topics as of a
+ * subscriber's ({@link Broker.interest}): one that reads only what local subscribers need (a
+ * partitioned one) reads them while they are decided, so that what they miss meanwhile is seen.
+ */
 export class UndecidedCalls {
   readonly #byTopic = new Map<string, Set<UndecidedCall>>();
+  readonly #interest: (topic: string, subscribed: boolean) => void;
+
+  constructor(interest: (topic: string, subscribed: boolean) => void) {
+    this.#interest = interest;
+  }
 
   /** A call on `topics` waits on `authorize`; returns what ends that wait (idempotent). */
   open(call: UndecidedCall, topics: readonly string[]): () => void {
@@ -54,8 +63,17 @@ export class UndecidedCalls {
         this.#byTopic.set(topic, calls);
       }
       calls.add(call);
+      this.#interest(topic, true);
     }
+    let waiting = true;
     return () => {
+      if (!waiting) return;
+      waiting = false;
+      // After the turn: the subscription of the allowed topics, made right after the wait ends,
+      // takes the interest over first (a partition dropped and wanted again starts over).
+      queueMicrotask(() => {
+        for (const topic of topics) this.#interest(topic, false);
+      });
       for (const topic of topics) {
         const calls = this.#byTopic.get(topic);
         calls?.delete(call);
