@@ -9,7 +9,7 @@
  *
  * Each run prints the suite's seconds of wall time, of CPU (every process on the machine, from
  * /proc/stat: tests, their servers, browsers, Redis, compilers) and of idle cores, then the ratio
- * of this tree's median to the reference's. The reference, by default ca7ea21 (the commit whose
+ * of this tree's median to the reference's, the two suites' runs alternating. The reference, by default ca7ea21 (the commit whose
  * 134 s on 2 cores set the budget), is cloned from this repository into a temporary folder,
  * installed and built there; the folder is removed afterwards. Linux only (/proc/stat). Run it on
  * a quiet machine: another process's CPU is counted as the suite's.
@@ -81,17 +81,14 @@ async function timeSuite(cwd) {
 const seconds = (value) => `${value.toFixed(1)} s`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function measure(label, cwd) {
-  const walls = [];
-  for (let index = 0; index < runs; index++) {
-    const result = await timeSuite(cwd);
-    walls.push(result.wall);
-    console.log(
-      `| ${label} | ${index + 1} | ${seconds(result.wall)} | ${seconds(result.cpu)} | ` +
-        `${seconds(result.idle)} | ${result.tests} |`,
-    );
-  }
-  return median(walls);
+/** One run of the suite in `cwd`, printed as a row; returns its wall seconds. */
+async function measureOnce(label, index, cwd) {
+  const result = await timeSuite(cwd);
+  console.log(
+    `| ${label} | ${index + 1} | ${seconds(result.wall)} | ${seconds(result.cpu)} | ` +
+      `${seconds(result.idle)} | ${result.tests} |`,
+  );
+  return result.wall;
 }
 
 /** A clean clone of `commit`, installed and built as its own README says, in a temporary folder. */
@@ -106,24 +103,31 @@ function checkout(commit) {
 }
 
 console.log(
-  `Workload: the whole \`npm test\` (vitest run), once per run, one after the other.\n` +
+  `Workload: the whole \`npm test\` (vitest run), once per run, the two suites alternating.\n` +
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ` +
     `Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the start.\n`,
 );
 console.log('| suite | run | wall | CPU (all processes) | idle cores | tests |');
 console.log('|---|---|---|---|---|---|');
-const current = await measure('this tree', root);
-if (against !== undefined) {
-  const folder = checkout(against);
-  try {
-    const reference = await measure(against, folder);
-    console.log(
-      `\nthis tree / ${against}: ${(current / reference).toFixed(2)}x the wall time ` +
-        `(medians ${seconds(current)} / ${seconds(reference)}).`,
-    );
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
+// The two suites alternate (this tree, the reference, this tree, ...): a machine that slows down
+// or warms up over the sitting weighs on both alike.
+const folder = against === undefined ? undefined : checkout(against);
+const walls = { current: [], reference: [] };
+try {
+  for (let index = 0; index < runs; index++) {
+    walls.current.push(await measureOnce('this tree', index, root));
+    if (folder !== undefined) walls.reference.push(await measureOnce(against, index, folder));
   }
+} finally {
+  if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+}
+const current = median(walls.current);
+if (folder !== undefined) {
+  const reference = median(walls.reference);
+  console.log(
+    `\nthis tree / ${against}: ${(current / reference).toFixed(2)}x the wall time ` +
+      `(medians ${seconds(current)} / ${seconds(reference)}).`,
+  );
 }
 console.log(
   `Budget: ${BUDGET_SECONDS} s on 2 cores, set by ${BUDGET_COMMIT} on the machine of that day; ` +

@@ -162,7 +162,9 @@ describe('reconnect timing', () => {
   it('starts the backoff over after a connection open past retryDelay with only heartbeats: a quiet stream the server rotates', async () => {
     const server = await plainServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write('retry: 20\n\n');
-      setTimeout(() => res.end(': hb\n\n'), 40);
+      // Well past retryDelay (20 ms), so that a client slowed down by a busy machine still sees
+      // each connection open that long.
+      setTimeout(() => res.end(': hb\n\n'), 200);
     });
     // Every wait at its bound (random 0.999): 20 ms after each rotation, where growing waits
     // would double from there (20, 40, 80, ...). The waits are read from the timers set, not

@@ -21,10 +21,10 @@ export async function connectUntilDone(
   while (!signal.aborted) {
     host.setState('connecting');
     // A connection that delivers an event, or stays open `retryDelay` (a quiet stream that only
-    // heartbeats, rotated by its server), starts the backoff over: either way the client asks at
-    // most once per `retryDelay`. One that ends sooner with no event (a server or proxy that
-    // answers, maybe writes a comment, and closes) counts as a failure, or it would be asked
-    // again at the base delay for ever.
+    // heartbeats, rotated by its server), starts the backoff over. One that ends sooner with no
+    // event (a server or proxy that answers, maybe writes a comment, and closes) counts as a
+    // failure, or it would be asked again at the base delay for ever. The client's own
+    // `retryDelay`, not the server's `retry:`: a `retry: 0` would make any connection count.
     let openLongEnoughAt = Infinity;
     const outcome: Outcome = await attempt(host, signal, {
       onOpen: () => {

@@ -43,6 +43,7 @@ import { holdDuringReplay, replayAtEndOfTurn, replayUnderWay } from './replay.js
 import { type CURSOR_EVENT, deniedSignal, type RESET_EVENT } from './signals.js';
 import type { StreamState } from './stream-state.js';
 import type { DeliveryOptions } from './subscription.js';
+import { TopicInterest } from './topic-interest.js';
 import { type MissedStart, UndecidedCall, UndecidedCalls } from './undecided-calls.js';
 
 const DEFAULT_BUSY_RETRY = 10_000;
@@ -74,8 +75,17 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
     this.#broker = options.broker ?? localBroker({ history: options.history });
     const broker = this.#broker;
     this.#isLatest = latestValueTopics(options.latestValue, broker);
-    const interest = (topic: string, subscribed: boolean) => broker.interest?.(topic, subscribed);
-    this.#registry = new SubscriberRegistry<Events>(interest, this.#isLatest);
+    const interest = new TopicInterest((topic, subscribed) => {
+      try {
+        broker.interest?.(topic, subscribed);
+      } catch (error) {
+        this.#onError(error);
+      }
+    });
+    this.#registry = new SubscriberRegistry<Events>(
+      (topic, subscribed) => (subscribed ? interest.want(topic) : interest.release(topic)),
+      this.#isLatest,
+    );
     this.#undecided = new UndecidedCalls(interest);
     this.#maxConnections = positiveInteger('maxConnections', options.maxConnections) ?? Infinity;
     this.#busyRetry = positiveInteger('busyRetry', options.busyRetry) ?? DEFAULT_BUSY_RETRY;
@@ -159,10 +169,13 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
         call = new UndecidedCall(state, this.#broker.cursor(new Set(topicList)));
         const settled = this.#awaiting.add(state);
         const closed = this.#undecided.open(call, topicList);
-        return () => {
+        const ended = () => {
           settled();
           closed();
         };
+        // A decision may never come: a stream that closes meanwhile stops wanting its topics.
+        stream.closed.then(ended);
+        return ended;
       },
       admit: (allowed) => this.#admit(state, topicList, allowed, delivery, call?.start),
     });

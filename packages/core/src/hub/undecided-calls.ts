@@ -5,7 +5,8 @@
  * that missed entries replays its topics from just before the first of them, so its client gets
  * them, or a reset says where it cannot (another topic of the stream went on past them).
  */
-import type { Broker, HubEntry } from './broker.js';
+import type { HubEntry } from './broker.js';
+import type { TopicInterest } from './topic-interest.js';
 
 /** The part of a stream's state this needs: whether it holds a topic now. */
 interface Holder {
@@ -42,15 +43,15 @@ export class UndecidedCall {
 }
 
 /**
- * The undecided calls of a hub, by topic. The broker is told of their topics as of a
- * subscriber's ({@link Broker.interest}): one that reads only what local subscribers need (a
- * partitioned one) reads them while they are decided, so that what they miss meanwhile is seen.
+ * The undecided calls of a hub, by topic. Each wants its topics as a subscription does
+ * ({@link TopicInterest}): a broker that reads only what is wanted here (a partitioned one)
+ * reads them while they are decided, so that what they miss meanwhile is seen.
  */
 export class UndecidedCalls {
   readonly #byTopic = new Map<string, Set<UndecidedCall>>();
-  readonly #interest: (topic: string, subscribed: boolean) => void;
+  readonly #interest: TopicInterest;
 
-  constructor(interest: (topic: string, subscribed: boolean) => void) {
+  constructor(interest: TopicInterest) {
     this.#interest = interest;
   }
 
@@ -63,16 +64,17 @@ export class UndecidedCalls {
         this.#byTopic.set(topic, calls);
       }
       calls.add(call);
-      this.#interest(topic, true);
+      this.#interest.want(topic);
     }
     let waiting = true;
     return () => {
       if (!waiting) return;
       waiting = false;
       // After the turn: the subscription of the allowed topics, made right after the wait ends,
-      // takes the interest over first (a partition dropped and wanted again starts over).
+      // wants them first, so the broker is not told they are dropped and wanted again (a
+      // partition read again starts over).
       queueMicrotask(() => {
-        for (const topic of topics) this.#interest(topic, false);
+        for (const topic of topics) this.#interest.release(topic);
       });
       for (const topic of topics) {
         const calls = this.#byTopic.get(topic);
