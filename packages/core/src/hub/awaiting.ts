@@ -6,9 +6,12 @@
  * state's (`StreamState.undecided`), which its replay reads too.
  */
 
-/** The part of a stream's state this needs: a stream that closes while waiting is forgotten. */
+/**
+ * The part of a stream's state this needs. A wait ends when its call is decided, or when its
+ * stream closes first (the hub ends it then, with the rest of what the call holds).
+ */
 interface Awaiting {
-  readonly stream: { readonly closed: Promise<void> };
+  readonly stream: unknown;
   undecided: number;
 }
 
@@ -27,10 +30,7 @@ export class AwaitingStreams<State extends Awaiting> {
   /** One more call of the stream waits; returns what ends that wait (idempotent). */
   add(state: State): () => void {
     state.undecided += 1;
-    if (!this.#states.has(state)) {
-      this.#states.add(state);
-      state.stream.closed.then(() => this.#states.delete(state));
-    }
+    this.#states.add(state);
     let waiting = true;
     return () => {
       if (!waiting) return;

@@ -82,10 +82,7 @@ export class Hub<Events extends EventMap = EventMap, Context = unknown> {
         this.#onError(error);
       }
     });
-    this.#registry = new SubscriberRegistry<Events>(
-      (topic, subscribed) => (subscribed ? interest.want(topic) : interest.release(topic)),
-      this.#isLatest,
-    );
+    this.#registry = new SubscriberRegistry<Events>(interest, this.#isLatest);
     this.#undecided = new UndecidedCalls(interest);
     this.#maxConnections = positiveInteger('maxConnections', options.maxConnections) ?? Infinity;
     this.#busyRetry = positiveInteger('busyRetry', options.busyRetry) ?? DEFAULT_BUSY_RETRY;

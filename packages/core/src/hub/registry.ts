@@ -13,6 +13,7 @@ import type { EventMap, SseStream } from '../sse-stream.js';
 import type { HubFilter } from './hub-types.js';
 import { StreamState, type StreamStateOwner } from './stream-state.js';
 import { type DeliveryOptions, type ReplayStart, Subscription } from './subscription.js';
+import type { TopicInterest } from './topic-interest.js';
 import type { MissedStart } from './undecided-calls.js';
 
 /** What one `subscribe` call added: subscriptions for the topics the stream did not have. */
@@ -27,15 +28,12 @@ export interface Added<Events extends EventMap> {
 
 export class SubscriberRegistry<Events extends EventMap> implements StreamStateOwner<Events> {
   readonly #topics = new Map<string, Set<Subscription<Events>>>();
-  /** Told when a topic gains its first subscription (`true`) or loses its last (`false`). */
-  readonly #interest: (topic: string, subscribed: boolean) => void;
+  /** Wants a topic from its first subscription here to its last. */
+  readonly #interest: TopicInterest;
   /** Whether a topic is a latest-value topic (the hub's `latestValue`). */
   readonly #isLatest: (topic: string) => boolean;
 
-  constructor(
-    interest: (topic: string, subscribed: boolean) => void,
-    isLatest: (topic: string) => boolean,
-  ) {
+  constructor(interest: TopicInterest, isLatest: (topic: string) => boolean) {
     this.#interest = interest;
     this.#isLatest = isLatest;
   }
@@ -171,7 +169,7 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
       if (set === undefined) {
         set = new Set();
         this.#topics.set(topic, set);
-        this.#interest(topic, true);
+        this.#interest.want(topic);
       }
       set.add(subscription);
       state.holdTopic(topic, subscription);
@@ -225,7 +223,7 @@ export class SubscriberRegistry<Events extends EventMap> implements StreamStateO
     set?.delete(subscription);
     if (set?.size === 0) {
       this.#topics.delete(topic);
-      this.#interest(topic, false);
+      this.#interest.release(topic);
     }
     subscription.leave(topic);
     // Values held for a client that fell behind are not sent once it has left their topic.
